@@ -1,0 +1,44 @@
+export { Rng } from './rng.js';
+export type { RandomSource, RngState } from './rng.js';
+export {
+  categorical,
+  continuous,
+  formatArchitecture,
+  integer,
+  minStdOf,
+  validateArchitecture,
+  validateVariables,
+} from './variables.js';
+export type {
+  Architecture,
+  CategoricalVariable,
+  Choice,
+  ContinuousVariable,
+  IntegerVariable,
+  NumericVariable,
+  Variable,
+} from './variables.js';
+export { ProductDistribution } from './distribution.js';
+export type { Distribution, DistributionState, SampleOf } from './distribution.js';
+export type { Candidate, Optimizer, OptimizerState, VariableBelief } from './optimizer.js';
+export type {
+  ArchitectureDescription,
+  Batch,
+  ForwardOptions,
+  MetricSpec,
+  NamedWeight,
+  SearchSpace,
+  Supernet,
+  TaskSpec,
+} from './search-space.js';
+export type {
+  Dataset,
+  DatasetInfo,
+  DatasetLoader,
+  DatasetLoadOptions,
+  DatasetSplit,
+  ExampleBatch,
+  ImageShape,
+  ProgressEvent,
+  SplitName,
+} from './dataset.js';
