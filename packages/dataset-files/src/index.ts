@@ -1,0 +1,10 @@
+export { defaultCacheDir } from './cache.js';
+export { downloadFile, sha256File } from './download.js';
+export type { DownloadOptions } from './download.js';
+export { ChecksumMismatchError, DatasetFormatError, DatasetNotFoundError } from './errors.js';
+export { isGzip, readMaybeGzipped } from './gzip.js';
+export { exists, firstExisting, locateDataset } from './locate.js';
+export type { Located, LocateOptions, RemoteFile } from './locate.js';
+export { readTar } from './tar.js';
+export type { TarEntry } from './tar.js';
+export { checkIndices, InMemorySplit } from './in-memory-split.js';
