@@ -1,0 +1,123 @@
+import {
+  backend_util,
+  type AvgPoolGradAttrs,
+  type MaxPoolGradAttrs,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+interface PoolGradArgs {
+  inputs: { dy: TensorInfo; input: TensorInfo };
+  backend: BackendWasm;
+  attrs: MaxPoolGradAttrs | AvgPoolGradAttrs;
+}
+
+/** Allocates a zeroed float32 output; the wasm heap is not cleared on allocation. */
+function zeroedOutput(backend: BackendWasm, shape: number[]): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  return out;
+}
+
+/**
+ * `MaxPoolGrad` for the wasm backend: routes each `dy` value to the first
+ * maximum of its window (row-major scan, strict `>`), the same tie rule as the
+ * cpu backend. One pass over the windows, all channels of a pixel at once.
+ */
+export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInfo {
+  const { dy, input } = inputs;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as MaxPoolGradAttrs & NamedAttrMap;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const out = zeroedOutput(backend, input.shape);
+  // Views are taken after the allocation: growing the heap detaches older ones.
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const best = new Float32Array(channels);
+  const where = new Int32Array(channels);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const rowStart = oh * strideHeight - info.padInfo.top;
+      const rowFrom = Math.max(0, rowStart);
+      const rowTo = Math.min(inHeight, rowStart + filterHeight);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const colStart = ow * strideWidth - info.padInfo.left;
+        const colFrom = Math.max(0, colStart);
+        const colTo = Math.min(inWidth, colStart + filterWidth);
+        best.fill(Number.NEGATIVE_INFINITY);
+        where.fill(-1);
+        for (let r = rowFrom; r < rowTo; r++) {
+          for (let c = colFrom; c < colTo; c++) {
+            const base = ((b * inHeight + r) * inWidth + c) * channels;
+            for (let ch = 0; ch < channels; ch++) {
+              const v = x[base + ch]!;
+              if (v > best[ch]!) {
+                best[ch] = v;
+                where[ch] = base + ch;
+              }
+            }
+          }
+        }
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let ch = 0; ch < channels; ch++) {
+          const at = where[ch]!;
+          if (at >= 0) dx[at]! += g[dyBase + ch]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `AvgPoolGrad` for the wasm backend: spreads each `dy` value over its window
+ * with weight `1 / (filterHeight * filterWidth)`, the cpu backend's rule (also
+ * at borders with `'same'` padding, where the forward op divides by fewer).
+ */
+export function avgPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInfo {
+  const { dy, input } = inputs;
+  const { filterSize, strides, pad } = attrs as AvgPoolGradAttrs & NamedAttrMap;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+  );
+  const out = zeroedOutput(backend, input.shape);
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const weight = 1 / (filterHeight * filterWidth);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const rowStart = oh * strideHeight - info.padInfo.top;
+      const rowFrom = Math.max(0, rowStart);
+      const rowTo = Math.min(inHeight, rowStart + filterHeight);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const colStart = ow * strideWidth - info.padInfo.left;
+        const colFrom = Math.max(0, colStart);
+        const colTo = Math.min(inWidth, colStart + filterWidth);
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let r = rowFrom; r < rowTo; r++) {
+          for (let c = colFrom; c < colTo; c++) {
+            const base = ((b * inHeight + r) * inWidth + c) * channels;
+            for (let ch = 0; ch < channels; ch++) dx[base + ch]! += g[dyBase + ch]! * weight;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}

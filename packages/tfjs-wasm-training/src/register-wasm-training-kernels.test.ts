@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectClose, gradientsOf, runOn, values } from '../test/compare.js';
+import { spreadFilter } from '../test/reference.js';
+import { setupWasmTraining } from './setup-wasm-training.js';
+
+type Pad = 'same' | 'valid';
+type Pair = [number, number];
+
+interface ConvCase {
+  x: number[];
+  filter: number[];
+  stride: number | Pair;
+  pad: Pad;
+  dilation?: number;
+}
+
+beforeAll(async () => {
+  await setupWasmTraining({ threads: 1 });
+});
+
+/** Compares the output and the input gradients of `onWasm` on wasm with those of `reference` on cpu. */
+async function compare(
+  label: string,
+  inputs: { shape: number[]; seed: number }[],
+  onWasm: (...xs: tf.Tensor[]) => tf.Tensor,
+  reference: (...xs: tf.Tensor[]) => tf.Tensor = onWasm,
+): Promise<void> {
+  const actual = await runOn('wasm', () => gradientsOf(onWasm, inputs));
+  const expected = await runOn('cpu', () => gradientsOf(reference, inputs));
+  const names = ['output', ...inputs.map((_, i) => `gradient ${i}`)];
+  actual.forEach((a, i) => expectClose(a, expected[i]!, `${label}: ${names[i]}`));
+}
+
+const label = (c: ConvCase) =>
+  `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, ${c.pad}, dilation ${c.dilation ?? 1}`;
+
+const conv2dCases: ConvCase[] = [
+  { x: [2, 7, 6, 3], filter: [1, 1, 3, 4], stride: 1, pad: 'valid' },
+  { x: [2, 7, 7, 3], filter: [1, 1, 3, 4], stride: 2, pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'valid' },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'valid' },
+  { x: [2, 9, 8, 2], filter: [5, 5, 2, 3], stride: 1, pad: 'same' },
+  { x: [2, 9, 8, 2], filter: [5, 5, 2, 3], stride: 2, pad: 'valid' },
+  { x: [1, 11, 9, 2], filter: [7, 7, 2, 3], stride: 2, pad: 'same' },
+  { x: [1, 11, 9, 2], filter: [7, 7, 2, 3], stride: 1, pad: 'valid' },
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 2], stride: 4, pad: 'same' },
+  // Shapes where the stock wasm forward kernel returns zeros (tfjs#5907).
+  { x: [2, 9, 9, 2], filter: [2, 2, 2, 3], stride: 5, pad: 'same' },
+  { x: [2, 10, 7, 2], filter: [2, 1, 2, 3], stride: [5, 2], pad: 'same' },
+  { x: [2, 9, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'same', dilation: 2 },
+  { x: [2, 9, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'valid', dilation: 2 },
+  { x: [1, 13, 11, 2], filter: [5, 5, 2, 3], stride: 1, pad: 'same', dilation: 2 },
+];
+
+describe('conv2d on wasm matches the cpu backend', () => {
+  it.each(conv2dCases)('$x.0 images, $filter: %s', async (c) => {
+    const d = c.dilation ?? 1;
+    await compare(
+      label(c),
+      [
+        { shape: c.x, seed: 1 },
+        { shape: c.filter, seed: 2 },
+      ],
+      (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', d),
+      (x, w) => tf.conv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, d), c.stride, c.pad),
+    );
+  });
+});
+
+const depthwiseCases: ConvCase[] = [
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 2], stride: 2, pad: 'same' },
+  { x: [2, 9, 8, 2], filter: [5, 5, 2, 1], stride: 2, pad: 'valid' },
+  { x: [1, 11, 9, 2], filter: [7, 7, 2, 2], stride: 1, pad: 'same' },
+  { x: [2, 7, 7, 3], filter: [1, 1, 3, 2], stride: 2, pad: 'valid' },
+  { x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5, pad: 'same' },
+  { x: [2, 9, 8, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same', dilation: 2 },
+  { x: [2, 11, 10, 2], filter: [5, 5, 2, 2], stride: 1, pad: 'valid', dilation: 2 },
+];
+
+describe('depthwiseConv2d on wasm matches the cpu backend', () => {
+  it.each(depthwiseCases)('$x.0 images, $filter: %s', async (c) => {
+    const d = c.dilation ?? 1;
+    await compare(
+      label(c),
+      [
+        { shape: c.x, seed: 3 },
+        { shape: c.filter, seed: 4 },
+      ],
+      (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', d),
+      (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, d), c.stride, c.pad),
+    );
+  });
+});
+
+describe('separableConv2d on wasm matches the cpu backend', () => {
+  it.each([
+    { x: [2, 8, 7, 3], k: 3, multiplier: 1, stride: 1, pad: 'same' as Pad, dilation: 1 },
+    { x: [2, 9, 9, 2], k: 5, multiplier: 2, stride: 2, pad: 'same' as Pad, dilation: 1 },
+    { x: [2, 9, 8, 3], k: 3, multiplier: 1, stride: 1, pad: 'valid' as Pad, dilation: 2 },
+  ])('kernel $k, multiplier $multiplier, stride $stride, $pad, dilation $dilation', async (c) => {
+    const channels = c.x[3]!;
+    await compare(
+      JSON.stringify(c),
+      [
+        { shape: c.x, seed: 5 },
+        { shape: [c.k, c.k, channels, c.multiplier], seed: 6 },
+        { shape: [1, 1, channels * c.multiplier, 4], seed: 7 },
+      ],
+      (x, dw, pw) =>
+        tf.separableConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, pw as tf.Tensor4D, c.stride, c.pad, c.dilation),
+      (x, dw, pw) =>
+        tf.conv2d(
+          tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(dw as tf.Tensor4D, c.dilation), c.stride, c.pad),
+          pw as tf.Tensor4D,
+          1,
+          'valid',
+        ),
+    );
+  });
+});
+
+describe('conv2dTranspose on wasm matches the cpu backend', () => {
+  it.each([
+    { x: [2, 4, 4, 3], k: 3, outC: 2, stride: 2, pad: 'same' as Pad, out: [8, 8] },
+    { x: [2, 4, 3, 3], k: 4, outC: 2, stride: 2, pad: 'valid' as Pad, out: [10, 8] },
+    { x: [2, 5, 5, 2], k: 5, outC: 3, stride: 1, pad: 'same' as Pad, out: [5, 5] },
+    { x: [1, 3, 3, 2], k: 3, outC: 2, stride: 3, pad: 'valid' as Pad, out: [9, 9] },
+  ])('kernel $k, stride $stride, $pad', async (c) => {
+    const outShape: [number, number, number, number] = [c.x[0]!, c.out[0]!, c.out[1]!, c.outC];
+    await compare(
+      JSON.stringify(c),
+      [
+        { shape: c.x, seed: 8 },
+        { shape: [c.k, c.k, c.outC, c.x[3]!], seed: 9 },
+      ],
+      (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, outShape, c.stride, c.pad),
+    );
+  });
+});
+
+describe('pooling gradients on wasm match the cpu backend', () => {
+  const pools = [
+    { x: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' as Pad },
+    { x: [2, 7, 7, 3], size: 3, stride: 2, pad: 'same' as Pad },
+    { x: [2, 7, 6, 3], size: 3, stride: 1, pad: 'same' as Pad },
+    { x: [1, 9, 7, 2], size: 2, stride: 3, pad: 'valid' as Pad },
+  ];
+  it.each(pools)('maxPool $size/$stride $pad on $x', async (c) => {
+    await compare(JSON.stringify(c), [{ shape: c.x, seed: 10 }], (x) =>
+      tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
+    );
+  });
+  it.each(pools)('avgPool $size/$stride $pad on $x', async (c) => {
+    await compare(JSON.stringify(c), [{ shape: c.x, seed: 11 }], (x) =>
+      tf.avgPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
+    );
+  });
+  it('routes the gradient of a tied window to its first maximum, as cpu does', async () => {
+    // After relu, whole windows are often zero: the tie rule decides where the gradient goes.
+    const shape = [2, 6, 6, 3];
+    const poolGrad = (backend: string) =>
+      runOn(backend, () => {
+        const input = tf.relu(tf.round(tf.mul(tf.tensor(values(shape, 12), shape), 2))) as tf.Tensor4D;
+        const dy = tf.tensor(values([2, 3, 3, 3], 13), [2, 3, 3, 3]);
+        const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy)));
+        return [input, grad(input)];
+      });
+    const [input, onWasm] = await poolGrad('wasm');
+    const [, onCpu] = await poolGrad('cpu');
+    const zeros = Array.from(input!).filter((v) => v === 0).length;
+    expect(zeros).toBeGreaterThan(shape.reduce((a, b) => a * b) / 4);
+    expect(Array.from(onWasm!)).toEqual(Array.from(onCpu!));
+  });
+});

@@ -1,0 +1,208 @@
+import {
+  AvgPoolGrad,
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNative,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  FusedConv2D,
+  FusedDepthwiseConv2D,
+  getKernel,
+  MaxPoolGrad,
+  registerKernel,
+  tidy,
+  unregisterKernel,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropInputAttrs,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type Tensor4D,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { convFilterGradient, convInputGradient } from './conv-gradients.js';
+import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
+
+const BACKEND = 'wasm';
+
+type Shape4 = [number, number, number, number];
+
+/** The stock forward kernels, remembered so that registering twice never wraps a wrapper. */
+const stockKernels = new Map<string, KernelConfig>();
+
+function requireChannelsLast(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat === 'NCHW') {
+    throw new Error(`${kernel} on wasm supports dataFormat 'NHWC' only, got 'NCHW'.`);
+  }
+}
+
+/*
+ * The kernels below run other wasm kernels through ordinary ops. While a kernel
+ * runs, the engine's kernel depth is above zero, so those ops are not recorded
+ * on the gradient tape; `tidy` frees every intermediate.
+ */
+
+const conv2DBackpropFilter: KernelFunc = ({ inputs, attrs }) => {
+  const { x, dy } = inputs as unknown as { x: Tensor4D; dy: Tensor4D };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  requireChannelsLast(Conv2DBackpropFilter, dataFormat);
+  const info = backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
+  return tidy(() => convFilterGradient(x, dy, info, false));
+};
+
+const conv2DBackpropInput: KernelFunc = ({ inputs, attrs }) => {
+  const { dy, filter } = inputs as unknown as { dy: Tensor4D; filter: Tensor4D };
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+  requireChannelsLast(Conv2DBackpropInput, dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  return tidy(() => convInputGradient(dy, filter, info, false));
+};
+
+const depthwiseBackpropFilter: KernelFunc = ({ inputs, attrs }) => {
+  const { x, dy } = inputs as unknown as { x: Tensor4D; dy: Tensor4D };
+  const { strides, dilations, pad, dimRoundingMode, filterShape } =
+    attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+  const info = backend_util.computeConv2DInfo(
+    x.shape,
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  return tidy(() => convFilterGradient(x, dy, info, true));
+};
+
+const depthwiseBackpropInput: KernelFunc = ({ inputs, attrs }) => {
+  const { dy, filter } = inputs as unknown as { dy: Tensor4D; filter: Tensor4D };
+  const { strides, dilations, pad, dimRoundingMode, inputShape } =
+    attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  return tidy(() => convInputGradient(dy, filter, info, true));
+};
+
+/**
+ * Wraps a stock forward convolution kernel so that `'same'` padding with a
+ * stride above 1 is passed as the equivalent explicit padding: the wasm
+ * backend's `'same'` path returns zeros when the stride exceeds the kernel
+ * size (tfjs#5907), explicit padding is computed correctly.
+ */
+function explicitSamePadding(stock: KernelConfig, depthwise: boolean): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const attrs = args.attrs as NamedAttrMap & {
+      strides: number | [number, number];
+      dilations?: number | [number, number];
+      pad: unknown;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
+    const strided = typeof attrs.strides === 'number' ? attrs.strides > 1 : attrs.strides.some((s) => s > 1);
+    if (attrs.pad !== 'same' || !strided) return stock.kernelFunc(args);
+    const x = args.inputs['x'] as TensorInfo;
+    const filter = args.inputs['filter'] as TensorInfo;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides,
+      attrs.dilations ?? 1,
+      'same',
+      attrs.dimRoundingMode,
+      depthwise,
+    );
+    const { top, bottom, left, right } = info.padInfo;
+    const explicit = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
+    return stock.kernelFunc({ ...args, attrs: { ...attrs, pad: explicit } });
+  };
+  return { ...stock, kernelFunc };
+}
+
+/** What {@link registerWasmTrainingKernels} replaced, so that it can be put back. */
+interface Replaced {
+  kernelName: string;
+  previous: KernelConfig | undefined;
+}
+
+/**
+ * Registers the gradient kernels that make the tfjs `wasm` backend train
+ * convolutional networks:
+ *
+ * - `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and
+ *   `DepthwiseConv2dNativeBackpropInput`, which the wasm backend lacks;
+ * - faster `Conv2DBackpropInput` (so also faster `conv2dTranspose`),
+ *   `MaxPoolGrad` and `AvgPoolGrad`.
+ *
+ * The convolution gradients run as XNNPACK forward convolutions; the pooling
+ * gradients are single-pass loops over the wasm heap. It also wraps the
+ * forward `Conv2D`, `DepthwiseConv2dNative`, `FusedConv2D` and
+ * `FusedDepthwiseConv2D` kernels to route around the wasm backend's wrong
+ * results for `'same'` padding with a stride larger than the kernel
+ * (tfjs#5907).
+ *
+ * Import `@tensorflow/tfjs-backend-wasm` before calling it. It may be called
+ * before or after the backend is initialised; calling it twice is harmless.
+ *
+ * @returns a function that restores the kernels registered before the call.
+ */
+export function registerWasmTrainingKernels(): () => void {
+  const stockConv = getKernel(Conv2D, BACKEND);
+  if (stockConv == null) {
+    throw new Error(
+      "No wasm kernels are registered: import '@tensorflow/tfjs-backend-wasm' before registering the training kernels.",
+    );
+  }
+  const configs: KernelConfig[] = [
+    { kernelName: Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: conv2DBackpropFilter },
+    { kernelName: Conv2DBackpropInput, backendName: BACKEND, kernelFunc: conv2DBackpropInput },
+    { kernelName: DepthwiseConv2dNativeBackpropFilter, backendName: BACKEND, kernelFunc: depthwiseBackpropFilter },
+    { kernelName: DepthwiseConv2dNativeBackpropInput, backendName: BACKEND, kernelFunc: depthwiseBackpropInput },
+    { kernelName: MaxPoolGrad, backendName: BACKEND, kernelFunc: maxPoolGrad as unknown as KernelFunc },
+    { kernelName: AvgPoolGrad, backendName: BACKEND, kernelFunc: avgPoolGrad as unknown as KernelFunc },
+  ];
+  for (const [name, depthwise] of [
+    [Conv2D, false],
+    [DepthwiseConv2dNative, true],
+    [FusedConv2D, false],
+    [FusedDepthwiseConv2D, true],
+  ] as const) {
+    const stock = stockKernels.get(name) ?? getKernel(name, BACKEND);
+    if (stock == null) continue;
+    stockKernels.set(name, stock);
+    configs.push(explicitSamePadding(stock, depthwise));
+  }
+  const replaced: Replaced[] = configs.map((config) => {
+    const previous = getKernel(config.kernelName, BACKEND);
+    if (previous != null) unregisterKernel(config.kernelName, BACKEND);
+    registerKernel(config);
+    return { kernelName: config.kernelName, previous };
+  });
+  return () => {
+    for (const { kernelName, previous } of replaced.reverse()) {
+      unregisterKernel(kernelName, BACKEND);
+      if (previous != null) registerKernel(previous);
+    }
+  };
+}

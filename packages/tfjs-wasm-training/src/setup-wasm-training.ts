@@ -1,0 +1,103 @@
+import { engine, getBackend, setBackend } from '@tensorflow/tfjs-core';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { isNode, MAX_WASM_THREADS, prepareNodeThreads } from './node-threads.js';
+import { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
+import { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
+
+/** Options of {@link setupWasmTraining}. */
+export interface WasmTrainingOptions {
+  /**
+   * XNNPACK threads: a count from 1 to 8, or `'auto'` for one per logical core
+   * (at most 8). More than one thread in Node.js starts `worker_threads`
+   * workers; in browsers it needs a cross-origin-isolated page. Must be chosen
+   * before the wasm backend is first initialised.
+   * @default 1
+   */
+  threads?: number | 'auto';
+  /**
+   * Also register gradients for dilated `conv2d` / `depthwiseConv2d` (global,
+   * all backends), see {@link registerDilatedConvGradients}. Needs tfjs-core's
+   * gradients to be registered already.
+   * @default true
+   */
+  dilatedGradients?: boolean;
+  /**
+   * Make `wasm` the active backend (`tf.setBackend('wasm')`).
+   * @default true
+   */
+  activate?: boolean;
+}
+
+/** What {@link setupWasmTraining} did. */
+export interface WasmTrainingSetup {
+  /** The number of threads the wasm backend runs XNNPACK with. */
+  threads: number;
+  /** Undoes the kernel and gradient registrations (the backend stays). */
+  unregister: () => void;
+}
+
+async function resolveThreads(threads: number | 'auto'): Promise<number> {
+  if (threads === 'auto') {
+    const cores = isNode()
+      ? (await import('node:os')).availableParallelism()
+      : (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    return Math.min(MAX_WASM_THREADS, Math.max(1, cores ?? 1));
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new RangeError(`threads must be an integer from 1 to ${MAX_WASM_THREADS} or 'auto', got ${threads}.`);
+  }
+  return threads;
+}
+
+/**
+ * Prepares the tfjs `wasm` backend for training: registers the training
+ * kernels ({@link registerWasmTrainingKernels}) and, by default, the dilated
+ * convolution gradients ({@link registerDilatedConvGradients}); starts the
+ * backend with the requested number of threads (in Node.js, working around
+ * what keeps tfjs single-threaded there); makes it the active backend.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { setupWasmTraining } from '@asng/tfjs-wasm-training';
+ *
+ * const { threads } = await setupWasmTraining({ threads: 2 });
+ * ```
+ */
+export async function setupWasmTraining(options: WasmTrainingOptions = {}): Promise<WasmTrainingSetup> {
+  const { dilatedGradients = true, activate = true } = options;
+  const wanted = await resolveThreads(options.threads ?? 1);
+  const restoreKernels = registerWasmTrainingKernels();
+  const restoreGradients = dilatedGradients ? registerDilatedConvGradients() : () => {};
+  const unregister = () => {
+    restoreGradients();
+    restoreKernels();
+  };
+  try {
+    // `findBackend` would start the backend; the registry only lists started ones.
+    if (engine().registry['wasm'] == null) {
+      setThreadsCount(wanted);
+      const restoreGlobals = wanted > 1 && isNode() ? await prepareNodeThreads(wanted) : () => {};
+      try {
+        const previous = engine().backendName ? getBackend() : null;
+        if (!(await setBackend('wasm'))) throw new Error('The wasm backend failed to initialise.');
+        if (!activate && previous != null) await setBackend(previous);
+      } finally {
+        restoreGlobals();
+      }
+    } else if (activate) {
+      await setBackend('wasm');
+    }
+    const actual = getThreadsCount();
+    if (actual !== wanted && options.threads !== 'auto') {
+      throw new Error(
+        `The wasm backend runs ${actual} thread(s), ${wanted} were asked for: it was initialised before setupWasmTraining() was called.`,
+      );
+    }
+    return { threads: actual, unregister };
+  } catch (error) {
+    unregister();
+    throw error;
+  }
+}
