@@ -1,0 +1,6 @@
+import type { DatasetLoader } from '@asng/core';
+import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
+import { fashionMnist, mnist } from '@asng/dataset-mnist';
+
+/** The loaders `asng-data` knows, by name. */
+export const datasetLoaders: readonly DatasetLoader[] = [fashionMnistSubset, fashionMnist, mnist];

@@ -1,0 +1,113 @@
+import type { DatasetLoader, DatasetLoadOptions, ProgressEvent } from '@asng/core';
+import { datasetLoaders } from './loaders.js';
+
+/** Where {@link runDataCli} writes. */
+export interface CliIo {
+  /** Results. */
+  readonly stdout: (text: string) => void;
+  /** Errors and progress. */
+  readonly stderr: (text: string) => void;
+}
+
+const USAGE = `usage: asng-data info <dataset> [--path DIR] [--cache-dir DIR] [--no-download] [--json]
+       asng-data list [--json]
+
+Datasets: ${datasetLoaders.map((l) => l.name).join(', ')}
+  --path DIR       a directory (or archive) with the dataset's files, searched first
+  --cache-dir DIR  where downloads are cached (default ~/.cache/asng/datasets)
+  --no-download    fail instead of downloading a missing dataset
+  --json           print one JSON object as the last line`;
+
+/**
+ * Runs the `asng-data` command line and returns its exit code: 0 on
+ * success, 1 when the dataset cannot be loaded, 2 on a usage error.
+ *
+ * `info <dataset> --json` prints
+ * `{"name":…,"train":…,"test":…,"shape":[h,w,c],"classes":…,"source":…}`.
+ */
+export async function runDataCli(argv: readonly string[], io: CliIo, loaders: readonly DatasetLoader[] = datasetLoaders): Promise<number> {
+  const args = [...argv];
+  const json = take(args, '--json');
+  const noDownload = take(args, '--no-download');
+  let path: string | undefined;
+  let cacheDir: string | undefined;
+  try {
+    path = value(args, '--path');
+    cacheDir = value(args, '--cache-dir');
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, name, ...rest] = args;
+  if (command === 'list' && name === undefined) {
+    if (json) io.stdout(`${JSON.stringify(loaders.map((l) => ({ name: l.name, description: l.description })))}\n`);
+    else for (const l of loaders) io.stdout(`${l.name.padEnd(22)}${l.description}\n`);
+    return 0;
+  }
+  if (command !== 'info' || name === undefined || rest.length > 0) {
+    io.stderr(`${USAGE}\n`);
+    return 2;
+  }
+  const loader = loaders.find((l) => l.name === name);
+  if (loader === undefined) {
+    io.stderr(`asng-data: unknown dataset ${JSON.stringify(name)}; known: ${loaders.map((l) => l.name).join(', ')}\n`);
+    return 2;
+  }
+  const options: DatasetLoadOptions = {
+    ...(path === undefined ? {} : { path }),
+    ...(cacheDir === undefined ? {} : { cacheDir }),
+    download: !noDownload,
+    onProgress: progressBar(io.stderr),
+  };
+  try {
+    const dataset = await loader.load(options);
+    const { info } = dataset;
+    await dataset.close?.();
+    const summary = { name: info.name, train: info.splits.train ?? 0, test: info.splits.test ?? 0, shape: [...info.shape], classes: info.classes, source: info.source };
+    if (json) {
+      io.stdout(`${JSON.stringify(summary)}\n`);
+    } else {
+      io.stdout(`${info.name}: ${summary.train} training and ${summary.test} test images of ${info.shape.join('x')}, ${info.classes} classes\nsource: ${info.source}\n`);
+    }
+    return 0;
+  } catch (error) {
+    io.stderr(`asng-data: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function take(args: string[], flag: string): boolean {
+  const at = args.indexOf(flag);
+  if (at === -1) return false;
+  args.splice(at, 1);
+  return true;
+}
+
+function value(args: string[], flag: string): string | undefined {
+  const at = args.indexOf(flag);
+  if (at === -1) return undefined;
+  const found = args[at + 1];
+  if (found === undefined || found.startsWith('--')) throw new Error(`asng-data: ${flag} needs a value`);
+  args.splice(at, 2);
+  return found;
+}
+
+/** A progress bar on one line of `write`, redrawn at most every 1%. */
+function progressBar(write: (text: string) => void): (event: ProgressEvent) => void {
+  let lastTask = '';
+  let lastPercent = -1;
+  return (event) => {
+    if (event.total === undefined || event.total === 0) {
+      if (event.task !== lastTask) write(`${event.task}...\n`);
+      lastTask = event.task;
+      return;
+    }
+    const percent = Math.floor((100 * event.done) / event.total);
+    if (event.task === lastTask && percent === lastPercent) return;
+    lastTask = event.task;
+    lastPercent = percent;
+    const filled = Math.round(percent / 5);
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    write(`\r${event.task} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% ${mb(event.done)}/${mb(event.total)} MB${event.done >= event.total ? '\n' : ''}`);
+  };
+}
