@@ -5,6 +5,6 @@ export { ChecksumMismatchError, DatasetFormatError, DatasetNotFoundError } from 
 export { isGzip, readMaybeGzipped } from './gzip.js';
 export { exists, firstExisting, locateDataset } from './locate.js';
 export type { Located, LocateOptions, RemoteFile } from './locate.js';
-export { readTar } from './tar.js';
-export type { TarEntry } from './tar.js';
+export { packTar, readTar } from './tar.js';
+export type { TarEntry, TarInput } from './tar.js';
 export { checkIndices, InMemorySplit } from './in-memory-split.js';

@@ -5,31 +5,9 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetFormatError } from './errors.js';
 import { readMaybeGzipped } from './gzip.js';
-import { readTar } from './tar.js';
+import { packTar, readTar } from './tar.js';
 
-/** A minimal ustar writer, enough to test the reader against. */
-function tar(entries: { name: string; data: Uint8Array; type?: string }[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const { name, data, type = '0' } of entries) {
-    const header = Buffer.alloc(512);
-    header.write(name, 0, 100, 'utf8');
-    header.write('0000644\0', 100);
-    header.write('0000000\0', 108);
-    header.write('0000000\0', 116);
-    header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    header.write('00000000000\0', 136);
-    header.write('        ', 148);
-    header.write(type, 156);
-    header.write('ustar\0', 257);
-    header.write('00', 263);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    blocks.push(header, Buffer.from(data), Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
+const tar = (entries: Parameters<typeof packTar>[0]) => Buffer.from(packTar(entries));
 
 let dir: string;
 beforeEach(async () => {
@@ -40,7 +18,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 describe('readTar', () => {
   const big = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => i % 253);
   const archive = tar([
-    { name: 'set/', data: new Uint8Array(0), type: '5' },
+    { name: 'set/', data: new Uint8Array(0), type: '5' as const },
     { name: 'set/a.bin', data: big },
     { name: 'set/readme.txt', data: Buffer.from('hello') },
   ]);

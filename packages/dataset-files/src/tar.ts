@@ -156,3 +156,43 @@ function paxPath(body: Uint8Array): string | null {
   }
   return null;
 }
+
+/** A file to put in a tar archive with {@link packTar}. */
+export interface TarInput {
+  /** Path inside the archive, at most 100 bytes. */
+  readonly name: string;
+  /** Contents; ignored for directories. */
+  readonly data: Uint8Array;
+  /** `'0'` for a regular file (default), `'5'` for a directory. */
+  readonly type?: '0' | '5';
+}
+
+/**
+ * Packs files into an uncompressed ustar archive in memory: enough to write
+ * test fixtures for loaders that read archives (gzip the result for `.tar.gz`).
+ */
+export function packTar(entries: readonly TarInput[]): Uint8Array {
+  const blocks: Buffer[] = [];
+  for (const { name, data, type = '0' } of entries) {
+    const header = Buffer.alloc(BLOCK);
+    if (Buffer.byteLength(name) > 100) throw new RangeError(`packTar: name longer than 100 bytes: ${name}`);
+    const size = type === '5' ? 0 : data.length;
+    header.write(name, 0, 100, 'utf8');
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+    header.write('00000000000\0', 136);
+    header.write('        ', 148);
+    header.write(type, 156);
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(header);
+    if (size > 0) blocks.push(Buffer.from(data.buffer, data.byteOffset, size), Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK));
+  }
+  blocks.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(blocks);
+}
