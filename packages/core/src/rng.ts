@@ -71,10 +71,11 @@ export class Rng implements RandomSource {
     }
     const high = Math.floor(seed / TWO_POW_32);
     const next = splitMix32((seed >>> 0) ^ Math.imul(high | 0, 0x85ebca6b));
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // Words are kept as int32 (`| 0`): V8 then stores them as small integers, not boxed doubles.
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -85,8 +86,9 @@ export class Rng implements RandomSource {
     return rng;
   }
 
-  uint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+  /** The next output as a signed int32 (same bits as {@link Rng.uint32}). */
+  private next(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9);
     const t = this.s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
@@ -97,9 +99,13 @@ export class Rng implements RandomSource {
     return result;
   }
 
+  uint32(): number {
+    return this.next() >>> 0;
+  }
+
   uniform(): number {
-    const a = this.uint32() >>> 5;
-    const b = this.uint32() >>> 6;
+    const a = this.next() >>> 5;
+    const b = this.next() >>> 6;
     return (a * 67108864 + b) / TWO_POW_53;
   }
 
@@ -135,10 +141,10 @@ export class Rng implements RandomSource {
    */
   fork(): Rng {
     const child = new Rng(0);
-    child.s0 = this.uint32();
-    child.s1 = this.uint32();
-    child.s2 = this.uint32();
-    child.s3 = this.uint32();
+    child.s0 = this.next();
+    child.s1 = this.next();
+    child.s2 = this.next();
+    child.s3 = this.next();
     if ((child.s0 | child.s1 | child.s2 | child.s3) === 0) child.s0 = 1;
     return child;
   }
@@ -173,7 +179,7 @@ export class Rng implements RandomSource {
     if (state === null || typeof state !== 'object' || state.algorithm !== 'xoshiro128**') {
       throw new TypeError(`Rng.setState: expected a state with algorithm 'xoshiro128**', got ${describe(state)}`);
     }
-    const words = state.words;
+    const words: readonly number[] = state.words;
     if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)) {
       throw new TypeError(`Rng.setState: 'words' must be four 32-bit unsigned integers, got ${describe(words)}`);
     }

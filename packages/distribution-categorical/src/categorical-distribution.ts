@@ -71,6 +71,7 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
   private readonly rangeRestriction: boolean;
   private readonly minProbabilities: Float64Array;
   private readonly th: Float64Array;
+  private readonly k: Int32Array;
 
   constructor(categories: readonly number[], options: CategoricalDistributionOptions = {}) {
     if (!Array.isArray(categories) || categories.length === 0) {
@@ -82,6 +83,7 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
       }
     });
     this.categories = [...categories];
+    this.k = Int32Array.from(categories);
     this.offsets = new Int32Array(categories.length);
     let offset = 0;
     categories.forEach((k, i) => {
@@ -132,7 +134,7 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
       const x = new Int32Array(d);
       for (let i = 0; i < d; i++) {
         const start = this.offsets[i]!;
-        const k = this.categories[i]!;
+        const k = this.k[i]!;
         const u = rng.uniform();
         let cumulative = 0;
         // Rounding can leave the last cumulative sum just below 1; the last
@@ -192,19 +194,20 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
   fisherSqrt(g: Float64Array): Float64Array {
     this.checkLength(g, 'fisherSqrt');
     const out = new Float64Array(this.freeParameters);
+    const th = this.th;
     let o = 0;
-    this.categories.forEach((k, i) => {
+    for (let i = 0; i < this.k.length; i++) {
+      const k = this.k[i]!;
       const start = this.offsets[i]!;
-      const thetaK = this.th[start + k - 1]!;
+      const thetaK = th[start + k - 1]!;
       let sum = 0;
       for (let j = 0; j < k - 1; j++) sum += g[start + j]!;
       const tail = sum / (thetaK + Math.sqrt(thetaK));
       for (let j = 0; j < k - 1; j++) {
-        const t = this.th[start + j]!;
-        const r = Math.sqrt(t);
+        const r = Math.sqrt(th[start + j]!);
         out[o++] = g[start + j]! / r + r * tail;
       }
-    });
+    }
     return out;
   }
 
@@ -214,26 +217,28 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
   }
 
   restrictRange(): void {
-    this.categories.forEach((k, i) => {
+    const th = this.th;
+    for (let i = 0; i < this.k.length; i++) {
+      const k = this.k[i]!;
       const start = this.offsets[i]!;
       const end = start + k;
       const lo = this.minProbabilities[i]!;
       let sum = 0;
       for (let j = start; j < end; j++) {
-        if (this.th[j]! < lo) this.th[j] = lo;
-        sum += this.th[j]!;
+        if (th[j]! < lo) th[j] = lo;
+        sum += th[j]!;
       }
       // Takes the excess mass back from each probability in proportion to its
       // distance from the bound, so none falls below it.
       const room = sum - lo * k;
       if (room > 0) {
         const excess = sum - 1;
-        for (let j = start; j < end; j++) this.th[j]! -= (excess * (this.th[j]! - lo)) / room;
+        for (let j = start; j < end; j++) th[j]! -= (excess * (th[j]! - lo)) / room;
       }
       let total = 0;
-      for (let j = start; j < end; j++) total += this.th[j]!;
-      for (let j = start; j < end; j++) this.th[j]! /= total;
-    });
+      for (let j = start; j < end; j++) total += th[j]!;
+      for (let j = start; j < end; j++) th[j]! /= total;
+    }
   }
 
   getState(): CategoricalDistributionState {
@@ -286,10 +291,11 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
     if (x.length !== this.categories.length) {
       throw new RangeError(`CategoricalDistribution: a sample must have ${this.categories.length} entries, got ${x.length}`);
     }
+    const k = this.k;
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
-      if (v < 0 || v >= this.categories[i]!) {
-        throw new RangeError(`CategoricalDistribution: sample entry ${i} must be in [0, ${this.categories[i]! - 1}], got ${v}`);
+      if (v < 0 || v >= k[i]!) {
+        throw new RangeError(`CategoricalDistribution: sample entry ${i} must be in [0, ${k[i]! - 1}], got ${v}`);
       }
     }
   }

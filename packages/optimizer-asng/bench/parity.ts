@@ -11,8 +11,8 @@ const worst = [...result.perStep].sort(
   (a, b) => Math.max(...Object.values(b.errors)) - Math.max(...Object.values(a.errors)),
 )[0];
 if (!process.argv.includes('--quiet')) {
-  console.error(`replayed ${result.steps} steps from ${vectorsDir}`);
-  if (worst) console.error(`worst step: ${worst.file} run ${worst.run} step ${worst.step} ${JSON.stringify(worst.errors)}`);
+  console.log(`replayed ${result.steps} steps from ${vectorsDir}`);
+  if (worst) console.log(`worst step: ${worst.file} run ${worst.run} step ${worst.step} ${JSON.stringify(worst.errors)}`);
 }
 console.log(
   JSON.stringify({

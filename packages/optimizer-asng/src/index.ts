@@ -10,6 +10,6 @@ export type {
   UpdateReport,
 } from './natural-gradient.js';
 export { SearchDistribution, rngFrom } from './variable-search.js';
-export type { RngOptions, SearchDistributionOptions, SearchSample } from './variable-search.js';
+export type { RngOptions, SearchDistributionOptions, SearchDistributionState, SearchSample } from './variable-search.js';
 export { NaturalGradientOptimizer, createAsng, createSng } from './natural-gradient-optimizer.js';
 export type { AsngOptimizerOptions, NaturalGradientOptimizerState, SngOptimizerOptions } from './natural-gradient-optimizer.js';

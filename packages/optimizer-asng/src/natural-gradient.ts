@@ -105,12 +105,16 @@ function naturalStep<X>(
   const skipped = (reason: 'ties' | 'vanishing-gradient'): NaturalStep => ({
     report: { updated: false, skipped: reason, utilities, delta, epsilon: 0, fisherNorm: 0 },
   });
-  if (utilities.every((u) => u === 0)) return skipped('ties');
+  let anyUtility = false;
+  for (let i = 0; i < utilities.length; i++) if (utilities[i] !== 0) anyUtility = true;
+  if (!anyUtility) return skipped('ties');
   const g = distribution.naturalGradient(samples, utilities);
-  if (g.every((x) => Math.abs(x) < 1e-18)) return skipped('vanishing-gradient');
+  let largest = 0;
+  for (let i = 0; i < g.length; i++) largest = Math.max(largest, Math.abs(g[i]!));
+  if (largest < 1e-18) return skipped('vanishing-gradient');
   const fisherVector = distribution.fisherSqrt(g);
   let squared = 0;
-  for (const v of fisherVector) squared += v * v;
+  for (let i = 0; i < fisherVector.length; i++) squared += fisherVector[i]! * fisherVector[i]!;
   const fisherNorm = Math.sqrt(squared);
   const epsilon = delta / (fisherNorm + guard);
   distribution.step(g, epsilon);

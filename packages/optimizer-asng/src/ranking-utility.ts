@@ -39,7 +39,17 @@ export function rankingUtility(losses: ArrayLike<number>, options: RankingUtilit
       throw new RangeError(`rankingUtility: loss ${i} is ${String(losses[i])}; every loss must be a finite number`);
     }
   }
-  const order = Int32Array.from({ length: lambda }, (_, i) => i).sort((a, b) => losses[a]! - losses[b]! || a - b);
+  // Stable insertion sort of the indices: lambda is small (2 to a few dozen).
+  const order = new Int32Array(lambda);
+  for (let i = 0; i < lambda; i++) {
+    const value = losses[i]!;
+    let j = i;
+    while (j > 0 && losses[order[j - 1]!]! > value) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = i;
+  }
   const mu = Math.ceil(lambda * rho);
   if (negative && 2 * mu > lambda) {
     throw new RangeError(`rankingUtility: with ${lambda} losses and rho = ${rho}, the best and worst ${mu} overlap; use at least ${2 * mu} losses`);

@@ -1,0 +1,131 @@
+import { categorical, continuous, integer, Rng, type Architecture } from '@asng/core';
+import { CategoricalDistribution } from '@asng/distribution-categorical';
+import { describeDistribution, describeOptimizer } from '@asng/testing';
+import { describe, expect, it } from 'vitest';
+import { AdaptiveSng, Sng } from './natural-gradient.js';
+import { createAsng, createSng } from './natural-gradient-optimizer.js';
+import { SearchDistribution } from './variable-search.js';
+
+const mixed = [
+  categorical('op', ['conv3x3', 'conv5x5', 'pool', 'identity']),
+  integer('channels', 16, 64),
+  categorical('activation', ['relu', 'gelu']),
+  continuous('dropout', 0, 0.5),
+  categorical('fixed', ['only']),
+];
+const optimum: Architecture = { op: 'pool', channels: 40, activation: 'gelu', dropout: 0.5, fixed: 'only' };
+const cells = Array.from({ length: 8 }, (_, i) => categorical(`v${i}`, ['a', 'b', 'c', 'd', 'e'].slice(0, 2 + (i % 4))));
+const cellOptimum = Object.fromEntries(cells.map((v) => [v.name, v.choices[v.choices.length - 1]!]));
+
+describeDistribution('SearchDistribution over mixed variables', () => new SearchDistribution(mixed));
+describeOptimizer('asng, categorical', () => createAsng({ variables: cells, seed: 3 }), { optimum: cellOptimum, budget: 3000 });
+describeOptimizer('asng, lambda = 5, categorical', () => createAsng({ variables: cells, seed: 4, lambda: 5 }), { optimum: cellOptimum, budget: 3000 });
+describeOptimizer('asng, mixed categorical + integer + continuous', () => createAsng({ variables: mixed, seed: 5 }));
+describeOptimizer('sng, categorical', () => createSng({ variables: cells, seed: 6 }), { optimum: cellOptimum, budget: 3000 });
+
+describe('createAsng', () => {
+  it('decodes labelled choices, rounded integers and clipped reals in declaration order', () => {
+    const o = createAsng({ variables: mixed, seed: 1 });
+    for (const c of o.ask()) {
+      expect(Object.keys(c.architecture)).toEqual(mixed.map((v) => v.name));
+      expect(['conv3x3', 'conv5x5', 'pool', 'identity']).toContain(c.architecture.op);
+      expect(Number.isInteger(c.architecture.channels)).toBe(true);
+      expect(c.architecture.dropout).toBeGreaterThanOrEqual(0);
+      expect(c.architecture.dropout).toBeLessThanOrEqual(0.5);
+      expect(c.architecture.fixed).toBe('only');
+    }
+  });
+
+  it('searches a mixed space: the integer mean moves to the optimum', () => {
+    const o = createAsng({ variables: mixed, seed: 2 });
+    const noise = new Rng(9);
+    for (let t = 0; t < 3000; t++) {
+      const c = o.ask();
+      o.tell(
+        c,
+        c.map(({ architecture: a }) => (a.op === 'pool' ? 0 : 1) + (a.activation === 'gelu' ? 0 : 1) + Math.abs((a.channels as number) - 40) / 10 + (0.5 - (a.dropout as number)) + 0.01 * noise.uniform()),
+      );
+    }
+    const best = o.best();
+    expect(best.op).toBe('pool');
+    expect(best.activation).toBe('gelu');
+    expect(Math.abs((best.channels as number) - 40)).toBeLessThanOrEqual(1);
+    // Starts at 0.25; draws past the bound decode to 0.5, so the mean approaches it from inside.
+    expect(best.dropout as number).toBeGreaterThan(0.35);
+    const belief = o.beliefs().find((b) => b.name === 'channels');
+    expect(belief?.kind === 'integer' && belief.std).toBeLessThan(2);
+  });
+
+  it('adapts Delta: noise-free signal grows the step, pure noise shrinks it', () => {
+    const signal = createAsng({ variables: cells, seed: 1 });
+    const noisy = createAsng({ variables: cells, seed: 1 });
+    const rng = new Rng(4);
+    for (let t = 0; t < 30; t++) {
+      const a = signal.ask();
+      signal.tell(a, a.map((c) => Object.values(c.architecture).filter((v) => v === 'a').length + 1e-3 * rng.uniform()));
+      const b = noisy.ask();
+      noisy.tell(b, b.map(() => rng.uniform()));
+    }
+    expect(signal.stats().delta!).toBeGreaterThan(noisy.stats().delta!);
+    expect(noisy.stats().Delta!).toBeGreaterThan(1);
+  });
+
+  it('skips the update on tied losses', () => {
+    const o = createAsng({ variables: cells, seed: 1 });
+    const before = JSON.stringify(o.getState().search);
+    const c = o.ask();
+    o.tell(c, [1, 1]);
+    expect(o.lastUpdate()?.skipped).toBe('ties');
+    expect(JSON.stringify(o.getState().search)).toBe(before);
+  });
+
+  it('refuses a state saved for other variables', () => {
+    const a = createAsng({ variables: cells, seed: 1 });
+    const b = createAsng({ variables: mixed, seed: 1 });
+    expect(() => b.setState(a.getState())).toThrow(/another search space/);
+  });
+
+  it('names the candidate and the value of a non-finite loss', () => {
+    const o = createAsng({ variables: mixed, seed: 1 });
+    const c = o.ask();
+    expect(() => o.tell(c, [0, Number.NaN])).toThrow(/loss of candidates\[1\] is NaN.*architecture/);
+  });
+
+  it('validates its options with clear errors', () => {
+    expect(() => createAsng({ variables: cells, lambda: 1 })).toThrow(/lambda must be an integer >= 2, got 1/);
+    expect(() => createAsng({ variables: cells, alpha: -1 })).toThrow(/alpha must be a positive/);
+    expect(() => createAsng({ variables: cells, maxDelta: 0.5 })).toThrow(/maxDelta must be >= 1/);
+    expect(() => createAsng({ variables: [] })).toThrow(/at least one variable/);
+    expect(() => createAsng({ variables: [categorical('x', ['a', 'a'])] })).toThrow(/duplicate choice "a"/);
+    expect(() => createAsng({ variables: [integer('n', 3, 3)] })).toThrow(/expected max > min/);
+    expect(() => createAsng({ variables: [categorical('x', ['only'])] })).toThrow(/no free parameter/);
+    expect(() => createSng({ variables: cells, delta: 0 })).toThrow(/delta must be a positive/);
+    expect(() => createAsng({ variables: cells, seed: 1, rng: new Rng(1) })).toThrow(/either seed or rng/);
+  });
+});
+
+describe('AdaptiveSng and Sng on a bare distribution', () => {
+  it('move theta by exactly delta in Fisher norm (before range restriction)', () => {
+    const dist = new CategoricalDistribution([5, 5, 5], { rangeRestriction: false });
+    const sng = new Sng(dist, { delta: 0.05, fisherNormGuard: 0 });
+    const before = dist.theta();
+    const xs = dist.sample(2, new Rng(1));
+    const report = sng.update(xs, [0, 1]);
+    const g = dist.naturalGradient(xs, report.utilities);
+    expect(report.epsilon * report.fisherNorm).toBeCloseTo(0.05, 12);
+    const moved = dist.theta().map((t, j) => t - before[j]!);
+    for (let j = 0; j < moved.length; j++) expect(moved[j]).toBeCloseTo(0, 0);
+    expect(g.length).toBe(15);
+  });
+
+  it('AdaptiveSng state round-trips', () => {
+    const a = new AdaptiveSng(new CategoricalDistribution([3, 4]));
+    const rng = new Rng(2);
+    for (let t = 0; t < 10; t++) a.update(a.distribution.sample(2, rng), [rng.uniform(), rng.uniform()]);
+    const b = new AdaptiveSng(new CategoricalDistribution([3, 4]));
+    b.setState(JSON.parse(JSON.stringify(a.getState())));
+    expect(b.getState()).toEqual(a.getState());
+    expect(() => b.setState({ ...a.getState(), s: [1] })).toThrow(/'s' must be an array of 5 finite numbers/);
+    expect(b.getState()).toEqual(a.getState());
+  });
+});

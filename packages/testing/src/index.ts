@@ -1,0 +1,4 @@
+export { describeDistribution } from './describe-distribution.js';
+export type { DescribeDistributionOptions } from './describe-distribution.js';
+export { describeOptimizer } from './describe-optimizer.js';
+export type { DescribeOptimizerOptions } from './describe-optimizer.js';

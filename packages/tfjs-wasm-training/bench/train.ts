@@ -1,0 +1,106 @@
+/**
+ * Training-step benchmark of the issue's net (NHWC 64x32x32x3, conv3x3 3->32,
+ * conv3x3 32->32, maxpool 2/2, separable 5x5 32->64, conv3x3 64->64, mean,
+ * dense 64->10, softmax cross-entropy, SGD) on wasm with this package's
+ * kernels, against the stock cpu backend on a smaller batch.
+ *
+ *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2]
+ *
+ * Human-readable results and the per-kernel profile go to stderr; with
+ * `--json`, one JSON line goes to stdout last.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { parseArgs } from 'node:util';
+import { setupWasmTraining } from '../src/index.js';
+import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
+import { profileKernels, type KernelTime } from './kernel-profile.js';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    steps: { type: 'string', default: '10' },
+    threads: { type: 'string', default: 'auto' },
+    'cpu-batch': { type: 'string', default: '2' },
+  },
+});
+const BATCH = 64;
+const steps = Number(args.steps);
+const cpuBatch = Number(args['cpu-batch']);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Milliseconds of each of `timed` SGD steps after `warmup` untimed ones. */
+async function stepTimes(batch: number, warmup: number, timed: number): Promise<number[]> {
+  const net = benchmarkNet(32);
+  const weights = initWeights(net);
+  const { x, labels } = batchOf(batch, 32, 32);
+  const optimizer = tf.train.sgd(0.01);
+  const step = async () => {
+    const loss = optimizer.minimize(() => net.loss(weights, x, labels), true)!;
+    await loss.data();
+    loss.dispose();
+  };
+  for (let i = 0; i < warmup; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < timed; i++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+  }
+  optimizer.dispose();
+  tf.dispose([x, labels, ...Object.values(weights)]);
+  return times;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function profileTable(rows: KernelTime[], perSteps: number, stepMs: number): string {
+  const lines = ['kernel                                  calls/step   self ms/step   share   total ms/step'];
+  for (const r of rows) {
+    const self = r.selfMs / perSteps;
+    if (self < 0.05) continue;
+    lines.push(
+      `${r.kernel.padEnd(40)}${(r.calls / perSteps).toFixed(0).padStart(10)}${self.toFixed(1).padStart(15)}` +
+        `${((100 * self) / stepMs).toFixed(1).padStart(7)}%${(r.totalMs / perSteps).toFixed(1).padStart(16)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const { threads } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
+const wasmTimes = await stepTimes(BATCH, 3, steps);
+const wasmMsPerStep = median(wasmTimes);
+log(`wasm, ${threads} thread(s), batch ${BATCH}: ${wasmTimes.map((t) => t.toFixed(0)).join(' ')} ms; median ${wasmMsPerStep.toFixed(1)} ms/step`);
+
+const profiler = profileKernels('wasm');
+const profiledSteps = 3;
+await stepTimes(BATCH, 0, profiledSteps);
+profiler.stop();
+log(`\nper-kernel profile on wasm (mean of ${profiledSteps} steps; self excludes nested kernels):`);
+log(profileTable(profiler.report(), profiledSteps, wasmMsPerStep));
+
+await tf.setBackend('cpu');
+const cpuTimes = await stepTimes(cpuBatch, 1, 1);
+const cpuMsPerImage = median(cpuTimes) / cpuBatch;
+const wasmMsPerImage = wasmMsPerStep / BATCH;
+log(`\ncpu, batch ${cpuBatch}: ${cpuTimes.map((t) => t.toFixed(0)).join(' ')} ms/step, ${cpuMsPerImage.toFixed(0)} ms/image`);
+log(`speedup per image, wasm over cpu: ${(cpuMsPerImage / wasmMsPerImage).toFixed(0)}x`);
+
+if (args.json) {
+  const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+  process.stdout.write(
+    `${JSON.stringify({
+      batch: BATCH,
+      wasmMsPerStep: round(wasmMsPerStep, 1),
+      wasmThreads: threads,
+      cpuMsPerImage: round(cpuMsPerImage, 1),
+      wasmMsPerImage: round(wasmMsPerImage, 3),
+      speedup: round(cpuMsPerImage / wasmMsPerImage, 0),
+    })}\n`,
+  );
+}

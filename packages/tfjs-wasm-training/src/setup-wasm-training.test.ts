@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectClose } from '../test/compare.js';
+import { batchOf, benchmarkNet, dilatedSeparableNet, initWeights, transposedAutoencoder, type Net } from '../test/nets.js';
+import { setupWasmTraining } from './setup-wasm-training.js';
+
+let threads = 0;
+
+beforeAll(async () => {
+  ({ threads } = await setupWasmTraining({ threads: 2 }));
+});
+
+/** Loss and gradients of every weight, on `backend`. */
+async function lossAndGradients(backend: string, net: Net, size: number): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const weights = initWeights(net);
+  const { x, labels } = batchOf(3, size, size);
+  const names = Object.keys(net.shapes);
+  const { value, grads } = tf.variableGrads(
+    () => net.loss(weights, x, labels),
+    names.map((k) => weights[k]!),
+  );
+  const out = [await value.data(), ...(await Promise.all(names.map((k) => grads[weights[k]!.name]!.data())))];
+  tf.dispose([value, x, labels, ...Object.values(grads), ...Object.values(weights)]);
+  return out as Float32Array[];
+}
+
+describe('setupWasmTraining', () => {
+  it('starts the wasm backend with two threads in Node', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(threads).toBe(2);
+    expect(getThreadsCount()).toBe(2);
+  });
+
+  it('refuses a thread count it cannot honour', async () => {
+    await expect(setupWasmTraining({ threads: 1 })).rejects.toThrow(/initialised before/);
+    await expect(setupWasmTraining({ threads: 9 })).rejects.toThrow(RangeError);
+  });
+
+  it.each([
+    ['the benchmark net', benchmarkNet(4), 10],
+    ['a dilated, separable net', dilatedSeparableNet(4), 11],
+    ['a transposed-conv autoencoder', transposedAutoencoder(4), 12],
+  ] as const)('gives %s the same loss and gradients as the cpu backend', async (_, net, size) => {
+    const onWasm = await lossAndGradients('wasm', net, size);
+    const onCpu = await lossAndGradients('cpu', net, size);
+    const names = ['loss', ...Object.keys(net.shapes)];
+    onWasm.forEach((a, i) => expectClose(a, onCpu[i]!, names[i]!, 1e-4));
+  });
+
+  it('trains without leaking tensors and lowers the loss', async () => {
+    await tf.setBackend('wasm');
+    const net = benchmarkNet(4);
+    const weights = initWeights(net);
+    const { x, labels } = batchOf(4, 8, 8);
+    const optimizer = tf.train.sgd(0.1);
+    const step = () => optimizer.minimize(() => net.loss(weights, x, labels), true) as tf.Scalar;
+    const first = step();
+    const firstLoss = (await first.data())[0]!;
+    first.dispose();
+    const before = tf.memory().numTensors;
+    let last = 0;
+    for (let i = 0; i < 5; i++) {
+      const loss = step();
+      last = (await loss.data())[0]!;
+      loss.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    expect(last).toBeLessThan(firstLoss);
+    optimizer.dispose();
+    tf.dispose([x, labels, ...Object.values(weights)]);
+  });
+});
