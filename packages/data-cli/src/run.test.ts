@@ -35,7 +35,7 @@ describe('asng-data', () => {
   });
 
   it('rejects unknown datasets and bad usage', async () => {
-    expect((await run(['info', 'imagenet'])).stderr).toMatch(/unknown dataset "imagenet"; known: fashion-mnist-subset, fashion-mnist, mnist, cifar10/);
+    expect((await run(['info', 'imagenet'])).stderr).toMatch(/unknown dataset "imagenet"; known: fashion-mnist-subset, fashion-mnist, mnist, cifar10, celeba/);
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['info', 'mnist', '--path'])).code).toBe(2);
   });

@@ -1,0 +1,5 @@
+export { CELEBA_IMAGE_FOLDER, CELEBA_PARTITION_FILE, celeba, parsePartition } from './celeba.js';
+export type { CelebaLoadOptions } from './celeba.js';
+export { decodeImage } from './decode.js';
+export type { ImageTransform } from './decode.js';
+export { ImageFileSplit } from './image-split.js';
