@@ -47,6 +47,17 @@ function convolve(
     : conv2d(input, filter, strides, explicit, 'NHWC', dilations);
 }
 
+/**
+ * `[n, h, w, c]` to `[c, h, w, n]`. The wasm backend's 4-D transpose is slow
+ * for this permutation; a 2-D transpose followed by a transpose that moves
+ * whole rows of `n` values is about twice as fast.
+ */
+function swapBatchAndChannels(x: Tensor4D): Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const columns = transpose(reshape(x, [n, h * w * c]));
+  return reshape(transpose(reshape(columns, [h * w, c, n]), [1, 0, 2]), [c, h, w, n]);
+}
+
 /** Puts `stride - 1` zeros after every row and column of `dy`; returns it with its new height and width. */
 function insertZeros(dy: Tensor4D, strideHeight: number, strideWidth: number): Tensor4D {
   if (strideHeight === 1 && strideWidth === 1) return dy;
@@ -129,7 +140,7 @@ export function convFilterGradient(
   const strides: [number, number] = [dilationHeight, dilationWidth];
   const dilations: [number, number] = [strideHeight, strideWidth];
   if (!depthwise) {
-    const channelsAsBatch = transpose(x, [3, 1, 2, 0]);
+    const channelsAsBatch = swapBatchAndChannels(x);
     const dyAsFilter = transpose(dy, [1, 2, 0, 3]);
     const dw = convolve(channelsAsBatch, dyAsFilter, strides, padding, dilations, false);
     return transpose(dw, [1, 2, 0, 3]);

@@ -63,5 +63,5 @@ function spreadAnisotropic(w: tf.Tensor4D): tf.Tensor4D {
     tf.pad(tf.reshape(rows, [kh * 2 - 1, kw, 1, c, m]), [[0, 0], [0, 0], [0, 2], [0, 0], [0, 0]]),
     [kh * 2 - 1, kw * 3, c, m],
   );
-  return tf.slice(cols, [0, 0, 0, 0], [kh * 2 - 1, kw * 3 - 2, c, m]);
+  return tf.slice(cols, [0, 0, 0, 0], [kh * 2 - 1, kw * 3 - 2, c, m]) as tf.Tensor4D;
 }

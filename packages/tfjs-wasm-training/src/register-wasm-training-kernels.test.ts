@@ -179,3 +179,29 @@ describe('pooling gradients on wasm match the cpu backend', () => {
     expect(Array.from(onWasm!)).toEqual(Array.from(onCpu!));
   });
 });
+
+describe('Sum and Identity on wasm match the cpu backend', () => {
+  it.each([
+    { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 6, 3], axis: [1, 2], keepDims: true },
+    { shape: [3, 2, 5, 4, 2], axis: [2], keepDims: false },
+    { shape: [4, 5, 6, 3], axis: [0, 3], keepDims: false },
+    { shape: [7, 9], axis: [-1], keepDims: false },
+  ])('sum over $axis of $shape', async ({ shape, axis, keepDims }) => {
+    const run = () => {
+      const x = tf.tensor(values(shape, 31), shape);
+      const s = tf.sum(x, axis, keepDims);
+      const copy = tf.clone(s);
+      s.dispose();
+      return [copy];
+    };
+    const [a] = await runOn('wasm', run);
+    const [b] = await runOn('cpu', run);
+    expectClose(a!, b!, `sum over ${axis}`);
+    const shapeOn = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => tf.sum(tf.ones(shape), axis, keepDims).shape);
+    };
+    expect(await shapeOn('wasm')).toEqual(await shapeOn('cpu'));
+  });
+});

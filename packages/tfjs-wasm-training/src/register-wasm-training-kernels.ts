@@ -10,8 +10,10 @@ import {
   FusedConv2D,
   FusedDepthwiseConv2D,
   getKernel,
+  Identity,
   MaxPoolGrad,
   registerKernel,
+  Sum,
   tidy,
   unregisterKernel,
   type Conv2DBackpropFilterAttrs,
@@ -25,6 +27,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { convFilterGradient, convInputGradient } from './conv-gradients.js';
+import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
 
 const BACKEND = 'wasm';
@@ -153,7 +156,10 @@ interface Replaced {
  * - `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and
  *   `DepthwiseConv2dNativeBackpropInput`, which the wasm backend lacks;
  * - faster `Conv2DBackpropInput` (so also faster `conv2dTranspose`),
- *   `MaxPoolGrad` and `AvgPoolGrad`.
+ *   `MaxPoolGrad` and `AvgPoolGrad`;
+ * - an `Identity` that shares memory instead of copying (the engine clones
+ *   every tensor it keeps for the backward pass), and a one-pass `Sum` over
+ *   adjacent axes (bias gradients).
  *
  * The convolution gradients run as XNNPACK forward convolutions; the pooling
  * gradients are single-pass loops over the wasm heap. It also wraps the
@@ -181,7 +187,13 @@ export function registerWasmTrainingKernels(): () => void {
     { kernelName: DepthwiseConv2dNativeBackpropInput, backendName: BACKEND, kernelFunc: depthwiseBackpropInput },
     { kernelName: MaxPoolGrad, backendName: BACKEND, kernelFunc: maxPoolGrad as unknown as KernelFunc },
     { kernelName: AvgPoolGrad, backendName: BACKEND, kernelFunc: avgPoolGrad as unknown as KernelFunc },
+    { kernelName: Identity, backendName: BACKEND, kernelFunc: sharedIdentity },
   ];
+  const stockSum = stockKernels.get(Sum) ?? getKernel(Sum, BACKEND);
+  if (stockSum != null) {
+    stockKernels.set(Sum, stockSum);
+    configs.push(contiguousSum(stockSum));
+  }
   for (const [name, depthwise] of [
     [Conv2D, false],
     [DepthwiseConv2dNative, true],

@@ -18,5 +18,5 @@ export function spreadFilter(filter: tf.Tensor4D, dilation: number): tf.Tensor4D
     [0, 0],
   ]);
   const full = tf.reshape(spread, [kh * dilation, kw * dilation, inC, outC]);
-  return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dilation + 1, (kw - 1) * dilation + 1, inC, outC]);
+  return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dilation + 1, (kw - 1) * dilation + 1, inC, outC]) as tf.Tensor4D;
 }

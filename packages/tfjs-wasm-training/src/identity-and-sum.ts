@@ -1,0 +1,58 @@
+import { backend_util, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * `Identity` that shares the input's memory (reference counted, as `Reshape`
+ * does on wasm and `Identity` does on cpu) instead of copying it. The engine
+ * clones every tensor it keeps for the backward pass through `Identity`, so
+ * the stock copy costs a full memory pass per saved activation.
+ */
+export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
+  const x = inputs['x'] as TensorInfo;
+  if (x.dtype === 'string') throw new Error('string tensors are not supported here');
+  (backend as BackendWasm).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/**
+ * Wraps the stock `Sum`: float32 sums over a run of adjacent axes (bias
+ * gradients reduce `[batch, height, width]` of NHWC tensors) are added up in
+ * one pass, in float64, where the stock kernel first transposes the reduced
+ * axes to the end.
+ */
+export function contiguousSum(stock: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+    if (x.dtype !== 'float32' || axes.length === 0 || !adjacent || util.sizeFromShape(x.shape) === 0) {
+      return stock.kernelFunc(args);
+    }
+    const backend = args.backend as BackendWasm;
+    const first = axes[0]!;
+    const last = axes[axes.length - 1]!;
+    const outer = util.sizeFromShape(x.shape.slice(0, first));
+    const reduced = util.sizeFromShape(x.shape.slice(first, last + 1));
+    const inner = util.sizeFromShape(x.shape.slice(last + 1));
+    const outShape = x.shape.filter((_, i) => i < first || i > last);
+    const out = backend.makeOutput(
+      keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape,
+      'float32',
+    );
+    const src = backend.typedArrayFromHeap(x) as Float32Array;
+    const dst = backend.typedArrayFromHeap(out) as Float32Array;
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      let at = o * reduced * inner;
+      for (let r = 0; r < reduced; r++) {
+        for (let i = 0; i < inner; i++) acc[i]! += src[at + i]!;
+        at += inner;
+      }
+      dst.set(acc, o * inner);
+    }
+    return out;
+  };
+  return { ...stock, kernelFunc };
+}
