@@ -35,13 +35,16 @@ export interface Distribution<X> {
   /**
    * The natural-gradient estimate `g = (1/n) * sum_k w_k (T(x_k) - theta)`
    * from `n` samples and their weights (utilities), in the layout of `theta`.
+   * Written into `out` (of length `thetaLength`) when given, which saves an
+   * allocation in hot loops.
    */
-  naturalGradient(samples: readonly X[], weights: ArrayLike<number>): Float64Array;
+  naturalGradient(samples: readonly X[], weights: ArrayLike<number>, out?: Float64Array): Float64Array;
   /**
    * `sqrt(F(theta)) g` over the free parameters, where `F` is the Fisher
-   * information: its Euclidean norm is the Fisher norm of `g`.
+   * information: its Euclidean norm is the Fisher norm of `g`. Written into
+   * `out` (of length `freeParameters`) when given.
    */
-  fisherSqrt(g: Float64Array): Float64Array;
+  fisherSqrt(g: Float64Array, out?: Float64Array): Float64Array;
   /** Moves the parameters: `theta += epsilon * g`. */
   step(g: Float64Array, epsilon: number): void;
   /** Projects `theta` back into its allowed region (the range restriction that keeps exploring). */
@@ -96,9 +99,20 @@ export class ProductDistribution<B extends Record<string, Distribution<unknown>>
     this.freeParameters = f;
   }
 
-  private concat(parts: (k: keyof B & string) => Float64Array, length: number, offsets: number[]): Float64Array {
-    const out = new Float64Array(length);
-    this.keys.forEach((k, i) => out.set(parts(k), offsets[i]));
+  private concat(
+    parts: (k: keyof B & string, out: Float64Array | undefined) => Float64Array,
+    length: number,
+    offsets: number[],
+    into?: Float64Array,
+  ): Float64Array {
+    const out = into ?? new Float64Array(length);
+    if (out.length !== length) throw new RangeError(`ProductDistribution: expected an output vector of length ${length}, got ${out.length}`);
+    this.keys.forEach((k, i) => {
+      const end = i + 1 < this.keys.length ? offsets[i + 1]! : length;
+      const view = out.subarray(offsets[i], end);
+      const part = parts(k, view);
+      if (part !== view) view.set(part);
+    });
     return out;
   }
 
@@ -131,19 +145,21 @@ export class ProductDistribution<B extends Record<string, Distribution<unknown>>
     return this.concat((k) => this.blocks[k]!.sufficientStatistics(x[k]), this.thetaLength, this.thetaOffsets);
   }
 
-  naturalGradient(samples: readonly SampleRecord<B>[], weights: ArrayLike<number>): Float64Array {
+  naturalGradient(samples: readonly SampleRecord<B>[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
     return this.concat(
-      (k) => this.blocks[k]!.naturalGradient(samples.map((s) => s[k]), weights),
+      (k, view) => this.blocks[k]!.naturalGradient(samples.map((s) => s[k]), weights, view),
       this.thetaLength,
       this.thetaOffsets,
+      out,
     );
   }
 
-  fisherSqrt(g: Float64Array): Float64Array {
+  fisherSqrt(g: Float64Array, out?: Float64Array): Float64Array {
     return this.concat(
-      (k) => this.blocks[k]!.fisherSqrt(this.slice(g, this.keys.indexOf(k))),
+      (k, view) => this.blocks[k]!.fisherSqrt(this.slice(g, this.keys.indexOf(k)), view),
       this.freeParameters,
       this.freeOffsets,
+      out,
     );
   }
 

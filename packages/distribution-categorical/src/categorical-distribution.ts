@@ -173,12 +173,12 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
     return t;
   }
 
-  naturalGradient(samples: readonly Int32Array[], weights: ArrayLike<number>): Float64Array {
+  naturalGradient(samples: readonly Int32Array[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
     const n = samples.length;
     if (n === 0 || weights.length !== n) {
       throw new RangeError(`CategoricalDistribution.naturalGradient: expected as many weights as samples (>0), got ${weights.length} and ${n}`);
     }
-    const g = new Float64Array(this.thetaLength);
+    const g = this.output(out, this.thetaLength, 'naturalGradient');
     let weightSum = 0;
     for (let s = 0; s < n; s++) {
       const x = samples[s]!;
@@ -191,9 +191,9 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
     return g;
   }
 
-  fisherSqrt(g: Float64Array): Float64Array {
+  fisherSqrt(g: Float64Array, into?: Float64Array): Float64Array {
     this.checkLength(g, 'fisherSqrt');
-    const out = new Float64Array(this.freeParameters);
+    const out = this.output(into, this.freeParameters, 'fisherSqrt');
     const th = this.th;
     let o = 0;
     for (let i = 0; i < this.k.length; i++) {
@@ -298,6 +298,13 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
         throw new RangeError(`CategoricalDistribution: sample entry ${i} must be in [0, ${k[i]! - 1}], got ${v}`);
       }
     }
+  }
+
+  /** `out` zeroed, after checking its length, or a new vector. */
+  private output(out: Float64Array | undefined, length: number, method: string): Float64Array {
+    if (out === undefined) return new Float64Array(length);
+    if (out.length !== length) throw new RangeError(`CategoricalDistribution.${method}: expected an output vector of length ${length}, got ${out.length}`);
+    return out.fill(0);
   }
 
   private checkLength(g: Float64Array, method: string): void {

@@ -128,12 +128,12 @@ export class GaussianDistribution implements Distribution<Float64Array> {
     return t;
   }
 
-  naturalGradient(samples: readonly Float64Array[], weights: ArrayLike<number>): Float64Array {
+  naturalGradient(samples: readonly Float64Array[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
     const n = samples.length;
     if (n === 0 || weights.length !== n) {
       throw new RangeError(`GaussianDistribution.naturalGradient: expected as many weights as samples (>0), got ${weights.length} and ${n}`);
     }
-    const g = new Float64Array(this.thetaLength);
+    const g = this.output(out, this.thetaLength, 'naturalGradient');
     for (let s = 0; s < n; s++) {
       const x = samples[s]!;
       this.checkSample(x);
@@ -153,9 +153,9 @@ export class GaussianDistribution implements Distribution<Float64Array> {
    * `b = 2m`, `c = 4m^2 + 2 sigma^2`; `g` is projected on its eigenvectors and
    * divided by the square roots of the eigenvalues.
    */
-  fisherSqrt(g: Float64Array): Float64Array {
+  fisherSqrt(g: Float64Array, into?: Float64Array): Float64Array {
     this.checkLength(g, 'fisherSqrt');
-    const out = new Float64Array(this.freeParameters);
+    const out = this.output(into, this.freeParameters, 'fisherSqrt');
     const d = this.size;
     for (let i = 0; i < d; i++) {
       const mu = this.m[i]!;
@@ -234,6 +234,13 @@ export class GaussianDistribution implements Distribution<Float64Array> {
     if (x.length !== this.size) {
       throw new RangeError(`GaussianDistribution: a sample must have ${this.size} entries, got ${x.length}`);
     }
+  }
+
+  /** `out` zeroed, after checking its length, or a new vector. */
+  private output(out: Float64Array | undefined, length: number, method: string): Float64Array {
+    if (out === undefined) return new Float64Array(length);
+    if (out.length !== length) throw new RangeError(`GaussianDistribution.${method}: expected an output vector of length ${length}, got ${out.length}`);
+    return out.fill(0);
   }
 
   private checkLength(g: Float64Array, method: string): void {

@@ -66,6 +66,16 @@ export interface SngState {
   readonly distribution: DistributionState;
 }
 
+/** Work vectors reused by every update: allocating them costs more than the arithmetic. */
+interface Scratch {
+  readonly gradient: Float64Array;
+  readonly fisher: Float64Array;
+}
+
+function scratchFor(distribution: Distribution<unknown>): Scratch {
+  return { gradient: new Float64Array(distribution.thetaLength), fisher: new Float64Array(distribution.freeParameters) };
+}
+
 interface NaturalStep {
   readonly report: UpdateReport;
   /** `sqrt(F) g`, when the update happened. */
@@ -96,6 +106,7 @@ function naturalStep<X>(
   rho: number,
   guard: number,
   who: string,
+  scratch: Scratch,
 ): NaturalStep {
   if (samples.length !== losses.length) {
     throw new RangeError(`${who}.update: got ${samples.length} samples but ${losses.length} losses`);
@@ -108,11 +119,11 @@ function naturalStep<X>(
   let anyUtility = false;
   for (let i = 0; i < utilities.length; i++) if (utilities[i] !== 0) anyUtility = true;
   if (!anyUtility) return skipped('ties');
-  const g = distribution.naturalGradient(samples, utilities);
+  const g = distribution.naturalGradient(samples, utilities, scratch.gradient);
   let largest = 0;
   for (let i = 0; i < g.length; i++) largest = Math.max(largest, Math.abs(g[i]!));
   if (largest < 1e-18) return skipped('vanishing-gradient');
-  const fisherVector = distribution.fisherSqrt(g);
+  const fisherVector = distribution.fisherSqrt(g, scratch.fisher);
   let squared = 0;
   for (let i = 0; i < fisherVector.length; i++) squared += fisherVector[i]! * fisherVector[i]!;
   const fisherNorm = Math.sqrt(squared);
@@ -154,6 +165,7 @@ export class AdaptiveSng<X> {
   private gammaValue = 0;
   private DeltaValue = 1;
   private lastEpsilon = 0;
+  private readonly scratch: Scratch;
 
   constructor(distribution: Distribution<X>, options: AdaptiveSngOptions = {}) {
     this.distribution = distribution;
@@ -172,6 +184,7 @@ export class AdaptiveSng<X> {
     this.dimension = distribution.freeParameters;
     if (this.dimension < 1) throw new RangeError('AdaptiveSng: the distribution has no free parameter (every variable is fixed)');
     this.s = new Float64Array(this.dimension);
+    this.scratch = scratchFor(distribution);
   }
 
   /** The trust-region radius the next update will use, `delta_0 / Delta`. */
@@ -214,7 +227,16 @@ export class AdaptiveSng<X> {
   update(samples: readonly X[], losses: ArrayLike<number>): UpdateReport {
     const delta = this.delta;
     const beta = delta / Math.sqrt(this.dimension);
-    const { report, fisherVector } = naturalStep(this.distribution, samples, losses, delta, this.rho, this.fisherNormGuard, 'AdaptiveSng');
+    const { report, fisherVector } = naturalStep(
+      this.distribution,
+      samples,
+      losses,
+      delta,
+      this.rho,
+      this.fisherNormGuard,
+      'AdaptiveSng',
+      this.scratch,
+    );
     this.lastEpsilon = report.epsilon;
     if (fisherVector === undefined) return report;
     const decay = 1 - beta;
@@ -275,6 +297,7 @@ export class Sng<X> {
   readonly rho: number;
   readonly fisherNormGuard: number;
   private lastEpsilon = 0;
+  private readonly scratch: Scratch;
 
   constructor(distribution: Distribution<X>, options: SngOptions = {}) {
     this.distribution = distribution;
@@ -285,6 +308,7 @@ export class Sng<X> {
     checkPositiveInteger('Sng: lambda', this.lambda, 2);
     checkPositive('Sng: delta', this.delta);
     if (!(this.fisherNormGuard >= 0)) throw new RangeError(`Sng: fisherNormGuard must be >= 0, got ${this.fisherNormGuard}`);
+    this.scratch = scratchFor(distribution);
   }
 
   /** The step `epsilon` of the last update. */
@@ -294,7 +318,7 @@ export class Sng<X> {
 
   /** Updates the distribution from samples and their losses (lower is better). */
   update(samples: readonly X[], losses: ArrayLike<number>): UpdateReport {
-    const { report } = naturalStep(this.distribution, samples, losses, this.delta, this.rho, this.fisherNormGuard, 'Sng');
+    const { report } = naturalStep(this.distribution, samples, losses, this.delta, this.rho, this.fisherNormGuard, 'Sng', this.scratch);
     this.lastEpsilon = report.epsilon;
     return report;
   }

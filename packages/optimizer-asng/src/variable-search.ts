@@ -180,27 +180,34 @@ export class SearchDistribution implements Distribution<SearchSample> {
     );
   }
 
-  naturalGradient(samples: readonly SearchSample[], weights: ArrayLike<number>): Float64Array {
-    return this.joinVectors(
-      this.categorical?.naturalGradient(samples.map((x) => x.categorical), weights),
-      this.numeric?.naturalGradient(samples.map((x) => x.numeric), weights),
-      this.catTheta,
-      this.thetaLength,
-    );
+  naturalGradient(samples: readonly SearchSample[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
+    const g = out ?? new Float64Array(this.thetaLength);
+    this.checkOutput(g, this.thetaLength, 'naturalGradient');
+    const c = this.catTheta;
+    this.categorical?.naturalGradient(samples.map((x) => x.categorical), weights, this.numeric ? g.subarray(0, c) : g);
+    this.numeric?.naturalGradient(samples.map((x) => x.numeric), weights, this.categorical ? g.subarray(c) : g);
+    return g;
   }
 
-  fisherSqrt(g: Float64Array): Float64Array {
-    return this.joinVectors(
-      this.categorical?.fisherSqrt(g.subarray(0, this.catTheta)),
-      this.numeric?.fisherSqrt(g.subarray(this.catTheta)),
-      this.catFree,
-      this.freeParameters,
-    );
+  fisherSqrt(g: Float64Array, out?: Float64Array): Float64Array {
+    const v = out ?? new Float64Array(this.freeParameters);
+    this.checkOutput(v, this.freeParameters, 'fisherSqrt');
+    const c = this.catTheta;
+    const f = this.catFree;
+    const both = this.categorical !== undefined && this.numeric !== undefined;
+    this.categorical?.fisherSqrt(both ? g.subarray(0, c) : g, both ? v.subarray(0, f) : v);
+    this.numeric?.fisherSqrt(both ? g.subarray(c) : g, both ? v.subarray(f) : v);
+    return v;
+  }
+
+  private checkOutput(out: Float64Array, length: number, method: string): void {
+    if (out.length !== length) throw new RangeError(`SearchDistribution.${method}: expected an output vector of length ${length}, got ${out.length}`);
   }
 
   step(g: Float64Array, epsilon: number): void {
-    this.categorical?.step(g.subarray(0, this.catTheta), epsilon);
-    this.numeric?.step(g.subarray(this.catTheta), epsilon);
+    const both = this.categorical !== undefined && this.numeric !== undefined;
+    this.categorical?.step(both ? g.subarray(0, this.catTheta) : g, epsilon);
+    this.numeric?.step(both ? g.subarray(this.catTheta) : g, epsilon);
   }
 
   restrictRange(): void {
