@@ -1,4 +1,5 @@
-import { categorical, continuous, integer, Rng, type Architecture } from '@asng/core';
+import { categorical, continuous, integer, ProductDistribution, Rng, type Architecture } from '@asng/core';
+import { GaussianDistribution } from '@asng/distribution-gaussian';
 import { CategoricalDistribution } from '@asng/distribution-categorical';
 import { describeDistribution, describeOptimizer } from '@asng/testing';
 import { describe, expect, it } from 'vitest';
@@ -129,3 +130,8 @@ describe('AdaptiveSng and Sng on a bare distribution', () => {
     expect(b.getState()).toEqual(a.getState());
   });
 });
+
+describeDistribution(
+  'ProductDistribution of categorical and Gaussian blocks',
+  () => new ProductDistribution({ categorical: new CategoricalDistribution([3, 2]), gaussian: new GaussianDistribution([{ min: 0, max: 8 }]) }),
+);
