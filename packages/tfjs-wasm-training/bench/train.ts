@@ -10,8 +10,8 @@
  * `--json`, one JSON line goes to stdout last.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
+// The umbrella package registers tfjs-core's gradients and the cpu backend.
+import '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { setupWasmTraining } from '../src/index.js';
 import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
