@@ -72,6 +72,8 @@ export interface DatasetLoadOptions {
   readonly cacheDir?: string;
   /** Whether a missing dataset may be downloaded. @default true */
   readonly download?: boolean;
+  /** Base URL to download the dataset's files from instead of its official mirror (a local copy, a proxy). */
+  readonly mirror?: string;
   /** Called as downloads and extractions progress. */
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Aborts a download. */

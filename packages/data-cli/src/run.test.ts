@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIdxLoader } from '@asng/dataset-mnist';
+import { createIdxLoader, MNIST_FILE_NAMES } from '@asng/dataset-mnist';
 import { runDataCli } from './run.js';
 
 async function run(argv: string[], loaders?: Parameters<typeof runDataCli>[2]) {
@@ -32,6 +36,37 @@ describe('asng-data', () => {
     expect(stderr).toContain(join(dir, 'mine'));
     expect(stderr).toContain(join(dir, 'toy'));
     expect(stderr).toContain('build one.');
+  });
+
+  it('downloads from --mirror with a progress bar on stderr, then reports the cached copy', async () => {
+    const header = (magic: number, ...dims: number[]) => Buffer.concat([Buffer.from([0, 0, 8, magic & 0xff]), ...dims.map((d) => Buffer.from([d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]))]);
+    const files: Record<string, Buffer> = {
+      [MNIST_FILE_NAMES.trainImages]: Buffer.concat([header(3, 3, 2, 2), Buffer.alloc(12, 7)]),
+      [MNIST_FILE_NAMES.trainLabels]: Buffer.concat([header(1, 3), Buffer.from([0, 1, 0])]),
+      [MNIST_FILE_NAMES.testImages]: Buffer.concat([header(3, 1, 2, 2), Buffer.alloc(4, 9)]),
+      [MNIST_FILE_NAMES.testLabels]: Buffer.concat([header(1, 1), Buffer.from([1])]),
+    };
+    const served = new Map(Object.entries(files).map(([name, bytes]) => [`/${name}.gz`, gzipSync(bytes)]));
+    const server = createServer((request, response) => {
+      const bytes = served.get(request.url ?? '');
+      if (bytes === undefined) response.writeHead(404).end();
+      else response.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const sha256 = Object.fromEntries([...served].map(([url, bytes]) => [url.slice(1), createHash('sha256').update(bytes).digest('hex')]));
+      const toy = createIdxLoader({ name: 'toy', description: 'toy', classNames: ['a', 'b'], mirror: `${mirror}wrong/`, sha256, howToGet: '-' });
+      const first = await run(['info', 'toy', '--json', '--mirror', mirror, '--cache-dir', dir], [toy]);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain(`download ${MNIST_FILE_NAMES.trainImages}.gz [####################] 100%`);
+      expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toEqual({ name: 'toy', train: 3, test: 1, shape: [2, 2, 1], classes: 2, source: join(dir, 'toy') });
+      const second = await run(['info', 'toy', '--json', '--no-download', '--cache-dir', dir], [toy]);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toBe('');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('rejects unknown datasets and bad usage', async () => {

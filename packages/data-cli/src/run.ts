@@ -9,12 +9,13 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
 }
 
-const USAGE = `usage: asng-data info <dataset> [--path DIR] [--cache-dir DIR] [--no-download] [--json]
+const USAGE = `usage: asng-data info <dataset> [--path DIR] [--cache-dir DIR] [--mirror URL] [--no-download] [--json]
        asng-data list [--json]
 
 Datasets: ${datasetLoaders.map((l) => l.name).join(', ')}
   --path DIR       a directory (or archive) with the dataset's files, searched first
   --cache-dir DIR  where downloads are cached (default ~/.cache/asng/datasets)
+  --mirror URL     download from this base URL instead of the official mirror
   --no-download    fail instead of downloading a missing dataset
   --json           print one JSON object as the last line`;
 
@@ -31,9 +32,11 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
   const noDownload = take(args, '--no-download');
   let path: string | undefined;
   let cacheDir: string | undefined;
+  let mirror: string | undefined;
   try {
     path = value(args, '--path');
     cacheDir = value(args, '--cache-dir');
+    mirror = value(args, '--mirror');
   } catch (error) {
     io.stderr(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -56,6 +59,7 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
   const options: DatasetLoadOptions = {
     ...(path === undefined ? {} : { path }),
     ...(cacheDir === undefined ? {} : { cacheDir }),
+    ...(mirror === undefined ? {} : { mirror }),
     download: !noDownload,
     onProgress: progressBar(io.stderr),
   };

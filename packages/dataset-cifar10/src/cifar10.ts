@@ -24,8 +24,6 @@ const FOLDER = 'cifar-10-batches-bin';
 
 /** Options of the CIFAR-10 loader. `path` may be the extracted folder, a folder holding it or the archive, or the `.tar.gz` itself. */
 export interface Cifar10LoadOptions extends DatasetLoadOptions {
-  /** Base URL to download {@link CIFAR10_ARCHIVE} from. @default {@link CIFAR10_MIRROR} */
-  readonly mirror?: string;
   /** The fetch implementation used for downloads. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
 }

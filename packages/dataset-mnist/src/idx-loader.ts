@@ -40,8 +40,6 @@ export interface IdxDatasetSpec {
 
 /** Options of IDX loaders: where to look, and which mirror to download from. */
 export interface IdxLoadOptions extends DatasetLoadOptions {
-  /** Base URL to download the gzipped files from. @default the dataset's official mirror */
-  readonly mirror?: string;
   /** The fetch implementation used for downloads. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
   /** Directories searched after the user path and the cache. @default the dataset's system paths (Debian's, for Fashion-MNIST) */
