@@ -1,0 +1,14 @@
+export { NonFiniteLossError, resolveSearchConfig, resumeSearch, runFiles, runSearch } from './search.js';
+export type {
+  EpochEvent,
+  OptimizerFactory,
+  ResolvedSearchConfig,
+  SearchConfig,
+  SearchOptions,
+  SearchResult,
+  StepEvent,
+} from './search.js';
+export { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
+export type { MomentumSgdOptions } from './weight-optimizer.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export type { CheckpointArray, CheckpointContents } from './checkpoint.js';

@@ -1,0 +1,188 @@
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import { createSng } from '@asng/optimizer-asng';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticDataset, tinySpace } from '../test/fixtures.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { NonFiniteLossError, resolveSearchConfig, resumeSearch, runFiles, runSearch, type StepEvent } from './search.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const dirs: string[] = [];
+function runDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'asng-engine-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const config = { seed: 7, batchSize: 8, epochs: 3, learningRate: 0.1, evaluationBatches: 2 };
+
+function stepLines(dir: string): StepEvent[] {
+  return readFileSync(runFiles(dir).log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'step');
+}
+
+/** The numbers of a log, without wall-clock fields. */
+function numbers(events: StepEvent[]) {
+  return events.map(({ step, learningRate, trainLoss, validationLosses, gradientNorm, optimizer }) => ({ step, learningRate, trainLoss, validationLosses, gradientNorm, optimizer }));
+}
+
+describe('runSearch', () => {
+  it('runs to the budget, logs every step and epoch, and writes the result', async () => {
+    const dir = runDir();
+    const epochs: number[] = [];
+    const result = await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: dir, config, onEpoch: (e) => epochs.push(e.epoch) });
+    // 96 examples: 48 train / 48 validation, batches of 8: 6 steps per epoch.
+    expect(result).toMatchObject({ status: 'completed', steps: 18, totalSteps: 18 });
+    expect(epochs).toEqual([0, 1, 2]);
+    expect(stepLines(dir)).toHaveLength(18);
+    expect(result.metrics.accuracy).toBeGreaterThan(0.5);
+    const files = runFiles(dir);
+    for (const f of [files.config, files.checkpoint, files.result, files.architecture]) expect(existsSync(f)).toBe(true);
+    expect(readFileSync(files.architecture, 'utf8')).toContain('hidden layer of');
+    expect(JSON.parse(readFileSync(files.result, 'utf8')).best).toEqual(result.best);
+  });
+
+  it('is reproducible from its seed', async () => {
+    const a = runDir();
+    const b = runDir();
+    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: a, config: { ...config, epochs: 1 } });
+    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: b, config: { ...config, epochs: 1 } });
+    expect(numbers(stepLines(b))).toEqual(numbers(stepLines(a)));
+  });
+
+  it('resumes exactly: stop after N steps, resume, same numbers as an uninterrupted run', async () => {
+    const whole = runDir();
+    const full = await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: whole, config });
+    const split = runDir();
+    const controller = new AbortController();
+    const stopped = await runSearch({
+      space: tinySpace(),
+      dataset: syntheticDataset(),
+      runDir: split,
+      config,
+      signal: controller.signal,
+      onStep: (e) => {
+        if (e.step === 7) controller.abort();
+      },
+    });
+    expect(stopped).toMatchObject({ status: 'stopped', steps: 7 });
+    const resumed = await resumeSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: split });
+    expect(resumed.status).toBe('completed');
+    expect(numbers(stepLines(split))).toEqual(numbers(stepLines(whole)));
+    expect(resumed.best).toEqual(full.best);
+    expect(resumed.metrics).toEqual(full.metrics);
+  });
+
+  it('plugs in another optimizer', async () => {
+    const dir = runDir();
+    const result = await runSearch({
+      space: tinySpace(),
+      dataset: syntheticDataset(),
+      runDir: dir,
+      config: { ...config, epochs: 1 },
+      optimizer: (variables, rng) => createSng({ variables, rng, lambda: 3 }),
+    });
+    expect(result.status).toBe('completed');
+    expect(stepLines(dir)[0]!.validationLosses).toHaveLength(3);
+  });
+
+  it('keeps the number of tensors flat over many steps', async () => {
+    const counts: number[] = [];
+    await runSearch({
+      space: tinySpace(),
+      dataset: syntheticDataset(),
+      runDir: runDir(),
+      config: { ...config, epochs: 4 },
+      onStep: (e) => {
+        if (e.step > 2) counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(new Set(counts).size).toBe(1);
+    const before = tf.memory().numTensors;
+    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, epochs: 1 } });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops on a NaN loss, naming the step and the architecture, without training on it', async () => {
+    const dir = runDir();
+    const run = runSearch({ space: tinySpace({ poisonActivation: 'tanh' }), dataset: syntheticDataset(), runDir: dir, config });
+    await expect(run).rejects.toThrow(NonFiniteLossError);
+    await expect(runSearch({ space: tinySpace({ poisonActivation: 'tanh' }), dataset: syntheticDataset(), runDir: runDir(), config })).rejects.toThrow(
+      /step \d+: the (train|validation) loss is NaN for architecture \{"activation":"tanh"/,
+    );
+    const log = readFileSync(runFiles(dir).log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.at(-1)).toMatchObject({ type: 'error', loss: 'NaN', architecture: { activation: 'tanh' } });
+    expect(log.filter((e) => e.type === 'step').every((e: StepEvent) => Number.isFinite(e.trainLoss))).toBe(true);
+  });
+
+  it('refuses to overwrite a run, and to resume with another space', async () => {
+    const dir = runDir();
+    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: dir, config: { ...config, epochs: 1 } });
+    await expect(runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: dir, config })).rejects.toThrow(/already holds a search; resume it/);
+    const other = { ...tinySpace(), name: 'other' };
+    await expect(resumeSearch({ space: other, dataset: syntheticDataset(), runDir: dir })).rejects.toThrow(/saved for search space 'tiny', but space 'other'/);
+  });
+
+  it('names the bad setting', () => {
+    expect(() => resolveSearchConfig({ batchSize: 0 })).toThrow(/config.batchSize: expected an integer >= 1, got 0/);
+    expect(() => resolveSearchConfig({ momentum: 1 })).toThrow(/config.momentum: expected a number in \[0, 1\), got 1/);
+    expect(() => resolveSearchConfig({ validationFraction: 1 })).toThrow(/config.validationFraction/);
+    expect(() => resolveSearchConfig({ learningRate: 0.01, minLearningRate: 0.1 })).toThrow(/minLearningRate/);
+  });
+});
+
+describe('checkpoints', () => {
+  it('round-trip arrays and header', () => {
+    const path = join(runDir(), 'c.bin');
+    const data = Float32Array.from([1, 2.5, -3, 4e-7, 5, 6]);
+    writeCheckpoint(path, { header: { hello: 'world' }, arrays: [{ name: 'a', shape: [2, 3], data }, { name: 'b', shape: [0], data: new Float32Array(0) }] });
+    const back = readCheckpoint<{ hello: string }>(path);
+    expect(back.header).toEqual({ hello: 'world' });
+    expect(Array.from(back.arrays[0]!.data)).toEqual(Array.from(data));
+    expect(back.arrays[1]!.data).toHaveLength(0);
+  });
+
+  it('a write killed before its rename leaves the previous checkpoint usable', () => {
+    const dir = runDir();
+    const path = join(dir, 'c.bin');
+    writeCheckpoint(path, { header: { n: 1 }, arrays: [{ name: 'a', shape: [1], data: Float32Array.from([1]) }] });
+    expect(() =>
+      writeCheckpoint(
+        path,
+        { header: { n: 2 }, arrays: [{ name: 'a', shape: [1], data: Float32Array.from([2]) }] },
+        {
+          beforeRename: () => {
+            throw new Error('killed');
+          },
+        },
+      ),
+    ).toThrow('killed');
+    expect(readCheckpoint<{ n: number }>(path).header.n).toBe(1);
+    expect(readFileSync(path).length).toBeGreaterThan(0);
+  });
+
+  it('rejects torn and foreign files, naming the file', () => {
+    const dir = runDir();
+    const path = join(dir, 'c.bin');
+    writeCheckpoint(path, { header: {}, arrays: [{ name: 'a', shape: [4], data: new Float32Array(4) }] });
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 3));
+    expect(() => readCheckpoint(path)).toThrow(new RegExp(`${path}: truncated checkpoint`));
+    writeFileSync(path, 'hello world, not a checkpoint');
+    expect(() => readCheckpoint(path)).toThrow(/not an asng checkpoint/);
+    expect(() => readCheckpoint(join(dir, 'missing.bin'))).toThrow(/cannot read the checkpoint/);
+  });
+});

@@ -1,0 +1,570 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  Rng,
+  formatArchitecture,
+  type Architecture,
+  type ArchitectureDescription,
+  type Candidate,
+  type Dataset,
+  type NamedWeight,
+  type Optimizer,
+  type OptimizerState,
+  type RngState,
+  type SearchSpace,
+  type Supernet,
+  type TaskSpec,
+  type Variable,
+  type VariableBelief,
+} from '@asng/core';
+import { DataLoader, splitTrainValidation, subsetSplit, type AugmentOptions, type DataLoaderState, type Normalization } from '@asng/data';
+import { createAsng } from '@asng/optimizer-asng';
+import { readCheckpoint, writeCheckpoint, type CheckpointArray } from './checkpoint.js';
+import { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
+
+/** The settings of a search: everything that, with the seed, determines its numbers. Plain JSON. */
+export interface SearchConfig {
+  /** Seed of every random choice (data split and order, augmentation, weights, architectures). @default 0 */
+  readonly seed?: number;
+  /** Examples per batch, for training and for the distribution updates. @default 64 */
+  readonly batchSize?: number;
+  /** Budget in epochs (an epoch pairs each training batch with a validation batch). @default 1 */
+  readonly epochs?: number;
+  /** Budget in steps; overrides `epochs` when given. */
+  readonly steps?: number;
+  /** Fraction of the training split held out for the distribution updates. @default 0.5 */
+  readonly validationFraction?: number;
+  /** Use at most this many training examples (before the split): quick searches. @default all */
+  readonly maxExamples?: number;
+  /** Initial learning rate of the cosine schedule. @default 0.025 */
+  readonly learningRate?: number;
+  /** Final learning rate of the cosine schedule. @default 0 */
+  readonly minLearningRate?: number;
+  /** SGD momentum. @default 0.9 */
+  readonly momentum?: number;
+  /** L2 weight decay. @default 3e-4 */
+  readonly weightDecay?: number;
+  /** Global gradient-norm clipping. @default 5 */
+  readonly clipNorm?: number;
+  /** Augmentation of the training batches. @default none */
+  readonly augment?: AugmentOptions;
+  /** Per-channel normalisation of the images. @default none: pixels in [0, 1] */
+  readonly normalize?: Normalization;
+  /** Number of validation batches the most likely architecture is evaluated on at the end of each epoch. @default 4 */
+  readonly evaluationBatches?: number;
+  /** Minutes between checkpoints (one is always written at the end and on stop). @default 10 */
+  readonly checkpointMinutes?: number;
+}
+
+/** A {@link SearchConfig} with every default filled in. */
+export type ResolvedSearchConfig = Required<Omit<SearchConfig, 'steps' | 'augment' | 'normalize' | 'maxExamples'>> &
+  Pick<SearchConfig, 'augment' | 'normalize' | 'maxExamples'> & { readonly steps: number };
+
+/** Makes the optimizer of a search from the space's variables and an RNG forked from the run's seed. */
+export type OptimizerFactory = (variables: readonly Variable[], rng: Rng) => Optimizer;
+
+/** Reported after every step. */
+export interface StepEvent {
+  readonly type: 'step';
+  /** Steps completed, from 1. */
+  readonly step: number;
+  readonly totalSteps: number;
+  /** The epoch of this step, from 0. */
+  readonly epoch: number;
+  readonly learningRate: number;
+  /** Mean training loss of the sampled architectures. */
+  readonly trainLoss: number;
+  /** Validation losses told to the optimizer. */
+  readonly validationLosses: readonly number[];
+  /** Global gradient norm before clipping. */
+  readonly gradientNorm: number;
+  /** The optimizer's {@link Optimizer.stats} after the update. */
+  readonly optimizer: Readonly<Record<string, number>>;
+  /** Training images per second over the last step (forward, backward and the validation forward passes). */
+  readonly imagesPerSecond: number;
+  /** Seconds since the run started (excluding time before a resume). */
+  readonly seconds: number;
+}
+
+/** Reported at the end of every epoch. */
+export interface EpochEvent {
+  readonly type: 'epoch';
+  /** The epoch that ended, from 0. */
+  readonly epoch: number;
+  readonly step: number;
+  /** The most likely architecture now. */
+  readonly best: Architecture;
+  /** Its metrics on `evaluationBatches` validation batches (per example). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** The optimizer's beliefs, for heat maps. */
+  readonly beliefs: readonly VariableBelief[];
+  readonly seconds: number;
+}
+
+/** What {@link runSearch} needs. */
+export interface SearchOptions {
+  /** The search space. */
+  readonly space: SearchSpace;
+  /** The dataset; its `train` split is divided into training and validation halves. */
+  readonly dataset: Dataset;
+  /** Directory of the run: `config.json`, `log.jsonl`, `checkpoint.bin`, `result.json`, `architecture.txt`. */
+  readonly runDir: string;
+  /** The settings. */
+  readonly config?: SearchConfig;
+  /** Makes the optimizer. @default ASNG with lambda = 2 */
+  readonly optimizer?: OptimizerFactory;
+  /** Stops the run cleanly after the current step, writing a checkpoint. */
+  readonly signal?: AbortSignal;
+  /** Called after each step. */
+  readonly onStep?: (event: StepEvent) => void;
+  /** Called after each epoch. */
+  readonly onEpoch?: (event: EpochEvent) => void;
+  /** Called after each checkpoint is written. */
+  readonly onCheckpoint?: (path: string, step: number) => void;
+}
+
+/** How a search ended. */
+export interface SearchResult {
+  /** `'completed'` at the budget, `'stopped'` by the signal. */
+  readonly status: 'completed' | 'stopped';
+  readonly steps: number;
+  readonly totalSteps: number;
+  /** The most likely architecture. */
+  readonly best: Architecture;
+  /** Its description, from the space. */
+  readonly description: ArchitectureDescription;
+  /** Metrics of the last epoch's evaluation, if an epoch ended. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Seconds of search, resumed parts included. */
+  readonly seconds: number;
+  readonly runDir: string;
+}
+
+/** A loss that is NaN or infinite: the run stops, nothing is trained on it. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    /** The step (from 1) where it happened. */
+    readonly step: number,
+    /** In the weight update or in the distribution update. */
+    readonly phase: 'train' | 'validation',
+    /** The architecture whose loss it was. */
+    readonly architecture: Architecture,
+    readonly loss: number,
+  ) {
+    super(`step ${step}: the ${phase} loss is ${loss} for architecture ${JSON.stringify(architecture)}; the search stopped (the last checkpoint is intact)`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+interface CheckpointHeader {
+  readonly format: 'asng-search';
+  readonly space: string;
+  readonly variables: readonly string[];
+  readonly config: ResolvedSearchConfig;
+  readonly step: number;
+  readonly seconds: number;
+  readonly optimizer: OptimizerState;
+  readonly trainLoader: DataLoaderState;
+  readonly validationLoader: DataLoaderState;
+  readonly batchRng: RngState;
+  readonly lastMetrics: Readonly<Record<string, number>>;
+}
+
+/** Fills in the defaults of a {@link SearchConfig} and checks every field, naming the bad one. */
+export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSearchConfig, 'steps'> & { steps?: number } {
+  const c = {
+    seed: config.seed ?? 0,
+    batchSize: config.batchSize ?? 64,
+    epochs: config.epochs ?? 1,
+    validationFraction: config.validationFraction ?? 0.5,
+    learningRate: config.learningRate ?? 0.025,
+    minLearningRate: config.minLearningRate ?? 0,
+    momentum: config.momentum ?? 0.9,
+    weightDecay: config.weightDecay ?? 3e-4,
+    clipNorm: config.clipNorm ?? 5,
+    evaluationBatches: config.evaluationBatches ?? 4,
+    checkpointMinutes: config.checkpointMinutes ?? 10,
+    ...(config.steps !== undefined ? { steps: config.steps } : {}),
+    ...(config.maxExamples !== undefined ? { maxExamples: config.maxExamples } : {}),
+    ...(config.augment !== undefined ? { augment: config.augment } : {}),
+    ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
+  };
+  const integer = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= min)) throw new RangeError(`config.${name}: expected an integer >= ${min}, got ${String(v)}`);
+  };
+  integer('seed', c.seed, Number.MIN_SAFE_INTEGER);
+  integer('batchSize', c.batchSize, 1);
+  integer('epochs', c.epochs, 1);
+  integer('steps', c.steps, 1);
+  integer('maxExamples', c.maxExamples, 2);
+  integer('evaluationBatches', c.evaluationBatches, 0);
+  const positive = (name: string, v: number, allowZero = false) => {
+    if (!(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw new RangeError(`config.${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+  };
+  positive('learningRate', c.learningRate);
+  positive('minLearningRate', c.minLearningRate, true);
+  positive('weightDecay', c.weightDecay, true);
+  positive('checkpointMinutes', c.checkpointMinutes);
+  if (!(c.clipNorm > 0)) throw new RangeError(`config.clipNorm: expected a positive number (Infinity disables clipping), got ${String(c.clipNorm)}`);
+  if (!(c.momentum >= 0 && c.momentum < 1)) throw new RangeError(`config.momentum: expected a number in [0, 1), got ${String(c.momentum)}`);
+  if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
+  if (c.minLearningRate > c.learningRate) throw new RangeError(`config.minLearningRate (${c.minLearningRate}) must not exceed config.learningRate (${c.learningRate})`);
+  return c;
+}
+
+const defaultOptimizer: OptimizerFactory = (variables, rng) => createAsng({ variables, rng });
+
+/** Paths of the files of a run. */
+export function runFiles(runDir: string) {
+  return {
+    config: join(runDir, 'config.json'),
+    log: join(runDir, 'log.jsonl'),
+    checkpoint: join(runDir, 'checkpoint.bin'),
+    result: join(runDir, 'result.json'),
+    architecture: join(runDir, 'architecture.txt'),
+  };
+}
+
+/**
+ * Runs a one-shot architecture search, as in the paper. Each step draws
+ * `lambda` architectures and takes one SGD step on a training batch on their
+ * mean loss (momentum, weight decay, gradient clipping, cosine schedule);
+ * then `lambda` architectures are evaluated on a validation batch (the held
+ * out part of the training split) and their losses are told to the
+ * optimizer. Writes a JSONL log, atomic checkpoints, and at the end the most
+ * likely architecture with its description.
+ *
+ * If `runDir` holds a checkpoint, use {@link resumeSearch} instead; this
+ * function refuses to overwrite it.
+ */
+export async function runSearch(options: SearchOptions): Promise<SearchResult> {
+  const files = runFiles(options.runDir);
+  if (existsSync(files.checkpoint)) {
+    throw new Error(`${files.checkpoint}: the run directory already holds a search; resume it, or choose another directory`);
+  }
+  return run(options, resolveSearchConfig(options.config), undefined);
+}
+
+/**
+ * Continues the search saved in `runDir` exactly where its last checkpoint
+ * left it: the numbers that follow are those an uninterrupted run would have
+ * produced. The settings are the saved ones.
+ */
+export async function resumeSearch(options: Omit<SearchOptions, 'config'>): Promise<SearchResult> {
+  const files = runFiles(options.runDir);
+  const saved = readCheckpoint<CheckpointHeader>(files.checkpoint);
+  const header = saved.header;
+  if (header?.format !== 'asng-search') throw new Error(`${files.checkpoint}: not a search checkpoint (format ${JSON.stringify(header?.format)})`);
+  if (header.space !== options.space.name) {
+    throw new Error(`${files.checkpoint}: saved for search space '${header.space}', but space '${options.space.name}' was given`);
+  }
+  const names = options.space.variables.map((v) => v.name);
+  if (header.variables.length !== names.length || header.variables.some((n, i) => n !== names[i])) {
+    throw new Error(`${files.checkpoint}: the space's variables differ from those saved (different space options?)`);
+  }
+  return run(options, header.config, { header, arrays: saved.arrays });
+}
+
+async function run(
+  options: SearchOptions | Omit<SearchOptions, 'config'>,
+  base: Omit<ResolvedSearchConfig, 'steps'> & { steps?: number },
+  saved: { header: CheckpointHeader; arrays: readonly CheckpointArray[] } | undefined,
+): Promise<SearchResult> {
+  const { space, dataset, runDir } = options;
+  const files = runFiles(runDir);
+  mkdirSync(runDir, { recursive: true });
+  const info = dataset.info;
+  const task: TaskSpec = { inputShape: info.shape, classes: info.classes };
+
+  // Independent streams, in a fixed order, so each part is reproducible on its own.
+  const master = new Rng(base.seed);
+  const splitRng = master.fork();
+  const weightsRng = master.fork();
+  const trainRng = master.fork();
+  const validationRng = master.fork();
+  const batchRng = master.fork();
+  const optimizerRng = master.fork();
+
+  const full = dataset.split('train');
+  const usable = base.maxExamples !== undefined ? Math.min(base.maxExamples, full.size) : full.size;
+  const source = usable < full.size ? subsetSplit(full, Int32Array.from({ length: usable }, (_, i) => i)) : full;
+  const { train, validation } = splitTrainValidation(source.size, { validationFraction: base.validationFraction, rng: splitRng });
+  const labels = info.classes > 0 ? 'int' : 'none';
+  const loaderOptions = { batchSize: base.batchSize, labels, ...(base.normalize ? { normalize: base.normalize } : {}) } as const;
+  const trainLoader = new DataLoader(subsetSplit(source, train), info.shape, {
+    ...loaderOptions,
+    rng: trainRng,
+    dropRemainder: train.length >= base.batchSize,
+    ...(base.augment ? { augment: base.augment } : {}),
+  });
+  const validationLoader = new DataLoader(subsetSplit(source, validation), info.shape, {
+    ...loaderOptions,
+    rng: validationRng,
+    dropRemainder: validation.length >= base.batchSize,
+  });
+  const evaluationSplit = subsetSplit(source, validation.subarray(0, Math.min(validation.length, base.evaluationBatches * base.batchSize)));
+  const stepsPerEpoch = Math.min(trainLoader.batchesPerEpoch, validationLoader.batchesPerEpoch);
+  const config: ResolvedSearchConfig = { ...base, steps: base.steps ?? base.epochs * stepsPerEpoch };
+  const totalSteps = config.steps;
+
+  const optimizer = (options.optimizer ?? defaultOptimizer)(space.variables, optimizerRng);
+  const supernet = space.createSupernet(task, weightsRng);
+  const sgd = new MomentumSgd({ momentum: config.momentum, weightDecay: config.weightDecay, clipNorm: config.clipNorm });
+  let step = 0;
+  let secondsBefore = 0;
+  let lastMetrics: Readonly<Record<string, number>> = {};
+
+  try {
+    if (saved) {
+      restoreWeights(files.checkpoint, supernet.weights, sgd, saved.arrays);
+      optimizer.setState(saved.header.optimizer);
+      trainLoader.setState(saved.header.trainLoader);
+      validationLoader.setState(saved.header.validationLoader);
+      batchRng.setState(saved.header.batchRng);
+      step = saved.header.step;
+      secondsBefore = saved.header.seconds;
+      lastMetrics = saved.header.lastMetrics;
+      truncateLog(files.log, step);
+    } else {
+      writeJsonAtomic(files.config, { space: space.name, dataset: info.name, config });
+      writeFileSync(files.log, '');
+    }
+
+    const started = process.hrtime.bigint();
+    const elapsed = () => secondsBefore + Number(process.hrtime.bigint() - started) / 1e9;
+    let lastCheckpoint = Date.now();
+    const checkpoint = () => {
+      writeCheckpoint<CheckpointHeader>(files.checkpoint, {
+        header: {
+          format: 'asng-search',
+          space: space.name,
+          variables: space.variables.map((v) => v.name),
+          config,
+          step,
+          seconds: elapsed(),
+          optimizer: optimizer.getState(),
+          trainLoader: trainLoader.getState(),
+          validationLoader: validationLoader.getState(),
+          batchRng: batchRng.getState(),
+          lastMetrics,
+        },
+        arrays: weightArrays(supernet.weights, sgd),
+      });
+      lastCheckpoint = Date.now();
+      options.onCheckpoint?.(files.checkpoint, step);
+    };
+
+    const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
+    while (step < totalSteps) {
+      if (options.signal?.aborted) break;
+      const stepStart = process.hrtime.bigint();
+      const epoch = Math.floor(step / stepsPerEpoch);
+      const learningRate = cosineLearningRate(step, totalSteps, config.learningRate, config.minLearningRate);
+
+      // Weight step on the mean training loss of lambda architectures.
+      const candidates = optimizer.ask();
+      const trainBatch = await trainLoader.next();
+      const batch = space.toBatch(trainBatch.images, trainBatch.labels as tf.Tensor1D | null, batchRng);
+      trainBatch.dispose();
+      let trainLoss: number;
+      let gradientNorm: number;
+      try {
+        const { value, grads } = tf.variableGrads(
+          () => tf.div(tf.addN(candidates.map((c) => supernet.loss(c.architecture, batch, { training: true }))), candidates.length) as tf.Scalar,
+          trainable,
+        );
+        try {
+          trainLoss = (value.dataSync() as Float32Array)[0]!;
+          if (!Number.isFinite(trainLoss)) {
+            // Find the culprit; nothing has been applied to the weights yet.
+            const values = candidates.map((c) => scalarOf(() => supernet.loss(c.architecture, batch, { training: true })));
+            const culprit = Math.max(values.findIndex((v) => !Number.isFinite(v)), 0);
+            throw new NonFiniteLossError(step + 1, 'train', candidates[culprit]!.architecture, values[culprit] ?? trainLoss);
+          }
+          gradientNorm = sgd.step(supernet.weights, grads, learningRate);
+        } finally {
+          value.dispose();
+          tf.dispose(grads);
+        }
+      } finally {
+        tf.dispose([batch.inputs, batch.targets]);
+      }
+
+      // Distribution step on the validation losses of lambda fresh architectures.
+      const validationCandidates = optimizer.ask();
+      const validationBatch = await validationLoader.next();
+      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D | null, batchRng);
+      validationBatch.dispose();
+      let validationLosses: number[];
+      try {
+        validationLosses = validationCandidates.map((c) => scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
+      } finally {
+        tf.dispose([vBatch.inputs, vBatch.targets]);
+      }
+      const bad = validationLosses.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new NonFiniteLossError(step + 1, 'validation', validationCandidates[bad]!.architecture, validationLosses[bad]!);
+      optimizer.tell(validationCandidates as Candidate[], validationLosses);
+      step++;
+
+      const stepSeconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
+      const event: StepEvent = {
+        type: 'step',
+        step,
+        totalSteps,
+        epoch,
+        learningRate,
+        trainLoss,
+        validationLosses,
+        gradientNorm,
+        optimizer: optimizer.stats(),
+        imagesPerSecond: (2 * config.batchSize) / stepSeconds,
+        seconds: elapsed(),
+      };
+      appendFileSync(files.log, `${JSON.stringify(event)}\n`);
+      options.onStep?.(event);
+
+      if (step % stepsPerEpoch === 0 || step === totalSteps) {
+        const best = optimizer.best();
+        lastMetrics = await evaluate(supernet, space, best, evaluationSplit, info.shape, config, batchRng.getState());
+        const epochEvent: EpochEvent = { type: 'epoch', epoch, step, best, metrics: lastMetrics, beliefs: optimizer.beliefs(), seconds: elapsed() };
+        appendFileSync(files.log, `${JSON.stringify(epochEvent)}\n`);
+        options.onEpoch?.(epochEvent);
+      }
+      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000) checkpoint();
+    }
+    checkpoint();
+    const best = optimizer.best();
+    const description = space.describe(best);
+    const result: SearchResult = {
+      status: step >= totalSteps ? 'completed' : 'stopped',
+      steps: step,
+      totalSteps,
+      best,
+      description,
+      metrics: lastMetrics,
+      seconds: elapsed(),
+      runDir,
+    };
+    if (result.status === 'completed') {
+      writeJsonAtomic(files.result, result);
+      writeTextAtomic(files.architecture, `${formatArchitecture(space.variables, best)}\n\n${description.text}\n`);
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof NonFiniteLossError) {
+      appendFileSync(files.log, `${JSON.stringify({ type: 'error', step: error.step, phase: error.phase, loss: String(error.loss), architecture: error.architecture })}\n`);
+    }
+    throw error;
+  } finally {
+    trainLoader.close();
+    validationLoader.close();
+    supernet.dispose();
+    sgd.dispose();
+  }
+}
+
+/** The value of a scalar computed in `tf.tidy`, the scalar freed. */
+function scalarOf(f: () => tf.Scalar): number {
+  const t = tf.tidy(f);
+  try {
+    return (t.dataSync() as Float32Array)[0]!;
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Per-example metrics of `architecture` on a fixed set of validation examples, without touching any stream. */
+async function evaluate(
+  supernet: Supernet,
+  space: SearchSpace,
+  architecture: Architecture,
+  split: ReturnType<typeof subsetSplit>,
+  shape: Dataset['info']['shape'],
+  config: ResolvedSearchConfig,
+  rngState: RngState,
+): Promise<Readonly<Record<string, number>>> {
+  if (split.size === 0 || config.evaluationBatches === 0) return {};
+  const loader = new DataLoader(split, shape, {
+    batchSize: config.batchSize,
+    rng: new Rng(0),
+    shuffle: false,
+    labels: 'int',
+    prefetch: 0,
+    ...(config.normalize ? { normalize: config.normalize } : {}),
+  });
+  // A copy of the batch stream, so that evaluation changes nothing a resumed run depends on.
+  const rng = Rng.fromState(rngState);
+  const sums: Record<string, number> = {};
+  let count = 0;
+  for await (const raw of loader.epoch()) {
+    const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, rng);
+    raw.dispose();
+    try {
+      const metrics = await supernet.evaluate(architecture, batch);
+      for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
+      count += raw.count;
+    } finally {
+      tf.dispose([batch.inputs, batch.targets]);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(sums)) out[k] = v / count;
+  return out;
+}
+
+function weightArrays(weights: readonly NamedWeight[], sgd: MomentumSgd): CheckpointArray[] {
+  const arrays: CheckpointArray[] = weights.map((w) => ({ name: `weight/${w.name}`, shape: w.variable.shape, data: w.variable.dataSync() as Float32Array }));
+  const byVariable = new Map(weights.map((w) => [w.name, w] as const));
+  for (const [name, slot] of sgd.slotTensors()) {
+    if (byVariable.has(name)) arrays.push({ name: `momentum/${name}`, shape: slot.shape, data: slot.dataSync() as Float32Array });
+  }
+  return arrays;
+}
+
+function restoreWeights(path: string, weights: readonly NamedWeight[], sgd: MomentumSgd, arrays: readonly CheckpointArray[]): void {
+  const byName = new Map(arrays.map((a) => [a.name, a] as const));
+  // Check everything before assigning anything.
+  for (const w of weights) {
+    const a = byName.get(`weight/${w.name}`);
+    if (a === undefined) throw new Error(`${path}: weight '${w.name}' is missing (was the search space configured differently?)`);
+    if (a.shape.length !== w.variable.shape.length || a.shape.some((d, i) => d !== w.variable.shape[i])) {
+      throw new Error(`${path}: weight '${w.name}' has shape [${a.shape.join(', ')}], the supernet expects [${w.variable.shape.join(', ')}]`);
+    }
+  }
+  for (const w of weights) {
+    const a = byName.get(`weight/${w.name}`)!;
+    tf.tidy(() => w.variable.assign(tf.tensor(a.data, a.shape as number[], 'float32')));
+  }
+  const slots = new Map<string, tf.Tensor>();
+  for (const a of arrays) {
+    if (a.name.startsWith('momentum/')) slots.set(a.name.slice('momentum/'.length), tf.tensor(a.data, a.shape as number[], 'float32'));
+  }
+  sgd.setSlots(slots);
+}
+
+function truncateLog(path: string, step: number): void {
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (line.trim() === '') return false;
+      try {
+        const entry = JSON.parse(line) as { step?: number };
+        return (entry.step ?? 0) <= step;
+      } catch {
+        return false;
+      }
+    });
+  writeTextAtomic(path, kept.length > 0 ? `${kept.join('\n')}\n` : '');
+}
+
+function writeTextAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
