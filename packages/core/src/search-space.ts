@@ -93,9 +93,11 @@ export interface SearchSpace {
   /**
    * Turns a batch of images in `[0, 1]` (and labels, if any) into the network
    * input and target: one-hot labels for classification, a corrupted input and
-   * the clean target for inpainting. Must be deterministic given `rng`.
+   * the clean target for inpainting. Must be deterministic given `rng`. Returns
+   * new tensors that the caller disposes; `images` and `labels` stay the
+   * caller's.
    */
-  toBatch(images: Tensor4D, labels: Tensor1D | null, rng: RandomSource): Batch;
+  toBatch(images: Tensor4D, labels: Tensor1D | null, task: TaskSpec, rng: RandomSource): Batch;
   /** Creates a supernet for `task`, its weights initialised from `rng`. */
   createSupernet(task: TaskSpec, rng: RandomSource): Supernet;
   /** Builds `architecture` alone as a standard `tf.LayersModel`, for retraining and export. */

@@ -365,7 +365,7 @@ async function run(
       // Weight step on the mean training loss of lambda architectures.
       const candidates = optimizer.ask();
       const trainBatch = await trainLoader.next();
-      const batch = space.toBatch(trainBatch.images, trainBatch.labels as tf.Tensor1D | null, batchRng);
+      const batch = space.toBatch(trainBatch.images, trainBatch.labels as tf.Tensor1D | null, task, batchRng);
       trainBatch.dispose();
       let trainLoss: number;
       let gradientNorm: number;
@@ -394,7 +394,7 @@ async function run(
       // Distribution step on the validation losses of lambda fresh architectures.
       const validationCandidates = optimizer.ask();
       const validationBatch = await validationLoader.next();
-      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D | null, batchRng);
+      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D | null, task, batchRng);
       validationBatch.dispose();
       let validationLosses: number[];
       try {
@@ -426,7 +426,7 @@ async function run(
 
       if (step % stepsPerEpoch === 0 || step === totalSteps) {
         const best = optimizer.best();
-        lastMetrics = await evaluate(supernet, space, best, evaluationSplit, info.shape, config, batchRng.getState());
+        lastMetrics = await evaluate(supernet, space, task, best, evaluationSplit, config, batchRng.getState());
         const epochEvent: EpochEvent = { type: 'epoch', epoch, step, best, metrics: lastMetrics, beliefs: optimizer.beliefs(), seconds: elapsed() };
         appendFileSync(files.log, `${JSON.stringify(epochEvent)}\n`);
         options.onEpoch?.(epochEvent);
@@ -478,18 +478,18 @@ function scalarOf(f: () => tf.Scalar): number {
 async function evaluate(
   supernet: Supernet,
   space: SearchSpace,
+  task: TaskSpec,
   architecture: Architecture,
   split: ReturnType<typeof subsetSplit>,
-  shape: Dataset['info']['shape'],
   config: ResolvedSearchConfig,
   rngState: RngState,
 ): Promise<Readonly<Record<string, number>>> {
   if (split.size === 0 || config.evaluationBatches === 0) return {};
-  const loader = new DataLoader(split, shape, {
+  const loader = new DataLoader(split, task.inputShape, {
     batchSize: config.batchSize,
     rng: new Rng(0),
     shuffle: false,
-    labels: 'int',
+    labels: task.classes > 0 ? 'int' : 'none',
     prefetch: 0,
     ...(config.normalize ? { normalize: config.normalize } : {}),
   });
@@ -498,7 +498,7 @@ async function evaluate(
   const sums: Record<string, number> = {};
   let count = 0;
   for await (const raw of loader.epoch()) {
-    const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, rng);
+    const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, task, rng);
     raw.dispose();
     try {
       const metrics = await supernet.evaluate(architecture, batch);

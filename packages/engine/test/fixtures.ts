@@ -76,10 +76,9 @@ export function tinySpace(options: TinySpaceOptions = {}): SearchSpace {
     name: 'tiny',
     variables,
     metric: { name: 'accuracy', higherIsBetter: true },
-    toBatch(images: tf.Tensor4D, labels: tf.Tensor1D | null, rng: RandomSource): Batch {
-      void rng;
+    toBatch(images: tf.Tensor4D, labels: tf.Tensor1D | null, task: TaskSpec): Batch {
       if (labels === null) throw new TypeError('tiny space: labels are required');
-      return tf.tidy(() => ({ inputs: tf.clone(images), targets: tf.cast(tf.oneHot(labels, 2), 'float32') }));
+      return tf.tidy(() => ({ inputs: tf.clone(images), targets: tf.cast(tf.oneHot(labels, task.classes), 'float32') }));
     },
     createSupernet(task: TaskSpec, rng: RandomSource): Supernet {
       const inputs = task.inputShape[0] * task.inputShape[1] * task.inputShape[2];
