@@ -1,10 +1,13 @@
 import {
+  add,
   conv2d,
+  matMul,
   depthwiseConv2d,
   pad,
   reshape,
   reverse,
   slice,
+  stridedSlice,
   sum,
   transpose,
   type backend_util,
@@ -139,6 +142,26 @@ export function convFilterGradient(
   ];
   const strides: [number, number] = [dilationHeight, dilationWidth];
   const dilations: [number, number] = [strideHeight, strideWidth];
+  if (!depthwise && filterHeight === 1 && filterWidth === 1 && padding.every((p) => p === 0)) {
+    // A pointwise filter gradient is one matrix product, several times faster than the
+    // convolution below (whose "filter", dy, spans the whole image).
+    const sampled =
+      strideHeight === 1 && strideWidth === 1
+        ? x
+        : stridedSlice(
+            x,
+            [0, 0, 0, 0],
+            [batchSize, (outHeight - 1) * strideHeight + 1, (outWidth - 1) * strideWidth + 1, inChannels],
+            [1, strideHeight, strideWidth, 1],
+          );
+    const pixels = batchSize * outHeight * outWidth;
+    const xT = transpose(reshape(sampled, [pixels, inChannels]));
+    // The wasm BatchMatMul caches its XNNPACK operator by the id of its second operand,
+    // whatever the shape: a reshaped view of `dy` could hit an operator built for another
+    // view of the same data (wrong results, heap corruption). `add` makes a fresh tensor.
+    const dyRows = add(reshape(dy, [pixels, outChannels]), 0);
+    return reshape(matMul(xT, dyRows), [1, 1, inChannels, outChannels]);
+  }
   if (!depthwise) {
     const channelsAsBatch = swapBatchAndChannels(x);
     const dyAsFilter = transpose(dy, [1, 2, 0, 3]);

@@ -187,6 +187,9 @@ describe('Sum and Identity on wasm match the cpu backend', () => {
     { shape: [3, 2, 5, 4, 2], axis: [2], keepDims: false },
     { shape: [4, 5, 6, 3], axis: [0, 3], keepDims: false },
     { shape: [7, 9], axis: [-1], keepDims: false },
+    { shape: [8, 16, 16, 3], axis: [0, 1, 2], keepDims: false },
+    { shape: [8, 16, 16, 3], axis: [0, 1], keepDims: true },
+    { shape: [1000], axis: [0], keepDims: false },
   ])('sum over $axis of $shape', async ({ shape, axis, keepDims }) => {
     const run = () => {
       const x = tf.tensor(values(shape, 31), shape);
