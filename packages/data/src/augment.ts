@@ -20,10 +20,15 @@ export interface Normalization {
 
 /** The random choices for one image, drawn in a fixed order so that streams are reproducible. */
 export interface AugmentDraw {
+  /** Vertical crop offset in `[-padding, padding]`: output row `y` reads source row `y + dy`. */
   readonly dy: number;
+  /** Horizontal crop offset in `[-padding, padding]`, applied after the flip. */
   readonly dx: number;
+  /** Whether the image is mirrored left-right. */
   readonly flip: boolean;
+  /** Row of the cutout square's centre, `-1` for no cutout. */
   readonly cutY: number;
+  /** Column of the cutout square's centre, `-1` for no cutout. */
   readonly cutX: number;
 }
 
