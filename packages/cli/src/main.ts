@@ -1,0 +1,18 @@
+import { runCli } from './run.js';
+
+const controller = new AbortController();
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.stderr.write('\nStopping after this step and writing a checkpoint (Ctrl-C again to quit at once)...\n');
+  controller.abort();
+});
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  tty: process.stderr.isTTY === true,
+  signal: controller.signal,
+});
+process.exitCode = code;
