@@ -60,7 +60,7 @@ interface Series {
 export function lineChart(title: string, xLabel: string, series: readonly Series[], width = 640, height = 260): string {
   const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   if (all.length === 0) return `<figure><figcaption>${escape(title)}</figcaption><p class="empty">no data yet</p></figure>`;
-  const margin = { left: 56, right: 16, top: 16, bottom: 36 };
+  const margin = { left: 56, right: 16, top: 28, bottom: 36 };
   const xs = all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs) === Math.min(...xs) ? Math.min(...xs) + 1 : Math.max(...xs)];
@@ -84,8 +84,14 @@ export function lineChart(title: string, xLabel: string, series: readonly Series
         : pts.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${s.color}"/>`).join('');
     })
     .join('');
+  // Legend in the top margin, each entry as wide as its name.
+  let legendX = margin.left;
   const legend = series
-    .map((s, i) => `<rect x="${margin.left + 8 + i * 150}" y="${margin.top}" width="12" height="3" fill="${s.color}"/><text x="${margin.left + 24 + i * 150}" y="${margin.top + 5}">${escape(s.name)}</text>`)
+    .map((s) => {
+      const x = legendX;
+      legendX += 30 + s.name.length * 6.2;
+      return `<rect x="${x}" y="8" width="14" height="3" fill="${s.color}"/><text x="${x + 18}" y="13">${escape(s.name)}</text>`;
+    })
     .join('');
   return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">${grid}${xTicks}<text x="${(width + margin.left) / 2}" y="${height - 4}" text-anchor="middle">${escape(xLabel)}</text>${lines}${legend}</svg></figure>`;
 }
