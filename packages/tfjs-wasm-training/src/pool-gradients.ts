@@ -23,7 +23,7 @@ function zeroedOutput(backend: BackendWasm, shape: number[]): TensorInfo {
 /**
  * `MaxPoolGrad` for the wasm backend: routes each `dy` value to the first
  * maximum of its window (row-major scan, strict `>`), the same tie rule as the
- * cpu backend. One pass over the windows, all channels of a pixel at once.
+ * cpu backend. One pass over the windows, no intermediate tensors.
  */
 export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInfo {
   const { dy, input } = inputs;
@@ -43,9 +43,9 @@ export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInf
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const best = new Float32Array(channels);
-  const where = new Int32Array(channels);
+  const rowStride = inWidth * channels;
   for (let b = 0; b < batchSize; b++) {
+    const image = b * inHeight * rowStride;
     for (let oh = 0; oh < outHeight; oh++) {
       const rowStart = oh * strideHeight - info.padInfo.top;
       const rowFrom = Math.max(0, rowStart);
@@ -54,23 +54,20 @@ export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInf
         const colStart = ow * strideWidth - info.padInfo.left;
         const colFrom = Math.max(0, colStart);
         const colTo = Math.min(inWidth, colStart + filterWidth);
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
-        for (let r = rowFrom; r < rowTo; r++) {
-          for (let c = colFrom; c < colTo; c++) {
-            const base = ((b * inHeight + r) * inWidth + c) * channels;
-            for (let ch = 0; ch < channels; ch++) {
-              const v = x[base + ch]!;
-              if (v > best[ch]!) {
-                best[ch] = v;
-                where[ch] = base + ch;
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let ch = 0; ch < channels; ch++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          for (let r = rowFrom; r < rowTo; r++) {
+            let i = image + r * rowStride + colFrom * channels + ch;
+            for (let c = colFrom; c < colTo; c++, i += channels) {
+              const v = x[i]!;
+              if (v > best) {
+                best = v;
+                at = i;
               }
             }
           }
-        }
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
-        for (let ch = 0; ch < channels; ch++) {
-          const at = where[ch]!;
           if (at >= 0) dx[at]! += g[dyBase + ch]!;
         }
       }
