@@ -42,3 +42,4 @@ export type {
   ProgressEvent,
   SplitName,
 } from './dataset.js';
+export { checkSampleWeights, checkVectorLength, outputVector } from './vectors.js';

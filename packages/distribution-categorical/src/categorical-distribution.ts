@@ -1,4 +1,4 @@
-import type { Distribution, DistributionState, RandomSource } from '@asng/core';
+import { checkSampleWeights, checkVectorLength, outputVector, type Distribution, type DistributionState, type RandomSource } from '@asng/core';
 
 /** Options of {@link CategoricalDistribution}. */
 export interface CategoricalDistributionOptions {
@@ -175,10 +175,8 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
 
   naturalGradient(samples: readonly Int32Array[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
     const n = samples.length;
-    if (n === 0 || weights.length !== n) {
-      throw new RangeError(`CategoricalDistribution.naturalGradient: expected as many weights as samples (>0), got ${weights.length} and ${n}`);
-    }
-    const g = this.output(out, this.thetaLength, 'naturalGradient');
+    checkSampleWeights(n, weights, 'CategoricalDistribution.naturalGradient');
+    const g = outputVector(out, this.thetaLength, 'CategoricalDistribution.naturalGradient');
     let weightSum = 0;
     for (let s = 0; s < n; s++) {
       const x = samples[s]!;
@@ -192,8 +190,8 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
   }
 
   fisherSqrt(g: Float64Array, into?: Float64Array): Float64Array {
-    this.checkLength(g, 'fisherSqrt');
-    const out = this.output(into, this.freeParameters, 'fisherSqrt');
+    checkVectorLength(g, this.thetaLength, 'CategoricalDistribution.fisherSqrt');
+    const out = outputVector(into, this.freeParameters, 'CategoricalDistribution.fisherSqrt');
     const th = this.th;
     let o = 0;
     for (let i = 0; i < this.k.length; i++) {
@@ -212,7 +210,7 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
   }
 
   step(g: Float64Array, epsilon: number): void {
-    this.checkLength(g, 'step');
+    checkVectorLength(g, this.thetaLength, 'CategoricalDistribution.step');
     for (let j = 0; j < this.th.length; j++) this.th[j]! += epsilon * g[j]!;
   }
 
@@ -300,16 +298,4 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
     }
   }
 
-  /** `out` zeroed, after checking its length, or a new vector. */
-  private output(out: Float64Array | undefined, length: number, method: string): Float64Array {
-    if (out === undefined) return new Float64Array(length);
-    if (out.length !== length) throw new RangeError(`CategoricalDistribution.${method}: expected an output vector of length ${length}, got ${out.length}`);
-    return out.fill(0);
-  }
-
-  private checkLength(g: Float64Array, method: string): void {
-    if (g.length !== this.thetaLength) {
-      throw new RangeError(`CategoricalDistribution.${method}: expected a vector of length ${this.thetaLength}, got ${g.length}`);
-    }
-  }
 }

@@ -1,4 +1,4 @@
-import type { Distribution, DistributionState, RandomSource } from '@asng/core';
+import { checkSampleWeights, checkVectorLength, outputVector, type Distribution, type DistributionState, type RandomSource } from '@asng/core';
 
 /** Bounds of one Gaussian-searched variable. */
 export interface GaussianBounds {
@@ -130,10 +130,8 @@ export class GaussianDistribution implements Distribution<Float64Array> {
 
   naturalGradient(samples: readonly Float64Array[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
     const n = samples.length;
-    if (n === 0 || weights.length !== n) {
-      throw new RangeError(`GaussianDistribution.naturalGradient: expected as many weights as samples (>0), got ${weights.length} and ${n}`);
-    }
-    const g = this.output(out, this.thetaLength, 'naturalGradient');
+    checkSampleWeights(n, weights, 'GaussianDistribution.naturalGradient');
+    const g = outputVector(out, this.thetaLength, 'GaussianDistribution.naturalGradient');
     for (let s = 0; s < n; s++) {
       const x = samples[s]!;
       this.checkSample(x);
@@ -154,8 +152,8 @@ export class GaussianDistribution implements Distribution<Float64Array> {
    * divided by the square roots of the eigenvalues.
    */
   fisherSqrt(g: Float64Array, into?: Float64Array): Float64Array {
-    this.checkLength(g, 'fisherSqrt');
-    const out = this.output(into, this.freeParameters, 'fisherSqrt');
+    checkVectorLength(g, this.thetaLength, 'GaussianDistribution.fisherSqrt');
+    const out = outputVector(into, this.freeParameters, 'GaussianDistribution.fisherSqrt');
     const d = this.size;
     for (let i = 0; i < d; i++) {
       const mu = this.m[i]!;
@@ -191,7 +189,7 @@ export class GaussianDistribution implements Distribution<Float64Array> {
   }
 
   step(g: Float64Array, epsilon: number): void {
-    this.checkLength(g, 'step');
+    checkVectorLength(g, this.thetaLength, 'GaussianDistribution.step');
     for (let i = 0; i < this.size; i++) {
       this.m[i]! += epsilon * g[i]!;
       this.m2[i]! += epsilon * g[this.size + i]!;
@@ -236,18 +234,6 @@ export class GaussianDistribution implements Distribution<Float64Array> {
     }
   }
 
-  /** `out` zeroed, after checking its length, or a new vector. */
-  private output(out: Float64Array | undefined, length: number, method: string): Float64Array {
-    if (out === undefined) return new Float64Array(length);
-    if (out.length !== length) throw new RangeError(`GaussianDistribution.${method}: expected an output vector of length ${length}, got ${out.length}`);
-    return out.fill(0);
-  }
-
-  private checkLength(g: Float64Array, method: string): void {
-    if (g.length !== this.thetaLength) {
-      throw new RangeError(`GaussianDistribution.${method}: expected a vector of length ${this.thetaLength}, got ${g.length}`);
-    }
-  }
 }
 
 /** Decodes a real draw into an integer variable's value: rounded, then clipped to `[min, max]`. */
