@@ -46,7 +46,7 @@ short = folder
 files = {
     'tsconfig.json': '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src", "test", "bench", "*.ts"]\n}\n',
     'tsup.config.ts': "import { packageBuild } from '../../tsup.shared';\n\nexport default packageBuild();\n",
-    'vitest.config.ts': f"import {{ packageProject }} from '../../vitest.shared';\n\nexport default packageProject('{short}');\n",
+    'vitest.config.ts': f"import {{ packageProject }} from '../../vitest.shared.ts';\n\nexport default packageProject('{short}');\n",
 }
 for fname, text in files.items():
     path = os.path.join(root, fname)
