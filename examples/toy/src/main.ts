@@ -32,7 +32,7 @@ function parse(argv: readonly string[]): ToyOptions & { json: boolean } {
       options[integers[arg]!] = n;
     } else fail(`unknown argument ${JSON.stringify(arg)}`);
   }
-  return options as ToyOptions & { json: boolean };
+  return options as unknown as ToyOptions & { json: boolean };
 }
 
 function fail(message: string): never {
