@@ -36,7 +36,7 @@ describe('setupWasmTraining', () => {
   });
 
   it('refuses a thread count it cannot honour', async () => {
-    await expect(setupWasmTraining({ threads: 1 })).rejects.toThrow(/initialised before/);
+    await expect(setupWasmTraining({ threads: 1 })).rejects.toThrow(/runs 2 thread\(s\), 1 were asked for: it was initialised before/);
     await expect(setupWasmTraining({ threads: 9 })).rejects.toThrow(RangeError);
   });
 

@@ -92,7 +92,9 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
     const actual = getThreadsCount();
     if (actual !== wanted && options.threads !== 'auto') {
       throw new Error(
-        `The wasm backend runs ${actual} thread(s), ${wanted} were asked for: it was initialised before setupWasmTraining() was called.`,
+        `The wasm backend runs ${actual} thread(s), ${wanted} were asked for: it was initialised before ` +
+          'setupWasmTraining() was called, or threads are unavailable (browsers need cross-origin isolation ' +
+          'and allow at most half of navigator.hardwareConcurrency).',
       );
     }
     return { threads: actual, unregister };
