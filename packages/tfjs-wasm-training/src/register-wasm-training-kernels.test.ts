@@ -208,3 +208,23 @@ describe('Sum and Identity on wasm match the cpu backend', () => {
     expect(await shapeOn('wasm')).toEqual(await shapeOn('cpu'));
   });
 });
+
+describe("fused convolutions with 'same' padding and a stride larger than the kernel", () => {
+  it.each([
+    { depthwise: false, x: [2, 9, 9, 2], filter: [2, 2, 2, 3], stride: 5 },
+    { depthwise: false, x: [2, 10, 7, 2], filter: [2, 1, 2, 3], stride: [5, 2] as Pair },
+    { depthwise: true, x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5 },
+  ])('match the cpu backend (depthwise: $depthwise, stride $stride)', async (c) => {
+    const run = () => {
+      const x = tf.tensor4d(values(c.x, 41), c.x as [number, number, number, number]);
+      const filter = tf.tensor4d(values(c.filter, 42), c.filter as [number, number, number, number]);
+      const channels = c.depthwise ? c.x[3]! * c.filter[3]! : c.filter[3]!;
+      const bias = tf.tensor1d(values([channels], 43));
+      const args = { x, filter, strides: c.stride, pad: 'same' as const, bias, activation: 'relu' as const };
+      return [c.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)];
+    };
+    const [onWasm] = await runOn('wasm', run);
+    const [onCpu] = await runOn('cpu', run);
+    expectClose(onWasm!, onCpu!, JSON.stringify(c));
+  });
+});
