@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+
+async function nodeModules() {
+  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  return { fs, path };
+}
+
+/**
+ * A tfjs `IOHandler` that saves a model to a directory and loads it back, in
+ * Node.js, in the layout `@tensorflow/tfjs-node` uses: `model.json` and
+ * `weights.bin`. For saving, `path` is the directory; for loading, the
+ * directory or its `model.json`. It needs no native backend.
+ *
+ * @example
+ * ```ts // not runnable
+ * await model.save(fileSystemIO('./my-model'));
+ * const same = await tf.loadLayersModel(fileSystemIO('./my-model'));
+ * ```
+ */
+export function fileSystemIO(path: string): tf.io.IOHandler {
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      if (artifacts.modelTopology instanceof ArrayBuffer) throw new TypeError('fileSystemIO: binary model topologies are not supported');
+      const { fs, path: p } = await nodeModules();
+      await fs.mkdir(path, { recursive: true });
+      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology ?? {},
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy ?? '',
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.trainingConfig !== undefined ? { trainingConfig: artifacts.trainingConfig } : {}),
+        ...(artifacts.userDefinedMetadata !== undefined ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+      };
+      await fs.writeFile(p.join(path, WEIGHTS_BIN), new Uint8Array(weightData));
+      await fs.writeFile(p.join(path, MODEL_JSON), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const { fs, path: p } = await nodeModules();
+      const file = (await fs.stat(path)).isDirectory() ? p.join(path, MODEL_JSON) : path;
+      const dir = p.dirname(file);
+      const modelJson = JSON.parse(await fs.readFile(file, 'utf8')) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const specs: tf.io.WeightsManifestEntry[] = [];
+        const buffers: ArrayBuffer[] = [];
+        for (const group of manifest) {
+          specs.push(...group.weights);
+          for (const name of group.paths) {
+            const bytes = await fs.readFile(p.join(dir, name));
+            buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+          }
+        }
+        return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+      });
+    },
+  };
+}
+
+let registered = false;
+
+/**
+ * Lets `model.save('file://dir')` and `tf.loadLayersModel('file://dir/model.json')`
+ * work in Node.js without `@tensorflow/tfjs-node`, through {@link fileSystemIO}.
+ * Call it once; later calls do nothing.
+ */
+export function registerFileSystemRouter(): void {
+  if (registered) return;
+  registered = true;
+  // tfjs routers answer null for URLs they do not handle, although IORouter's type omits it.
+  const route = ((url: string | string[]) =>
+    typeof url === 'string' && url.startsWith('file://') ? fileSystemIO(url.slice('file://'.length)) : null) as (url: string | string[]) => tf.io.IOHandler;
+  tf.io.registerSaveRouter(route);
+  tf.io.registerLoadRouter(route);
+}

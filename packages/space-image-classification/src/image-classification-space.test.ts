@@ -1,0 +1,178 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Rng, validateArchitecture, type Architecture, type CategoricalVariable, type Supernet, type TaskSpec } from '@asng/core';
+import { runSearch } from '@asng/engine';
+import { describeSearchSpace, randomArchitecture } from '@asng/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { barsDataset } from '../test/bars-dataset.js';
+import { decodeCell, type CellType } from './cell-architecture.js';
+import { registerFileSystemRouter } from './file-system-io.js';
+import { createImageClassificationSpace } from './image-classification-space.js';
+import { planNetwork } from './network-plan.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const tiny = { cells: 3, channels: 4 } as const;
+describeSearchSpace('image-classification, 3 cells, 8x8x1', () => createImageClassificationSpace(tiny), { task: { inputShape: [8, 8, 1], classes: 3 } });
+describeSearchSpace(
+  'image-classification, 2 cells of 3 nodes, odd 7x9x3 input, three operations',
+  () => createImageClassificationSpace({ cells: 2, channels: 2, nodes: 3, operations: ['sep_conv_5x5', 'identity', 'max_pool_3x3'] }),
+  { task: { inputShape: [7, 9, 3], classes: 2 }, architectures: 3 },
+);
+
+/** The trainable weights a forward pass of `architecture` must touch, derived from the space's definition. */
+function expectedTrainable(architecture: Architecture, cells: number, channels: number, nodes: number): Set<string> {
+  const names = new Set(['stem/conv', 'stem/bn/gamma', 'stem/bn/beta', 'classifier/kernel', 'classifier/bias']);
+  for (const cell of planNetwork(cells, channels, 3).cells) {
+    const at = `cell${cell.index}`;
+    if (cell.reduceInput0) names.add(`${at}/preprocess0/conv1`).add(`${at}/preprocess0/conv2`);
+    else names.add(`${at}/preprocess0/conv`);
+    names.add(`${at}/preprocess1/conv`);
+    const genotype = decodeCell(architecture, cell.type, nodes);
+    genotype.nodes.forEach((node, i) => {
+      for (const k of [0, 1] as const) {
+        const [j, op] = [node.inputs[k], node.ops[k]];
+        const edge = `${at}/node${i}/input${j}/${op}`;
+        if (op.startsWith('sep_conv')) for (const w of ['depthwise1', 'depthwise2', 'pointwise1', 'pointwise2']) names.add(`${edge}/${w}`);
+        if (op === 'identity' && cell.type === 'reduction' && j < 2) names.add(`${edge}/reduce/conv1`).add(`${edge}/reduce/conv2`);
+      }
+    });
+    for (const k of genotype.outputNodes) names.add(`${at}/combine/node${k}`);
+  }
+  return names;
+}
+
+function batchOf(task: TaskSpec, n: number, seed: number) {
+  const [h, w, c] = task.inputShape;
+  return {
+    inputs: tf.randomUniform([n, h, w, c], 0, 1, 'float32', seed) as tf.Tensor4D,
+    targets: tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % task.classes), 'int32'), task.classes),
+  };
+}
+
+describe('the paper space', () => {
+  it('has the authors 40 categorical variables, N = 140, with labelled choices', () => {
+    const space = createImageClassificationSpace();
+    expect(space.variables).toHaveLength(40);
+    const categories = space.variables.map((v) => (v as CategoricalVariable).choices.length);
+    const perCell = [2, 2, 5, 5, 3, 3, 5, 5, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 5, 5];
+    expect(categories).toEqual([...perCell, ...perCell]);
+    expect(categories.reduce((s, k) => s + k - 1, 0)).toBe(140);
+    expect(space.variables.every((v) => v.kind === 'categorical')).toBe(true);
+    expect(space.variables[0]!.name).toBe('normal.node0.input1');
+    expect(space.variables[39]!.name).toBe('reduction.node4.op2');
+    const node2 = space.variables.find((v) => v.name === 'normal.node2.input2') as CategoricalVariable;
+    expect(node2.choices).toEqual(['cell input 0', 'cell input 1', 'node 0', 'node 1']);
+    const op = space.variables.find((v) => v.name === 'reduction.node3.op1') as CategoricalVariable;
+    expect(op.choices).toEqual(['identity', 'avg_pool_3x3', 'max_pool_3x3', 'sep_conv_3x3', 'sep_conv_5x5']);
+    expect(space.metric).toEqual({ name: 'accuracy', higherIsBetter: true });
+  });
+
+  it('lays out the network as the authors: reductions at 1/3 and 2/3, channels doubled there', () => {
+    const plan = planNetwork(8, 16, 3);
+    expect(plan.stemChannels).toBe(48);
+    expect(plan.cells.map((c) => c.type[0]).join('')).toBe('nnrnnrnn');
+    expect(plan.cells.map((c) => c.channels)).toEqual([16, 16, 32, 32, 32, 64, 64, 64]);
+    expect(plan.cells.map((c) => c.reduceInput0)).toEqual([false, false, false, true, false, false, true, false]);
+    expect(plan.cells[3]!.inputChannels).toEqual([16, 32]);
+    expect(plan.outputChannels).toBe(64);
+  });
+
+  it('validates its options', () => {
+    expect(() => createImageClassificationSpace({ cells: 0 })).toThrow(/cells: expected an integer >= 1, got 0/);
+    expect(() => createImageClassificationSpace({ channels: 5 })).toThrow(/channels: expected an even integer >= 2, got 5/);
+    expect(() => createImageClassificationSpace({ operations: [] })).toThrow(/at least one operation/);
+    expect(() => createImageClassificationSpace({ operations: ['conv_7x7' as never] })).toThrow(/unknown operation "conv_7x7"/);
+    expect(() => createImageClassificationSpace({ operations: ['identity', 'identity'] })).toThrow(/duplicate/);
+    const space = createImageClassificationSpace(tiny);
+    expect(() => space.createSupernet({ inputShape: [8, 8, 1], classes: 0 }, new Rng(1))).toThrow(/at least 2 classes/);
+  });
+});
+
+describe('the supernet computes only the chosen path', () => {
+  const task: TaskSpec = { inputShape: [8, 8, 2], classes: 3 };
+  const space = createImageClassificationSpace(tiny);
+  let supernet: Supernet;
+  beforeAll(() => {
+    supernet = space.createSupernet(task, new Rng(7));
+    return () => supernet.dispose();
+  });
+
+  it('gives gradients to exactly the weights of the sampled operations', () => {
+    const rng = new Rng(11);
+    const batch = batchOf(task, 4, 3);
+    const byVariable = new Map(supernet.weights.map((w) => [w.variable.name, w.name]));
+    const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
+    for (let k = 0; k < 4; k++) {
+      const architecture = randomArchitecture(space.variables, rng);
+      const { value, grads } = tf.variableGrads(() => supernet.loss(architecture, batch, { training: true }), trainable);
+      const touched = new Set(Object.keys(grads).map((n) => byVariable.get(n)!));
+      tf.dispose([value, ...Object.values(grads)]);
+      expect(touched).toEqual(expectedTrainable(architecture, tiny.cells, tiny.channels, 5));
+      expect(touched.size).toBeLessThan(trainable.length / 2);
+    }
+    tf.dispose([batch.inputs, batch.targets]);
+  });
+
+  it('updates the moving statistics of the used batch norms only, and ignores every unused weight', () => {
+    const rng = new Rng(12);
+    const architecture = randomArchitecture(space.variables, rng);
+    const batch = batchOf(task, 4, 4);
+    const used = expectedTrainable(architecture, tiny.cells, tiny.channels, 5);
+    const snapshot = () => new Map(supernet.weights.map((w) => [w.name, Array.from(w.variable.dataSync())]));
+    const before = snapshot();
+    tf.tidy(() => supernet.loss(architecture, batch, { training: true }));
+    const after = snapshot();
+    const changed = supernet.weights.filter((w) => before.get(w.name)!.some((v, i) => v !== after.get(w.name)![i])).map((w) => w.name);
+    expect(changed.length).toBeGreaterThan(0);
+    for (const name of changed) {
+      expect(name).toMatch(/\/moving_(mean|variance)$/);
+      // A batch norm belongs to the operation whose weights sit beside it.
+      const owner = name.replace(/\/bn\d?\/moving_(mean|variance)$/, '');
+      if (owner !== 'stem' && !owner.endsWith('/combine')) expect([...used].some((u) => u.startsWith(`${owner}/`))).toBe(true);
+    }
+
+    const output = () => tf.tidy(() => supernet.apply(architecture, batch.inputs, { training: false }));
+    const reference = output();
+    const saved = supernet.weights.filter((w) => w.trainable && !used.has(w.name)).map((w) => [w.variable, tf.clone(w.variable)] as const);
+    expect(saved.length).toBeGreaterThan(0);
+    for (const [v] of saved) tf.tidy(() => v.assign(tf.add(v, 10)));
+    const perturbed = output();
+    expect(Array.from(perturbed.dataSync())).toEqual(Array.from(reference.dataSync()));
+    for (const [v, copy] of saved) v.assign(copy);
+    tf.dispose([reference, perturbed, batch.inputs, batch.targets, ...saved.map(([, c]) => c)]);
+  });
+
+  it('evaluates per-example sums: the correct count and the summed loss, with batch or moving statistics', async () => {
+    const architecture = randomArchitecture(space.variables, new Rng(13));
+    const batch = batchOf(task, 6, 5);
+    const viaBatch = await supernet.evaluate(architecture, batch);
+    const trainLoss = tf.tidy(() => supernet.loss(architecture, batch, { training: true }));
+    expect(viaBatch.loss).toBeCloseTo(6 * trainLoss.dataSync()[0]!, 3);
+    trainLoss.dispose();
+
+    const other = createImageClassificationSpace({ ...tiny, evaluationStatistics: 'moving' }).createSupernet(task, new Rng(7));
+    try {
+      const viaMoving = await other.evaluate(architecture, batch);
+      const [loss, correct] = tf.tidy(() => {
+        const logits = other.apply(architecture, batch.inputs, { training: false }) as tf.Tensor2D;
+        return [other.loss(architecture, batch, { training: false }), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), 'float32'))];
+      });
+      expect(viaMoving.loss).toBeCloseTo(6 * loss.dataSync()[0]!, 3);
+      expect(viaMoving.accuracy).toBe(correct.dataSync()[0]);
+      expect(Number.isInteger(viaMoving.accuracy)).toBe(true);
+      expect(viaMoving.loss).not.toBeCloseTo(viaBatch.loss!, 3);
+      tf.dispose([loss, correct]);
+    } finally {
+      other.dispose();
+      tf.dispose([batch.inputs, batch.targets]);
+    }
+  });
+});

@@ -1,0 +1,13 @@
+export { createImageClassificationSpace, type ImageClassificationSpaceOptions } from './image-classification-space.js';
+export {
+  CELL_OPERATIONS,
+  CELL_TYPES,
+  decodeCell,
+  stateLabel,
+  type CellGenotype,
+  type CellNode,
+  type CellOperation,
+  type CellType,
+} from './cell-architecture.js';
+export { planNetwork, type CellPlan, type NetworkPlan } from './network-plan.js';
+export { fileSystemIO, registerFileSystemRouter } from './file-system-io.js';

@@ -1,0 +1,290 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Architecture, Batch, ForwardOptions, NamedWeight, RandomSource, Supernet, TaskSpec } from '@asng/core';
+import { decodeCell, type CellGenotype, type CellOperation, type CellType } from './cell-architecture.js';
+import type { CellPlan, NetworkPlan } from './network-plan.js';
+
+/** PyTorch's `BatchNorm2d` defaults: running statistics move by 10% a step. */
+const BN_MOMENTUM = 0.1;
+const BN_EPSILON = 1e-5;
+
+/**
+ * How batch norm normalises: `'train'` with the batch statistics and updating
+ * the moving ones, `'batch'` with the batch statistics only, `'moving'` with
+ * the moving statistics.
+ */
+export type NormMode = 'train' | 'batch' | 'moving';
+
+interface BatchNormWeights {
+  readonly mean: tf.Variable;
+  readonly variance: tf.Variable;
+  readonly gamma?: tf.Variable;
+  readonly beta?: tf.Variable;
+}
+
+interface SepConvWeights {
+  readonly depthwise: readonly [tf.Variable, tf.Variable];
+  readonly pointwise: readonly [tf.Variable, tf.Variable];
+  readonly norms: readonly [BatchNormWeights, BatchNormWeights];
+}
+
+interface FactorizedReduceWeights {
+  readonly convs: readonly [tf.Variable, tf.Variable];
+  readonly norm: BatchNormWeights;
+}
+
+interface ReluConvBnWeights {
+  readonly conv: tf.Variable;
+  readonly norm: BatchNormWeights;
+}
+
+/** The weights of one operation on one edge; `null` for the weightless ones. */
+type OpWeights = SepConvWeights | FactorizedReduceWeights | null;
+
+interface CellWeights {
+  readonly plan: CellPlan;
+  readonly preprocess: readonly [ReluConvBnWeights | FactorizedReduceWeights, ReluConvBnWeights];
+  /** `edges[node][input]` maps each operation to its weights. */
+  readonly edges: readonly (readonly ReadonlyMap<CellOperation, OpWeights>[])[];
+  /** The 1x1 combining convolution, one `[1, 1, C, C]` slice per node. */
+  readonly combine: readonly tf.Variable[];
+  readonly combineNorm: BatchNormWeights;
+}
+
+let instances = 0;
+
+/** Creates every weight with a stable name; tfjs variable names get a per-instance prefix to stay unique. */
+class WeightStore {
+  readonly weights: NamedWeight[] = [];
+  private readonly prefix = `asng-image-classification-${instances++}`;
+  constructor(private readonly rng: RandomSource) {}
+
+  /** A convolution kernel, PyTorch's default initialisation: uniform in `+-1/sqrt(fanIn)`. */
+  kernel(name: string, shape: number[], fanIn: number): tf.Variable {
+    const bound = 1 / Math.sqrt(fanIn);
+    const size = shape.reduce((p, d) => p * d, 1);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = (2 * this.rng.uniform() - 1) * bound;
+    return this.add(name, tf.tensor(values, shape, 'float32'), true);
+  }
+
+  norm(name: string, channels: number, affine: boolean): BatchNormWeights {
+    const mean = this.add(`${name}/moving_mean`, tf.zeros([channels]), false);
+    const variance = this.add(`${name}/moving_variance`, tf.ones([channels]), false);
+    if (!affine) return { mean, variance };
+    return { mean, variance, gamma: this.add(`${name}/gamma`, tf.ones([channels]), true), beta: this.add(`${name}/beta`, tf.zeros([channels]), true) };
+  }
+
+  add(name: string, init: tf.Tensor, trainable: boolean): tf.Variable {
+    const variable = tf.variable(init, trainable, `${this.prefix}/${name}`);
+    init.dispose();
+    this.weights.push({ name, variable, trainable });
+    return variable;
+  }
+}
+
+/** Settings the supernet needs from the space. */
+export interface SupernetSettings {
+  readonly plan: NetworkPlan;
+  readonly nodes: number;
+  readonly operations: readonly CellOperation[];
+  /** How {@link Supernet.evaluate} normalises. */
+  readonly evaluationNorm: 'batch' | 'moving';
+}
+
+function batchNorm(x: tf.Tensor4D, w: BatchNormWeights, mode: NormMode): tf.Tensor4D {
+  let y: tf.Tensor4D;
+  if (mode === 'moving') {
+    y = tf.mul(tf.sub(x, w.mean), tf.rsqrt(tf.add(w.variance, BN_EPSILON)));
+  } else {
+    const mean = tf.mean(x, [0, 1, 2]);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centred), [0, 1, 2]);
+    y = tf.mul(centred, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+    if (mode === 'train') {
+      // As PyTorch: the moving variance is the unbiased estimate.
+      const n = x.size / x.shape[3];
+      const unbiased = n > 1 ? n / (n - 1) : 1;
+      w.mean.assign(tf.add(tf.mul(w.mean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+      w.variance.assign(tf.add(tf.mul(w.variance, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
+    }
+  }
+  if (w.gamma !== undefined && w.beta !== undefined) y = tf.add(tf.mul(y, w.gamma), w.beta);
+  return y;
+}
+
+function reluConvBn(x: tf.Tensor4D, w: ReluConvBnWeights, mode: NormMode): tf.Tensor4D {
+  return batchNorm(tf.conv2d(tf.relu(x), w.conv as tf.Tensor4D, 1, 'valid'), w.norm, mode);
+}
+
+/**
+ * ReLU, then two 1x1 stride-2 convolutions, one on the input and one on the
+ * input shifted by one pixel, concatenated; batch norm. The shifted copy is
+ * zero-padded at the end so that odd sizes give `ceil(size / 2)` like the
+ * other stride-2 operations (for even sizes this is the authors' operation).
+ */
+function factorizedReduce(x: tf.Tensor4D, w: FactorizedReduceWeights, mode: NormMode): tf.Tensor4D {
+  const r = tf.relu(x);
+  const [, h, wd, c] = r.shape;
+  const shifted = tf.pad(tf.slice(r, [0, 1, 1, 0], [-1, h - 1, wd - 1, c]), [
+    [0, 0],
+    [0, 1],
+    [0, 1],
+    [0, 0],
+  ]);
+  const joined = tf.concat([tf.conv2d(r, w.convs[0] as tf.Tensor4D, 2, 'valid'), tf.conv2d(shifted, w.convs[1] as tf.Tensor4D, 2, 'valid')], 3);
+  return batchNorm(joined, w.norm, mode);
+}
+
+function sepConv(x: tf.Tensor4D, k: number, stride: number, w: SepConvWeights, mode: NormMode): tf.Tensor4D {
+  const pad = (k - 1) / 2;
+  let y = tf.depthwiseConv2d(tf.relu(x), w.depthwise[0] as tf.Tensor4D, stride, pad);
+  y = batchNorm(tf.conv2d(y, w.pointwise[0] as tf.Tensor4D, 1, 'valid'), w.norms[0], mode);
+  y = tf.depthwiseConv2d(tf.relu(y), w.depthwise[1] as tf.Tensor4D, 1, pad);
+  return batchNorm(tf.conv2d(y, w.pointwise[1] as tf.Tensor4D, 1, 'valid'), w.norms[1], mode);
+}
+
+/** Applies `op` with stride `stride`; every spatial operation pads symmetrically, as PyTorch's `padding=k//2`. */
+function applyOp(op: CellOperation, x: tf.Tensor4D, stride: number, w: OpWeights, mode: NormMode): tf.Tensor4D {
+  switch (op) {
+    case 'identity':
+      return w === null ? x : factorizedReduce(x, w as FactorizedReduceWeights, mode);
+    case 'avg_pool_3x3':
+      // Zero padding counted in the mean (PyTorch's default), which also keeps the gradient exact.
+      return tf.avgPool(
+        tf.pad(x, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        3,
+        stride,
+        'valid',
+      );
+    case 'max_pool_3x3':
+      return tf.maxPool(x, 3, stride, 1);
+    case 'sep_conv_3x3':
+      return sepConv(x, 3, stride, w as SepConvWeights, mode);
+    case 'sep_conv_5x5':
+      return sepConv(x, 5, stride, w as SepConvWeights, mode);
+  }
+}
+
+function createCell(store: WeightStore, plan: CellPlan, nodes: number, operations: readonly CellOperation[]): CellWeights {
+  const at = `cell${plan.index}`;
+  const c = plan.channels;
+  const half = c / 2;
+  const reduce = (name: string, inChannels: number): FactorizedReduceWeights => ({
+    convs: [store.kernel(`${name}/conv1`, [1, 1, inChannels, half], inChannels), store.kernel(`${name}/conv2`, [1, 1, inChannels, half], inChannels)],
+    norm: store.norm(`${name}/bn`, c, false),
+  });
+  const rcb = (name: string, inChannels: number): ReluConvBnWeights => ({
+    conv: store.kernel(`${name}/conv`, [1, 1, inChannels, c], inChannels),
+    norm: store.norm(`${name}/bn`, c, false),
+  });
+  const preprocess = [
+    plan.reduceInput0 ? reduce(`${at}/preprocess0`, plan.inputChannels[0]) : rcb(`${at}/preprocess0`, plan.inputChannels[0]),
+    rcb(`${at}/preprocess1`, plan.inputChannels[1]),
+  ] as const;
+  const sep = (name: string, k: number): SepConvWeights => ({
+    depthwise: [store.kernel(`${name}/depthwise1`, [k, k, c, 1], k * k), store.kernel(`${name}/depthwise2`, [k, k, c, 1], k * k)],
+    pointwise: [store.kernel(`${name}/pointwise1`, [1, 1, c, c], c), store.kernel(`${name}/pointwise2`, [1, 1, c, c], c)],
+    norms: [store.norm(`${name}/bn1`, c, false), store.norm(`${name}/bn2`, c, false)],
+  });
+  const edges = Array.from({ length: nodes }, (_, i) =>
+    Array.from({ length: i + 2 }, (_, j) => {
+      const strided = plan.type === 'reduction' && j < 2;
+      const ops = new Map<CellOperation, OpWeights>();
+      for (const op of operations) {
+        const name = `${at}/node${i}/input${j}/${op}`;
+        if (op === 'sep_conv_3x3') ops.set(op, sep(name, 3));
+        else if (op === 'sep_conv_5x5') ops.set(op, sep(name, 5));
+        else if (op === 'identity' && strided) ops.set(op, reduce(`${name}/reduce`, c));
+        else ops.set(op, null);
+      }
+      return ops;
+    }),
+  );
+  const combine = Array.from({ length: nodes }, (_, i) => store.kernel(`${at}/combine/node${i}`, [1, 1, c, c], c));
+  return { plan, preprocess, edges, combine, combineNorm: store.norm(`${at}/combine/bn`, c, false) };
+}
+
+function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D, mode: NormMode): tf.Tensor4D {
+  const pre0 = cell.plan.reduceInput0 ? factorizedReduce(s0, cell.preprocess[0] as FactorizedReduceWeights, mode) : reluConvBn(s0, cell.preprocess[0] as ReluConvBnWeights, mode);
+  const states = [pre0, reluConvBn(s1, cell.preprocess[1], mode)];
+  const reduction = cell.plan.type === 'reduction';
+  genotype.nodes.forEach((node, i) => {
+    const branch = (k: 0 | 1): tf.Tensor4D => {
+      const j = node.inputs[k];
+      const op = node.ops[k];
+      const weights = cell.edges[i]![j]!.get(op);
+      if (weights === undefined) throw new TypeError(`operation '${op}' is not in this space's operation set`);
+      return applyOp(op, states[j]!, reduction && j < 2 ? 2 : 1, weights, mode);
+    };
+    const first = branch(0);
+    // The same operation on the same input is one module applied twice (as in the authors' code): compute it once.
+    const second = node.inputs[0] === node.inputs[1] && node.ops[0] === node.ops[1] ? first : branch(1);
+    states.push(tf.add(first, second));
+  });
+  const outs = genotype.outputNodes;
+  const features = outs.length === 1 ? states[2 + outs[0]!]! : tf.concat(outs.map((k) => states[2 + k]!), 3);
+  const kernel = outs.length === 1 ? cell.combine[outs[0]!]! : tf.concat(outs.map((k) => cell.combine[k]!), 2);
+  return batchNorm(tf.conv2d(tf.relu(features), kernel as tf.Tensor4D, 1, 'valid'), cell.combineNorm, mode);
+}
+
+function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor): tf.Tensor1D {
+  return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
+}
+
+/**
+ * The one-shot network: every operation of every edge has its own weights
+ * (as in the authors' code), batch norms without affine parameters except
+ * the stem's, and a forward pass that runs only the sampled operations.
+ */
+export function createCellSupernet(settings: SupernetSettings, task: TaskSpec, rng: RandomSource): Supernet {
+  const { plan, nodes, operations } = settings;
+  const inChannels = task.inputShape[2];
+  const store = new WeightStore(rng);
+  const stem = {
+    conv: store.kernel('stem/conv', [3, 3, inChannels, plan.stemChannels], 9 * inChannels),
+    norm: store.norm('stem/bn', plan.stemChannels, true),
+  };
+  const cells = plan.cells.map((p) => createCell(store, p, nodes, operations));
+  const classifierKernel = store.kernel('classifier/kernel', [plan.outputChannels, task.classes], plan.outputChannels);
+  const bound = 1 / Math.sqrt(plan.outputChannels);
+  const classifierBias = store.add(
+    'classifier/bias',
+    tf.tensor1d(Array.from({ length: task.classes }, () => (2 * rng.uniform() - 1) * bound), 'float32'),
+    true,
+  );
+  const weights = store.weights;
+
+  const forward = (architecture: Architecture, inputs: tf.Tensor4D, mode: NormMode): tf.Tensor2D => {
+    const genotypes: Record<CellType, CellGenotype> = { normal: decodeCell(architecture, 'normal', nodes), reduction: decodeCell(architecture, 'reduction', nodes) };
+    return tf.tidy(() => {
+      const x = batchNorm(tf.conv2d(inputs, stem.conv as tf.Tensor4D, 1, 1), stem.norm, mode);
+      let s0 = x;
+      let s1 = x;
+      for (const cell of cells) [s0, s1] = [s1, cellForward(cell, genotypes[cell.plan.type], s0, s1, mode)];
+      return tf.add(tf.matMul(tf.mean(s1, [1, 2]) as tf.Tensor2D, classifierKernel), classifierBias);
+    });
+  };
+  const modeOf = (options: ForwardOptions): NormMode => (options.training ? 'train' : 'moving');
+
+  return {
+    weights,
+    apply: (architecture, inputs, options) => forward(architecture, inputs, modeOf(options)),
+    loss: (architecture: Architecture, batch: Batch, options: ForwardOptions) =>
+      tf.tidy(() => tf.mean(crossEntropy(forward(architecture, batch.inputs, modeOf(options)), batch.targets)) as tf.Scalar),
+    async evaluate(architecture, batch) {
+      const [correct, loss] = tf.tidy(() => {
+        const logits = forward(architecture, batch.inputs, settings.evaluationNorm);
+        return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), 'float32')), tf.sum(crossEntropy(logits, batch.targets))];
+      });
+      const [c, l] = await Promise.all([correct.data(), loss.data()]);
+      tf.dispose([correct, loss]);
+      return { accuracy: c[0]!, loss: l[0]! };
+    },
+    dispose: () => tf.dispose(weights.map((w) => w.variable)),
+  };
+}
