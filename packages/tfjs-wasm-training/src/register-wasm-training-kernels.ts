@@ -34,7 +34,7 @@ const BACKEND = 'wasm';
 
 type Shape4 = [number, number, number, number];
 
-/** The stock forward kernels, remembered so that registering twice never wraps a wrapper. */
+/** The stock kernels that get wrapped, remembered so that registering twice never wraps a wrapper. */
 const stockKernels = new Map<string, KernelConfig>();
 
 function requireChannelsLast(kernel: string, dataFormat: string | undefined): void {
@@ -174,8 +174,7 @@ interface Replaced {
  * @returns a function that restores the kernels registered before the call.
  */
 export function registerWasmTrainingKernels(): () => void {
-  const stockConv = getKernel(Conv2D, BACKEND);
-  if (stockConv == null) {
+  if (getKernel(Conv2D, BACKEND) == null) {
     throw new Error(
       "No wasm kernels are registered: import '@tensorflow/tfjs-backend-wasm' before registering the training kernels.",
     );
