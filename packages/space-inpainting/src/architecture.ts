@@ -139,7 +139,9 @@ export function activeNodes(genes: ChainGenes): number[] {
 export interface PlannedLayer {
   /** The chain node. */
   readonly node: number;
+  /** Kernel size of the convolution and of the mirrored transposed convolution. */
   readonly kernel: number;
+  /** Skip (stride 1, skip connection) or down (stride 2). */
   readonly type: 'skip' | 'down';
   /** 2 for a down node, 1 for a skip node. */
   readonly stride: 1 | 2;

@@ -68,6 +68,17 @@ describe('variables', () => {
     expect(mixedSpace.variables.find((v) => v.name === 'node7.kernelIndex')).toMatchObject({ kind: 'integer', min: 1, max: 3 });
   });
 
+  it('counts the supernet weights: 183.5M at the paper sizes on RGB images, as many as a small supernet holds', () => {
+    const paper = createInpaintingSpace({ encoding: 'categorical', channels: [64, 128, 256] });
+    // Per node: 2 modules (skip, down) x kernels 1, 3, 5 x (conv + deconv) at 256 x 256; the output 3x3 deconv 256 -> 3.
+    expect(paper.supernetWeightCount({ inputShape: [64, 64, 3], classes: 0 })).toBe(20 * 2 * (1 + 9 + 25) * 2 * 256 * 256 + 9 * 3 * 256);
+    const small = createInpaintingSpace({ encoding: 'mixed', nodes: 3, levelBack: 2, channels: [2, 5] });
+    const task: TaskSpec = { inputShape: [16, 16, 7], classes: 0 };
+    const supernet = small.createSupernet(task, new Rng(1));
+    expect(small.supernetWeightCount(task)).toBe(supernet.weights.reduce((s, w) => s + w.variable.size, 0));
+    supernet.dispose();
+  });
+
   it('offers each node the previous level-back nodes, the input image counting as one', () => {
     const space = createInpaintingSpace({ encoding: 'categorical' });
     const choices = (name: string) => space.variables.find((v) => v.name === name)!;

@@ -42,6 +42,8 @@ export interface InpaintingSpace extends SearchSpace {
   readonly mask: Mask;
   /** The encoder and mirrored decoder `architecture` computes for `task` (which nodes are active, which layers run). */
   plan(architecture: Architecture, task: TaskSpec): ChainPlan;
+  /** The number of weights of the supernet for `task` (183.5M at the paper's sizes on RGB images), without allocating them. */
+  supernetWeightCount(task: TaskSpec): number;
 }
 
 let variableCounter = 0;
@@ -113,7 +115,8 @@ function checkImageTask(task: TaskSpec): void {
  * channel count, which narrower choices slice. `toBatch` corrupts the clean
  * images with the mask (targets: the clean images); the loss is the mean
  * squared error; `evaluate` sums, per image, PSNR and SSIM of the output
- * clipped to `[0, 1]` and the mean squared error (`loss`).
+ * clipped to `[0, 1]` and the mean squared error (`loss`). SSIM needs
+ * images of at least 11x11 pixels.
  *
  * @example
  * ```ts // not runnable
@@ -299,6 +302,11 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     chain,
     mask,
     plan,
+    supernetWeightCount(task: TaskSpec): number {
+      const convIn = Math.max(maxChannels, task.inputShape[2]);
+      const perNode = chain.kernelSizes.reduce((sum, k) => sum + 2 * k * k * (convIn * maxChannels + maxChannels * maxChannels), 0);
+      return chain.nodes * perNode + 9 * task.inputShape[2] * convIn;
+    },
     toBatch(images: tf.Tensor4D, _labels: tf.Tensor1D | null, _task: TaskSpec, rng: RandomSource): Batch {
       return { inputs: applyMask(images, mask, rng), targets: tf.clone(images) };
     },
