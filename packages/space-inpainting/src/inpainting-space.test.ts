@@ -143,6 +143,28 @@ describe('the active path', () => {
     ]);
   });
 
+  it('may be empty when the chain is shorter than the level-back: the output layer then reads the image', () => {
+    const short = createInpaintingSpace({ encoding: 'mixed', nodes: 2, levelBack: 3, channels: [2, 4] });
+    const a = mixed([['down', 3, 2, 'input'], ['skip', 1, 4, 'node0']], 'input');
+    const t: TaskSpec = { inputShape: [12, 12, 2], classes: 0 };
+    expect(short.plan(a, t)).toMatchObject({ active: [], layers: [], outputInChannels: 2, workingSize: [16, 16] });
+    expect(short.describe(a).text).toContain('active nodes: none (of 2)');
+    const supernet = short.createSupernet(t, new Rng(1));
+    const model = short.buildModel(a, t, new Rng(2));
+    copyWeights(short, supernet, model, a, t);
+    const x = tf.randomUniform([1, 12, 12, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, supernet.apply(a, x, { training: false })))));
+    expect(diff.dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([x, diff]);
+    model.dispose();
+    supernet.dispose();
+  });
+
+  it('rejects invalid architectures, naming the variable', () => {
+    expect(() => space.plan({ ...architecture, 'node2.channels': 9 }, task)).toThrow(/node2.channels: expected an integer in \[2, 4\], got 9/);
+    expect(() => space.describe({ ...architecture, 'node3.input': 'node4' })).toThrow(/node3.input: expected one of/);
+  });
+
   it('is the only part of the supernet that computes: gradients reach exactly its weights, inside their slices', () => {
     const supernet = space.createSupernet(task, new Rng(1));
     const images = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 3) as tf.Tensor4D;

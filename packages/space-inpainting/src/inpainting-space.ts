@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Architecture, Batch, NamedWeight, RandomSource, SearchSpace, Supernet, TaskSpec } from '@asng/core';
-import { chainVariables, decodeChain, planChain, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
+import { validateArchitecture, type Architecture, type Batch, type NamedWeight, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
 import { describeChain } from './describe-chain.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
 import { psnr, ssim } from './metrics.js';
@@ -136,9 +136,13 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
   const mask = typeof options.mask === 'object' ? options.mask : maskByName(options.mask ?? 'center');
   const variables = chainVariables(chain);
   const maxChannels = Math.max(...chain.channels);
+  const genesOf = (architecture: Architecture): ChainGenes => {
+    validateArchitecture(variables, architecture);
+    return decodeChain(chain, architecture);
+  };
   const plan = (architecture: Architecture, task: TaskSpec): ChainPlan => {
     const [h, w, c] = task.inputShape;
-    return planChain(decodeChain(chain, architecture), h, w, c);
+    return planChain(genesOf(architecture), h, w, c);
   };
 
   const createSupernet = (task: TaskSpec, rng: RandomSource): Supernet => {
@@ -169,7 +173,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
       tf.tidy(() => {
         const [n, h, w, c] = inputs.shape;
         if (c !== imageChannels) throw new RangeError(`inpainting supernet: expected ${imageChannels} input channels, got ${c}`);
-        const p = planChain(decodeChain(chain, architecture), h, w, c);
+        const p = planChain(genesOf(architecture), h, w, c);
         const [padY, padX] = [padding(h, p.workingSize[0]), padding(w, p.workingSize[1])];
         let x: tf.Tensor4D = padY[0] + padY[1] + padX[0] + padX[1] > 0 ? tf.pad(inputs, [[0, 0], padY, padX, [0, 0]]) : inputs;
         const skips: tf.Tensor4D[] = [];
@@ -224,7 +228,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
   const buildModel = (architecture: Architecture, task: TaskSpec, rng: RandomSource): tfl.LayersModel => {
     checkImageTask(task);
     const [h, w, c] = task.inputShape;
-    const p = planChain(decodeChain(chain, architecture), h, w, c);
+    const p = planChain(genesOf(architecture), h, w, c);
     const [padY, padX] = [padding(h, p.workingSize[0]), padding(w, p.workingSize[1])];
     const initial: { layer: tfl.layers.Layer; shape: number[]; fanIn: number; gain: number }[] = [];
     const input = tfl.input({ shape: [h, w, c], name: 'image' });
@@ -312,6 +316,6 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     },
     createSupernet,
     buildModel,
-    describe: (architecture) => describeChain(decodeChain(chain, architecture)),
+    describe: (architecture) => describeChain(genesOf(architecture)),
   };
 }
