@@ -89,7 +89,12 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
         return op(`${at}_node${i}_input${j}_${node.ops[k]}`, node.ops[k], states[j]!, p.type === 'reduction' && j < 2 ? 2 : 1, c);
       };
       const first = branch(0);
-      const second = node.inputs[0] === node.inputs[1] && node.ops[0] === node.ops[1] ? first : branch(1);
+      // The same operation on the same input is one module applied twice (as in the supernet). tfjs-layers' predict
+      // frees a tensor too early when one layer takes it twice, so the second addend goes through a linear activation.
+      const second =
+        node.inputs[0] === node.inputs[1] && node.ops[0] === node.ops[1]
+          ? (tfl.layers.activation({ name: `${at}_node${i}_twice`, activation: 'linear' }).apply(first) as Symbolic)
+          : branch(1);
       states.push(tfl.layers.add({ name: `${at}_node${i}` }).apply([first, second]) as Symbolic);
     });
     const outs = genotype.outputNodes.map((k) => states[2 + k]!);

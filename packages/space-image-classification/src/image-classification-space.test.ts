@@ -176,3 +176,161 @@ describe('the supernet computes only the chosen path', () => {
     }
   });
 });
+
+/** The supernet weight names behind a layer's weights (tfjs-layers order: kernel/bias, depthwise/pointwise, gamma/beta/mean/variance). */
+function supernetNames(layer: tfl.layers.Layer, genotypes: Record<CellType, ReturnType<typeof decodeCell>>, types: readonly CellType[]): string[][] {
+  const name = layer.name;
+  if (name === 'classifier') return [['classifier/kernel'], ['classifier/bias']];
+  const path = (s: string) => s.replace(/^cell(\d+)_/, 'cell$1/').replace(/node(\d+)_input(\d+)_/, 'node$1/input$2/').replace(/_reduce$/, '/reduce');
+  let m = /^(cell(\d+))_combine_conv$/.exec(name);
+  if (m) return [genotypes[types[Number(m[2])]!].outputNodes.map((k) => `${m![1]}/combine/node${k}`)];
+  m = /^(.*)_sep([12])$/.exec(name);
+  if (m) return [[`${path(m[1]!)}/depthwise${m[2]}`], [`${path(m[1]!)}/pointwise${m[2]}`]];
+  m = /^(.*)_(conv[12]?)$/.exec(name);
+  if (m) return [[`${path(m[1]!)}/${m[2]}`]];
+  m = /^(.*)_bn([12]?)$/.exec(name);
+  if (m) {
+    const bn = `${path(m[1]!)}/bn${m[2]}`;
+    const stats = [[`${bn}/moving_mean`], [`${bn}/moving_variance`]];
+    return layer.weights.length === 4 ? [[`${bn}/gamma`], [`${bn}/beta`], ...stats] : stats;
+  }
+  throw new Error(`no supernet weights known for layer ${name}`);
+}
+
+describe('standalone models', () => {
+  const task: TaskSpec = { inputShape: [9, 7, 3], classes: 4 };
+  const space = createImageClassificationSpace(tiny);
+
+  it('compute what the supernet computes for the same architecture and weights', () => {
+    const rng = new Rng(21);
+    const supernet = space.createSupernet(task, rng.fork());
+    const inputs = tf.randomUniform([3, 9, 7, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+    try {
+      // Batch-norm parameters and statistics away from 0 and 1, so that copying them matters.
+      supernet.weights.forEach((w, i) => {
+        const positive = /(variance|gamma)$/.test(w.name);
+        if (positive || /(mean|beta)$/.test(w.name)) tf.tidy(() => w.variable.assign(tf.randomUniform(w.variable.shape, positive ? 0.5 : -0.3, positive ? 1.5 : 0.3, 'float32', i)));
+      });
+      const outputs: number[][] = [];
+      // Each node applying one operation twice to one input (a shared module in the authors' code), then random ones.
+      const twice = Object.fromEntries(space.variables.map((v) => [v.name, v.name.endsWith('input1') || v.name.endsWith('input2') ? 'cell input 1' : v.name.startsWith('normal') ? 'sep_conv_3x3' : 'identity']));
+      for (const architecture of [twice, randomArchitecture(space.variables, rng), randomArchitecture(space.variables, rng)]) {
+        const model = space.buildModel(architecture, task, rng.fork());
+        const types = planNetwork(tiny.cells, tiny.channels, 3).cells.map((c) => c.type);
+        const genotypes = { normal: decodeCell(architecture, 'normal', 5), reduction: decodeCell(architecture, 'reduction', 5) };
+        const byName = new Map(supernet.weights.map((w) => [w.name, w.variable] as const));
+        let copied = 0;
+        for (const layer of model.layers) {
+          if (layer.weights.length === 0) continue;
+          const sources = supernetNames(layer, genotypes, types);
+          // Copies, not views: tfjs-layers assigns the given tensors' storage to its variables.
+          const values = sources.map((group) => tf.tidy(() => {
+            const joined = group.length > 1 ? tf.concat(group.map((n) => byName.get(n)!), 2) : byName.get(group[0]!)!;
+            return tf.tensor(joined.dataSync(), joined.shape, 'float32');
+          }));
+          layer.setWeights(values);
+          tf.dispose(values);
+          copied += sources.flat().length;
+        }
+        expect(copied).toBeGreaterThan(20);
+        const [fromModel, fromSupernet] = tf.tidy(() => [model.predict(inputs) as tf.Tensor, supernet.apply(architecture, inputs, { training: false })]);
+        expect(fromModel.shape).toEqual([3, 4]);
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(fromModel, fromSupernet))).dataSync()[0]!);
+        const scale = tf.tidy(() => tf.max(tf.abs(fromSupernet)).dataSync()[0]!);
+        outputs.push(Array.from(fromSupernet.dataSync()));
+        expect(scale).toBeGreaterThan(1e-3);
+        expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
+        tf.dispose([fromModel, fromSupernet]);
+        model.dispose();
+      }
+      // Not a constant network: examples and architectures give different logits.
+      for (const out of outputs) expect(out.slice(0, 4)).not.toEqual(out.slice(4, 8));
+      expect(outputs[1]).not.toEqual(outputs[2]);
+    } finally {
+      inputs.dispose();
+      supernet.dispose();
+    }
+  });
+
+  it('save to file:// and load back with tf.loadLayersModel, giving the same outputs', async () => {
+    registerFileSystemRouter();
+    const dir = mkdtempSync(join(tmpdir(), 'asng-image-classification-'));
+    const rng = new Rng(22);
+    const architecture = randomArchitecture(space.variables, rng);
+    validateArchitecture(space.variables, architecture);
+    const model = space.buildModel(architecture, task, rng.fork());
+    const inputs = tf.randomUniform([2, 9, 7, 3], 0, 1, 'float32', 9);
+    try {
+      const random = model.weights.map((w, i) => {
+        const positive = /(variance|gamma)$/.test(w.originalName);
+        return tf.randomUniform(w.shape as number[], positive ? 0.5 : -0.3, positive ? 1.5 : 0.3, 'float32', i);
+      });
+      model.setWeights(random);
+      const before = model.predict(inputs) as tf.Tensor;
+      const values = Array.from(before.dataSync());
+      expect(values.slice(0, 4)).not.toEqual(values.slice(4, 8));
+      const saved = await model.save(`file://${dir}`);
+      expect(saved.modelArtifactsInfo.weightDataBytes).toBe(4 * model.countParams());
+      const loaded = await tfl.loadLayersModel(`file://${join(dir, 'model.json')}`);
+      const after = loaded.predict(inputs) as tf.Tensor;
+      expect(after.shape).toEqual([2, 4]);
+      expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+      expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+      const again = await tfl.loadLayersModel(`file://${dir}`);
+      expect(Array.from((again.predict(inputs) as tf.Tensor).dataSync())).toEqual(Array.from(before.dataSync()));
+      loaded.dispose();
+      again.dispose();
+    } finally {
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('descriptions', () => {
+  it('list each node and draw each cell type', () => {
+    const space = createImageClassificationSpace();
+    const architecture = randomArchitecture(space.variables, new Rng(31));
+    const { text, diagrams } = space.describe(architecture);
+    expect(text).toMatch(/^8 cells of 5 nodes, 16 channels doubled at the reduction cells \(2 and 5\)/);
+    for (const type of ['normal', 'reduction'] as const) {
+      const genotype = decodeCell(architecture, type, 5);
+      const n0 = genotype.nodes[0]!;
+      expect(text).toContain(`node 0 = ${n0.ops[0]}(cell input ${n0.inputs[0]}) + ${n0.ops[1]}(cell input ${n0.inputs[1]})`);
+      expect(text).toContain(`output = ReLU-conv1x1-BN(concat(${genotype.outputNodes.map((k) => `node ${k}`).join(', ')}))`);
+      const svg = diagrams![`${type} cell`]!;
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      expect(svg.trim().endsWith('</svg>')).toBe(true);
+      // One arrow per node input and per output node.
+      expect(svg.match(/<path d="M[^"]* C/g)).toHaveLength(10 + genotype.outputNodes.length);
+      for (const node of genotype.nodes) for (const op of node.ops) expect(svg).toContain(`>${op}</text>`);
+    }
+  });
+});
+
+describe('searching with the engine', () => {
+  it('runs a short ASNG search on tiny synthetic data and returns a valid, described architecture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asng-image-classification-search-'));
+    const space = createImageClassificationSpace({ cells: 2, channels: 4, nodes: 3 });
+    try {
+      const steps: number[] = [];
+      const result = await runSearch({
+        space,
+        dataset: barsDataset(64),
+        runDir: dir,
+        config: { seed: 1, batchSize: 8, epochs: 2, learningRate: 0.05, evaluationBatches: 2 },
+        onStep: (e) => steps.push(e.trainLoss),
+      });
+      expect(result.status).toBe('completed');
+      expect(result.steps).toBe(8);
+      expect(steps).toHaveLength(8);
+      validateArchitecture(space.variables, result.best);
+      expect(result.description.diagrams).toHaveProperty('normal cell');
+      expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0);
+      expect(result.metrics.accuracy).toBeLessThanOrEqual(1);
+      expect(steps.every(Number.isFinite)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
