@@ -1,3 +1,6 @@
+// The application entry: the umbrella package registers tfjs-core's gradients
+// (and the cpu backend), which the CommonJS build of tfjs-core alone lacks in Node.
+import '@tensorflow/tfjs';
 import { runCli } from './run.js';
 
 const controller = new AbortController();
@@ -9,10 +12,11 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 
-const code = await runCli(process.argv.slice(2), {
+void runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   tty: process.stderr.isTTY === true,
   signal: controller.signal,
+}).then((code) => {
+  process.exitCode = code;
 });
-process.exitCode = code;

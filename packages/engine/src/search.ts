@@ -213,6 +213,15 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
   return c;
 }
 
+/** tfjs-core alone registers no gradient: say so before the first step fails obscurely. */
+function checkGradientsRegistered(): void {
+  if (tf.getGradient(tf.Add) === undefined) {
+    throw new Error(
+      "no gradients are registered in TensorFlow.js: import '@tensorflow/tfjs' (or '@tensorflow/tfjs-node') in Node, or '@tensorflow/tfjs-core/dist/register_all_gradients' with a bundler, before searching",
+    );
+  }
+}
+
 const defaultOptimizer: OptimizerFactory = (variables, rng) => createAsng({ variables, rng });
 
 /** Paths of the files of a run. */
@@ -239,6 +248,7 @@ export function runFiles(runDir: string) {
  * function refuses to overwrite it.
  */
 export async function runSearch(options: SearchOptions): Promise<SearchResult> {
+  checkGradientsRegistered();
   const files = runFiles(options.runDir);
   if (existsSync(files.checkpoint)) {
     throw new Error(`${files.checkpoint}: the run directory already holds a search; resume it, or choose another directory`);
@@ -252,6 +262,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
  * produced. The settings are the saved ones.
  */
 export async function resumeSearch(options: Omit<SearchOptions, 'config'>): Promise<SearchResult> {
+  checkGradientsRegistered();
   const files = runFiles(options.runDir);
   const saved = readCheckpoint<CheckpointHeader>(files.checkpoint);
   const header = saved.header;
@@ -357,6 +368,9 @@ async function run(
 
     const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
     while (step < totalSteps) {
+      // Data reads resolve as microtasks, so without this the loop would never
+      // let the event loop run: no signal handler (Ctrl-C), timer or I/O callback.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) break;
       const stepStart = process.hrtime.bigint();
       const epoch = Math.floor(step / stepsPerEpoch);
