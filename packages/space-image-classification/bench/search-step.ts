@@ -1,0 +1,140 @@
+/**
+ * Search-step benchmark at the paper's search setting: the supernet of 8
+ * cells and 16 channels, batch 64, 32x32x3 inputs, 10 classes, ASNG with
+ * lambda = 2, on the wasm backend. It runs the engine's own search loop
+ * (`runSearch`) on random images and times each step: the weight step
+ * (forward and backward of two sampled architectures, SGD) plus the
+ * distribution step (forward of two more on a validation batch).
+ *
+ *   npm run -s bench -w @asng/space-image-classification -- [--steps 5] [--threads auto|N] [--cells 8] [--channels 16] [--batch 64] [--check]
+ *
+ * `--check` first compares one architecture's loss on wasm with the cpu
+ * backend's for the same weights and batch. Progress goes to stderr; the
+ * last line of stdout is one JSON object.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+// The umbrella package registers tfjs-core's gradients and the cpu backend.
+import '@tensorflow/tfjs';
+import { Rng, type Dataset, type DatasetSplit, type ExampleBatch } from '@asng/core';
+import { runSearch } from '@asng/engine';
+import { randomArchitecture } from '@asng/testing';
+import { setupWasmTraining } from '@asng/tfjs-wasm-training';
+import { createImageClassificationSpace } from '../src/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: 'auto' },
+    cells: { type: 'string', default: '8' },
+    channels: { type: 'string', default: '16' },
+    batch: { type: 'string', default: '64' },
+    check: { type: 'boolean', default: false },
+  },
+});
+const steps = Number(args.steps);
+const batchSize = Number(args.batch);
+const cells = Number(args.cells);
+const channels = Number(args.channels);
+const shape = [32, 32, 3] as const;
+const classes = 10;
+
+/** Random 32x32x3 images with random labels: the timing does not depend on the pixels. */
+function randomDataset(count: number): Dataset {
+  const rng = new Rng(1);
+  const pixels = shape[0] * shape[1] * shape[2];
+  const images = Uint8Array.from({ length: count * pixels }, () => rng.int(256));
+  const labels = Int32Array.from({ length: count }, () => rng.int(classes));
+  const split: DatasetSplit = {
+    size: count,
+    async read(indices: ArrayLike<number>): Promise<ExampleBatch> {
+      const out = new Uint8Array(indices.length * pixels);
+      const outLabels = new Int32Array(indices.length);
+      for (let i = 0; i < indices.length; i++) {
+        out.set(images.subarray(indices[i]! * pixels, (indices[i]! + 1) * pixels), i * pixels);
+        outLabels[i] = labels[indices[i]!]!;
+      }
+      return { count: indices.length, shape, images: out, labels: outLabels };
+    },
+  };
+  return {
+    info: { name: 'random-32x32x3', shape, classes, splits: { train: count }, source: 'generated' },
+    split: () => split,
+  };
+}
+
+const { threads } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
+const space = createImageClassificationSpace({ cells, channels });
+const task = { inputShape: shape, classes };
+
+let check: { wasmLoss: number; cpuLoss: number; relativeDifference: number } | undefined;
+if (args.check) {
+  const supernet = space.createSupernet(task, new Rng(2));
+  const architecture = randomArchitecture(space.variables, new Rng(3));
+  const inputs = tf.randomUniform([4, ...shape], 0, 1, 'float32', 4) as tf.Tensor4D;
+  const targets = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), classes);
+  const lossOn = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => supernet.loss(architecture, { inputs, targets }, { training: false }).dataSync()[0]!);
+  };
+  const wasmLoss = await lossOn('wasm');
+  const cpuLoss = await lossOn('cpu');
+  await tf.setBackend('wasm');
+  check = { wasmLoss, cpuLoss, relativeDifference: Math.abs(wasmLoss - cpuLoss) / Math.abs(cpuLoss) };
+  console.error(`loss of one architecture: wasm ${wasmLoss}, cpu ${cpuLoss}`);
+  tf.dispose([inputs, targets]);
+  supernet.dispose();
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'asng-bench-'));
+const times: number[] = [];
+let last = performance.now();
+const started = last;
+try {
+  const total = steps + 1;
+  await runSearch({
+    space,
+    dataset: randomDataset(2 * batchSize * total),
+    runDir: dir,
+    config: { seed: 0, batchSize, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
+    onStep: (event) => {
+      const now = performance.now();
+      times.push((now - last) / 1000);
+      last = now;
+      console.error(`step ${event.step}/${total}: ${times.at(-1)!.toFixed(2)} s, train loss ${event.trainLoss.toFixed(3)}`);
+    },
+  });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+// The first step includes the supernet's creation and the kernels' warm-up.
+const timed = times.slice(1);
+const secondsPerStep = timed.reduce((s, t) => s + t, 0) / timed.length;
+const supernetWeights = (() => {
+  const supernet = space.createSupernet(task, new Rng(0));
+  const count = supernet.weights.reduce((s, w) => s + w.variable.size, 0);
+  supernet.dispose();
+  return count;
+})();
+console.log(
+  JSON.stringify({
+    benchmark: 'image-classification search step',
+    backend: tf.getBackend(),
+    threads,
+    cells,
+    channels,
+    batchSize,
+    inputShape: shape,
+    supernetWeights,
+    firstStepSeconds: times[0],
+    steps: timed.length,
+    secondsPerStep,
+    stepsPerSecond: 1 / secondsPerStep,
+    minSecondsPerStep: Math.min(...timed),
+    totalSeconds: (performance.now() - started) / 1000,
+    ...(check ? { check } : {}),
+  }),
+);
