@@ -7,7 +7,7 @@ import { createAsng, createSng } from '@asng/optimizer-asng';
 import { keyValues, optionsUsage, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
 import { readRun, renderReport } from './report.js';
-import { loadSpace, type SpaceOptions } from './spaces.js';
+import { BUILT_IN_SPACES, loadSpace, type SpaceOptions } from './spaces.js';
 
 /** Where the CLI writes, and what it can use of its process. */
 export interface CliIo {
@@ -54,13 +54,16 @@ const SEARCH_OPTIONS: OptionSpec[] = [
 const USAGE = `usage: asng <command> [options]
 
 Commands:
-  search     run an architecture search
+  search     run an architecture search:  asng search [SPACE] --dataset D --run-dir DIR ...
   resume     continue a stopped search:  asng resume RUN_DIR
   report     write an HTML report:        asng report RUN_DIR [--out FILE]
   data       dataset information:         asng data info <dataset> [--json]
 
 asng search options:
-${optionsUsage(SEARCH_OPTIONS)}`;
+${optionsUsage(SEARCH_OPTIONS)}
+
+Built-in spaces (or give the path of a module exporting one):
+${BUILT_IN_SPACES.map((s) => `  ${s.name.padEnd(12)} ${s.description}\n  ${''.padEnd(12)} options: ${Object.keys(s.options).join(', ')}`).join('\n')}`;
 
 /** What `asng search` saved to rebuild its parts on resume. */
 interface CliRecord {
@@ -183,7 +186,11 @@ async function execute(
 
 async function search(argv: readonly string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseArgs(argv, SEARCH_OPTIONS, 'asng search');
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} for 'asng search'`);
+  // `asng search inpainting ...` names the space as a positional argument.
+  if (positionals.length > 1 || (positionals.length === 1 && values.space !== undefined)) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals.at(-1))} for 'asng search' (the space is given once, as --space or as the first argument)`);
+  }
+  if (positionals.length === 1) values.space = positionals[0]!;
   const cwd = io.cwd ?? process.cwd();
   const runDir = resolve(cwd, required(values['run-dir'] as string | undefined, 'run-dir'));
   const record: CliRecord = {

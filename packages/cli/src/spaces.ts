@@ -3,6 +3,9 @@ import { pathToFileURL } from 'node:url';
 import type { SearchSpace } from '@asng/core';
 import { UsageError } from './args.js';
 
+/** Options passed to a space factory (`--space-option key=value`). */
+export type SpaceOptions = Record<string, string | number | boolean>;
+
 /** A search space the CLI knows by name. */
 export interface SpaceEntry {
   readonly name: string;
@@ -10,16 +13,44 @@ export interface SpaceEntry {
   /** The module to import (a package name), and the factory it exports. */
   readonly module: string;
   readonly factory: string;
+  /** The options the factory accepts from `--space-option`, and how each is read. */
+  readonly options: Readonly<Record<string, 'string' | 'number' | 'numbers'>>;
 }
 
 /**
  * Search spaces known by name. Each lives in its own package, imported only
- * when chosen, so the CLI works without the spaces a user did not install.
+ * when chosen.
  */
-export const BUILT_IN_SPACES: readonly SpaceEntry[] = [];
+export const BUILT_IN_SPACES: readonly SpaceEntry[] = [
+  {
+    name: 'inpainting',
+    description: "the paper's convolutional-autoencoder space for image inpainting (categorical or mixed encoding)",
+    module: '@asng/space-inpainting',
+    factory: 'createInpaintingSpace',
+    options: { encoding: 'string', nodes: 'number', levelBack: 'number', kernelSizes: 'numbers', channels: 'numbers', mask: 'string' },
+  },
+];
 
-/** Options passed to a space factory (`--space-option key=value`). */
-export type SpaceOptions = Record<string, string | number | boolean>;
+/** Converts `--space-option` values to what a built-in factory expects, naming any unknown or malformed option. */
+function convertOptions(entry: SpaceEntry, options: SpaceOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const kind = entry.options[key];
+    if (kind === undefined) {
+      throw new UsageError(`--space-option ${key}: not an option of '${entry.name}'; accepted: ${Object.keys(entry.options).join(', ')}`);
+    }
+    if (kind === 'string') out[key] = String(value);
+    else if (kind === 'number') {
+      if (typeof value !== 'number') throw new UsageError(`--space-option ${key}: expected a number, got ${JSON.stringify(value)}`);
+      out[key] = value;
+    } else {
+      const list = String(value).split(',').map(Number);
+      if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`--space-option ${key}: expected comma-separated numbers, got ${JSON.stringify(value)}`);
+      out[key] = list;
+    }
+  }
+  return out;
+}
 
 /**
  * Loads a search space: a built-in name, or the path of a module whose default
@@ -41,7 +72,13 @@ export async function loadSpace(spec: string, options: SpaceOptions, cwd = proce
     throw new UsageError(`--space: cannot load ${JSON.stringify(spec)} (${(error as Error).message})`);
   }
   const exported = entry ? module[entry.factory] : (module.default ?? module.createSpace);
-  const space = typeof exported === 'function' ? (exported as (o: SpaceOptions) => unknown)(options) : exported;
+  let space: unknown;
+  try {
+    space = typeof exported === 'function' ? (exported as (o: unknown) => unknown)(entry ? convertOptions(entry, options) : options) : exported;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--space-option: ${spec} rejected its options: ${(error as Error).message}`);
+  }
   if (!isSearchSpace(space)) {
     throw new UsageError(`--space: ${JSON.stringify(spec)} exports no search space (expected a default export or 'createSpace': a SearchSpace or a function returning one)`);
   }

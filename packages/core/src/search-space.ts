@@ -91,6 +91,13 @@ export interface SearchSpace {
   /** The metric that ranks architectures on held-out data. */
   readonly metric: MetricSpec;
   /**
+   * What the networks do: `'classification'` (labels are the targets) or
+   * `'image-to-image'` (the images themselves are, as in inpainting; labels of
+   * a labelled dataset are ignored and the task has `classes: 0`).
+   * @default 'classification'
+   */
+  readonly kind?: 'classification' | 'image-to-image';
+  /**
    * Turns a batch of images in `[0, 1]` (and labels, if any) into the network
    * input and target: one-hot labels for classification, a corrupted input and
    * the clean target for inpainting. Must be deterministic given `rng`. Returns

@@ -286,7 +286,10 @@ async function run(
   const files = runFiles(runDir);
   mkdirSync(runDir, { recursive: true });
   const info = dataset.info;
-  const task: TaskSpec = { inputShape: info.shape, classes: info.classes };
+  const task: TaskSpec = { inputShape: info.shape, classes: space.kind === 'image-to-image' ? 0 : info.classes };
+  if (space.kind !== 'image-to-image' && info.classes < 1) {
+    throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
+  }
 
   // Independent streams, in a fixed order, so each part is reproducible on its own.
   const master = new Rng(base.seed);
@@ -301,7 +304,7 @@ async function run(
   const usable = base.maxExamples !== undefined ? Math.min(base.maxExamples, full.size) : full.size;
   const source = usable < full.size ? subsetSplit(full, Int32Array.from({ length: usable }, (_, i) => i)) : full;
   const { train, validation } = splitTrainValidation(source.size, { validationFraction: base.validationFraction, rng: splitRng });
-  const labels = info.classes > 0 ? 'int' : 'none';
+  const labels = task.classes > 0 ? 'int' : 'none';
   const loaderOptions = { batchSize: base.batchSize, labels, ...(base.normalize ? { normalize: base.normalize } : {}) } as const;
   const trainLoader = new DataLoader(subsetSplit(source, train), info.shape, {
     ...loaderOptions,

@@ -303,6 +303,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     name: 'inpainting',
     variables,
     metric: { name: 'psnr', higherIsBetter: true },
+    kind: 'image-to-image',
     chain,
     mask,
     plan,
