@@ -22,6 +22,7 @@ export interface CellNode {
 
 /** A cell of one type decoded from an architecture. */
 export interface CellGenotype {
+  /** The nodes, in order. */
   readonly nodes: readonly CellNode[];
   /** The nodes no other node consumes, in order: their outputs are concatenated into the cell output. */
   readonly outputNodes: readonly number[];
