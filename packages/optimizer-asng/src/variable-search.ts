@@ -61,12 +61,15 @@ function decodeSlot(slot: Slot, categorical: Int32Array, numeric: Float64Array):
  */
 function compileDecoder(slots: readonly Slot[]): Decoder {
   try {
-    const body = slots.map((slot, i) => `${JSON.stringify(slot.name)}: d(s[${i}], c, n)`).join(',\n');
-    const make = new Function('s', 'd', `return function decode(c, n) { return {\n${body}\n}; };`) as (
-      s: readonly Slot[],
-      d: typeof decodeSlot,
-    ) => Decoder;
-    return make(slots, decodeSlot);
+    const values = slots.map((slot, i) => {
+      if (slot.kind === 'categorical') return `s[${i}].choices[c[${slot.index}]]`;
+      const x = `n[${slot.index}]`;
+      const clip = (v: string) => `Math.min(Math.max(${v}, ${slot.min}), ${slot.max})`;
+      return slot.kind === 'integer' ? clip(`Math.round(${x})`) : clip(x);
+    });
+    const body = slots.map((slot, i) => `${JSON.stringify(slot.name)}: ${values[i]}`).join(',\n');
+    const make = new Function('s', `return function decode(c, n) { return {\n${body}\n}; };`) as (s: readonly Slot[]) => Decoder;
+    return make(slots);
   } catch {
     return (categorical, numeric) => {
       const out: Record<string, Choice> = {};
