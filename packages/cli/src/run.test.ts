@@ -24,7 +24,7 @@ describe('asng argument errors', () => {
     [['search', '--epochs', 'ten'], /--epochs: expected an integer >= 1, got "ten"/],
     [['search', '--batch-size', '0'], /--batch-size: expected an integer >= 1, got "0"/],
     [['search', '--backend', 'tpu'], /--backend: expected one of auto, node-gpu, node, wasm, webgpu, cpu, got "tpu"/],
-    [['search', '--dataset', 'imagenet'], /--dataset: expected one of fashion-mnist-subset, fashion-mnist, mnist, cifar10, celeba, got "imagenet"/],
+    [['search', '--dataset', 'imagenet'], /--dataset: expected one of fashion-mnist-subset, fashion-mnist, mnist, cifar10, celeba, image-folder, got "imagenet"/],
     [['search', '--colour', 'red'], /unknown option --colour for 'asng search'; accepted: --space, /],
     [['search', '--space', 'x.js', '--dataset', 'mnist'], /--run-dir is required/],
     [['search', '--run-dir', 'r', '--dataset', 'mnist'], /--space is required/],

@@ -1,0 +1,2 @@
+export { imageFolder } from './image-folder.js';
+export type { ImageFolderLoadOptions } from './image-folder.js';
