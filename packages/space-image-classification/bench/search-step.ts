@@ -9,8 +9,12 @@
  *   npm run -s bench -w @asng/space-image-classification -- [--steps 5] [--threads auto|N] [--cells 8] [--channels 16] [--batch 64] [--check]
  *
  * `--check` first compares one architecture's loss on wasm with the cpu
- * backend's for the same weights and batch. Progress goes to stderr; the
- * last line of stdout is one JSON object.
+ * backend's for the same weights and batch. `--split-backward` runs the same
+ * step outside the engine with one backward pass per sampled architecture
+ * (gradients summed) instead of one over their summed losses: half the
+ * activations alive at once, which the wasm backend's 4 GiB memory needs at
+ * batch 64. Progress goes to stderr; the last line of stdout is one JSON
+ * object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers tfjs-core's gradients and the cpu backend.
 import '@tensorflow/tfjs';
 import { Rng, type Dataset, type DatasetSplit, type ExampleBatch } from '@asng/core';
-import { runSearch } from '@asng/engine';
+import { MomentumSgd, cosineLearningRate, runSearch } from '@asng/engine';
+import { createAsng } from '@asng/optimizer-asng';
 import { randomArchitecture } from '@asng/testing';
 import { setupWasmTraining } from '@asng/tfjs-wasm-training';
 import { createImageClassificationSpace } from '../src/index.js';
@@ -33,6 +38,7 @@ const { values: args } = parseArgs({
     channels: { type: 'string', default: '16' },
     batch: { type: 'string', default: '64' },
     check: { type: 'boolean', default: false },
+    'split-backward': { type: 'boolean', default: false },
   },
 });
 const steps = Number(args.steps);
@@ -89,26 +95,67 @@ if (args.check) {
   supernet.dispose();
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'asng-bench-'));
 const times: number[] = [];
 let last = performance.now();
 const started = last;
-try {
-  const total = steps + 1;
-  await runSearch({
-    space,
-    dataset: randomDataset(2 * batchSize * total),
-    runDir: dir,
-    config: { seed: 0, batchSize, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
-    onStep: (event) => {
-      const now = performance.now();
-      times.push((now - last) / 1000);
-      last = now;
-      console.error(`step ${event.step}/${total}: ${times.at(-1)!.toFixed(2)} s, train loss ${event.trainLoss.toFixed(3)}`);
-    },
+const total = steps + 1;
+const report = (step: number, trainLoss: number) => {
+  const now = performance.now();
+  times.push((now - last) / 1000);
+  last = now;
+  console.error(`step ${step}/${total}: ${times.at(-1)!.toFixed(2)} s, train loss ${trainLoss.toFixed(3)}`);
+};
+
+if (args['split-backward']) {
+  // The engine's step (see @asng/engine runSearch), with one backward pass per architecture.
+  const rng = new Rng(0);
+  const supernet = space.createSupernet(task, rng.fork());
+  const optimizer = createAsng({ variables: space.variables, rng: rng.fork() });
+  const sgd = new MomentumSgd({ momentum: 0.9, weightDecay: 3e-4, clipNorm: 5 });
+  const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
+  const batchOf = (seed: number) => ({
+    inputs: tf.randomUniform([batchSize, ...shape], 0, 1, 'float32', seed) as tf.Tensor4D,
+    targets: tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => (i * 7 + seed) % classes), 'int32'), classes),
   });
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  for (let step = 0; step < total; step++) {
+    const candidates = optimizer.ask();
+    const batch = batchOf(2 * step);
+    const summed: Record<string, tf.Tensor> = {};
+    let trainLoss = 0;
+    for (const candidate of candidates) {
+      const { value, grads } = tf.variableGrads(() => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar, trainable);
+      trainLoss += value.dataSync()[0]!;
+      for (const [name, g] of Object.entries(grads)) {
+        const previous = summed[name];
+        summed[name] = previous === undefined ? g : tf.add(previous, g);
+        if (previous !== undefined) tf.dispose([previous, g]);
+      }
+      value.dispose();
+    }
+    sgd.step(supernet.weights, summed, cosineLearningRate(step, total, 0.025));
+    tf.dispose([batch.inputs, batch.targets, ...Object.values(summed)]);
+    const validation = batchOf(2 * step + 1);
+    const asked = optimizer.ask();
+    const losses = asked.map((c) => tf.tidy(() => supernet.loss(c.architecture, validation, { training: true }).dataSync()[0]!));
+    tf.dispose([validation.inputs, validation.targets]);
+    optimizer.tell(asked, losses);
+    report(step + 1, trainLoss);
+  }
+  sgd.dispose();
+  supernet.dispose();
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'asng-bench-'));
+  try {
+    await runSearch({
+      space,
+      dataset: randomDataset(2 * batchSize * total),
+      runDir: dir,
+      config: { seed: 0, batchSize, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
+      onStep: (event) => report(event.step, event.trainLoss),
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 // The first step includes the supernet's creation and the kernels' warm-up.
 const timed = times.slice(1);
@@ -123,6 +170,7 @@ console.log(
   JSON.stringify({
     benchmark: 'image-classification search step',
     backend: tf.getBackend(),
+    loop: args['split-backward'] ? 'split-backward' : 'engine',
     threads,
     cells,
     channels,
