@@ -28,7 +28,7 @@ describe('asng argument errors', () => {
     [['search', '--colour', 'red'], /unknown option --colour for 'asng search'; accepted: --space, /],
     [['search', '--space', 'x.js', '--dataset', 'mnist'], /--run-dir is required/],
     [['search', '--run-dir', 'r', '--dataset', 'mnist'], /--space is required/],
-    [['search', '--run-dir', 'r', '--space', 'nope', '--dataset', 'mnist'], /--space: unknown search space "nope"; accepted: inpainting, <path of a module exporting a search space>/],
+    [['search', '--run-dir', 'r', '--space', 'nope', '--dataset', 'mnist'], /--space: unknown search space "nope"; accepted: image-classification, inpainting, <path of a module exporting a search space>/],
     [['search', '--run-dir', 'r', '--space', 'x.js', '--dataset', 'mnist', '--space-option', 'depth'], /--space-option: expected key=value, got "depth"/],
     [['search', '--lr'], /--lr: expected a number >= 0, got nothing/],
     [['resume'], /'asng resume' takes one run directory, got 0/],

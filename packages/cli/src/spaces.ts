@@ -23,6 +23,13 @@ export interface SpaceEntry {
  */
 export const BUILT_IN_SPACES: readonly SpaceEntry[] = [
   {
+    name: 'image-classification',
+    description: "the paper's ENAS-style micro-cell space for image classification (normal and reduction cells)",
+    module: '@asng/space-image-classification',
+    factory: 'createImageClassificationSpace',
+    options: { cells: 'number', channels: 'number', nodes: 'number', stemMultiplier: 'number', evaluationStatistics: 'string' },
+  },
+  {
     name: 'inpainting',
     description: "the paper's convolutional-autoencoder space for image inpainting (categorical or mixed encoding)",
     module: '@asng/space-inpainting',
