@@ -101,8 +101,9 @@ export function beliefHeatMap(epochs: readonly EpochEvent[]): string {
   const categorical = (epochs.at(-1)?.beliefs ?? []).filter((b): b is Extract<VariableBelief, { kind: 'categorical' }> => b.kind === 'categorical');
   if (categorical.length === 0) return '';
   const cell = 14;
-  const label = 170;
   const rows = categorical.flatMap((v) => v.choices.map((c, j) => ({ variable: v.name, choice: String(c), j })));
+  // Wide enough for the longest label ("variable: choice"), at about 6.2 px a character.
+  const label = 12 + Math.ceil(6.2 * Math.max(...rows.map((r) => (r.j === 0 ? `${r.variable}: ${r.choice}` : r.choice).length)));
   const width = label + epochs.length * cell + 10;
   const height = rows.length * cell + 30;
   const cells = rows
