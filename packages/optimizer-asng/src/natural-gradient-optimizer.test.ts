@@ -37,24 +37,26 @@ describe('createAsng', () => {
     }
   });
 
-  it('searches a mixed space: the integer mean moves to the optimum', () => {
-    const o = createAsng({ variables: mixed, seed: 2 });
-    const noise = new Rng(9);
-    for (let t = 0; t < 3000; t++) {
-      const c = o.ask();
-      o.tell(
-        c,
-        c.map(({ architecture: a }) => (a.op === 'pool' ? 0 : 1) + (a.activation === 'gelu' ? 0 : 1) + Math.abs((a.channels as number) - 40) / 10 + (0.5 - (a.dropout as number)) + 0.01 * noise.uniform()),
-      );
+  it('searches a mixed space: categorical choices and the integer mean reach the optimum', () => {
+    // Over five seeds, every run must find the categorical optimum and the integer one.
+    let found = 0;
+    for (let seed = 0; seed < 5; seed++) {
+      const o = createAsng({ variables: mixed, seed });
+      const noise = new Rng(100 + seed);
+      for (let t = 0; t < 10_000; t++) {
+        const c = o.ask();
+        o.tell(
+          c,
+          c.map(({ architecture: a }) => (a.op === 'pool' ? 0 : 1) + (a.activation === 'gelu' ? 0 : 1) + Math.abs((a.channels as number) - 40) / 10 + (0.5 - (a.dropout as number)) + 0.01 * noise.uniform()),
+        );
+      }
+      const best = o.best();
+      const belief = o.beliefs().find((b) => b.name === 'channels');
+      if (best.op === 'pool' && best.activation === 'gelu' && Math.abs((best.channels as number) - 40) <= 1 && belief?.kind === 'integer' && belief.std < 2) {
+        found++;
+      }
     }
-    const best = o.best();
-    expect(best.op).toBe('pool');
-    expect(best.activation).toBe('gelu');
-    expect(Math.abs((best.channels as number) - 40)).toBeLessThanOrEqual(1);
-    // Starts at 0.25; draws past the bound decode to 0.5, so the mean approaches it from inside.
-    expect(best.dropout as number).toBeGreaterThan(0.35);
-    const belief = o.beliefs().find((b) => b.name === 'channels');
-    expect(belief?.kind === 'integer' && belief.std).toBeLessThan(2);
+    expect(found).toBe(5);
   });
 
   it('adapts Delta: noise-free signal grows the step, pure noise shrinks it', () => {
