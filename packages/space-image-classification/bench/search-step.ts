@@ -13,7 +13,8 @@
  * step outside the engine with one backward pass per sampled architecture
  * (gradients summed) instead of one over their summed losses: half the
  * activations alive at once, which the wasm backend's 4 GiB memory needs at
- * batch 64. Progress goes to stderr; the last line of stdout is one JSON
+ * batch 64. `--recompute` turns on the space's `recomputeCells` (gradient
+ * checkpointing per cell). Progress goes to stderr; the last line of stdout is one JSON
  * object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '64' },
     check: { type: 'boolean', default: false },
     'split-backward': { type: 'boolean', default: false },
+    recompute: { type: 'boolean', default: false },
   },
 });
 const steps = Number(args.steps);
@@ -73,7 +75,7 @@ function randomDataset(count: number): Dataset {
 }
 
 const { threads } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
-const space = createImageClassificationSpace({ cells, channels });
+const space = createImageClassificationSpace({ cells, channels, recomputeCells: args.recompute });
 const task = { inputShape: shape, classes };
 
 let check: { wasmLoss: number; cpuLoss: number; relativeDifference: number } | undefined;
@@ -171,6 +173,7 @@ console.log(
     benchmark: 'image-classification search step',
     backend: tf.getBackend(),
     loop: args['split-backward'] ? 'split-backward' : 'engine',
+    recomputeCells: args.recompute,
     threads,
     cells,
     channels,

@@ -197,6 +197,54 @@ function supernetNames(layer: tfl.layers.Layer, genotypes: Record<CellType, Retu
   throw new Error(`no supernet weights known for layer ${name}`);
 }
 
+describe('recomputing cells in the backward pass (gradient checkpointing)', () => {
+  it('gives the same loss, gradients and moving statistics as keeping the activations', () => {
+    const task: TaskSpec = { inputShape: [8, 8, 2], classes: 3 };
+    const plain = createImageClassificationSpace(tiny).createSupernet(task, new Rng(41));
+    const recomputing = createImageClassificationSpace({ ...tiny, recomputeCells: true }).createSupernet(task, new Rng(41));
+    const batch = batchOf(task, 4, 6);
+    const rng = new Rng(42);
+    try {
+      for (let k = 0; k < 2; k++) {
+        const architecture = randomArchitecture(createImageClassificationSpace(tiny).variables, rng);
+        const run = (supernet: Supernet) => {
+          const names = new Map(supernet.weights.map((w) => [w.variable.name, w.name]));
+          const { value, grads } = tf.variableGrads(
+            () => supernet.loss(architecture, batch, { training: true }),
+            supernet.weights.filter((w) => w.trainable).map((w) => w.variable),
+          );
+          const out = { loss: value.dataSync()[0]!, grads: new Map(Object.entries(grads).map(([n, g]) => [names.get(n)!, Array.from(g.dataSync())])) };
+          tf.dispose([value, ...Object.values(grads)]);
+          return out;
+        };
+        const [a, b] = [run(plain), run(recomputing)];
+        expect(b.loss).toBeCloseTo(a.loss, 5);
+        expect([...b.grads.keys()].sort()).toEqual([...a.grads.keys()].sort());
+        for (const [name, g] of a.grads) {
+          const h = b.grads.get(name)!;
+          const scale = Math.max(1e-3, ...g.map(Math.abs));
+          g.forEach((v, i) => expect(Math.abs(v - h[i]!)).toBeLessThan(1e-4 * scale));
+        }
+      }
+      plain.weights.forEach((w, i) => {
+        if (w.trainable) return;
+        const [x, y] = [w.variable.dataSync(), recomputing.weights[i]!.variable.dataSync()];
+        x.forEach((v, j) => expect(y[j]).toBeCloseTo(v, 5));
+      });
+    } finally {
+      tf.dispose([batch.inputs, batch.targets]);
+      plain.dispose();
+      recomputing.dispose();
+    }
+  });
+});
+
+describeSearchSpace('image-classification, recomputing cells', () => createImageClassificationSpace({ ...tiny, recomputeCells: true }), {
+  task: { inputShape: [8, 8, 1], classes: 3 },
+  architectures: 2,
+  buildModels: false,
+});
+
 describe('standalone models', () => {
   const task: TaskSpec = { inputShape: [9, 7, 3], classes: 4 };
   const space = createImageClassificationSpace(tiny);

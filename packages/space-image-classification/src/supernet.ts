@@ -89,6 +89,8 @@ export interface SupernetSettings {
   readonly operations: readonly CellOperation[];
   /** How {@link Supernet.evaluate} normalises. */
   readonly evaluationNorm: 'batch' | 'moving';
+  /** Recompute each cell's forward pass in the backward pass instead of keeping its activations. */
+  readonly recomputeCells: boolean;
 }
 
 /** The mean over the batch and spatial axes of an NHWC tensor, as a sum (one pass over adjacent axes on wasm; its mean kernel transposes first). */
@@ -265,6 +267,71 @@ function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D,
   return batchNorm(tf.conv2d(tf.relu(features), kernel as tf.Tensor4D, 1, 'valid'), cell.combineNorm, mode);
 }
 
+/** The trainable weights `cellForward` reads for `genotype`, each once. */
+function usedWeights(cell: CellWeights, genotype: CellGenotype): tf.Variable[] {
+  const used = new Set<tf.Variable>();
+  const addOp = (w: OpWeights | ReluConvBnWeights) => {
+    if (w === null) return;
+    if ('conv' in w) used.add(w.conv);
+    else if ('convs' in w) w.convs.forEach((v) => used.add(v));
+    else [...w.depthwise, ...w.pointwise].forEach((v) => used.add(v));
+  };
+  cell.preprocess.forEach(addOp);
+  const reduction = cell.plan.type === 'reduction';
+  genotype.nodes.forEach((node, i) => {
+    for (const k of [0, 1] as const) {
+      const j = node.inputs[k];
+      const op = node.ops[k];
+      if (op === 'identity' && !(reduction && j < 2)) continue;
+      addOp(cell.edges[i]![j]!.get(op) ?? null);
+    }
+  });
+  for (const k of genotype.outputNodes) used.add(cell.combine[k]!);
+  return [...used];
+}
+
+let recomputeIds = 0;
+
+/**
+ * `cellForward` in training mode as one custom-gradient op (gradient
+ * checkpointing): the forward pass keeps only the cell's inputs, and the
+ * backward pass runs the cell again, with the same batch statistics and
+ * without touching the moving ones, to get the gradients of the inputs and
+ * of the weights. About one more forward pass per backward pass, for the
+ * memory of one cell's activations instead of the whole network's.
+ */
+function recomputedCell(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D): tf.Tensor4D {
+  const weights = usedWeights(cell, genotype);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [a, b] = args as [tf.Tensor4D, tf.Tensor4D];
+    save([a, b]);
+    return {
+      value: cellForward(cell, genotype, a, b, 'train'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        // Variables standing for the inputs, so that one pass gives every gradient.
+        const id = recomputeIds++;
+        const inputs = saved.map((t, k) => tf.variable(t, true, `asng-image-classification-recompute-${id}-${k}`));
+        // tfjs keeps one tape per engine: a gradient computed inside a backward pass replaces the outer tape, and
+        // the outer pass then fails when it frees it. Put the outer tape back afterwards.
+        const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+        const outerTape = state.activeTape;
+        try {
+          const { grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(cellForward(cell, genotype, inputs[0] as tf.Tensor4D, inputs[1] as tf.Tensor4D, 'batch'), dy)) as tf.Scalar,
+            [...inputs, ...weights],
+          );
+          return [...inputs, ...weights].map((v) => grads[v.name] ?? tf.zerosLike(v));
+        } finally {
+          state.activeTape = outerTape;
+          tf.dispose(inputs);
+        }
+      },
+    };
+  });
+  return f(s0, s1, ...weights) as tf.Tensor4D;
+}
+
 function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor): tf.Tensor1D {
   return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
 }
@@ -298,7 +365,11 @@ export function createCellSupernet(settings: SupernetSettings, task: TaskSpec, r
       const x = batchNorm(tf.conv2d(inputs, stem.conv as tf.Tensor4D, 1, 1), stem.norm, mode);
       let s0 = x;
       let s1 = x;
-      for (const cell of cells) [s0, s1] = [s1, cellForward(cell, genotypes[cell.plan.type], s0, s1, mode)];
+      for (const cell of cells) {
+        const genotype = genotypes[cell.plan.type];
+        const out = mode === 'train' && settings.recomputeCells ? recomputedCell(cell, genotype, s0, s1) : cellForward(cell, genotype, s0, s1, mode);
+        [s0, s1] = [s1, out];
+      }
       return tf.add(tf.matMul(tf.mean(s1, [1, 2]) as tf.Tensor2D, classifierKernel), classifierBias);
     });
   };
