@@ -128,30 +128,25 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
   }
 
   sample(count: number, rng: RandomSource): Int32Array[] {
-    const d = this.categories.length;
+    const d = this.k.length;
+    const th = this.th;
+    const offsets = this.offsets;
+    const ks = this.k;
     const out: Int32Array[] = [];
     for (let n = 0; n < count; n++) {
       const x = new Int32Array(d);
       for (let i = 0; i < d; i++) {
-        const start = this.offsets[i]!;
-        const k = this.k[i]!;
+        const start = offsets[i]!;
+        const last = start + ks[i]! - 1;
         // 32 random bits are plenty to pick among a handful of choices, at half the cost of uniform().
         const u = rng.uint32() * 2.3283064365386963e-10;
-        let cumulative = 0;
-        // Rounding can leave the last cumulative sum just below 1; the last
-        // choice with positive probability then takes the remainder.
-        let choice = -1;
-        let lastPositive = 0;
-        for (let j = 0; j < k; j++) {
-          const p = this.th[start + j]!;
-          if (p > 0) lastPositive = j;
-          cumulative += p;
-          if (u < cumulative) {
-            choice = j;
-            break;
-          }
-        }
-        x[i] = choice < 0 ? lastPositive : choice;
+        let cumulative = th[start]!;
+        let j = start;
+        while (u >= cumulative && j < last) cumulative += th[++j]!;
+        // Rounding can leave the total just below 1, and u above it: the last
+        // choice with a positive probability takes the remainder.
+        while (th[j] === 0 && j > start) j--;
+        x[i] = j - start;
       }
       out.push(x);
     }
