@@ -12,8 +12,8 @@
  * backend's for the same weights and batch. `--split-backward` runs the same
  * step outside the engine with one backward pass per sampled architecture
  * (gradients summed) instead of one over their summed losses: half the
- * activations alive at once, which the wasm backend's 4 GiB memory needs at
- * batch 64. `--recompute` turns on the space's `recomputeCells` (gradient
+ * activations alive at once (at batch 64 on wasm this alone was not enough:
+ * the second step ran out of the 4 GiB heap). `--recompute` turns on the space's `recomputeCells` (gradient
  * checkpointing per cell). Progress goes to stderr; the last line of stdout is one JSON
  * object.
  */
