@@ -14,7 +14,7 @@ export interface SpaceEntry {
   readonly module: string;
   readonly factory: string;
   /** The options the factory accepts from `--space-option`, and how each is read. */
-  readonly options: Readonly<Record<string, 'string' | 'number' | 'numbers'>>;
+  readonly options: Readonly<Record<string, 'string' | 'number' | 'numbers' | 'boolean'>>;
 }
 
 /**
@@ -27,7 +27,7 @@ export const BUILT_IN_SPACES: readonly SpaceEntry[] = [
     description: "the paper's ENAS-style micro-cell space for image classification (normal and reduction cells)",
     module: '@asng/space-image-classification',
     factory: 'createImageClassificationSpace',
-    options: { cells: 'number', channels: 'number', nodes: 'number', stemMultiplier: 'number', evaluationStatistics: 'string' },
+    options: { cells: 'number', channels: 'number', nodes: 'number', stemMultiplier: 'number', evaluationStatistics: 'string', recomputeCells: 'boolean' },
   },
   {
     name: 'inpainting',
@@ -47,6 +47,10 @@ function convertOptions(entry: SpaceEntry, options: SpaceOptions): Record<string
       throw new UsageError(`--space-option ${key}: not an option of '${entry.name}'; accepted: ${Object.keys(entry.options).join(', ')}`);
     }
     if (kind === 'string') out[key] = String(value);
+    else if (kind === 'boolean') {
+      if (typeof value !== 'boolean') throw new UsageError(`--space-option ${key}: expected true or false, got ${JSON.stringify(value)}`);
+      out[key] = value;
+    }
     else if (kind === 'number') {
       if (typeof value !== 'number') throw new UsageError(`--space-option ${key}: expected a number, got ${JSON.stringify(value)}`);
       out[key] = value;
