@@ -386,25 +386,38 @@ async function run(
       trainBatch.dispose();
       let trainLoss: number;
       let gradientNorm: number;
+      // One backward pass per architecture, gradients summed: the activations
+      // of only one architecture are alive at a time, which halves peak memory.
+      const grads: Record<string, tf.Tensor> = {};
       try {
-        const { value, grads } = tf.variableGrads(
-          () => tf.div(tf.addN(candidates.map((c) => supernet.loss(c.architecture, batch, { training: true }))), candidates.length) as tf.Scalar,
-          trainable,
-        );
-        try {
-          trainLoss = (value.dataSync() as Float32Array)[0]!;
-          if (!Number.isFinite(trainLoss)) {
-            // Find the culprit; nothing has been applied to the weights yet.
-            const values = candidates.map((c) => scalarOf(() => supernet.loss(c.architecture, batch, { training: true })));
-            const culprit = Math.max(values.findIndex((v) => !Number.isFinite(v)), 0);
-            throw new NonFiniteLossError(step + 1, 'train', candidates[culprit]!.architecture, values[culprit] ?? trainLoss);
-          }
-          gradientNorm = sgd.step(supernet.weights, grads, learningRate);
-        } finally {
+        let lossSum = 0;
+        for (const candidate of candidates) {
+          const { value, grads: own } = tf.variableGrads(
+            () => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar,
+            trainable,
+          );
+          const loss = (value.dataSync() as Float32Array)[0]! * candidates.length;
           value.dispose();
-          tf.dispose(grads);
+          if (!Number.isFinite(loss)) {
+            tf.dispose(own);
+            // Nothing has been applied to the weights yet.
+            throw new NonFiniteLossError(step + 1, 'train', candidate.architecture, loss);
+          }
+          lossSum += loss;
+          for (const [name, g] of Object.entries(own)) {
+            const previous = grads[name];
+            if (previous === undefined) {
+              grads[name] = g;
+            } else {
+              grads[name] = tf.add(previous, g);
+              tf.dispose([previous, g]);
+            }
+          }
         }
+        trainLoss = lossSum / candidates.length;
+        gradientNorm = sgd.step(supernet.weights, grads, learningRate);
       } finally {
+        tf.dispose(Object.values(grads));
         tf.dispose([batch.inputs, batch.targets]);
       }
 
