@@ -79,6 +79,15 @@ describe('the asng CLI on the custom space and the embedded Fashion-MNIST subset
     expect(resumed.best).toEqual(full.best);
     expect(resumed.metrics).toEqual(full.metrics);
 
+    const r = io();
+    expect(await runCli(['retrain', split, '--epochs', '1', '--max-examples', '64', '--batch-size', '16', '--json'], r.value)).toBe(0);
+    const retrained = r.json();
+    expect(retrained.architecture).toEqual(full.best);
+    expect(retrained.epochs).toBe(1);
+    expect(retrained.parameters).toBeGreaterThan(0);
+    expect(retrained.test.accuracy).toBeGreaterThanOrEqual(0);
+    expect(existsSync(join(split, 'retrain.json'))).toBe(true);
+
     const d = io();
     expect(await runCli(['report', split, '--json'], d.value)).toBe(0);
     const html = readFileSync(d.json().report, 'utf8');

@@ -19,7 +19,7 @@ afterEach(() => {
 
 describe('asng argument errors', () => {
   const cases: [string[], RegExp][] = [
-    [['frobnicate'], /unknown command "frobnicate"; accepted: search, resume, report, data/],
+    [['frobnicate'], /unknown command "frobnicate"; accepted: search, resume, retrain, report, data/],
     [['search', '--optimizer', 'adam'], /--optimizer: expected one of asng, sng, got "adam"/],
     [['search', '--epochs', 'ten'], /--epochs: expected an integer >= 1, got "ten"/],
     [['search', '--batch-size', '0'], /--batch-size: expected an integer >= 1, got "0"/],
@@ -33,6 +33,8 @@ describe('asng argument errors', () => {
     [['search', '--lr'], /--lr: expected a number >= 0, got nothing/],
     [['resume'], /'asng resume' takes one run directory, got 0/],
     [['report', 'a', 'b'], /'asng report' takes one run directory, got 2/],
+    [['retrain'], /'asng retrain' takes one run directory, got 0/],
+    [['retrain', 'r', '--epochs', '0'], /--epochs: expected an integer >= 1, got "0"/],
   ];
   for (const [argv, message] of cases) {
     it(`asng ${argv.join(' ')}`, async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import type { Dataset, DatasetLoader } from '@asng/core';
 import { datasetLoaders, runDataCli } from '@asng/data-cli';
-import { resumeSearch, runSearch, type OptimizerFactory, type SearchConfig, type SearchResult } from '@asng/engine';
+import { resumeSearch, retrain, runFiles, runSearch, type OptimizerFactory, type SearchConfig, type SearchResult } from '@asng/engine';
 import { createAsng, createSng } from '@asng/optimizer-asng';
 import { keyValues, optionsUsage, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
@@ -56,6 +56,8 @@ const USAGE = `usage: asng <command> [options]
 Commands:
   search     run an architecture search:  asng search [SPACE] --dataset D --run-dir DIR ...
   resume     continue a stopped search:  asng resume RUN_DIR
+  retrain    train the found architecture from scratch and test it:
+                                          asng retrain RUN_DIR [--epochs N --batch-size N --lr X --cutout N --seed N --max-examples N]
   report     write an HTML report:        asng report RUN_DIR [--out FILE]
   data       dataset information:         asng data info <dataset> [--json]
 
@@ -89,6 +91,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await resume(rest, io);
       case 'report':
         return report(rest, io);
+      case 'retrain':
+        return await retrainCommand(rest, io);
       case 'data':
         return await runDataCli(rest, io);
       case undefined:
@@ -97,7 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.stdout(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; accepted: search, resume, report, data`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; accepted: search, resume, retrain, report, data`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -268,4 +272,64 @@ function report(argv: readonly string[], io: CliIo): number {
   if (values.json === true) io.stdout(`${JSON.stringify({ report: out, bytes: Buffer.byteLength(html) })}\n`);
   else io.stdout(`Report written to ${out}\n`);
   return 0;
+}
+
+const RETRAIN_OPTIONS: OptionSpec[] = [
+  { name: 'epochs', type: 'integer', min: 1, placeholder: 'N', description: 'epochs (default 10)' },
+  { name: 'batch-size', type: 'integer', min: 1, placeholder: 'N', description: 'batch size (default 64)' },
+  { name: 'lr', type: 'number', min: 0, placeholder: 'X', description: 'initial learning rate (default 0.025)' },
+  { name: 'weight-decay', type: 'number', min: 0, placeholder: 'X', description: 'weight decay (default 3e-4)' },
+  { name: 'cutout', type: 'integer', min: 1, placeholder: 'N', description: 'cutout square side (default none)' },
+  { name: 'max-examples', type: 'integer', min: 2, placeholder: 'N', description: 'train on the first N examples' },
+  { name: 'seed', type: 'integer', placeholder: 'N', description: 'seed (default 0)' },
+  ...COMMON,
+];
+
+/** `asng retrain RUN`: the most likely architecture of a finished search, trained from scratch and tested. */
+async function retrainCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseArgs(argv, RETRAIN_OPTIONS, 'asng retrain');
+  if (positionals.length !== 1) throw new UsageError(`'asng retrain' takes one run directory, got ${positionals.length}`);
+  const cwd = io.cwd ?? process.cwd();
+  const runDir = resolve(cwd, positionals[0]!);
+  const recordPath = join(runDir, 'cli.json');
+  const resultPath = runFiles(runDir).result;
+  for (const path of [recordPath, resultPath]) {
+    if (!existsSync(path)) throw new Error(`${path}: missing; retrain needs a completed 'asng search' run`);
+  }
+  const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CliRecord;
+  const { best } = JSON.parse(readFileSync(resultPath, 'utf8')) as { best: Record<string, string | number> };
+  const space = await loadSpace(record.space, record.spaceOptions, cwd);
+  const dataset = await openDataset(record.dataset, record.dataPath, io);
+  const backend = await setBackend(io, (values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto', values.quiet === true);
+  try {
+    const epochs = (values.epochs as number | undefined) ?? 10;
+    const result = await retrain({
+      space,
+      dataset,
+      architecture: best,
+      config: {
+        epochs,
+        ...(values['batch-size'] !== undefined ? { batchSize: values['batch-size'] as number } : {}),
+        ...(values.lr !== undefined ? { learningRate: values.lr as number } : {}),
+        ...(values['weight-decay'] !== undefined ? { weightDecay: values['weight-decay'] as number } : {}),
+        ...(values.cutout !== undefined ? { augment: { cutout: { size: values.cutout as number } } } : {}),
+        ...(values['max-examples'] !== undefined ? { maxExamples: values['max-examples'] as number } : {}),
+        ...(values.seed !== undefined ? { seed: values.seed as number } : {}),
+      },
+      ...(io.signal ? { signal: io.signal } : {}),
+      onEpoch: (e) => {
+        if (values.quiet !== true) io.stderr(`epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(1)} s\n`);
+      },
+    });
+    result.model.dispose();
+    const summary = { architecture: best, parameters: result.parameters, epochs: result.epochs, test: result.test, seconds: result.seconds, backend, runDir };
+    const out = join(runDir, 'retrain.json');
+    writeFileSync(`${out}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
+    renameSync(`${out}.tmp`, out);
+    if (values.json === true) io.stdout(`${JSON.stringify(summary)}\n`);
+    else io.stdout(`Retrained ${result.epochs} epoch(s): ${result.parameters} parameters, test ${JSON.stringify(result.test)} (${result.seconds.toFixed(1)} s); written to ${out}\n`);
+    return result.epochs < epochs ? 130 : 0;
+  } finally {
+    await dataset.close?.();
+  }
 }

@@ -12,3 +12,5 @@ export { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
 export type { MomentumSgdOptions } from './weight-optimizer.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointArray, CheckpointContents } from './checkpoint.js';
+export { retrain } from './retrain.js';
+export type { RetrainConfig, RetrainEpochEvent, RetrainOptions, RetrainResult } from './retrain.js';
