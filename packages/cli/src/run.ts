@@ -32,6 +32,28 @@ const COMMON: OptionSpec[] = [
   { name: 'quiet', type: 'boolean', description: 'no progress' },
 ];
 
+/** Options of the training budget and the optimiser, shared by `search` and `retrain`. */
+const TRAINING_OPTIONS: OptionSpec[] = [
+  { name: 'epochs', type: 'integer', min: 1, placeholder: 'N', description: 'budget in epochs (search: default 1; retrain: default 10)' },
+  { name: 'batch-size', type: 'integer', min: 1, placeholder: 'N', description: 'batch size (default 64)' },
+  { name: 'lr', type: 'number', min: 0, placeholder: 'X', description: 'initial learning rate (default 0.025)' },
+  { name: 'weight-decay', type: 'number', min: 0, placeholder: 'X', description: 'weight decay (default 3e-4)' },
+  { name: 'max-examples', type: 'integer', min: 2, placeholder: 'N', description: 'use only the first N training examples' },
+  { name: 'seed', type: 'integer', placeholder: 'N', description: 'seed of every random choice (default 0)' },
+];
+
+/** The shared training options of parsed arguments, as engine settings. */
+function trainingConfig(values: Record<string, unknown>) {
+  return {
+    ...(values.seed !== undefined ? { seed: values.seed as number } : {}),
+    ...(values.epochs !== undefined ? { epochs: values.epochs as number } : {}),
+    ...(values['batch-size'] !== undefined ? { batchSize: values['batch-size'] as number } : {}),
+    ...(values.lr !== undefined ? { learningRate: values.lr as number } : {}),
+    ...(values['weight-decay'] !== undefined ? { weightDecay: values['weight-decay'] as number } : {}),
+    ...(values['max-examples'] !== undefined ? { maxExamples: values['max-examples'] as number } : {}),
+  };
+}
+
 const SEARCH_OPTIONS: OptionSpec[] = [
   { name: 'space', type: 'string', placeholder: 'NAME|PATH', description: 'search space: a built-in name or a module exporting one (required)' },
   { name: 'space-option', type: 'list', placeholder: 'KEY=VALUE', description: "option of the space's factory (repeatable)" },
@@ -40,13 +62,8 @@ const SEARCH_OPTIONS: OptionSpec[] = [
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'directory of the run (required)' },
   { name: 'optimizer', type: 'string', values: ['asng', 'sng'], description: 'architecture optimizer (default asng)' },
   { name: 'lambda', type: 'integer', min: 2, placeholder: 'N', description: 'architectures per update (default 2)' },
-  { name: 'epochs', type: 'integer', min: 1, placeholder: 'N', description: 'budget in epochs (default 1)' },
   { name: 'steps', type: 'integer', min: 1, placeholder: 'N', description: 'budget in steps (overrides --epochs)' },
-  { name: 'batch-size', type: 'integer', min: 1, placeholder: 'N', description: 'batch size (default 64)' },
-  { name: 'lr', type: 'number', min: 0, placeholder: 'X', description: 'initial learning rate (default 0.025)' },
-  { name: 'weight-decay', type: 'number', min: 0, placeholder: 'X', description: 'weight decay (default 3e-4)' },
-  { name: 'max-examples', type: 'integer', min: 2, placeholder: 'N', description: 'use only the first N training examples' },
-  { name: 'seed', type: 'integer', placeholder: 'N', description: 'seed of every random choice (default 0)' },
+  ...TRAINING_OPTIONS,
   { name: 'checkpoint-minutes', type: 'number', min: 0, placeholder: 'X', description: 'minutes between checkpoints (default 10)' },
   ...COMMON,
 ];
@@ -209,13 +226,8 @@ async function search(argv: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`--run-dir: ${runDir} already holds a search; continue it with 'asng resume ${runDir}' or choose another directory`);
   }
   const config: SearchConfig = {
-    ...(values.seed !== undefined ? { seed: values.seed as number } : {}),
-    ...(values.epochs !== undefined ? { epochs: values.epochs as number } : {}),
+    ...trainingConfig(values),
     ...(values.steps !== undefined ? { steps: values.steps as number } : {}),
-    ...(values['batch-size'] !== undefined ? { batchSize: values['batch-size'] as number } : {}),
-    ...(values.lr !== undefined ? { learningRate: values.lr as number } : {}),
-    ...(values['weight-decay'] !== undefined ? { weightDecay: values['weight-decay'] as number } : {}),
-    ...(values['max-examples'] !== undefined ? { maxExamples: values['max-examples'] as number } : {}),
     ...(values['checkpoint-minutes'] !== undefined ? { checkpointMinutes: values['checkpoint-minutes'] as number } : {}),
   };
   const space = await loadSpace(record.space, record.spaceOptions, cwd);
@@ -275,13 +287,8 @@ function report(argv: readonly string[], io: CliIo): number {
 }
 
 const RETRAIN_OPTIONS: OptionSpec[] = [
-  { name: 'epochs', type: 'integer', min: 1, placeholder: 'N', description: 'epochs (default 10)' },
-  { name: 'batch-size', type: 'integer', min: 1, placeholder: 'N', description: 'batch size (default 64)' },
-  { name: 'lr', type: 'number', min: 0, placeholder: 'X', description: 'initial learning rate (default 0.025)' },
-  { name: 'weight-decay', type: 'number', min: 0, placeholder: 'X', description: 'weight decay (default 3e-4)' },
+  ...TRAINING_OPTIONS,
   { name: 'cutout', type: 'integer', min: 1, placeholder: 'N', description: 'cutout square side (default none)' },
-  { name: 'max-examples', type: 'integer', min: 2, placeholder: 'N', description: 'train on the first N examples' },
-  { name: 'seed', type: 'integer', placeholder: 'N', description: 'seed (default 0)' },
   ...COMMON,
 ];
 
@@ -308,13 +315,9 @@ async function retrainCommand(argv: readonly string[], io: CliIo): Promise<numbe
       dataset,
       architecture: best,
       config: {
+        ...trainingConfig(values),
         epochs,
-        ...(values['batch-size'] !== undefined ? { batchSize: values['batch-size'] as number } : {}),
-        ...(values.lr !== undefined ? { learningRate: values.lr as number } : {}),
-        ...(values['weight-decay'] !== undefined ? { weightDecay: values['weight-decay'] as number } : {}),
         ...(values.cutout !== undefined ? { augment: { cutout: { size: values.cutout as number } } } : {}),
-        ...(values['max-examples'] !== undefined ? { maxExamples: values['max-examples'] as number } : {}),
-        ...(values.seed !== undefined ? { seed: values.seed as number } : {}),
       },
       ...(io.signal ? { signal: io.signal } : {}),
       onEpoch: (e) => {

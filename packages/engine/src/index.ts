@@ -7,6 +7,7 @@ export type {
   SearchOptions,
   SearchResult,
   StepEvent,
+  TrainingConfig,
 } from './search.js';
 export { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
 export type { MomentumSgdOptions } from './weight-optimizer.js';

@@ -1,34 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Rng, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type TaskSpec } from '@asng/core';
-import { DataLoader, subsetSplit, type AugmentOptions, type Normalization } from '@asng/data';
+import { DataLoader, subsetSplit } from '@asng/data';
+import type { TrainingConfig } from './search.js';
 import { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
 
-/** Settings of {@link retrain}. */
-export interface RetrainConfig {
-  /** Seed of the initial weights, data order and augmentation. @default 0 */
-  readonly seed?: number;
-  /** Epochs over the training split. @default 1 */
-  readonly epochs?: number;
-  /** @default 64 */
-  readonly batchSize?: number;
-  /** Initial learning rate of the cosine schedule. @default 0.025 */
-  readonly learningRate?: number;
-  /** Final learning rate. @default 0 */
-  readonly minLearningRate?: number;
-  /** @default 0.9 */
-  readonly momentum?: number;
-  /** @default 3e-4 */
-  readonly weightDecay?: number;
-  /** Global gradient-norm clipping. @default 5 */
-  readonly clipNorm?: number;
-  /** Augmentation of the training images (the paper retrains with cutout). @default none */
-  readonly augment?: AugmentOptions;
-  /** Per-channel normalisation. @default none */
-  readonly normalize?: Normalization;
-  /** Train on the first N training examples only. @default all */
-  readonly maxExamples?: number;
-}
+/** Settings of {@link retrain}: the shared training settings (the paper retrains with cutout: `augment: { cutout: { size: 16 } }`). */
+export type RetrainConfig = TrainingConfig;
 
 /** Reported after each epoch of {@link retrain}. */
 export interface RetrainEpochEvent {

@@ -23,19 +23,15 @@ import { createAsng } from '@asng/optimizer-asng';
 import { readCheckpoint, writeCheckpoint, type CheckpointArray } from './checkpoint.js';
 import { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
 
-/** The settings of a search: everything that, with the seed, determines its numbers. Plain JSON. */
-export interface SearchConfig {
+/** Settings shared by searching and retraining. Plain JSON. */
+export interface TrainingConfig {
   /** Seed of every random choice (data split and order, augmentation, weights, architectures). @default 0 */
   readonly seed?: number;
-  /** Examples per batch, for training and for the distribution updates. @default 64 */
+  /** Examples per batch. @default 64 */
   readonly batchSize?: number;
-  /** Budget in epochs (an epoch pairs each training batch with a validation batch). @default 1 */
+  /** Budget in epochs. @default 1 */
   readonly epochs?: number;
-  /** Budget in steps; overrides `epochs` when given. */
-  readonly steps?: number;
-  /** Fraction of the training split held out for the distribution updates. @default 0.5 */
-  readonly validationFraction?: number;
-  /** Use at most this many training examples (before the split): quick searches. @default all */
+  /** Use at most this many training examples: quick runs. @default all */
   readonly maxExamples?: number;
   /** Initial learning rate of the cosine schedule. @default 0.025 */
   readonly learningRate?: number;
@@ -51,6 +47,17 @@ export interface SearchConfig {
   readonly augment?: AugmentOptions;
   /** Per-channel normalisation of the images. @default none: pixels in [0, 1] */
   readonly normalize?: Normalization;
+}
+
+/**
+ * The settings of a search: everything that, with the seed, determines its
+ * numbers. An epoch pairs each training batch with a validation batch.
+ */
+export interface SearchConfig extends TrainingConfig {
+  /** Budget in steps; overrides `epochs` when given. */
+  readonly steps?: number;
+  /** Fraction of the training split held out for the distribution updates. @default 0.5 */
+  readonly validationFraction?: number;
   /** Number of validation batches the most likely architecture is evaluated on at the end of each epoch. @default 4 */
   readonly evaluationBatches?: number;
   /** Minutes between checkpoints (one is always written at the end and on stop). @default 10 */
