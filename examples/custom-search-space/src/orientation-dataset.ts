@@ -1,4 +1,5 @@
-import type { Dataset, DatasetSplit, ExampleBatch } from '@asng/core';
+import type { Dataset } from '@asng/core';
+import { InMemorySplit } from '@asng/dataset-files';
 
 /**
  * A problem whose answer is known: 8x8 grey images holding one bar, horizontal
@@ -24,19 +25,7 @@ export function orientationDataset(size = 256, seed = 1): Dataset {
       images[i * pixels + y * 8 + x] = 255;
     }
   }
-  const split: DatasetSplit = {
-    size,
-    async read(indices: ArrayLike<number>): Promise<ExampleBatch> {
-      const out = new Uint8Array(indices.length * pixels);
-      const outLabels = new Int32Array(indices.length);
-      for (let i = 0; i < indices.length; i++) {
-        const j = indices[i]!;
-        out.set(images.subarray(j * pixels, (j + 1) * pixels), i * pixels);
-        outLabels[i] = labels[j]!;
-      }
-      return { count: indices.length, shape: [8, 8, 1], images: out, labels: outLabels };
-    },
-  };
+  const split = new InMemorySplit([8, 8, 1], images, labels);
   return {
     info: { name: 'orientation', shape: [8, 8, 1], classes: 2, classNames: ['horizontal', 'vertical'], splits: { train: size }, source: 'generated' },
     split(name) {

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { InMemorySplit } from '@asng/dataset-files';
 import {
   categorical,
   integer,
   type Architecture,
   type Batch,
   type Dataset,
-  type DatasetSplit,
-  type ExampleBatch,
   type NamedWeight,
   type RandomSource,
   type SearchSpace,
@@ -32,18 +31,7 @@ export function syntheticDataset(size = 96, seed = 1): Dataset {
       images[i * 16 + p] = Math.round((bright ? 170 : 40) + 60 * random());
     }
   }
-  const split: DatasetSplit = {
-    size,
-    async read(indices: ArrayLike<number>): Promise<ExampleBatch> {
-      const out = new Uint8Array(indices.length * 16);
-      const outLabels = new Int32Array(indices.length);
-      for (let i = 0; i < indices.length; i++) {
-        out.set(images.subarray(indices[i]! * 16, indices[i]! * 16 + 16), i * 16);
-        outLabels[i] = labels[indices[i]!]!;
-      }
-      return { count: indices.length, shape: [4, 4, 1], images: out, labels: outLabels };
-    },
-  };
+  const split = new InMemorySplit([4, 4, 1], images, labels);
   return {
     info: { name: 'synthetic', shape: [4, 4, 1], classes: 2, splits: { train: size }, source: 'generated' },
     split(name) {

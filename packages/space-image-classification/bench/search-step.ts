@@ -24,7 +24,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers tfjs-core's gradients and the cpu backend.
 import '@tensorflow/tfjs';
-import { Rng, type Dataset, type DatasetSplit, type ExampleBatch } from '@asng/core';
+import { Rng, type Dataset } from '@asng/core';
+import { InMemorySplit } from '@asng/dataset-files';
 import { MomentumSgd, cosineLearningRate, runSearch } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 import { randomArchitecture } from '@asng/testing';
@@ -56,18 +57,7 @@ function randomDataset(count: number): Dataset {
   const pixels = shape[0] * shape[1] * shape[2];
   const images = Uint8Array.from({ length: count * pixels }, () => rng.int(256));
   const labels = Int32Array.from({ length: count }, () => rng.int(classes));
-  const split: DatasetSplit = {
-    size: count,
-    async read(indices: ArrayLike<number>): Promise<ExampleBatch> {
-      const out = new Uint8Array(indices.length * pixels);
-      const outLabels = new Int32Array(indices.length);
-      for (let i = 0; i < indices.length; i++) {
-        out.set(images.subarray(indices[i]! * pixels, (indices[i]! + 1) * pixels), i * pixels);
-        outLabels[i] = labels[indices[i]!]!;
-      }
-      return { count: indices.length, shape, images: out, labels: outLabels };
-    },
-  };
+  const split = new InMemorySplit(shape, images, labels);
   return {
     info: { name: 'random-32x32x3', shape, classes, splits: { train: count }, source: 'generated' },
     split: () => split,

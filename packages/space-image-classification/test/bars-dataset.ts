@@ -1,4 +1,5 @@
-import type { Dataset, DatasetSplit, ExampleBatch } from '@asng/core';
+import type { Dataset } from '@asng/core';
+import { InMemorySplit } from '@asng/dataset-files';
 
 /**
  * A tiny learnable problem: `size` x `size` grey images with one bright bar,
@@ -22,19 +23,7 @@ export function barsDataset(count = 192, size = 8, seed = 5): Dataset {
       images[i * pixels + y * size + x] = 255;
     }
   }
-  const split: DatasetSplit = {
-    size: count,
-    async read(indices: ArrayLike<number>): Promise<ExampleBatch> {
-      const out = new Uint8Array(indices.length * pixels);
-      const outLabels = new Int32Array(indices.length);
-      for (let i = 0; i < indices.length; i++) {
-        const j = indices[i]!;
-        out.set(images.subarray(j * pixels, (j + 1) * pixels), i * pixels);
-        outLabels[i] = labels[j]!;
-      }
-      return { count: indices.length, shape: [size, size, 1], images: out, labels: outLabels };
-    },
-  };
+  const split = new InMemorySplit([size, size, 1], images, labels);
   return {
     info: { name: 'bars', shape: [size, size, 1], classes: 2, classNames: ['horizontal', 'vertical'], splits: { train: count }, source: 'generated' },
     split(name) {
