@@ -24,7 +24,7 @@ try {
     blocks.forEach((code, i) => {
       if (code.includes('// not runnable')) return;
       count++;
-      const path = join(dir, `example-${count}.ts`);
+      const path = join(dir, `example-${count}.mts`);
       writeFileSync(path, code);
       try {
         execFileSync(process.execPath, ['--conditions=@asng/source', '--import', 'tsx', path], { cwd: root, stdio: 'pipe', timeout: 120_000 });

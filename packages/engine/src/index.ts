@@ -9,8 +9,24 @@ export type {
   StepEvent,
   TrainingConfig,
 } from './search.js';
-export { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
-export type { MomentumSgdOptions } from './weight-optimizer.js';
+export {
+  Adam,
+  MomentumSgd,
+  checkOptimizerSettings,
+  cosineLearningRate,
+  createWeightOptimizer,
+  scheduledLearningRate,
+  stepDecayLearningRate,
+} from './weight-optimizer.js';
+export type {
+  AdamOptions,
+  LearningRateScheduleName,
+  MomentumSgdOptions,
+  ScheduleSettings,
+  WeightOptimizer,
+  WeightOptimizerName,
+  WeightOptimizerSettings,
+} from './weight-optimizer.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointArray, CheckpointContents } from './checkpoint.js';
 export { retrain } from './retrain.js';

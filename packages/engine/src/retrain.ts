@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Rng, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type TaskSpec } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import type { TrainingConfig } from './search.js';
-import { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
+import { checkOptimizerSettings, createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
 
 /** Settings of {@link retrain}: the shared training settings (the paper retrains with cutout: `augment: { cutout: { size: 16 } }`). */
 export type RetrainConfig = TrainingConfig;
@@ -43,8 +43,9 @@ export interface RetrainResult {
 
 /**
  * Trains `architecture` from scratch as the standalone model of
- * `space.buildModel`, with SGD (momentum, weight decay, clipping, cosine
- * schedule), then evaluates it on the test split: accuracy and cross-entropy
+ * `space.buildModel`, with the configured weight optimizer (SGD with
+ * momentum by default, or Adam; weight decay, clipping) and learning-rate
+ * schedule (cosine by default, step decay, constant), then evaluates it on the test split: accuracy and cross-entropy
  * for a classifying space (the model's outputs are logits), mean squared error
  * and PSNR for an image-to-image one.
  */
@@ -59,6 +60,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`config.${name}: expected an integer >= 1, got ${String(value)}`);
   }
   if (!(lr0 > 0) || !(lrMin >= 0 && lrMin <= lr0)) throw new RangeError(`config.learningRate / minLearningRate: expected 0 <= min <= initial and initial > 0, got ${lr0} and ${lrMin}`);
+  checkOptimizerSettings(c);
   const classify = space.kind !== 'image-to-image';
   const info = dataset.info;
   if (classify && info.classes < 1) throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
@@ -83,7 +85,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const model = space.buildModel(architecture, task, weightsRng);
   const weights: NamedWeight[] = model.trainableWeights.map((w) => ({ name: w.name, variable: w.read() as tf.Variable, trainable: true }));
   const variables = weights.map((w) => w.variable);
-  const sgd = new MomentumSgd({ momentum: c.momentum ?? 0.9, weightDecay: c.weightDecay ?? 3e-4, clipNorm: c.clipNorm ?? 5 });
+  const weightOptimizer = createWeightOptimizer(c);
   const lossOf = (outputs: tf.Tensor, targets: tf.Tensor): tf.Scalar =>
     classify
       ? (tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(outputs as tf.Tensor2D)), 1))) as tf.Scalar)
@@ -100,7 +102,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       let learningRate = lr0;
       for (let b = 0; b < loader.batchesPerEpoch && !options.signal?.aborted; b++) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        learningRate = cosineLearningRate(step, totalSteps, lr0, lrMin);
+        learningRate = scheduledLearningRate(c, step, totalSteps, loader.batchesPerEpoch);
         const raw = await loader.next();
         const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, task, batchRng);
         raw.dispose();
@@ -111,7 +113,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
             if (!Number.isFinite(loss)) throw new Error(`retrain: the training loss is ${loss} at epoch ${epoch}, batch ${b}; stopped before applying it`);
             lossSum += loss;
             batches++;
-            sgd.step(weights, grads, learningRate);
+            weightOptimizer.step(weights, grads, learningRate);
           } finally {
             tf.dispose([value, ...Object.values(grads)]);
           }
@@ -127,7 +129,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     throw error;
   } finally {
     loader.close();
-    sgd.dispose();
+    weightOptimizer.dispose();
   }
 
   // Evaluation, in a fixed order, without augmentation.

@@ -63,7 +63,10 @@ describe('runSearch', () => {
     expect(numbers(stepLines(b))).toEqual(numbers(stepLines(a)));
   });
 
-  it('resumes exactly: stop after N steps, resume, same numbers as an uninterrupted run', async () => {
+  it.each([
+    ['SGD, cosine', config],
+    ['Adam, step decay', { ...config, optimizer: 'adam', learningRate: 0.01, schedule: 'step', decayEpochs: [1, 2], decayFactor: 0.5 } as const],
+  ])('resumes exactly (%s): stop after N steps, resume, same numbers as an uninterrupted run', async (_, config) => {
     const whole = runDir();
     const full = await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: whole, config });
     const split = runDir();
@@ -141,6 +144,11 @@ describe('runSearch', () => {
     expect(() => resolveSearchConfig({ momentum: 1 })).toThrow(/config.momentum: expected a number in \[0, 1\), got 1/);
     expect(() => resolveSearchConfig({ validationFraction: 1 })).toThrow(/config.validationFraction/);
     expect(() => resolveSearchConfig({ learningRate: 0.01, minLearningRate: 0.1 })).toThrow(/minLearningRate/);
+    expect(() => resolveSearchConfig({ optimizer: 'rmsprop' as 'adam' })).toThrow(/config.optimizer: expected 'sgd' or 'adam', got "rmsprop"/);
+    expect(() => resolveSearchConfig({ schedule: 'linear' as 'step' })).toThrow(/config.schedule/);
+    expect(() => resolveSearchConfig({ decayFactor: 2 })).toThrow(/config.decayFactor: expected a number in \(0, 1\]/);
+    expect(() => resolveSearchConfig({ decayEpochs: [0] })).toThrow(/config.decayEpochs/);
+    expect(() => resolveSearchConfig({ adamBetas: [0.9, 1] })).toThrow(/config.adamBetas/);
   });
 });
 

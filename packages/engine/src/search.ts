@@ -21,7 +21,14 @@ import {
 import { DataLoader, splitTrainValidation, subsetSplit, type AugmentOptions, type DataLoaderState, type Normalization } from '@asng/data';
 import { createAsng } from '@asng/optimizer-asng';
 import { readCheckpoint, writeCheckpoint, type CheckpointArray } from './checkpoint.js';
-import { MomentumSgd, cosineLearningRate } from './weight-optimizer.js';
+import {
+  checkOptimizerSettings,
+  createWeightOptimizer,
+  scheduledLearningRate,
+  type LearningRateScheduleName,
+  type WeightOptimizer,
+  type WeightOptimizerName,
+} from './weight-optimizer.js';
 
 /** Settings shared by searching and retraining. Plain JSON. */
 export interface TrainingConfig {
@@ -33,12 +40,22 @@ export interface TrainingConfig {
   readonly epochs?: number;
   /** Use at most this many training examples: quick runs. @default all */
   readonly maxExamples?: number;
-  /** Initial learning rate of the cosine schedule. @default 0.025 */
+  /** The weight optimizer: SGD with momentum, or Adam. @default 'sgd' */
+  readonly optimizer?: WeightOptimizerName;
+  /** Initial learning rate of the schedule. @default 0.025 */
   readonly learningRate?: number;
+  /** The learning-rate schedule: cosine annealing, step decay, or constant. @default 'cosine' */
+  readonly schedule?: LearningRateScheduleName;
   /** Final learning rate of the cosine schedule. @default 0 */
   readonly minLearningRate?: number;
+  /** Epochs (fractions allowed) at which the `step` schedule multiplies the learning rate by `decayFactor`. @default half and three quarters of the budget */
+  readonly decayEpochs?: readonly number[];
+  /** Factor of each decay of the `step` schedule. @default 0.1 */
+  readonly decayFactor?: number;
   /** SGD momentum. @default 0.9 */
   readonly momentum?: number;
+  /** Adam's decay rates of its moment estimates. @default [0.9, 0.999] */
+  readonly adamBetas?: readonly [number, number];
   /** L2 weight decay. @default 3e-4 */
   readonly weightDecay?: number;
   /** Global gradient-norm clipping. @default 5 */
@@ -65,8 +82,8 @@ export interface SearchConfig extends TrainingConfig {
 }
 
 /** A {@link SearchConfig} with every default filled in. */
-export type ResolvedSearchConfig = Required<Omit<SearchConfig, 'steps' | 'augment' | 'normalize' | 'maxExamples'>> &
-  Pick<SearchConfig, 'augment' | 'normalize' | 'maxExamples'> & { readonly steps: number };
+export type ResolvedSearchConfig = Required<Omit<SearchConfig, 'steps' | 'augment' | 'normalize' | 'maxExamples' | 'decayEpochs'>> &
+  Pick<SearchConfig, 'augment' | 'normalize' | 'maxExamples' | 'decayEpochs'> & { readonly steps: number };
 
 /** Makes the optimizer of a search from the space's variables and an RNG forked from the run's seed. */
 export type OptimizerFactory = (variables: readonly Variable[], rng: Rng) => Optimizer;
@@ -185,15 +202,20 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
     batchSize: config.batchSize ?? 64,
     epochs: config.epochs ?? 1,
     validationFraction: config.validationFraction ?? 0.5,
+    optimizer: config.optimizer ?? 'sgd',
     learningRate: config.learningRate ?? 0.025,
+    schedule: config.schedule ?? 'cosine',
     minLearningRate: config.minLearningRate ?? 0,
+    decayFactor: config.decayFactor ?? 0.1,
     momentum: config.momentum ?? 0.9,
+    adamBetas: config.adamBetas ?? ([0.9, 0.999] as const),
     weightDecay: config.weightDecay ?? 3e-4,
     clipNorm: config.clipNorm ?? 5,
     evaluationBatches: config.evaluationBatches ?? 4,
     checkpointMinutes: config.checkpointMinutes ?? 10,
     ...(config.steps !== undefined ? { steps: config.steps } : {}),
     ...(config.maxExamples !== undefined ? { maxExamples: config.maxExamples } : {}),
+    ...(config.decayEpochs !== undefined ? { decayEpochs: config.decayEpochs } : {}),
     ...(config.augment !== undefined ? { augment: config.augment } : {}),
     ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
   };
@@ -216,6 +238,7 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
   if (!(c.clipNorm > 0)) throw new RangeError(`config.clipNorm: expected a positive number (Infinity disables clipping), got ${String(c.clipNorm)}`);
   if (!(c.momentum >= 0 && c.momentum < 1)) throw new RangeError(`config.momentum: expected a number in [0, 1), got ${String(c.momentum)}`);
   if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
+  checkOptimizerSettings(c);
   if (c.minLearningRate > c.learningRate) throw new RangeError(`config.minLearningRate (${c.minLearningRate}) must not exceed config.learningRate (${c.learningRate})`);
   return c;
 }
@@ -281,7 +304,8 @@ export async function resumeSearch(options: Omit<SearchOptions, 'config'>): Prom
   if (header.variables.length !== names.length || header.variables.some((n, i) => n !== names[i])) {
     throw new Error(`${files.checkpoint}: the space's variables differ from those saved (different space options?)`);
   }
-  return run(options, header.config, { header, arrays: saved.arrays });
+  // Resolved again: a checkpoint from an earlier version lacks the newer fields (their defaults reproduce its behaviour).
+  return run(options, resolveSearchConfig(header.config), { header, arrays: saved.arrays });
 }
 
 async function run(
@@ -331,14 +355,14 @@ async function run(
 
   const optimizer = (options.optimizer ?? defaultOptimizer)(space.variables, optimizerRng);
   const supernet = space.createSupernet(task, weightsRng);
-  const sgd = new MomentumSgd({ momentum: config.momentum, weightDecay: config.weightDecay, clipNorm: config.clipNorm });
+  const weightOptimizer = createWeightOptimizer(config);
   let step = 0;
   let secondsBefore = 0;
   let lastMetrics: Readonly<Record<string, number>> = {};
 
   try {
     if (saved) {
-      restoreWeights(files.checkpoint, supernet.weights, sgd, saved.arrays);
+      restoreWeights(files.checkpoint, supernet.weights, weightOptimizer, saved.arrays);
       optimizer.setState(saved.header.optimizer);
       trainLoader.setState(saved.header.trainLoader);
       validationLoader.setState(saved.header.validationLoader);
@@ -370,7 +394,7 @@ async function run(
           batchRng: batchRng.getState(),
           lastMetrics,
         },
-        arrays: weightArrays(supernet.weights, sgd),
+        arrays: weightArrays(supernet.weights, weightOptimizer),
       });
       lastCheckpoint = Date.now();
       options.onCheckpoint?.(files.checkpoint, step);
@@ -384,7 +408,7 @@ async function run(
       if (options.signal?.aborted) break;
       const stepStart = process.hrtime.bigint();
       const epoch = Math.floor(step / stepsPerEpoch);
-      const learningRate = cosineLearningRate(step, totalSteps, config.learningRate, config.minLearningRate);
+      const learningRate = scheduledLearningRate(config, step, totalSteps, stepsPerEpoch);
 
       // Weight step on the mean training loss of lambda architectures.
       const candidates = optimizer.ask();
@@ -422,7 +446,7 @@ async function run(
           }
         }
         trainLoss = lossSum / candidates.length;
-        gradientNorm = sgd.step(supernet.weights, grads, learningRate);
+        gradientNorm = weightOptimizer.step(supernet.weights, grads, learningRate);
       } finally {
         tf.dispose(Object.values(grads));
         tf.dispose([batch.inputs, batch.targets]);
@@ -497,7 +521,7 @@ async function run(
     trainLoader.close();
     validationLoader.close();
     supernet.dispose();
-    sgd.dispose();
+    weightOptimizer.dispose();
   }
 }
 
@@ -550,16 +574,17 @@ async function evaluate(
   return out;
 }
 
-function weightArrays(weights: readonly NamedWeight[], sgd: MomentumSgd): CheckpointArray[] {
+/** The weights as `weight/<name>`, and the optimizer's slots under their own names (`momentum/<name>`, `adam-m/<name>`, ...). */
+function weightArrays(weights: readonly NamedWeight[], weightOptimizer: WeightOptimizer): CheckpointArray[] {
   const arrays: CheckpointArray[] = weights.map((w) => ({ name: `weight/${w.name}`, shape: w.variable.shape, data: w.variable.dataSync() as Float32Array }));
-  const byVariable = new Map(weights.map((w) => [w.name, w] as const));
-  for (const [name, slot] of sgd.slotTensors()) {
-    if (byVariable.has(name)) arrays.push({ name: `momentum/${name}`, shape: slot.shape, data: slot.dataSync() as Float32Array });
+  const names = new Set(weights.map((w) => w.name));
+  for (const [key, slot] of weightOptimizer.slotTensors()) {
+    if (names.has(key.slice(key.indexOf('/') + 1))) arrays.push({ name: key, shape: slot.shape, data: slot.dataSync() as Float32Array });
   }
   return arrays;
 }
 
-function restoreWeights(path: string, weights: readonly NamedWeight[], sgd: MomentumSgd, arrays: readonly CheckpointArray[]): void {
+function restoreWeights(path: string, weights: readonly NamedWeight[], weightOptimizer: WeightOptimizer, arrays: readonly CheckpointArray[]): void {
   const byName = new Map(arrays.map((a) => [a.name, a] as const));
   // Check everything before assigning anything.
   for (const w of weights) {
@@ -575,9 +600,13 @@ function restoreWeights(path: string, weights: readonly NamedWeight[], sgd: Mome
   }
   const slots = new Map<string, tf.Tensor>();
   for (const a of arrays) {
-    if (a.name.startsWith('momentum/')) slots.set(a.name.slice('momentum/'.length), tf.tensor(a.data, a.shape as number[], 'float32'));
+    if (!a.name.startsWith('weight/')) slots.set(a.name, tf.tensor(a.data, a.shape as number[], 'float32'));
   }
-  sgd.setSlots(slots);
+  try {
+    weightOptimizer.setSlots(slots);
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
 }
 
 function truncateLog(path: string, step: number): void {

@@ -1,0 +1,112 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedWeight } from '@asng/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Adam, MomentumSgd, createWeightOptimizer, scheduledLearningRate, stepDecayLearningRate } from './weight-optimizer.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function weight(name: string, values: number[]): NamedWeight {
+  return { name, variable: tf.variable(tf.tensor1d(values), true, name), trainable: true };
+}
+
+describe('Adam', () => {
+  it('follows PyTorch semantics, step by step (values computed by hand in float64)', () => {
+    const w = weight('adam-w', [1, -2]);
+    const adam = new Adam({ weightDecay: 0.1, clipNorm: Infinity });
+    const lr = 0.01;
+    const grads = [
+      [0.5, -1],
+      [0.25, 3],
+      [-1, 0.5],
+    ];
+    // Reference: the same recurrences in float64.
+    let x = [1, -2];
+    let m = [0, 0];
+    let v = [0, 0];
+    for (let t = 1; t <= grads.length; t++) {
+      const g = grads[t - 1]!.map((gi, i) => gi + 0.1 * x[i]!);
+      m = m.map((mi, i) => 0.9 * mi + 0.1 * g[i]!);
+      v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i]! ** 2);
+      x = x.map((xi, i) => xi - (lr * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8));
+      const grad = tf.tensor1d(grads[t - 1]!);
+      adam.step([w], { 'adam-w': grad }, lr);
+      grad.dispose();
+      const got = Array.from(w.variable.dataSync());
+      for (let i = 0; i < 2; i++) expect(got[i]).toBeCloseTo(x[i]!, 6);
+    }
+    adam.dispose();
+    w.variable.dispose();
+  });
+
+  it('leaves unused weights alone, counts steps per weight, and round-trips its slots exactly', () => {
+    const a = weight('a', [1, 2]);
+    const b = weight('b', [3]);
+    const one = new Adam();
+    const ga = tf.tensor1d([0.1, -0.2]);
+    const gb = tf.tensor1d([0.3]);
+    one.step([a, b], { a: ga, b: gb }, 0.1);
+    one.step([a, b], { a: ga }, 0.1);
+    const bAfter = Array.from(b.variable.dataSync());
+    one.step([a, b], { a: ga }, 0.1);
+    expect(Array.from(b.variable.dataSync())).toEqual(bAfter);
+    const slots = one.slotTensors();
+    expect([...slots.keys()].sort()).toEqual(['adam-m/a', 'adam-m/b', 'adam-t/a', 'adam-t/b', 'adam-v/a', 'adam-v/b']);
+    expect(slots.get('adam-t/a')!.dataSync()[0]).toBe(3);
+    expect(slots.get('adam-t/b')!.dataSync()[0]).toBe(1);
+
+    // A copy restored from the slots continues exactly like the original.
+    const copy = new Adam();
+    copy.setSlots(new Map([...slots].map(([k, t]) => [k, tf.clone(t)])));
+    const a2 = weight('a2', Array.from(a.variable.dataSync()));
+    const before = tf.memory().numTensors;
+    one.step([a], { a: ga }, 0.1);
+    copy.step([{ ...a2, name: 'a' }], { a2: ga }, 0.1);
+    expect(Array.from(a2.variable.dataSync())).toEqual(Array.from(a.variable.dataSync()));
+    expect(tf.memory().numTensors).toBe(before);
+    for (const o of [one, copy]) o.dispose();
+    tf.dispose([ga, gb, a.variable, b.variable, a2.variable]);
+  });
+
+  it('refuses slots of another optimizer, naming them, and leaks nothing', () => {
+    const before = tf.memory().numTensors;
+    expect(() => new Adam().setSlots(new Map([['momentum/w', tf.zeros([2])]]))).toThrow(/slot 'momentum\/w' is not an Adam moment/);
+    expect(() => new MomentumSgd().setSlots(new Map([['adam-m/w', tf.zeros([2])]]))).toThrow(/slot 'adam-m\/w' is not a momentum buffer/);
+    expect(() => new Adam().setSlots(new Map([['adam-m/w', tf.zeros([2])]]))).toThrow(/weight 'w': expected its adam-m, adam-v/);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => new Adam({ betas: [0.9, 1] })).toThrow(/betas\[1\] must be in \[0, 1\)/);
+  });
+
+  it('keeps the number of tensors flat over many steps', () => {
+    const w = weight('flat', [1, 2, 3]);
+    const adam = createWeightOptimizer({ optimizer: 'adam' });
+    const g = tf.tensor1d([1, 1, 1]);
+    adam.step([w], { flat: g }, 0.1);
+    adam.slotTensors();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) {
+      adam.step([w], { flat: g }, 0.1);
+      adam.slotTensors();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    adam.dispose();
+    tf.dispose([g, w.variable]);
+  });
+});
+
+describe('schedules', () => {
+  it('step decay multiplies at each milestone, as MultiStepLR', () => {
+    expect([0, 9, 10, 19, 20, 99].map((s) => stepDecayLearningRate(s, [10, 20], 1, 0.1))).toEqual([1, 1, 0.1, 0.1, 0.1 ** 2, 0.1 ** 2]);
+  });
+
+  it('scheduledLearningRate: cosine by default, step with milestones in epochs or at half and three quarters, constant', () => {
+    expect(scheduledLearningRate({ learningRate: 1 }, 50, 100, 10)).toBeCloseTo(0.5, 12);
+    expect(scheduledLearningRate({ learningRate: 1, schedule: 'constant' }, 99, 100, 10)).toBe(1);
+    const step = (s: number) => scheduledLearningRate({ learningRate: 1, schedule: 'step', decayEpochs: [2.5], decayFactor: 0.5 }, s, 100, 10);
+    expect([step(24), step(25)]).toEqual([1, 0.5]);
+    const byDefault = (s: number) => scheduledLearningRate({ learningRate: 1, schedule: 'step' }, s, 100, 10);
+    expect([byDefault(49), byDefault(50), byDefault(75)].map((x) => +x.toPrecision(12))).toEqual([1, 0.1, 0.01]);
+  });
+});
