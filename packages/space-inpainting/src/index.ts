@@ -12,7 +12,11 @@ export {
 } from './architecture.js';
 export type { ChainGenes, ChainPlan, ChainSpec, InpaintingEncoding, NodeGene, PlannedLayer } from './architecture.js';
 export { describeChain } from './describe-chain.js';
-export { HALVES, applyMask, centerMask, maskByName, randomHalfMask, randomPixelMask } from './masks.js';
-export type { Mask, MaskName, RandomPixelMaskOptions } from './masks.js';
+export { HALVES, applyMask, centerMask, corruptImages, maskByName, randomHalfMask, randomPixelMask, sampleMasks } from './masks.js';
+export type { CorruptedImages, Mask, MaskName, RandomPixelMaskOptions } from './masks.js';
 export { MAX_PSNR, gaussianWindow, psnr, ssim } from './metrics.js';
 export type { SsimOptions } from './metrics.js';
+export { DEFAULT_HAND_WRITTEN_LAYERS, handWrittenAutoencoder, matchedAutoencoder, meanFill, planParameterCount } from './baselines.js';
+export type { HandWrittenAutoencoderOptions, HandWrittenLayer, MatchedAutoencoder } from './baselines.js';
+export { evaluateRestoration, scoreRestorations } from './evaluation.js';
+export type { EvaluateRestorationOptions, RestorationScores, RestorationSums, Restorer } from './evaluation.js';

@@ -4,7 +4,7 @@ import { validateArchitecture, type Architecture, type Batch, type NamedWeight, 
 import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
 import { describeChain } from './describe-chain.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
-import { psnr, ssim } from './metrics.js';
+import { scoreRestorations } from './evaluation.js';
 
 /** Options of {@link createInpaintingSpace}. */
 export interface InpaintingSpaceOptions {
@@ -203,23 +203,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
         const out = forward(architecture, batch.inputs);
         const [outputs, targets] = await Promise.all([out.data(), batch.targets.data()]);
         out.dispose();
-        const [n, h, w, c] = batch.inputs.shape;
-        const size = h * w * c;
-        const sums = { psnr: 0, ssim: 0, loss: 0 };
-        const clipped = new Float32Array(size);
-        for (let i = 0; i < n; i++) {
-          const o = outputs.subarray(i * size, (i + 1) * size);
-          const t = targets.subarray(i * size, (i + 1) * size);
-          let se = 0;
-          for (let k = 0; k < size; k++) {
-            se += (o[k]! - t[k]!) ** 2;
-            clipped[k] = Math.min(1, Math.max(0, o[k]!));
-          }
-          sums.loss += se / size;
-          sums.psnr += psnr(clipped, t);
-          sums.ssim += ssim(clipped, t, [h, w, c]);
-        }
-        return sums;
+        return { ...scoreRestorations(outputs, targets, batch.inputs.shape) };
       },
       dispose: () => tf.dispose(weights.map((x) => x.variable)),
     };

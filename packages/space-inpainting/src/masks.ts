@@ -101,13 +101,43 @@ export function maskByName(name: MaskName): Mask {
 }
 
 /**
+ * The masks of a batch of `n` images of `height x width`, one per image drawn
+ * from `rng` in batch order: `n * height * width` values, `1` kept and `0`
+ * dropped, image after image. {@link applyMask} draws exactly these.
+ */
+export function sampleMasks(mask: Mask, n: number, height: number, width: number, rng: RandomSource): Float32Array {
+  const keep = new Float32Array(n * height * width);
+  for (let i = 0; i < n; i++) keep.set(mask.sample(height, width, rng), i * height * width);
+  return keep;
+}
+
+/** A corrupted batch and the masks that corrupted it. */
+export interface CorruptedImages {
+  /** The images with the masked pixels zeroed. */
+  readonly inputs: tf.Tensor4D;
+  /** `[n, height, width, 1]`: `1` where a pixel was kept, `0` where it was dropped. */
+  readonly keep: tf.Tensor4D;
+}
+
+/**
+ * Corrupts a batch of NHWC images as {@link applyMask} does (the same draws
+ * from `rng`), and also returns the masks, which a restoration that must
+ * know the hole (mean fill) needs: a visible pixel may be black too. The
+ * caller disposes both tensors; `images` stays the caller's.
+ */
+export function corruptImages(images: tf.Tensor4D, mask: Mask, rng: RandomSource): CorruptedImages {
+  const [n, h, w] = images.shape;
+  const keep = tf.tensor4d(sampleMasks(mask, n, h, w, rng), [n, h, w, 1]);
+  return { inputs: tf.tidy(() => tf.mul(images, keep)), keep };
+}
+
+/**
  * Zeroes the masked pixels of a batch of NHWC images: one mask per image,
  * drawn from `rng` in batch order, shared by all channels. Returns a new
  * tensor; `images` stays the caller's.
  */
 export function applyMask(images: tf.Tensor4D, mask: Mask, rng: RandomSource): tf.Tensor4D {
   const [n, h, w] = images.shape;
-  const keep = new Float32Array(n * h * w);
-  for (let i = 0; i < n; i++) keep.set(mask.sample(h, w, rng), i * h * w);
+  const keep = sampleMasks(mask, n, h, w, rng);
   return tf.tidy(() => tf.mul(images, tf.tensor4d(keep, [n, h, w, 1])));
 }

@@ -42,6 +42,32 @@ export function gaussianWindow(sigma = 1.5, truncate = 3.5): Float64Array {
   return w;
 }
 
+/**
+ * Separable filtering of one `h x w` plane by the window `g` along rows, then
+ * columns, keeping only the outputs whose window lies inside the plane:
+ * `(h - g.length + 1) x (w - g.length + 1)` values.
+ */
+function filterValid(plane: Float64Array, h: number, w: number, g: Float64Array): Float64Array {
+  const [oh, ow] = [h - g.length + 1, w - g.length + 1];
+  const rows = new Float64Array(h * ow);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < ow; x++) {
+      let sum = 0;
+      for (let t = 0; t < g.length; t++) sum += g[t]! * plane[y * w + x + t]!;
+      rows[y * ow + x] = sum;
+    }
+  }
+  const out = new Float64Array(oh * ow);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      let sum = 0;
+      for (let t = 0; t < g.length; t++) sum += g[t]! * rows[(y + t) * ow + x]!;
+      out[y * ow + x] = sum;
+    }
+  }
+  return out;
+}
+
 /** Options of {@link ssim}. */
 export interface SsimOptions {
   /** Standard deviation of the Gaussian window. @default 1.5 */
@@ -67,72 +93,35 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, shape: ImageSha
   const [h, w, c] = shape;
   if (a.length !== h * w * c) throw new RangeError(`ssim: shape [${shape.join(', ')}] holds ${h * w * c} values, got ${a.length}`);
   const g = gaussianWindow(options.sigma ?? 1.5);
-  const r = (g.length - 1) / 2;
   if (h < g.length || w < g.length) {
     throw new RangeError(`ssim: images must be at least ${g.length}x${g.length} (the window), got ${h}x${w}`);
   }
   const range = options.dataRange ?? 1;
   const c1 = (0.01 * range) ** 2;
   const c2 = (0.03 * range) ** 2;
-  const [oh, ow] = [h - 2 * r, w - 2 * r];
-  // Separable filtering, rows first: for each kept output pixel only the rows and columns its window covers.
-  const planes = 5;
-  const rowPass = new Float64Array(planes * h * ow);
+  const planes = Array.from({ length: 5 }, () => new Float64Array(h * w));
+  const [pa, pb, paa, pbb, pab] = planes as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   let total = 0;
   for (let ch = 0; ch < c; ch++) {
-    rowPass.fill(0);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < ow; x++) {
-        let sa = 0;
-        let sb = 0;
-        let saa = 0;
-        let sbb = 0;
-        let sab = 0;
-        for (let t = 0; t < g.length; t++) {
-          const at = (y * w + x + t) * c + ch;
-          const va = a[at]!;
-          const vb = b[at]!;
-          const wt = g[t]!;
-          sa += wt * va;
-          sb += wt * vb;
-          saa += wt * va * va;
-          sbb += wt * vb * vb;
-          sab += wt * va * vb;
-        }
-        const o = y * ow + x;
-        const stride = h * ow;
-        rowPass[o] = sa;
-        rowPass[stride + o] = sb;
-        rowPass[2 * stride + o] = saa;
-        rowPass[3 * stride + o] = sbb;
-        rowPass[4 * stride + o] = sab;
-      }
+    for (let i = 0; i < h * w; i++) {
+      const va = a[i * c + ch]!;
+      const vb = b[i * c + ch]!;
+      pa[i] = va;
+      pb[i] = vb;
+      paa[i] = va * va;
+      pbb[i] = vb * vb;
+      pab[i] = va * vb;
     }
+    const [ua, ub, uaa, ubb, uab] = planes.map((plane) => filterValid(plane, h, w, g)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     let sum = 0;
-    const stride = h * ow;
-    for (let y = 0; y < oh; y++) {
-      for (let x = 0; x < ow; x++) {
-        let ua = 0;
-        let ub = 0;
-        let uaa = 0;
-        let ubb = 0;
-        let uab = 0;
-        for (let t = 0; t < g.length; t++) {
-          const o = (y + t) * ow + x;
-          const wt = g[t]!;
-          ua += wt * rowPass[o]!;
-          ub += wt * rowPass[stride + o]!;
-          uaa += wt * rowPass[2 * stride + o]!;
-          ubb += wt * rowPass[3 * stride + o]!;
-          uab += wt * rowPass[4 * stride + o]!;
-        }
-        const va = uaa - ua * ua;
-        const vb = ubb - ub * ub;
-        const vab = uab - ua * ub;
-        sum += ((2 * ua * ub + c1) * (2 * vab + c2)) / ((ua * ua + ub * ub + c1) * (va + vb + c2));
-      }
+    for (let i = 0; i < ua.length; i++) {
+      const [ma, mb] = [ua[i]!, ub[i]!];
+      const va = uaa[i]! - ma * ma;
+      const vb = ubb[i]! - mb * mb;
+      const vab = uab[i]! - ma * mb;
+      sum += ((2 * ma * mb + c1) * (2 * vab + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
     }
-    total += sum / (oh * ow);
+    total += sum / ua.length;
   }
   return total / c;
 }
