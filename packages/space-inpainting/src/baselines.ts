@@ -68,9 +68,9 @@ export const DEFAULT_HAND_WRITTEN_LAYERS: readonly HandWrittenLayer[] = [
  * of `space`, so that `space.buildModel` builds it and the engine's
  * `retrain` trains it exactly as it trains a searched one (the same budget,
  * optimizer and schedule): the baseline of the paper's comparison. The
- * layers sit on chain nodes spread evenly from node 0 to the last node, each
- * reading the one before (which the level-back must allow); the other nodes
- * are inactive.
+ * layers sit on chain nodes spread evenly between the input image and the
+ * output layer, each reading the one before (which the level-back must
+ * allow); the other nodes are inactive.
  *
  * @throws RangeError naming the option when a kernel or the channel count is
  *   not one of the space's, or the chain cannot hold the layers.
@@ -92,10 +92,9 @@ export function handWrittenAutoencoder(space: InpaintingSpace, options: HandWrit
     if (!chain.kernelSizes.includes(l.kernel)) throw new RangeError(`${where}: layers[${i}].kernel must be one of [${chain.kernelSizes.join(', ')}], got ${l.kernel}`);
     if (l.type !== 'skip' && l.type !== 'down') throw new RangeError(`${where}: layers[${i}].type must be 'skip' or 'down', got ${JSON.stringify(l.type)}`);
   }
-  // Active nodes spread from 0 to nodes - 1 (one layer: the last node, read by the output).
+  // Active nodes spread evenly between the input image (-1) and the output layer (nodes).
   const count = layers.length;
-  const positions =
-    count === 1 ? [chain.nodes - 1] : Array.from({ length: count }, (_, j) => Math.round((j * (chain.nodes - 1)) / (count - 1)));
+  const positions = Array.from({ length: count }, (_, j) => Math.round(((j + 1) * (chain.nodes + 1)) / (count + 1)) - 1);
   const reads = positions.map((p, j) => (j === 0 ? -1 : positions[j - 1]!));
   const fits =
     count <= chain.nodes &&

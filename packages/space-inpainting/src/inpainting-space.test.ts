@@ -5,13 +5,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Rng, validateArchitecture, type Architecture, type Dataset, type Supernet, type TaskSpec, type VariableBelief } from '@asng/core';
+import { Rng, validateArchitecture, type Architecture, type Supernet, type TaskSpec, type VariableBelief } from '@asng/core';
 import { runSearch } from '@asng/engine';
 import { SearchDistribution } from '@asng/optimizer-asng';
 import { describeSearchSpace, randomArchitecture } from '@asng/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createInpaintingSpace, type InpaintingSpace } from './inpainting-space.js';
 import { psnr } from './metrics.js';
+import { blobs } from './blobs.fixture.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -38,6 +39,18 @@ function mixed(nodes: readonly NodeSpec[], output: string): Architecture {
   });
   return a;
 }
+
+/** Five nodes (level-back 3), active path node0 -> node2 -> node3; node1 and node4 are inactive. */
+const EXAMPLE = mixed(
+  [
+    ['skip', 3, 4, 'input'],
+    ['down', 1, 2, 'node0'],
+    ['down', 5, 3, 'node0'],
+    ['skip', 1, 2, 'node2'],
+    ['down', 3, 4, 'node1'],
+  ],
+  'node3',
+);
 
 /** Copies the supernet's slices of the active weights into a standalone model of the same architecture. */
 function copyWeights(space: InpaintingSpace, supernet: Supernet, model: tfl.LayersModel, architecture: Architecture, task: TaskSpec): void {
@@ -100,16 +113,7 @@ describe('variables', () => {
 describe('the active path', () => {
   const space = createInpaintingSpace({ encoding: 'mixed', nodes: 5, levelBack: 3, channels: [2, 4] });
   const task: TaskSpec = { inputShape: [16, 16, 1], classes: 0 };
-  const architecture = mixed(
-    [
-      ['skip', 3, 4, 'input'],
-      ['down', 1, 2, 'node0'],
-      ['down', 5, 3, 'node0'],
-      ['skip', 1, 2, 'node2'],
-      ['down', 3, 4, 'node1'],
-    ],
-    'node3',
-  );
+  const architecture = EXAMPLE;
 
   it('is traced back from the output; the decoder mirrors the encoder', () => {
     validateArchitecture(space.variables, architecture);
@@ -279,18 +283,7 @@ describe('standalone models', () => {
 describe('describe', () => {
   it('lists the active chain and draws it', () => {
     const space = createInpaintingSpace({ encoding: 'mixed', nodes: 5, levelBack: 3, channels: [2, 4] });
-    const d = space.describe(
-      mixed(
-        [
-          ['skip', 3, 4, 'input'],
-          ['down', 1, 2, 'node0'],
-          ['down', 5, 3, 'node0'],
-          ['skip', 1, 2, 'node2'],
-          ['down', 3, 4, 'node1'],
-        ],
-        'node3',
-      ),
-    );
+    const d = space.describe(EXAMPLE);
     expect(d.text).toContain('active nodes: node0 -> node2 -> node3 (of 5)');
     expect(d.text).toContain('node2: conv 5x5/2, 3 ch');
     expect(d.text).toContain('node3: deconv 1x1/1, 2 ch, + node3 encoder output before the ReLU');
@@ -300,32 +293,6 @@ describe('describe', () => {
     expect(svg.match(/stroke-dasharray/g)!.length).toBe(2);
   });
 });
-
-/** Unlabelled 16x16 grey images: smooth random blobs, learnable by an autoencoder. */
-function blobs(size: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const images = new Uint8Array(size * 256);
-  for (let i = 0; i < size; i++) {
-    const [cy, cx, r] = [3 + rng.uniform() * 10, 3 + rng.uniform() * 10, 2 + rng.uniform() * 4];
-    for (let y = 0; y < 16; y++) {
-      for (let x = 0; x < 16; x++) images[i * 256 + y * 16 + x] = Math.round(255 * Math.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * r * r)));
-    }
-  }
-  return {
-    info: { name: 'blobs', shape: [16, 16, 1], classes: 0, splits: { train: size }, source: 'generated' },
-    split(name) {
-      if (name !== 'train') throw new RangeError(`blobs: no split '${name}'`);
-      return {
-        size,
-        async read(indices) {
-          const out = new Uint8Array(indices.length * 256);
-          for (let k = 0; k < indices.length; k++) out.set(images.subarray(indices[k]! * 256, (indices[k]! + 1) * 256), k * 256);
-          return { count: indices.length, shape: [16, 16, 1], images: out, labels: null };
-        },
-      };
-    },
-  };
-}
 
 describe('searching with the engine', () => {
   it('searches the mixed encoding with ASNG on unlabelled images and restores them better than the corrupted input', async () => {
