@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Architecture, ArchitectureDescription, VariableBelief } from '@asng/core';
 import { runFiles, type EpochEvent, type StepEvent } from '@asng/engine';
+import { pngDataUri } from './png.js';
+import { readRestorations, type RestorationSet } from './restorations.js';
 
 /** What a report is made of, read from a run directory. */
 export interface RunRecord {
@@ -12,6 +14,8 @@ export interface RunRecord {
   readonly description?: ArchitectureDescription;
   readonly metrics?: Record<string, number>;
   readonly error?: { step: number; phase: string; loss: string; architecture: Architecture };
+  /** Sample restorations of an image-to-image run (`restorations.json`), shown as image grids. */
+  readonly restorations?: readonly RestorationSet[];
 }
 
 /** Reads a run directory; throws naming the file that is missing or unreadable. */
@@ -38,6 +42,7 @@ export function readRun(runDir: string): RunRecord {
   const settings = existsSync(files.config) ? (JSON.parse(readFileSync(files.config, 'utf8')) as Record<string, unknown>) : {};
   const result = existsSync(files.result) ? (JSON.parse(readFileSync(files.result, 'utf8')) as { best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }) : undefined;
   const lastEpoch = epochs.at(-1);
+  const restorations = readRestorations(runDir);
   return {
     runDir,
     settings,
@@ -45,6 +50,7 @@ export function readRun(runDir: string): RunRecord {
     epochs,
     ...(result ? { best: result.best, description: result.description, metrics: result.metrics } : lastEpoch ? { best: lastEpoch.best, metrics: { ...lastEpoch.metrics } } : {}),
     ...(error ? { error } : {}),
+    ...(restorations.length > 0 ? { restorations } : {}),
   };
 }
 
@@ -142,6 +148,33 @@ function beliefOf(e: EpochEvent, name: string, key: 'mean' | 'std'): number {
   return b && b.kind !== 'categorical' ? b[key] : Number.NaN;
 }
 
+/**
+ * Image grids of sample restorations, grouped by corruption: for each set a
+ * table whose rows are the corrupted inputs, the restorations and the ground
+ * truth, one column per test image, as inline PNG data URIs.
+ */
+export function restorationGrids(sets: readonly RestorationSet[]): string {
+  const masks = [...new Set(sets.map((s) => s.mask))];
+  return masks
+    .map((mask) => {
+      const figures = sets
+        .filter((s) => s.mask === mask)
+        .map((set) => {
+          const [h, w, c] = set.shape;
+          if (c !== 1 && c !== 3) return `<p class="empty">${escape(set.label)}: ${c}-channel images are not drawn</p>`;
+          const scale = Math.max(1, Math.ceil(96 / Math.max(h, w)));
+          const image = (b64: string, alt: string) =>
+            `<img src="${pngDataUri(Buffer.from(b64, 'base64'), w, h, c)}" width="${w * scale}" height="${h * scale}" alt="${escape(alt)}">`;
+          const row = (name: string, key: 'input' | 'output' | 'target') =>
+            `<tr><th>${name}</th>${set.samples.map((sample, i) => `<td>${image(sample[key], `${name} ${i + 1}`)}</td>`).join('')}</tr>`;
+          return `<figure><figcaption>${escape(`${set.source}: ${set.label}`)}</figcaption><table class="images">${row('corrupted input', 'input')}${row('restoration', 'output')}${row('ground truth', 'target')}</table></figure>`;
+        })
+        .join('');
+      return `<h3>${escape(mask)} mask</h3>${figures}`;
+    })
+    .join('');
+}
+
 /** Averages `values` over windows so that long runs plot at most `max` points. */
 function downsample(points: readonly (readonly [number, number])[], max = 400): [number, number][] {
   if (points.length <= max) return points.map(([x, y]) => [x, y]);
@@ -208,7 +241,7 @@ h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #d
 svg{font-size:11px;background:#fff}svg text{fill:#333}.grid{stroke:#eee}
 figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}
 table{border-collapse:collapse}th,td{text-align:left;padding:2px 10px;border-bottom:1px solid #eee}
-pre{background:#f6f8fa;padding:.8em;overflow:auto}.error{color:#b00;font-weight:600}.empty{color:#888}
+pre{background:#f6f8fa;padding:.8em;overflow:auto}.images img{image-rendering:pixelated;display:block}.images td{padding:2px}.error{color:#b00;font-weight:600}.empty{color:#888}
 </style></head><body>
 <h1>${escape(title)}</h1>
 ${error}
@@ -217,6 +250,7 @@ ${error}
 <h2>Training</h2>${loss}${metrics}${lr}
 <h2>Architecture distribution</h2>${optimizerStats}${beliefHeatMap(run.epochs)}${numericBeliefs(run.epochs)}
 <h2>Most likely architecture</h2>${best}${description}${diagrams}
+${run.restorations?.length ? `<h2>Restorations of test images</h2>${restorationGrids(run.restorations)}` : ''}
 </body></html>
 `;
 }

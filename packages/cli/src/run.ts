@@ -7,6 +7,7 @@ import { createAsng, createSng } from '@asng/optimizer-asng';
 import { keyValues, optionsUsage, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
 import { readRun, renderReport } from './report.js';
+import { afterSearch, writeModelRestorations } from './restorations.js';
 import { BUILT_IN_SPACES, loadSpace, type SpaceOptions } from './spaces.js';
 
 /** Where the CLI writes, and what it can use of its process. */
@@ -239,7 +240,9 @@ async function search(argv: readonly string[], io: CliIo): Promise<number> {
   renameSync(`${recordPath}.tmp`, recordPath);
   try {
     return await execute(io, values, runDir, (callbacks) =>
-      runSearch({ space, dataset, runDir, config, optimizer: optimizerFactory(record), ...(io.signal ? { signal: io.signal } : {}), ...callbacks }),
+      runSearch({ space, dataset, runDir, config, optimizer: optimizerFactory(record), ...(io.signal ? { signal: io.signal } : {}), ...callbacks }).then((r) =>
+        afterSearch(r, runDir, space, dataset),
+      ),
       backend,
     );
   } finally {
@@ -260,7 +263,9 @@ async function resume(argv: readonly string[], io: CliIo): Promise<number> {
   const backend = await setBackend(io, (values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto', values.quiet === true);
   try {
     return await execute(io, values, runDir, (callbacks) =>
-      resumeSearch({ space, dataset, runDir, optimizer: optimizerFactory(record), ...(io.signal ? { signal: io.signal } : {}), ...callbacks }),
+      resumeSearch({ space, dataset, runDir, optimizer: optimizerFactory(record), ...(io.signal ? { signal: io.signal } : {}), ...callbacks }).then((r) =>
+        afterSearch(r, runDir, space, dataset),
+      ),
       backend,
     );
   } finally {
@@ -324,7 +329,11 @@ async function retrainCommand(argv: readonly string[], io: CliIo): Promise<numbe
         if (values.quiet !== true) io.stderr(`epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(1)} s\n`);
       },
     });
-    result.model.dispose();
+    try {
+      if (space.kind === 'image-to-image') await writeModelRestorations(runDir, space, dataset, result.model);
+    } finally {
+      result.model.dispose();
+    }
     const summary = { architecture: best, parameters: result.parameters, epochs: result.epochs, test: result.test, seconds: result.seconds, backend, runDir };
     const out = join(runDir, 'retrain.json');
     writeFileSync(`${out}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
