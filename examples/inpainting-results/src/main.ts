@@ -97,7 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
     weightDecay: v['weight-decay'] as number,
   };
   const root = resolve(import.meta.dirname, '../../..');
-  const out = resolve(process.cwd(), (v.out as string | undefined) ?? join(root, 'runs', `inpainting-results-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const out = resolve(process.env.INIT_CWD ?? process.cwd(), (v.out as string | undefined) ?? join(root, 'runs', `inpainting-results-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   mkdirSync(out, { recursive: true });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const backend = await selectBackend({ backend: v.backend as 'auto', ...(v.threads !== undefined ? { wasmThreads: v.threads as number } : {}) });
