@@ -19,7 +19,7 @@ afterEach(() => {
 
 describe('asng argument errors', () => {
   const cases: [string[], RegExp][] = [
-    [['frobnicate'], /unknown command "frobnicate"; accepted: search, resume, retrain, report, data/],
+    [['frobnicate'], /unknown command "frobnicate"; accepted: search, resume, retrain, evaluate, export, report, data/],
     [['search', '--optimizer', 'adam'], /--optimizer: expected one of asng, sng, got "adam"/],
     [['search', '--epochs', 'ten'], /--epochs: expected an integer >= 1, got "ten"/],
     [['search', '--batch-size', '0'], /--batch-size: expected an integer >= 1, got "0"/],

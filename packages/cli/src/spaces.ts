@@ -69,6 +69,15 @@ function convertOptions(entry: SpaceEntry, options: SpaceOptions): Record<string
  * `(options) => SearchSpace`.
  */
 export async function loadSpace(spec: string, options: SpaceOptions, cwd = process.cwd()): Promise<SearchSpace> {
+  return (await spaceFactory(spec, cwd))(options);
+}
+
+/**
+ * The factory behind {@link loadSpace}: imports the module once, then makes a
+ * space for any options synchronously (for example one per channel count, to
+ * fit a parameter budget). Options and exports are checked as in `loadSpace`.
+ */
+export async function spaceFactory(spec: string, cwd = process.cwd()): Promise<(options: SpaceOptions) => SearchSpace> {
   const entry = BUILT_IN_SPACES.find((s) => s.name === spec);
   const looksLikePath = spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s|cjs)$/.test(spec);
   if (entry === undefined && !looksLikePath) {
@@ -83,17 +92,19 @@ export async function loadSpace(spec: string, options: SpaceOptions, cwd = proce
     throw new UsageError(`--space: cannot load ${JSON.stringify(spec)} (${(error as Error).message})`);
   }
   const exported = entry ? module[entry.factory] : (module.default ?? module.createSpace);
-  let space: unknown;
-  try {
-    space = typeof exported === 'function' ? (exported as (o: unknown) => unknown)(entry ? convertOptions(entry, options) : options) : exported;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`--space-option: ${spec} rejected its options: ${(error as Error).message}`);
-  }
-  if (!isSearchSpace(space)) {
-    throw new UsageError(`--space: ${JSON.stringify(spec)} exports no search space (expected a default export or 'createSpace': a SearchSpace or a function returning one)`);
-  }
-  return space;
+  return (options) => {
+    let space: unknown;
+    try {
+      space = typeof exported === 'function' ? (exported as (o: unknown) => unknown)(entry ? convertOptions(entry, options) : options) : exported;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`--space-option: ${spec} rejected its options: ${(error as Error).message}`);
+    }
+    if (!isSearchSpace(space)) {
+      throw new UsageError(`--space: ${JSON.stringify(spec)} exports no search space (expected a default export or 'createSpace': a SearchSpace or a function returning one)`);
+    }
+    return space;
+  };
 }
 
 function isSearchSpace(value: unknown): value is SearchSpace {

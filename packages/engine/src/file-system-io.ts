@@ -77,3 +77,28 @@ export function registerFileSystemRouter(): void {
   tf.io.registerSaveRouter(route);
   tf.io.registerLoadRouter(route);
 }
+
+/**
+ * Saves `model` to the directory `dir` (`model.json` and `weights.bin`, as
+ * {@link fileSystemIO}) so that `dir` never holds a half-written model: the
+ * files are written to a temporary directory beside it, which is then
+ * renamed to `dir`. An existing `dir` is first moved aside and deleted after
+ * the rename. Returns the save result.
+ */
+export async function saveModelAtomically(model: { save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult> }, dir: string): Promise<tf.io.SaveResult> {
+  const { fs } = await nodeModules();
+  const temp = `${dir}.tmp-${process.pid}`;
+  const old = `${dir}.old-${process.pid}`;
+  await fs.rm(temp, { recursive: true, force: true });
+  const result = await model.save(fileSystemIO(temp));
+  let replaced = false;
+  try {
+    await fs.rename(dir, old);
+    replaced = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await fs.rename(temp, dir);
+  if (replaced) await fs.rm(old, { recursive: true, force: true });
+  return result;
+}

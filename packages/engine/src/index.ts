@@ -29,5 +29,18 @@ export type {
 } from './weight-optimizer.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointArray, CheckpointContents } from './checkpoint.js';
-export { retrain } from './retrain.js';
-export type { RetrainConfig, RetrainEpochEvent, RetrainOptions, RetrainResult } from './retrain.js';
+export { canBuildTrainingModel, copyWeightsByLayerName, retrain } from './retrain.js';
+export type {
+  RetrainConfig,
+  RetrainEpochEvent,
+  RetrainOptions,
+  RetrainResult,
+  TrainingModel,
+  TrainingModelBuilder,
+  TrainingModelOptions,
+} from './retrain.js';
+export { defaultMetrics, evaluateModel } from './evaluate.js';
+export type { BatchMetrics, EvaluateModelOptions, Evaluation, PredictingModel } from './evaluate.js';
+export { fileSystemIO, registerFileSystemRouter, saveModelAtomically } from './file-system-io.js';
+export { largestWidthWithin, trainableParameterCount } from './width-search.js';
+export type { ParameterCounter, WidthSearchOptions } from './width-search.js';

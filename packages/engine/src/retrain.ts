@@ -1,12 +1,85 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { Rng, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type TaskSpec } from '@asng/core';
+import { Rng, type Architecture, type Dataset, type NamedWeight, type RandomSource, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
+import { evaluateModel, type BatchMetrics } from './evaluate.js';
 import type { TrainingConfig } from './search.js';
 import { checkOptimizerSettings, createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
 
-/** Settings of {@link retrain}: the shared training settings (the paper retrains with cutout: `augment: { cutout: { size: 16 } }`). */
-export type RetrainConfig = TrainingConfig;
+/**
+ * Settings of {@link retrain}: the shared training settings (the paper
+ * retrains with cutout: `augment: { cutout: { size: 16 } }`), and the
+ * regularisers of DARTS/ENAS retraining, which need a space that implements
+ * {@link TrainingModelBuilder}.
+ */
+export interface RetrainConfig extends TrainingConfig {
+  /**
+   * Weight of the auxiliary classifier's loss (DARTS uses 0.4); `0` builds no
+   * auxiliary head. Training only: the returned model has the main output alone.
+   * @default 0
+   */
+  readonly auxiliaryWeight?: number;
+  /**
+   * Final drop-path probability: each path of a cell is dropped per example
+   * with a probability that grows linearly from 0 at the first step to this
+   * value at the last, and scaled by `1 / (1 - p)` when kept; training only.
+   * @default 0
+   */
+  readonly dropPath?: number;
+}
+
+/** What a {@link TrainingModelBuilder} is asked for. */
+export interface TrainingModelOptions {
+  /** Add an auxiliary classifier as the model's second output. */
+  readonly auxiliaryHead: boolean;
+  /** Put drop-path on the cells' paths. */
+  readonly dropPath: boolean;
+  /** The source of the drop-path masks. */
+  readonly rng: RandomSource;
+}
+
+/** A model for training, with the regularisers that only training uses. */
+export interface TrainingModel {
+  /**
+   * Outputs: the main output (as `buildModel`'s model, with the same layer
+   * names), then the auxiliary output when one was asked for.
+   */
+  readonly model: LayersModel;
+  /** Sets the drop-path probability of the training-mode passes that follow. */
+  setDropPathProbability(probability: number): void;
+}
+
+/**
+ * An optional capability of a search space: building an architecture for
+ * training with an auxiliary head and drop-path. {@link retrain} uses it when
+ * `auxiliaryWeight` or `dropPath` is set.
+ */
+export interface TrainingModelBuilder {
+  /** Builds `architecture` for training; its weights are initialised from `rng` as `buildModel`'s. */
+  buildTrainingModel(architecture: Architecture, task: TaskSpec, rng: RandomSource, options: TrainingModelOptions): TrainingModel;
+}
+
+/** Whether `space` implements {@link TrainingModelBuilder}. */
+export function canBuildTrainingModel(space: SearchSpace): space is SearchSpace & TrainingModelBuilder {
+  return typeof (space as Partial<TrainingModelBuilder>).buildTrainingModel === 'function';
+}
+
+/**
+ * Copies the weights of `from` into the layers of the same names of `to`
+ * (every weighted layer of `to` must have its twin in `from`).
+ */
+export function copyWeightsByLayerName(from: LayersModel, to: LayersModel): void {
+  for (const layer of to.layers) {
+    if (layer.weights.length === 0) continue;
+    let twin;
+    try {
+      twin = from.getLayer(layer.name);
+    } catch {
+      throw new Error(`copyWeightsByLayerName: no layer '${layer.name}' in model '${from.name}'`);
+    }
+    layer.setWeights(twin.getWeights());
+  }
+}
 
 /** Reported after each epoch of {@link retrain}. */
 export interface RetrainEpochEvent {
@@ -25,6 +98,8 @@ export interface RetrainOptions {
   /** The architecture to train from scratch, usually a search's most likely one. */
   readonly architecture: Architecture;
   readonly config?: RetrainConfig;
+  /** The test metrics. @default those of {@link evaluateModel} for the space's kind */
+  readonly metrics?: BatchMetrics;
   readonly onEpoch?: (event: RetrainEpochEvent) => void;
   /** Stops after the current batch; the model trained so far is evaluated and returned. */
   readonly signal?: AbortSignal;
@@ -33,10 +108,14 @@ export interface RetrainOptions {
 /** The outcome of {@link retrain}. The caller owns (and disposes) the model. */
 export interface RetrainResult {
   readonly model: LayersModel;
-  /** Trainable and non-trainable parameters of the model. */
+  /** Trainable and non-trainable parameters of the model (without the auxiliary head). */
   readonly parameters: number;
+  /** Trainable parameters of the model (without the auxiliary head). */
+  readonly trainableParameters: number;
   readonly epochs: number;
-  /** Metrics on the test split (or the training split if the dataset has none), per example. */
+  /** The split tested: `'test'`, or `'train'` if the dataset has no test split. */
+  readonly split: SplitName;
+  /** Metrics on that split, per example. */
   readonly test: Readonly<Record<string, number>>;
   readonly seconds: number;
 }
@@ -45,9 +124,13 @@ export interface RetrainResult {
  * Trains `architecture` from scratch as the standalone model of
  * `space.buildModel`, with the configured weight optimizer (SGD with
  * momentum by default, or Adam; weight decay, clipping) and learning-rate
- * schedule (cosine by default, step decay, constant), then evaluates it on the test split: accuracy and cross-entropy
- * for a classifying space (the model's outputs are logits), mean squared error
- * and PSNR for an image-to-image one.
+ * schedule (cosine by default, step decay, constant), optionally with an
+ * auxiliary head and drop-path (spaces that implement
+ * {@link TrainingModelBuilder}), then evaluates it on the test split with
+ * {@link evaluateModel}: accuracy and cross-entropy for a classifying space
+ * (the model's outputs are logits), mean squared error and PSNR for an
+ * image-to-image one, or `metrics`. The returned model is `buildModel`'s,
+ * with the trained weights.
  */
 export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const { space, dataset, architecture } = options;
@@ -61,6 +144,14 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   }
   if (!(lr0 > 0) || !(lrMin >= 0 && lrMin <= lr0)) throw new RangeError(`config.learningRate / minLearningRate: expected 0 <= min <= initial and initial > 0, got ${lr0} and ${lrMin}`);
   checkOptimizerSettings(c);
+  const auxiliaryWeight = c.auxiliaryWeight ?? 0;
+  const dropPath = c.dropPath ?? 0;
+  if (!(auxiliaryWeight >= 0 && Number.isFinite(auxiliaryWeight))) throw new RangeError(`config.auxiliaryWeight: expected a number >= 0, got ${String(auxiliaryWeight)}`);
+  if (!(dropPath >= 0 && dropPath < 1)) throw new RangeError(`config.dropPath: expected a probability in [0, 1), got ${String(dropPath)}`);
+  const extras = auxiliaryWeight > 0 || dropPath > 0;
+  if (extras && !canBuildTrainingModel(space)) {
+    throw new Error(`config.${auxiliaryWeight > 0 ? 'auxiliaryWeight' : 'dropPath'}: search space '${space.name}' has no buildTrainingModel (auxiliary head and drop-path)`);
+  }
   const classify = space.kind !== 'image-to-image';
   const info = dataset.info;
   if (classify && info.classes < 1) throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
@@ -69,6 +160,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const weightsRng = master.fork();
   const dataRng = master.fork();
   const batchRng = master.fork();
+  const dropPathRng = master.fork();
 
   const full = dataset.split('train');
   const usable = c.maxExamples !== undefined ? Math.min(c.maxExamples, full.size) : full.size;
@@ -82,7 +174,11 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     ...(c.augment ? { augment: c.augment } : {}),
     ...(c.normalize ? { normalize: c.normalize } : {}),
   });
-  const model = space.buildModel(architecture, task, weightsRng);
+  const training: TrainingModel = extras
+    ? (space as SearchSpace & TrainingModelBuilder).buildTrainingModel(architecture, task, weightsRng, { auxiliaryHead: auxiliaryWeight > 0, dropPath: dropPath > 0, rng: dropPathRng })
+    : { model: space.buildModel(architecture, task, weightsRng), setDropPathProbability: () => undefined };
+  const model = training.model;
+  if (auxiliaryWeight > 0 && model.outputs.length !== 2) throw new Error(`search space '${space.name}': buildTrainingModel gave ${model.outputs.length} output(s); expected the main and the auxiliary one`);
   const weights: NamedWeight[] = model.trainableWeights.map((w) => ({ name: w.name, variable: w.read() as tf.Variable, trainable: true }));
   const variables = weights.map((w) => w.variable);
   const weightOptimizer = createWeightOptimizer(c);
@@ -90,6 +186,12 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     classify
       ? (tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(outputs as tf.Tensor2D)), 1))) as tf.Scalar)
       : (tf.mean(tf.squaredDifference(outputs, targets)) as tf.Scalar);
+  const trainingLoss = (inputs: tf.Tensor4D, targets: tf.Tensor): tf.Scalar => {
+    const outputs = model.apply(inputs, { training: true }) as tf.Tensor | tf.Tensor[];
+    if (!Array.isArray(outputs)) return lossOf(outputs, targets);
+    const main = lossOf(outputs[0]!, targets);
+    return auxiliaryWeight > 0 ? tf.add(main, tf.mul(lossOf(outputs[1]!, targets), auxiliaryWeight)) : main;
+  };
   const totalSteps = epochs * loader.batchesPerEpoch;
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -103,11 +205,12 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       for (let b = 0; b < loader.batchesPerEpoch && !options.signal?.aborted; b++) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         learningRate = scheduledLearningRate(c, step, totalSteps, loader.batchesPerEpoch);
+        if (dropPath > 0) training.setDropPathProbability((dropPath * step) / Math.max(1, totalSteps - 1));
         const raw = await loader.next();
         const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, task, batchRng);
         raw.dispose();
         try {
-          const { value, grads } = tf.variableGrads(() => lossOf(model.apply(batch.inputs, { training: true }) as tf.Tensor, batch.targets), variables);
+          const { value, grads } = tf.variableGrads(() => trainingLoss(batch.inputs, batch.targets), variables);
           try {
             const loss = (value.dataSync() as Float32Array)[0]!;
             if (!Number.isFinite(loss)) throw new Error(`retrain: the training loss is ${loss} at epoch ${epoch}, batch ${b}; stopped before applying it`);
@@ -132,42 +235,29 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     weightOptimizer.dispose();
   }
 
-  // Evaluation, in a fixed order, without augmentation.
-  const splitName = info.splits.test !== undefined && info.splits.test > 0 ? 'test' : 'train';
-  const evaluation = new DataLoader(dataset.split(splitName), info.shape, {
-    batchSize,
-    rng: new Rng(0),
-    shuffle: false,
-    labels,
-    prefetch: 1,
-    ...(c.normalize ? { normalize: c.normalize } : {}),
-  });
-  const evalRng = Rng.fromState(batchRng.getState());
-  const sums: Record<string, number> = {};
-  let count = 0;
-  for await (const raw of evaluation.epoch()) {
-    const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, task, evalRng);
-    raw.dispose();
-    const values = tf.tidy(() => {
-      const outputs = model.apply(batch.inputs, { training: false }) as tf.Tensor;
-      if (classify) {
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), tf.argMax(batch.targets, 1)), 'float32'));
-        const ce = tf.sum(tf.neg(tf.sum(tf.mul(batch.targets, tf.logSoftmax(outputs as tf.Tensor2D)), 1)));
-        return tf.stack([correct, ce]);
-      }
-      // Per image: the MSE of the clipped output, and its PSNR (data range 1).
-      const perImage = tf.mean(tf.squaredDifference(tf.clipByValue(outputs, 0, 1), batch.targets), [1, 2, 3]);
-      const psnr = tf.mul(tf.div(tf.log(tf.div(1, tf.maximum(perImage, 1e-10))), Math.log(10)), 10);
-      return tf.stack([tf.sum(perImage), tf.sum(psnr)]);
-    });
-    const [a, b] = Array.from(await values.data());
-    tf.dispose([values, batch.inputs, batch.targets]);
-    const keys = classify ? ['accuracy', 'loss'] : ['mse', 'psnr'];
-    sums[keys[0]!] = (sums[keys[0]!] ?? 0) + a!;
-    sums[keys[1]!] = (sums[keys[1]!] ?? 0) + b!;
-    count += raw.count;
+  // The model returned and tested is buildModel's: standard layers only, the main output alone.
+  let final = model;
+  if (extras) {
+    try {
+      final = space.buildModel(architecture, task, new Rng(0));
+      copyWeightsByLayerName(model, final);
+    } finally {
+      model.dispose();
+    }
   }
-  const test: Record<string, number> = {};
-  for (const [k, v] of Object.entries(sums)) test[k] = v / count;
-  return { model, parameters: model.countParams(), epochs: epoch, test, seconds: seconds() };
+  try {
+    const evaluation = await evaluateModel({
+      space,
+      dataset,
+      model: final,
+      batchSize,
+      ...(c.normalize ? { normalize: c.normalize } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
+    const trainableParameters = final.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+    return { model: final, parameters: final.countParams(), trainableParameters, epochs: epoch, split: evaluation.split, test: evaluation.metrics, seconds: seconds() };
+  } catch (error) {
+    final.dispose();
+    throw error;
+  }
 }

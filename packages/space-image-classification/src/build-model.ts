@@ -23,8 +23,10 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
   const seed = () => rng.uint32();
   // PyTorch's default initialisation, uniform in +-1/sqrt(fanIn); tfjs counts a depthwise kernel's fan-in over all channels.
   const kernelInit = (scale = 1 / 3) => tfl.initializers.varianceScaling({ scale, mode: 'fanIn', distribution: 'uniform', seed: seed() });
+  // A batch norm without affine parameters is one whose gamma (1) and beta (0) are frozen: tfjs-layers' batch norm
+  // reads gamma and beta in training mode even when it has none (center and scale false).
   const norm = (name: string, affine = false) =>
-    tfl.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon: 1e-5, center: affine, scale: affine });
+    tfl.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon: 1e-5, ...(affine ? {} : { trainable: false }) });
   const relu = (name: string, x: Symbolic) => tfl.layers.reLU({ name }).apply(x) as Symbolic;
   const conv1x1 = (name: string, x: Symbolic, filters: number, strides = 1) =>
     tfl.layers.conv2d({ name, filters, kernelSize: 1, strides, padding: 'valid', useBias: false, kernelInitializer: kernelInit() }).apply(x) as Symbolic;

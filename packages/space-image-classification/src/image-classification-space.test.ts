@@ -177,6 +177,9 @@ describe('the supernet computes only the chosen path', () => {
   });
 });
 
+/** Marks a weight of the model that has no supernet counterpart and stays as it is. */
+const KEEP = '(keep)';
+
 /** The supernet weight names behind a layer's weights (tfjs-layers order: kernel/bias, depthwise/pointwise, gamma/beta/mean/variance). */
 function supernetNames(layer: tfl.layers.Layer, genotypes: Record<CellType, ReturnType<typeof decodeCell>>, types: readonly CellType[]): string[][] {
   const name = layer.name;
@@ -192,7 +195,8 @@ function supernetNames(layer: tfl.layers.Layer, genotypes: Record<CellType, Retu
   if (m) {
     const bn = `${path(m[1]!)}/bn${m[2]}`;
     const stats = [[`${bn}/moving_mean`], [`${bn}/moving_variance`]];
-    return layer.weights.length === 4 ? [[`${bn}/gamma`], [`${bn}/beta`], ...stats] : stats;
+    // A batch norm without affine parameters keeps its frozen gamma (1) and beta (0).
+    return layer.trainable ? [[`${bn}/gamma`], [`${bn}/beta`], ...stats] : [[KEEP], [KEEP], ...stats];
   }
   throw new Error(`no supernet weights known for layer ${name}`);
 }
@@ -272,7 +276,8 @@ describe('standalone models', () => {
           if (layer.weights.length === 0) continue;
           const sources = supernetNames(layer, genotypes, types);
           // Copies, not views: tfjs-layers assigns the given tensors' storage to its variables.
-          const values = sources.map((group) => tf.tidy(() => {
+          const values = sources.map((group, k) => tf.tidy(() => {
+            if (group[0] === KEEP) return tf.clone(layer.getWeights()[k]!);
             const joined = group.length > 1 ? tf.concat(group.map((n) => byName.get(n)!), 2) : byName.get(group[0]!)!;
             return tf.tensor(joined.dataSync(), joined.shape, 'float32');
           }));

@@ -1,0 +1,159 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { Rng, type Architecture, type CategoricalVariable } from '@asng/core';
+import { fileSystemIO, trainableParameterCount } from '@asng/engine';
+import { createImageClassificationSpace } from '@asng/space-image-classification';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const root = mkdtempSync(join(tmpdir(), 'asng-model-commands-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** CIFAR-10 binary files of a few 32x32 images: class 0 bright in the red plane, class 1 in the blue one, with noise. */
+function writeTinyCifar(dir: string, perFile: number, testCount: number): void {
+  const rng = new Rng(3);
+  const records = (n: number) => {
+    const bytes = new Uint8Array(n * 3073);
+    for (let i = 0; i < n; i++) {
+      const label = i % 2;
+      bytes[i * 3073] = label;
+      for (let p = 0; p < 3072; p++) {
+        const plane = Math.floor(p / 1024);
+        bytes[i * 3073 + 1 + p] = Math.floor(60 * rng.uniform()) + (plane === 2 * label ? 150 : 0);
+      }
+    }
+    return bytes;
+  };
+  const folder = join(dir, 'cifar-10-batches-bin');
+  mkdirSync(folder, { recursive: true });
+  for (let k = 1; k <= 5; k++) writeFileSync(join(folder, `data_batch_${k}.bin`), records(perFile));
+  writeFileSync(join(folder, 'test_batch.bin'), records(testCount));
+}
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    stdout: (t: string) => out.push(t),
+    stderr: (t: string) => err.push(t),
+    cwd: root,
+    selectBackend: async () => {
+      await tf.setBackend('cpu');
+      return { backend: 'cpu', reason: 'test' };
+    },
+  };
+  return { io, out, err, last: () => JSON.parse(out.join('').trim().split('\n').at(-1)!) };
+}
+
+const spaceOptions = { cells: 3, channels: 2 };
+const space = createImageClassificationSpace(spaceOptions);
+const rng = new Rng(7);
+const best: Architecture = Object.fromEntries(space.variables.map((v) => [v.name, (v as CategoricalVariable).choices[rng.int((v as CategoricalVariable).choices.length)]!]));
+
+/** A run directory as `asng search` leaves it, without the search. */
+function fakeRun(name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'cli.json'), JSON.stringify({ space: 'image-classification', spaceOptions, dataset: 'cifar10', dataPath: join(root, 'data'), optimizer: 'asng', lambda: 2 }));
+  writeFileSync(join(dir, 'result.json'), JSON.stringify({ best }));
+  return dir;
+}
+
+writeTinyCifar(join(root, 'data'), 4, 6);
+
+describe('asng retrain, evaluate and export', () => {
+  it('retrains and saves the model, evaluate repeats its test metrics, export writes a model with the same outputs', async () => {
+    const run = fakeRun('run');
+    const untrained = capture();
+    expect(await runCli(['export', 'run', '--out', 'untrained', '--json'], untrained.io)).toBe(0);
+    expect(untrained.last()).toMatchObject({ weights: 'initial', architecture: best });
+    expect(untrained.err.join('')).toMatch(/has no retrained model: exporting the architecture with initial weights/);
+
+    const trained = capture();
+    const code = await runCli(['retrain', 'run', '--epochs', '2', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.01', '--schedule', 'step', '--decay-epochs', '1', '--json'], trained.io);
+    expect(trained.err.join('')).toMatch(/epoch 2\/2/);
+    expect(code).toBe(0);
+    const summary = trained.last();
+    expect(summary).toMatchObject({ split: 'test', epochs: 2, spaceOptions, config: { optimizer: 'adam', schedule: 'step', decayEpochs: [1] } });
+    expect(JSON.parse(readFileSync(join(run, 'retrain.json'), 'utf8')).test).toEqual(summary.test);
+    expect(Object.keys(summary.test).sort()).toEqual(['accuracy', 'loss']);
+
+    const evaluated = capture();
+    expect(await runCli(['evaluate', 'run', '--json'], evaluated.io)).toBe(0);
+    // The same numbers, but for the float32 sums of other batch sizes (retrain tests in batches of 4, evaluate of 64).
+    const sameMetrics = (metrics: Record<string, number>) => {
+      expect(metrics.accuracy).toBe(summary.test.accuracy);
+      expect(metrics.loss).toBeCloseTo(summary.test.loss, 5);
+    };
+    expect(evaluated.last()).toMatchObject({ split: 'test', examples: 6 });
+    sameMetrics(evaluated.last().metrics);
+    const onTrain = capture();
+    expect(await runCli(['evaluate', 'run', '--split', 'train', '--max-examples', '8'], onTrain.io)).toBe(0);
+    expect(onTrain.out.join('')).toMatch(/^cifar10 train \(8 examples\): accuracy [\d.]+, loss [\d.]+/);
+
+    const exported = capture();
+    expect(await runCli(['export', 'run', '--out', 'exported', '--json'], exported.io)).toBe(0);
+    expect(exported.last()).toMatchObject({ weights: 'retrained', trainableParameters: summary.trainableParameters, parameters: summary.parameters });
+    const [a, b, c] = await Promise.all(['run/model', 'exported', 'untrained'].map((d) => loadLayersModel(fileSystemIO(join(root, d)))));
+    const x = tf.randomUniform([3, 32, 32, 3], 0, 1, 'float32', 1);
+    const [ya, yb, yc] = [a!, b!, c!].map((m) => Array.from((m.predict(x) as tf.Tensor).dataSync()));
+    expect(yb).toEqual(ya);
+    expect(yc).not.toEqual(ya);
+    // The exported directory evaluates as the run does.
+    const again = capture();
+    expect(await runCli(['evaluate', 'exported', '--json'], again.io)).toBe(0);
+    expect(again.last().metrics).toEqual(evaluated.last().metrics);
+    x.dispose();
+    for (const m of [a!, b!, c!]) m.dispose();
+  }, 120_000);
+
+  it('fits the channels to a parameter budget: the largest even width within it', async () => {
+    fakeRun('budget');
+    const task = { inputShape: [32, 32, 3] as const, classes: 10 };
+    const budget = trainableParameterCount(createImageClassificationSpace({ ...spaceOptions, channels: 8 }), best, task) + 1;
+    const { io, last, err } = capture();
+    expect(await runCli(['retrain', 'budget', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--param-budget', String(budget), '--cells', '4', '--json'], io)).toBe(0);
+    const summary = last();
+    const channels = summary.spaceOptions.channels as number;
+    expect(summary.spaceOptions.cells).toBe(4);
+    const count = (w: number) => trainableParameterCount(createImageClassificationSpace({ cells: 4, channels: w }), best, task);
+    expect(summary.trainableParameters).toBe(count(channels));
+    expect(count(channels)).toBeLessThanOrEqual(budget);
+    expect(count(channels + 2)).toBeGreaterThan(budget);
+    expect(err.join('')).toContain(`--param-budget ${budget}: ${channels} channels`);
+  }, 120_000);
+
+  const usageErrors: [string[], RegExp][] = [
+    [['retrain', 'run', '--param-budget', '1e5', '--channels', '4'], /--param-budget chooses the channels: give it or --channels, not both/],
+    [['retrain', 'run', '--optimizer', 'rmsprop'], /--optimizer: expected one of sgd, adam, got "rmsprop"/],
+    [['retrain', 'run', '--schedule', 'linear'], /--schedule: expected one of cosine, step, constant, got "linear"/],
+    [['retrain', 'run', '--drop-path', '1'], /--drop-path: expected a probability below 1, got 1/],
+    [['retrain', 'run', '--decay-epochs', '3,x'], /--decay-epochs: expected comma-separated positive numbers, got "3,x"/],
+    [['evaluate'], /'asng evaluate' takes one run or model directory, got 0/],
+    [['evaluate', 'run', '--split', 'validation'], /--split: expected one of test, train, got "validation"/],
+    [['export', 'run'], /--out is required/],
+  ];
+  for (const [argv, message] of usageErrors) {
+    it(`asng ${argv.join(' ')}`, async () => {
+      const { io, err } = capture();
+      expect(await runCli(argv, io)).toBe(2);
+      expect(err.join('')).toMatch(message);
+    });
+  }
+
+  it('names a run without a retrained model', async () => {
+    fakeRun('fresh');
+    const { io, err } = capture();
+    expect(await runCli(['evaluate', 'fresh'], io)).toBe(1);
+    expect(err.join('')).toMatch(/fresh: no retrained model .*; run 'asng retrain .*fresh' first/);
+  });
+});
