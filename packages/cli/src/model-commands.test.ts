@@ -121,10 +121,15 @@ describe('asng retrain, evaluate and export', () => {
     const task = { inputShape: [32, 32, 3] as const, classes: 10 };
     const budget = trainableParameterCount(createImageClassificationSpace({ ...spaceOptions, channels: 8 }), best, task) + 1;
     const { io, last, err } = capture();
-    expect(await runCli(['retrain', 'budget', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--param-budget', String(budget), '--cells', '4', '--json'], io)).toBe(0);
+    expect(await runCli(['retrain', 'budget', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--param-budget', String(budget), '--cells', '4', '--auxiliary-weight', '0.4', '--drop-path', '0.2', '--cutout', '8', '--json'], io)).toBe(0);
     const summary = last();
     const channels = summary.spaceOptions.channels as number;
     expect(summary.spaceOptions.cells).toBe(4);
+    expect(summary.config).toMatchObject({ auxiliaryWeight: 0.4, dropPath: 0.2, augment: { cutout: { size: 8 } } });
+    const saved = await loadLayersModel(fileSystemIO(join(root, 'budget', 'model')));
+    expect(saved.outputs).toHaveLength(1);
+    expect(saved.layers.some((l) => l.name.startsWith('aux_'))).toBe(false);
+    saved.dispose();
     const count = (w: number) => trainableParameterCount(createImageClassificationSpace({ cells: 4, channels: w }), best, task);
     expect(summary.trainableParameters).toBe(count(channels));
     expect(count(channels)).toBeLessThanOrEqual(budget);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateArchitecture, type Architecture, type Batch, type SearchSpace, type TaskSpec, type Variable } from '@asng/core';
-import { buildCellModel } from './build-model.js';
+import type { ParameterCounter, TrainingModelBuilder } from '@asng/engine';
+import { buildCellModel, countCellModelParameters } from './build-model.js';
+import type { DropPathControl } from './drop-path.js';
 import { CELL_OPERATIONS, CELL_TYPES, cellVariables, decodeCell, type CellOperation } from './cell-architecture.js';
 import { cellSvg, cellText } from './cell-diagram.js';
 import { planNetwork } from './network-plan.js';
@@ -44,6 +46,14 @@ export interface ImageClassificationSpaceOptions {
   readonly recomputeCells?: boolean;
 }
 
+/**
+ * The image-classification space: a `SearchSpace` that also builds training
+ * models with an auxiliary head and drop-path (`buildTrainingModel`, used by
+ * the engine's `retrain`) and counts a model's parameters without building it
+ * (`countParameters`, used to fit a parameter budget).
+ */
+export interface ImageClassificationSpace extends SearchSpace, TrainingModelBuilder, ParameterCounter {}
+
 const positiveInteger = (name: string, v: number) => {
   if (!(Number.isSafeInteger(v) && v >= 1)) throw new RangeError(`${name}: expected an integer >= 1, got ${String(v)}`);
 };
@@ -63,9 +73,12 @@ const positiveInteger = (name: string, v: number) => {
  *
  * The supernet holds the weights of every operation of every edge and runs
  * only the sampled ones; `buildModel` returns a standard `tf.LayersModel`
- * of one architecture (logits out) for retraining and export.
+ * of one architecture (logits out) for retraining and export;
+ * `buildTrainingModel` the same with DARTS' auxiliary head and drop-path for
+ * retraining; `countParameters` the trainable parameters of `buildModel`'s
+ * model without building it.
  */
-export function createImageClassificationSpace(options: ImageClassificationSpaceOptions = {}): SearchSpace {
+export function createImageClassificationSpace(options: ImageClassificationSpaceOptions = {}): ImageClassificationSpace {
   const cells = options.cells ?? 8;
   const channels = options.channels ?? 16;
   const nodes = options.nodes ?? 5;
@@ -114,6 +127,26 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
       checkTask(task);
       validateArchitecture(variables, architecture);
       return buildCellModel({ plan, nodes }, architecture, task, rng);
+    },
+
+    buildTrainingModel(architecture, task, rng, extras) {
+      checkTask(task);
+      validateArchitecture(variables, architecture);
+      const dropPath: DropPathControl | undefined = extras.dropPath ? { probability: 0, rng: extras.rng } : undefined;
+      const model = buildCellModel({ plan, nodes, auxiliaryHead: extras.auxiliaryHead, ...(dropPath ? { dropPath } : {}) }, architecture, task, rng);
+      return {
+        model,
+        setDropPathProbability(probability: number) {
+          if (!(probability >= 0 && probability < 1)) throw new RangeError(`setDropPathProbability: expected a probability in [0, 1), got ${String(probability)}`);
+          if (dropPath) dropPath.probability = probability;
+        },
+      };
+    },
+
+    countParameters(architecture: Architecture, task: TaskSpec) {
+      checkTask(task);
+      validateArchitecture(variables, architecture);
+      return countCellModelParameters({ plan, nodes }, architecture, task);
     },
 
     describe(architecture: Architecture) {

@@ -1,4 +1,6 @@
-export { createImageClassificationSpace, type ImageClassificationSpaceOptions } from './image-classification-space.js';
+export { createImageClassificationSpace, type ImageClassificationSpace, type ImageClassificationSpaceOptions } from './image-classification-space.js';
+export { DropPath, type DropPathControl } from './drop-path.js';
+export { auxiliaryCell } from './build-model.js';
 export {
   CELL_OPERATIONS,
   CELL_TYPES,
