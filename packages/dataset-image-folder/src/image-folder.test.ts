@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -30,6 +30,23 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('imageFolder', () => {
+  it('keeps decoded images in a disk cache per split, labels unchanged', async () => {
+    const cache = join(root, 'decoded');
+    const data = await imageFolder.load({ path: join(root, 'split'), size: 4, diskCache: cache });
+    const all = [0, 1, 2, 3, 4, 5];
+    const first = await data.split('train').read(all);
+    await data.split('test').read([0, 1]);
+    await data.close?.();
+    // One complete file per split, named after the split's images.
+    expect(readdirSync(cache).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
+    const again = await imageFolder.load({ path: join(root, 'split'), size: 4, diskCache: cache });
+    const second = await again.split('train').read(all);
+    expect(Array.from(second.labels!)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(Buffer.from(second.images).equals(Buffer.from(first.images))).toBe(true);
+    await again.close?.();
+    expect(readdirSync(cache)).toHaveLength(2);
+  });
+
   it('reads train/ and test/ class folders with labels by class name order', async () => {
     const data = await imageFolder.load({ path: join(root, 'split'), size: 4 });
     expect(data.info).toMatchObject({ name: 'image-folder', shape: [4, 4, 3], classes: 2, classNames: ['cat', 'dog'], splits: { train: 6, test: 2 } });
