@@ -81,3 +81,32 @@ describe('asng-data', () => {
     expect((JSON.parse(stdout) as { name: string }[]).map((d) => d.name)).toContain('fashion-mnist');
   });
 });
+
+describe('asng-data cache', () => {
+  it('decodes every image of a folder dataset into the decoded-image cache', async () => {
+    const { mkdir, readdir, writeFile } = await import('node:fs/promises');
+    const { default: sharp } = await import('sharp');
+    const jpeg = await sharp(Buffer.alloc(20 * 24 * 3, 120), { raw: { width: 20, height: 24, channels: 3 } }).jpeg().toBuffer();
+    for (const [split, count] of [['train', 3], ['test', 2]] as const) {
+      await mkdir(join(dir, 'faces', split), { recursive: true });
+      for (let i = 0; i < count; i++) await writeFile(join(dir, 'faces', split, `${i}.jpg`), jpeg);
+    }
+    const { code, stdout, stderr } = await run(['cache', 'celeba', '--path', join(dir, 'faces'), '--cache-dir', join(dir, 'store'), '--size', '8', '--json']);
+    expect(stderr).toContain('decoding train [####################] 100% 3/3');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ name: 'celeba', shape: [8, 8, 3], cacheDir: join(dir, 'store', 'decoded'), images: { train: 3, test: 2 } });
+    const files = await readdir(join(dir, 'store', 'decoded'));
+    expect(files.filter((f) => f.endsWith('.bin'))).toHaveLength(2);
+    expect(files.filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('refuses a dataset that is not decoded from image files, and a bad --size', async () => {
+    const refused = await run(['cache', 'fashion-mnist-subset', '--cache-dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('asng-data: fashion-mnist-subset has no decoded-image cache');
+    const bad = await run(['cache', 'celeba', '--size', 'big']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('asng-data: --size needs a positive integer, got "big"');
+    expect((await run(['info', 'fashion-mnist-subset', '--size', '8'])).code).toBe(2);
+  });
+});

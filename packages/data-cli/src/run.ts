@@ -1,4 +1,6 @@
-import type { DatasetLoader, DatasetLoadOptions, ProgressEvent } from '@asng/core';
+import type { DatasetLoader, DatasetLoadOptions, ProgressEvent, SplitName } from '@asng/core';
+import { join } from 'node:path';
+import { defaultCacheDir } from '@asng/dataset-files';
 import { datasetLoaders } from './loaders.js';
 
 /** Where {@link runDataCli} writes. */
@@ -10,6 +12,7 @@ export interface CliIo {
 }
 
 const USAGE = `usage: asng-data info <dataset> [--path DIR] [--cache-dir DIR] [--mirror URL] [--no-download] [--json]
+       asng-data cache <dataset> [--path DIR] [--cache-dir DIR] [--size N] [--json]
        asng-data list [--json]
 
 Datasets: ${datasetLoaders.map((l) => l.name).join(', ')}
@@ -17,14 +20,21 @@ Datasets: ${datasetLoaders.map((l) => l.name).join(', ')}
   --cache-dir DIR  where downloads are cached (default ~/.cache/asng/datasets)
   --mirror URL     download from this base URL instead of the official mirror
   --no-download    fail instead of downloading a missing dataset
-  --json           print one JSON object as the last line`;
+  --size N         cache: side of the decoded images (the loader's default otherwise; use the search's)
+  --json           print one JSON object as the last line
+
+cache decodes every image of an image dataset (celeba, image-folder) once into
+the decoded-image cache (<cache-dir>/decoded), so that a search loading it with
+diskCache: true and the same size never waits for JPEG decoding.`;
 
 /**
  * Runs the `asng-data` command line and returns its exit code: 0 on
  * success, 1 when the dataset cannot be loaded, 2 on a usage error.
  *
  * `info <dataset> --json` prints
- * `{"name":…,"train":…,"test":…,"shape":[h,w,c],"classes":…,"source":…}`.
+ * `{"name":…,"train":…,"test":…,"shape":[h,w,c],"classes":…,"source":…}`;
+ * `cache <dataset> --json` fills the decoded-image cache of an image dataset
+ * and prints `{"name":…,"shape":[h,w,c],"cacheDir":…,"images":{"train":…,"test":…}}`.
  */
 export async function runDataCli(argv: readonly string[], io: CliIo, loaders: readonly DatasetLoader[] = datasetLoaders): Promise<number> {
   const args = [...argv];
@@ -33,10 +43,16 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
   let path: string | undefined;
   let cacheDir: string | undefined;
   let mirror: string | undefined;
+  let size: number | undefined;
   try {
     path = value(args, '--path');
     cacheDir = value(args, '--cache-dir');
     mirror = value(args, '--mirror');
+    const sizeText = value(args, '--size');
+    if (sizeText !== undefined) {
+      size = Number(sizeText);
+      if (!/^\d+$/.test(sizeText) || size < 1) throw new Error(`asng-data: --size needs a positive integer, got ${JSON.stringify(sizeText)}`);
+    }
   } catch (error) {
     io.stderr(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -47,7 +63,7 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
     else for (const l of loaders) io.stdout(`${l.name.padEnd(22)}${l.description}\n`);
     return 0;
   }
-  if (command !== 'info' || name === undefined || rest.length > 0) {
+  if ((command !== 'info' && command !== 'cache') || name === undefined || rest.length > 0 || (size !== undefined && command !== 'cache')) {
     io.stderr(`${USAGE}\n`);
     return 2;
   }
@@ -63,6 +79,7 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
     download: !noDownload,
     onProgress: progressBar(io.stderr),
   };
+  if (command === 'cache') return fillCache(loader, { ...options, ...(size === undefined ? {} : { size }) }, json, io);
   try {
     const dataset = await loader.load(options);
     const { info } = dataset;
@@ -73,6 +90,47 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
     } else {
       io.stdout(`${info.name}: ${summary.train} training and ${summary.test} test images of ${info.shape.join('x')}, ${info.classes} classes\nsource: ${info.source}\n`);
     }
+    return 0;
+  } catch (error) {
+    io.stderr(`asng-data: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** A split whose decoded images can be written to the disk cache ahead of use. */
+interface PreparableSplit {
+  prepare(onProgress?: (done: number, total: number) => void): Promise<void>;
+}
+
+const isPreparable = (split: object): split is PreparableSplit => typeof (split as Partial<PreparableSplit>).prepare === 'function';
+
+/** `asng-data cache`: loads with the disk cache on and fills it for every split. */
+async function fillCache(loader: DatasetLoader, options: DatasetLoadOptions & { size?: number }, json: boolean, io: CliIo): Promise<number> {
+  try {
+    const dataset = await loader.load({ ...options, diskCache: true } as DatasetLoadOptions);
+    const images: Record<string, number> = {};
+    try {
+      for (const name of Object.keys(dataset.info.splits)) {
+        const split = dataset.split(name as SplitName);
+        if (!isPreparable(split)) {
+          io.stderr(`asng-data: ${loader.name} has no decoded-image cache: its images are not decoded from image files (cache works for celeba and image-folder)\n`);
+          return 1;
+        }
+        let last = -1;
+        await split.prepare((done, total) => {
+          const percent = Math.floor((100 * done) / total);
+          if (percent === last) return;
+          last = percent;
+          const filled = Math.round(percent / 5);
+          io.stderr(`\rdecoding ${name} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% ${done}/${total}${done >= total ? '\n' : ''}`);
+        });
+        images[name] = split.size;
+      }
+    } finally {
+      await dataset.close?.();
+    }
+    const summary = { name: dataset.info.name, shape: [...dataset.info.shape], cacheDir: join(options.cacheDir ?? defaultCacheDir(), 'decoded'), images };
+    io.stdout(json ? `${JSON.stringify(summary)}\n` : `${summary.name}: ${Object.entries(images).map(([k, v]) => `${v} ${k}`).join(', ')} images of ${summary.shape.join('x')} decoded into ${summary.cacheDir}\n`);
     return 0;
   } catch (error) {
     io.stderr(`asng-data: ${(error as Error).message}\n`);

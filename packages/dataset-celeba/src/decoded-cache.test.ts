@@ -102,6 +102,24 @@ describe('the decoded-image disk cache', () => {
     await later.close!();
   });
 
+  it('is filled ahead by prepare, with progress, and prepare needs a directory', async () => {
+    await writeFolders(5);
+    const data = await celeba.load({ path: join(dir, 'data'), size: 8, cacheSize: 1, concurrency: 2, diskCache: join(dir, 'cache') });
+    const split = data.split('train') as ImageFileSplit;
+    await split.read([3]);
+    const progress: number[] = [];
+    await split.prepare((done, total) => {
+      expect(total).toBe(5);
+      progress.push(done);
+    });
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    expect((await split.diskFile())!.isComplete).toBe(true);
+    expect(split.cached).toBe(1);
+    await data.close!();
+    const plain = await celeba.load({ path: join(dir, 'data'), size: 8 });
+    await expect((plain.split('train') as ImageFileSplit).prepare()).rejects.toThrow('ImageFileSplit.prepare: the split has no diskCache directory to fill');
+  });
+
   it('keeps memory bounded while filling', async () => {
     await writeFolders(8);
     const data = await celeba.load({ path: join(dir, 'data'), size: 8, cacheSize: 2, diskCache: join(dir, 'cache') });

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { DatasetSplit, ExampleBatch, ImageShape } from '@asng/core';
-import { checkIndices } from '@asng/dataset-files';
+import { checkIndices, type DatasetFormatError } from '@asng/dataset-files';
 import { decodeImage, type ImageTransform } from './decode.js';
 import { DecodedImageCache } from './decoded-cache.js';
 
@@ -63,6 +63,29 @@ export class ImageFileSplit implements DatasetSplit {
     const images = new Uint8Array(indices.length * pixels);
     await Promise.all(Array.from(indices, (index, i) => this.fill(index, images, i * pixels, disk)));
     return { count: indices.length, shape: this.shape, images, labels: null };
+  }
+
+  /**
+   * Decodes every image not yet in the disk cache, `concurrency` at a time,
+   * so that the cache is complete before training starts and no epoch waits
+   * for decoding. Memory stays bounded as in {@link ImageFileSplit.read}.
+   *
+   * @param onProgress - called after each image with the number done and the total.
+   * @throws Error if the split has no `diskCache` directory; {@link DatasetFormatError} naming an unreadable image.
+   */
+  async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
+    const disk = await this.diskFile();
+    if (disk === null) throw new Error('ImageFileSplit.prepare: the split has no diskCache directory to fill');
+    let next = 0;
+    let done = 0;
+    const worker = async (): Promise<void> => {
+      while (next < this.size) {
+        const index = next++;
+        if (!disk.has(index)) await this.image(index, disk);
+        onProgress?.(++done, this.size);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, Math.max(this.size, 1)) }, worker));
   }
 
   /** Forgets every decoded image held in memory. */

@@ -81,6 +81,11 @@ class LabelledImageSplit implements DatasetSplit {
   close(): Promise<void> {
     return this.images.close();
   }
+
+  /** Fills the disk cache with every image of the split (see `ImageFileSplit.prepare`). */
+  prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
+    return this.images.prepare(onProgress);
+  }
 }
 
 /**
