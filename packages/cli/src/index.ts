@@ -1,6 +1,6 @@
 export { runCli } from './run.js';
 export type { CliIo } from './run.js';
-export { parseArgs, keyValues, UsageError } from './args.js';
+export { parseArgs, keyValues, optionsUsage, UsageError } from './args.js';
 export type { OptionSpec, ParsedArgs } from './args.js';
 export { BUILT_IN_SPACES, loadSpace } from './spaces.js';
 export type { SpaceEntry, SpaceOptions } from './spaces.js';

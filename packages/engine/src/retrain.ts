@@ -26,6 +26,8 @@ export interface RetrainConfig extends TrainingConfig {
    * @default 0
    */
   readonly dropPath?: number;
+  /** Test on at most the first this many examples of the test split: quick runs. @default all */
+  readonly maxTestExamples?: number;
 }
 
 /** What a {@link TrainingModelBuilder} is asked for. */
@@ -253,6 +255,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       batchSize,
       ...(c.normalize ? { normalize: c.normalize } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(c.maxTestExamples !== undefined ? { maxExamples: c.maxTestExamples } : {}),
     });
     const trainableParameters = final.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
     return { model: final, parameters: final.countParams(), trainableParameters, epochs: epoch, split: evaluation.split, test: evaluation.metrics, seconds: seconds() };
