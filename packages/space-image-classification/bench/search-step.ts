@@ -29,7 +29,7 @@ import { InMemorySplit } from '@asng/dataset-files';
 import { MomentumSgd, cosineLearningRate, runSearch } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 import { randomArchitecture } from '@asng/testing';
-import { setupWasmTraining } from '@asng/tfjs-wasm-training';
+import { formatKernelProfile, profileKernels, setupWasmTraining } from '@asng/tfjs-wasm-training';
 import { createImageClassificationSpace } from '../src/index.js';
 
 const { values: args } = parseArgs({
@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     check: { type: 'boolean', default: false },
     'split-backward': { type: 'boolean', default: false },
     recompute: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const steps = Number(args.steps);
@@ -87,6 +88,8 @@ if (args.check) {
   supernet.dispose();
 }
 
+// Kernel timers from the second step on (the first one includes the warm-up).
+let profiler: ReturnType<typeof profileKernels> | undefined;
 const times: number[] = [];
 let last = performance.now();
 const started = last;
@@ -96,6 +99,7 @@ const report = (step: number, trainLoss: number) => {
   times.push((now - last) / 1000);
   last = now;
   console.error(`step ${step}/${total}: ${times.at(-1)!.toFixed(2)} s, train loss ${trainLoss.toFixed(3)}`);
+  if (args.profile && step === 1) profiler = profileKernels(tf.getBackend());
 };
 
 if (args['split-backward']) {
@@ -152,6 +156,11 @@ if (args['split-backward']) {
 // The first step includes the supernet's creation and the kernels' warm-up.
 const timed = times.slice(1);
 const secondsPerStep = timed.reduce((s, t) => s + t, 0) / timed.length;
+if (profiler !== undefined) {
+  profiler.stop();
+  console.error(`per-kernel profile (mean of ${timed.length} steps, self excludes nested kernels, share of the step):`);
+  console.error(formatKernelProfile(profiler.report(), timed.length, secondsPerStep * 1000));
+}
 const supernetWeights = (() => {
   const supernet = space.createSupernet(task, new Rng(0));
   const count = supernet.weights.reduce((s, w) => s + w.variable.size, 0);

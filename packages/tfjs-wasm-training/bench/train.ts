@@ -15,7 +15,7 @@ import '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { setupWasmTraining } from '../src/index.js';
 import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
-import { profileKernels, type KernelTime } from './kernel-profile.js';
+import { formatKernelProfile, profileKernels } from '../src/kernel-profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,19 +59,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-function profileTable(rows: KernelTime[], perSteps: number, stepMs: number): string {
-  const lines = ['kernel                                  calls/step   self ms/step   share   total ms/step'];
-  for (const r of rows) {
-    const self = r.selfMs / perSteps;
-    if (self < 0.05) continue;
-    lines.push(
-      `${r.kernel.padEnd(40)}${(r.calls / perSteps).toFixed(0).padStart(10)}${self.toFixed(1).padStart(15)}` +
-        `${((100 * self) / stepMs).toFixed(1).padStart(7)}%${(r.totalMs / perSteps).toFixed(1).padStart(16)}`,
-    );
-  }
-  return lines.join('\n');
-}
-
 const { threads } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
 const wasmTimes = await stepTimes(BATCH, 3, steps);
 const wasmMsPerStep = median(wasmTimes);
@@ -86,7 +73,7 @@ log(
   `\nper-kernel profile on wasm (mean of ${profiledSteps} steps, ${profiledMs.toFixed(0)} ms each; ` +
     'self excludes nested kernels, share is of the profiled step):',
 );
-log(profileTable(profiler.report(), profiledSteps, profiledMs));
+log(formatKernelProfile(profiler.report(), profiledSteps, profiledMs));
 
 await tf.setBackend('cpu');
 const cpuTimes = await stepTimes(cpuBatch, 1, 1);

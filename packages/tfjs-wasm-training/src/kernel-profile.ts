@@ -2,19 +2,35 @@ import { getKernelsForBackend, registerKernel, unregisterKernel, type KernelConf
 
 /** Time spent in one kernel: `self` excludes the kernels it ran itself. */
 export interface KernelTime {
+  /** The kernel's name, e.g. `Conv2D`. */
   kernel: string;
+  /** How many times it ran. */
   calls: number;
+  /** Milliseconds inside it, including the kernels it ran itself. */
   totalMs: number;
+  /** Milliseconds inside it, excluding the kernels it ran itself. */
   selfMs: number;
 }
 
+/** A running {@link profileKernels} session. */
+export interface KernelProfiler {
+  /** Kernels sorted by self time, largest first. */
+  report: () => KernelTime[];
+  /** Forgets what was measured so far. */
+  reset: () => void;
+  /** Puts the original kernels back. */
+  stop: () => void;
+}
+
 /**
- * Wraps every kernel registered for `backend` with a timer. Kernels run
+ * Wraps every kernel registered for `backend` with a timer, to see where a
+ * training step spends its time. Kernels run
  * synchronously on wasm and cpu, so wall time around the call is the kernel's
  * time; a stack separates a composite kernel's own time from its children's.
- * `tf.profile` lists nested kernels too but cannot tell them apart.
+ * `tf.profile` lists nested kernels too but cannot tell them apart. Call it
+ * after the backend's kernels are registered (after `setupWasmTraining`).
  */
-export function profileKernels(backend: string): { report: () => KernelTime[]; reset: () => void; stop: () => void } {
+export function profileKernels(backend: string): KernelProfiler {
   const times = new Map<string, KernelTime>();
   const childTime: number[] = [];
   const originals: KernelConfig[] = getKernelsForBackend(backend);
@@ -48,4 +64,22 @@ export function profileKernels(backend: string): { report: () => KernelTime[]; r
       }
     },
   };
+}
+
+/**
+ * A {@link KernelProfiler.report} as a text table per step: calls, self and
+ * total milliseconds, and the self time's share of `stepMs`. Rows under
+ * 0.05 ms per step are left out.
+ */
+export function formatKernelProfile(rows: KernelTime[], steps: number, stepMs: number): string {
+  const lines = ['kernel                                  calls/step   self ms/step   share   total ms/step'];
+  for (const r of rows) {
+    const self = r.selfMs / steps;
+    if (self < 0.05) continue;
+    lines.push(
+      `${r.kernel.padEnd(40)}${(r.calls / steps).toFixed(0).padStart(10)}${self.toFixed(1).padStart(15)}` +
+        `${((100 * self) / stepMs).toFixed(1).padStart(7)}%${(r.totalMs / steps).toFixed(1).padStart(16)}`,
+    );
+  }
+  return lines.join('\n');
 }

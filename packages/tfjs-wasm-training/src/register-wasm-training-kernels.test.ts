@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, gradientsOf, runOn, values } from '../test/compare.js';
 import { spreadFilter } from '../test/reference.js';
+import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { setupWasmTraining } from './setup-wasm-training.js';
 
 type Pad = 'same' | 'valid';
@@ -226,5 +227,61 @@ describe("fused convolutions with 'same' padding and a stride larger than the ke
     const [onWasm] = await runOn('wasm', run);
     const [onCpu] = await runOn('cpu', run);
     expectClose(onWasm!, onCpu!, JSON.stringify(c));
+  });
+});
+
+describe('NormalizeBatch and NormalizeBatchGrad on wasm match composite ops on cpu', () => {
+  /** Batch normalisation with the batch statistics: the fused kernels where registered, else autodiff of composite ops. */
+  const normalize = (x: tf.Tensor, withStatistics = false): tf.Tensor[] => {
+    const epsilon = 1e-3;
+    const stats: tf.Tensor[] = [];
+    if (tf.getKernel(NormalizeBatch, tf.getBackend()) === undefined) {
+      const axes = x.shape.slice(0, -1).map((_, i) => i);
+      const { mean, variance } = tf.moments(x, axes);
+      if (withStatistics) stats.push(mean, variance);
+      return [tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), ...stats];
+    }
+    const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      const [y, mean, variance] = tf.engine().runKernel(NormalizeBatch, { x: input }, { epsilon }) as tf.Tensor[];
+      // customGrad disposes what its forward function made, except the value.
+      if (withStatistics) stats.push(tf.keep(tf.clone(mean!)), tf.keep(tf.clone(variance!)));
+      save([y!, variance!]);
+      return {
+        value: y!,
+        gradFunc: (dy: tf.Tensor, [yS, v]: tf.Tensor[]) =>
+          tf.engine().runKernel(NormalizeBatchGrad, { dy, y: yS!, variance: v! }, { epsilon }) as tf.Tensor,
+      };
+    });
+    return [f(x), ...stats];
+  };
+  it.each([
+    { shape: [3, 5, 4, 6], offset: 0 },
+    { shape: [2, 3, 3, 5], offset: 100 },
+    { shape: [7, 4], offset: -3 },
+  ])('$shape, mean offset $offset: output, statistics and gradient', async ({ shape, offset }) => {
+    const run = () => {
+      const x = tf.add(tf.mul(tf.tensor(values(shape, 51), shape), tf.range(1, shape.at(-1)! + 1)), offset);
+      const upstream = tf.tensor(values(shape, 52), shape);
+      const [y, mean, variance] = normalize(x, true);
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(normalize(a)[0]!, upstream)))(x);
+      return [y!, mean!, variance!, dx];
+    };
+    // The statistics are kept out of `tidy`: disposed by runOn with the rest.
+    const onWasm = await runOn('wasm', run);
+    const onCpu = await runOn('cpu', run);
+    ['output', 'mean', 'variance', 'gradient'].forEach((name, i) =>
+      expectClose(onWasm[i]!, onCpu[i]!, name, name === 'gradient' ? 1e-4 : 1e-5),
+    );
+  });
+  it('leaks no tensors over repeated steps', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor(values([2, 4, 4, 3], 53), [2, 4, 4, 3]);
+    const step = () => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.square(normalize(a)[0]!)))(x));
+    tf.dispose(step());
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.dispose(step());
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 });

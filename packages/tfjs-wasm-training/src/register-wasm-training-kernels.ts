@@ -28,6 +28,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { convFilterGradient, convInputGradient } from './conv-gradients.js';
 import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
+import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
 
 const BACKEND = 'wasm';
@@ -159,7 +160,9 @@ interface Replaced {
  *   `MaxPoolGrad` and `AvgPoolGrad`;
  * - an `Identity` that shares memory instead of copying (the engine clones
  *   every tensor it keeps for the backward pass), and a one-pass `Sum` over
- *   adjacent axes (bias gradients).
+ *   adjacent axes (bias gradients);
+ * - {@link NormalizeBatch} and {@link NormalizeBatchGrad}, training-mode batch
+ *   normalisation in two passes each, for libraries that call them by name.
  *
  * The convolution gradients run as XNNPACK forward convolutions; the pooling
  * gradients are single-pass loops over the wasm heap. It also wraps the
@@ -187,6 +190,8 @@ export function registerWasmTrainingKernels(): () => void {
     { kernelName: MaxPoolGrad, backendName: BACKEND, kernelFunc: maxPoolGrad as unknown as KernelFunc },
     { kernelName: AvgPoolGrad, backendName: BACKEND, kernelFunc: avgPoolGrad as unknown as KernelFunc },
     { kernelName: Identity, backendName: BACKEND, kernelFunc: sharedIdentity },
+    { kernelName: NormalizeBatch, backendName: BACKEND, kernelFunc: normalizeBatchKernel },
+    { kernelName: NormalizeBatchGrad, backendName: BACKEND, kernelFunc: normalizeBatchGradKernel },
   ];
   const stockSum = stockKernels.get(Sum) ?? getKernel(Sum, BACKEND);
   if (stockSum != null) {
