@@ -8,6 +8,7 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { Rng, type Architecture, type CategoricalVariable } from '@asng/core';
 import { fileSystemIO, trainableParameterCount } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
+import { createInpaintingSpace } from '@asng/space-inpainting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './run.js';
 
@@ -135,6 +136,27 @@ describe('asng retrain, evaluate and export', () => {
     expect(count(channels)).toBeLessThanOrEqual(budget);
     expect(count(channels + 2)).toBeGreaterThan(budget);
     expect(err.join('')).toContain(`--param-budget ${budget}: ${channels} channels`);
+  }, 120_000);
+
+  it('evaluates an image-to-image model with MSE, PSNR and SSIM', async () => {
+    const spaceOptions = { encoding: 'categorical', nodes: 3, levelBack: 2, kernelSizes: '1,3', channels: '2,4', mask: 'center' };
+    const inpainting = createInpaintingSpace({ encoding: 'categorical', nodes: 3, levelBack: 2, kernelSizes: [1, 3], channels: [2, 4], mask: 'center' });
+    const r = new Rng(4);
+    const architecture = Object.fromEntries(inpainting.variables.map((v) => [v.name, (v as CategoricalVariable).choices[r.int((v as CategoricalVariable).choices.length)]!]));
+    const dir = join(root, 'inpainting');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'cli.json'), JSON.stringify({ space: 'inpainting', spaceOptions, dataset: 'cifar10', dataPath: join(root, 'data'), optimizer: 'asng', lambda: 2 }));
+    writeFileSync(join(dir, 'result.json'), JSON.stringify({ best: architecture }));
+    const trained = capture();
+    expect(await runCli(['retrain', 'inpainting', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.001', '--json'], trained.io)).toBe(0);
+    const summary = trained.last();
+    expect(Object.keys(summary.test).sort()).toEqual(['mse', 'psnr', 'ssim']);
+    const evaluated = capture();
+    expect(await runCli(['evaluate', 'inpainting', '--json'], evaluated.io)).toBe(0);
+    const { metrics } = evaluated.last();
+    for (const k of ['mse', 'psnr', 'ssim']) expect(metrics[k]).toBeCloseTo(summary.test[k], 4);
+    expect(metrics.ssim).toBeLessThan(1);
+    expect(metrics.psnr).toBeCloseTo(-10 * Math.log10(metrics.mse), -1);
   }, 120_000);
 
   const usageErrors: [string[], RegExp][] = [
