@@ -43,12 +43,20 @@ export function contiguousSum(stock: KernelConfig): KernelConfig {
     const src = backend.typedArrayFromHeap(x) as Float32Array;
     const dst = backend.typedArrayFromHeap(out) as Float32Array;
     const acc = new Float64Array(inner);
+    // Each column is summed in a local over a block of rows that stays in the cache:
+    // V8 runs that several times faster than adding every row into `acc`.
+    const blockRows = Math.max(1, Math.floor(16384 / inner));
     for (let o = 0; o < outer; o++) {
       acc.fill(0);
-      let at = o * reduced * inner;
-      for (let r = 0; r < reduced; r++) {
-        for (let i = 0; i < inner; i++) acc[i]! += src[at + i]!;
-        at += inner;
+      const base = o * reduced * inner;
+      for (let r0 = 0; r0 < reduced; r0 += blockRows) {
+        const start = base + r0 * inner;
+        const end = base + Math.min(reduced, r0 + blockRows) * inner;
+        for (let i = 0; i < inner; i++) {
+          let sum = 0;
+          for (let at = start + i; at < end; at += inner) sum += src[at]!;
+          acc[i]! += sum;
+        }
       }
       dst.set(acc, o * inner);
     }

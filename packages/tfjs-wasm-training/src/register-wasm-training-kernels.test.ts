@@ -83,6 +83,10 @@ const depthwiseCases: ConvCase[] = [
   { x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5, pad: 'same' },
   { x: [2, 9, 8, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same', dilation: 2 },
   { x: [2, 11, 10, 2], filter: [5, 5, 2, 2], stride: 1, pad: 'valid', dilation: 2 },
+  // Four channels at a time in the filter gradient, and the channels left over.
+  { x: [2, 7, 6, 6], filter: [3, 3, 6, 1], stride: 1, pad: 'same' },
+  { x: [2, 9, 8, 5], filter: [5, 5, 5, 1], stride: 2, pad: 'valid' },
+  { x: [2, 8, 8, 8], filter: [3, 3, 8, 1], stride: 2, pad: 'same' },
 ];
 
 describe('depthwiseConv2d on wasm matches the cpu backend', () => {

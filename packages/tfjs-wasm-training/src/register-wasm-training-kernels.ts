@@ -26,7 +26,9 @@ import {
   type Tensor4D,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convFilterGradient, convInputGradient } from './conv-gradients.js';
+import { depthwiseFilterGradient } from './depthwise-filter-gradient.js';
 import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
 import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
@@ -73,7 +75,7 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, attrs }) => {
   return tidy(() => convInputGradient(dy, filter, info, false));
 };
 
-const depthwiseBackpropFilter: KernelFunc = ({ inputs, attrs }) => {
+const depthwiseBackpropFilter: KernelFunc = ({ inputs, attrs, backend }) => {
   const { x, dy } = inputs as unknown as { x: Tensor4D; dy: Tensor4D };
   const { strides, dilations, pad, dimRoundingMode, filterShape } =
     attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
@@ -86,7 +88,7 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, attrs }) => {
     dimRoundingMode,
     true,
   );
-  return tidy(() => convFilterGradient(x, dy, info, true));
+  return depthwiseFilterGradient(backend as BackendWasm, x, dy, info);
 };
 
 const depthwiseBackpropInput: KernelFunc = ({ inputs, attrs }) => {
