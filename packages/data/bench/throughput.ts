@@ -30,7 +30,23 @@ const batchSize = 64;
 
 await tf.setBackend('cpu');
 
-async function pipelineRate(dataset: Dataset, augment: boolean, batches: number): Promise<number> {
+/** Images per second (wall clock), and CPU milliseconds per image over every thread of the process. */
+interface Rate {
+  readonly perSecond: number;
+  readonly cpuMs: number;
+}
+
+/** Times `run`, which returns how many images it handled. */
+async function measure(run: () => Promise<number>): Promise<Rate> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const images = await run();
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { perSecond: images / seconds, cpuMs: (used.user + used.system) / 1000 / images };
+}
+
+async function pipelineRate(dataset: Dataset, augment: boolean, batches: number): Promise<Rate> {
   const loader = new DataLoader(dataset.split('train'), dataset.info.shape, {
     batchSize,
     rng: new Rng(1),
@@ -39,14 +55,15 @@ async function pipelineRate(dataset: Dataset, augment: boolean, batches: number)
     ...(augment ? { augment: { crop: { padding: 4 }, flip: true, cutout: { size: 8 } } } : {}),
   });
   (await loader.next()).dispose();
-  const start = performance.now();
-  let images = 0;
-  for (let i = 0; i < batches; i++) {
-    const batch = await loader.next();
-    images += batch.count;
-    batch.dispose();
-  }
-  return images / ((performance.now() - start) / 1000);
+  return measure(async () => {
+    let images = 0;
+    for (let i = 0; i < batches; i++) {
+      const batch = await loader.next();
+      images += batch.count;
+      batch.dispose();
+    }
+    return images;
+  });
 }
 
 /**
@@ -55,7 +72,7 @@ async function pipelineRate(dataset: Dataset, augment: boolean, batches: number)
  * costs about twice the forward). Gradients are not registered in tfjs-core's
  * CommonJS bundle that Node loads here, hence the estimate.
  */
-async function trainingRate(shape: ImageShape, classes: number): Promise<number> {
+async function trainingRate(shape: ImageShape, classes: number): Promise<Rate> {
   const [h, w, c] = shape;
   const kernel = tf.randomNormal([3, 3, c, 16], 0, 0.1) as tf.Tensor4D;
   const dense = tf.randomNormal([Math.ceil(h / 2) * Math.ceil(w / 2) * 16, Math.max(classes, 1)], 0, 0.01) as tf.Tensor2D;
@@ -66,24 +83,46 @@ async function trainingRate(shape: ImageShape, classes: number): Promise<number>
       return tf.sum(tf.logSoftmax(tf.matMul(tf.reshape(hidden, [batchSize, -1]), dense)));
     });
   forward().dispose();
-  const passes = 5;
-  const start = performance.now();
-  for (let i = 0; i < passes; i++) {
-    const out = forward();
-    await out.data();
-    out.dispose();
-  }
-  const secondsPerStep = (3 * (performance.now() - start)) / 1000 / passes;
+  // At least 5 passes and 2 seconds, so that one slow pass on a shared machine weighs less.
+  const forwardRate = await measure(async () => {
+    const start = performance.now();
+    let passes = 0;
+    while (passes < 5 || performance.now() - start < 2000) {
+      const out = forward();
+      await out.data();
+      out.dispose();
+      passes++;
+    }
+    return passes * batchSize;
+  });
   tf.dispose([kernel, dense, x]);
-  return batchSize / secondsPerStep;
+  return { perSecond: forwardRate.perSecond / 3, cpuMs: forwardRate.cpuMs * 3 };
 }
 
-const results: { name: string; pipeline: number; training: number; ratio: number; ok: boolean }[] = [];
+const results: { name: string; pipeline: number; training: number; ratio: number; pipelineCpuMs: number; trainingCpuMs: number; cpuRatio: number; ok: boolean }[] = [];
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function report(name: string, pipeline: number, training: number): boolean {
+/**
+ * Prints one row. `ratio` compares images per second, both measured on the
+ * machine as it is; `cpuRatio` compares CPU time per image (training over
+ * pipeline), which other processes on a shared machine disturb much less.
+ */
+function report(name: string, pipelineRate: Rate, trainingRate: Rate): boolean {
+  const pipeline = pipelineRate.perSecond;
+  const training = trainingRate.perSecond;
   const ratio = pipeline / training;
-  results.push({ name, pipeline: Math.round(pipeline), training: Math.round(training * 10) / 10, ratio: Math.round(ratio * 10) / 10, ok: ratio >= 10 });
-  console.log(`${name.padEnd(44)} pipeline ${pipeline.toFixed(0).padStart(7)} img/s   training step ${training.toFixed(0).padStart(6)} img/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 10 ? 'ok' : 'TOO SLOW'}`);
+  const cpuRatio = trainingRate.cpuMs / pipelineRate.cpuMs;
+  results.push({
+    name,
+    pipeline: Math.round(pipeline),
+    training: round(training, 1),
+    ratio: round(ratio, 1),
+    pipelineCpuMs: round(pipelineRate.cpuMs, 3),
+    trainingCpuMs: round(trainingRate.cpuMs, 2),
+    cpuRatio: round(cpuRatio, 1),
+    ok: ratio >= 10,
+  });
+  console.log(`${name.padEnd(44)} pipeline ${pipeline.toFixed(0).padStart(7)} img/s   training step ${training.toFixed(0).padStart(6)} img/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 10 ? 'ok' : 'TOO SLOW'}   CPU ${pipelineRate.cpuMs.toFixed(2)} vs ${trainingRate.cpuMs.toFixed(1)} ms/img (${cpuRatio.toFixed(1)}x)`);
   return ratio >= 10;
 }
 
@@ -108,22 +147,22 @@ async function face(seed: number): Promise<Buffer> {
 }
 
 /** Images per second over the first epoch (decoding, writing the disk cache) and over the next (reading it). */
-async function diskCacheRates(dataset: Dataset): Promise<{ first: number; later: number }> {
+async function diskCacheRates(dataset: Dataset): Promise<{ first: Rate; later: Rate }> {
   const loader = new DataLoader(dataset.split('train'), dataset.info.shape, {
     batchSize,
     rng: new Rng(1),
     labels: 'none',
     augment: { crop: { padding: 4 }, flip: true, cutout: { size: 8 } },
   });
-  const epoch = async () => {
-    const start = performance.now();
-    let images = 0;
-    for await (const batch of loader.epoch()) {
-      images += batch.count;
-      batch.dispose();
-    }
-    return images / ((performance.now() - start) / 1000);
-  };
+  const epoch = () =>
+    measure(async () => {
+      let images = 0;
+      for await (const batch of loader.epoch()) {
+        images += batch.count;
+        batch.dispose();
+      }
+      return images;
+    });
   const first = await epoch();
   return { first, later: await epoch() };
 }
