@@ -151,15 +151,17 @@ async function main(argv: readonly string[]): Promise<number> {
             ] as const
           ).map(([method, r]) => [d.dataset, m.mask, method, r.psnr.toFixed(2), r.ssim.toFixed(4), String(r.parameters), r.seconds.toFixed(0)]),
         )
-      : [[d.dataset, '-', `absent: ${d.reason}`, '', '', '', '']],
+      : [[d.dataset, '-', 'absent (see below)', '', '', '', '']],
   );
   const header = ['dataset', 'mask', 'method', 'PSNR dB', 'SSIM', 'weights', 'seconds'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const table = [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  const absent = report.filter((d) => !d.present).map((d) => `${d.dataset}: absent, skipped: ${d.reason}`);
+  const text = [table, ...absent].join('\n');
   const seconds = (Date.now() - started) / 1000;
-  writeAtomic(join(out, 'results.html'), resultsPage(table, allRestorations(runDirs)));
+  writeAtomic(join(out, 'results.html'), resultsPage(text, allRestorations(runDirs)));
   writeAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.backend, seconds, datasets: report }, null, 2)}\n`);
-  process.stdout.write(`${table}\n\nWritten: ${join(out, 'results.html')}, ${join(out, 'results.json')}; ${seconds.toFixed(0)} s in all\n`);
+  process.stdout.write(`${text}\n\nWritten: ${join(out, 'results.html')}, ${join(out, 'results.json')}; ${seconds.toFixed(0)} s in all\n`);
   if (given.json === true) process.stdout.write(`${JSON.stringify({ settings, backend: backend.backend, seconds, datasets: report })}\n`);
   return 0;
 }
