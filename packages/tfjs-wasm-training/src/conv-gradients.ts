@@ -2,12 +2,12 @@ import {
   add,
   conv2d,
   matMul,
+  maxPool,
   depthwiseConv2d,
   pad,
   reshape,
   reverse,
   slice,
-  stridedSlice,
   sum,
   transpose,
   type backend_util,
@@ -145,15 +145,11 @@ export function convFilterGradient(
   if (!depthwise && filterHeight === 1 && filterWidth === 1 && padding.every((p) => p === 0)) {
     // A pointwise filter gradient is one matrix product, several times faster than the
     // convolution below (whose "filter", dy, spans the whole image).
+    // A 1x1 max pool with the conv's stride picks the same pixels as a strided
+    // slice, exactly, and on wasm runs a hundred times faster (XNNPACK pooling
+    // against the backend's generic strided slice).
     const sampled =
-      strideHeight === 1 && strideWidth === 1
-        ? x
-        : stridedSlice(
-            x,
-            [0, 0, 0, 0],
-            [batchSize, (outHeight - 1) * strideHeight + 1, (outWidth - 1) * strideWidth + 1, inChannels],
-            [1, strideHeight, strideWidth, 1],
-          );
+      strideHeight === 1 && strideWidth === 1 ? x : maxPool(x, 1, [strideHeight, strideWidth], 'valid');
     const pixels = batchSize * outHeight * outWidth;
     const xT = transpose(reshape(sampled, [pixels, inChannels]));
     // The wasm BatchMatMul caches its XNNPACK operator by the id of its second operand,

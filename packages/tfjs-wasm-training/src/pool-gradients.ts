@@ -1,5 +1,9 @@
 import {
+  avgPool,
   backend_util,
+  pad as padOp,
+  tidy,
+  type Tensor4D,
   type AvgPoolGradAttrs,
   type MaxPoolGradAttrs,
   type NamedAttrMap,
@@ -8,7 +12,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 interface PoolGradArgs {
-  inputs: { dy: TensorInfo; input: TensorInfo };
+  inputs: { dy: TensorInfo; input: TensorInfo; output?: TensorInfo };
   backend: BackendWasm;
   attrs: MaxPoolGradAttrs | AvgPoolGradAttrs;
 }
@@ -26,7 +30,7 @@ function zeroedOutput(backend: BackendWasm, shape: number[]): TensorInfo {
  * cpu backend. One pass over the windows, no intermediate tensors.
  */
 export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInfo {
-  const { dy, input } = inputs;
+  const { dy, input, output } = inputs;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as MaxPoolGradAttrs & NamedAttrMap;
   const info = backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
@@ -44,6 +48,9 @@ export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInf
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const rowStride = inWidth * channels;
+  // The forward output holds each window's maximum: the first pixel of the
+  // window equal to it (row-major scan) is the one the cpu backend picks.
+  const y = output === undefined ? undefined : (backend.typedArrayFromHeap(output) as Float32Array);
   for (let b = 0; b < batchSize; b++) {
     const image = b * inHeight * rowStride;
     for (let oh = 0; oh < outHeight; oh++) {
@@ -55,16 +62,28 @@ export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInf
         const colFrom = Math.max(0, colStart);
         const colTo = Math.min(inWidth, colStart + filterWidth);
         const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        const windowStart = image + rowFrom * rowStride + colFrom * channels;
         for (let ch = 0; ch < channels; ch++) {
-          let best = Number.NEGATIVE_INFINITY;
           let at = -1;
-          for (let r = rowFrom; r < rowTo; r++) {
-            let i = image + r * rowStride + colFrom * channels + ch;
-            for (let c = colFrom; c < colTo; c++, i += channels) {
-              const v = x[i]!;
-              if (v > best) {
-                best = v;
-                at = i;
+          if (y !== undefined && !Number.isNaN(y[dyBase + ch]!)) {
+            const target = y[dyBase + ch]!;
+            search: for (let r = rowFrom, rowAt = windowStart + ch; r < rowTo; r++, rowAt += rowStride) {
+              for (let c = colFrom, i = rowAt; c < colTo; c++, i += channels) {
+                if (x[i] === target) {
+                  at = i;
+                  break search;
+                }
+              }
+            }
+          } else {
+            let best = Number.NEGATIVE_INFINITY;
+            for (let r = rowFrom, rowAt = windowStart + ch; r < rowTo; r++, rowAt += rowStride) {
+              for (let c = colFrom, i = rowAt; c < colTo; c++, i += channels) {
+                const v = x[i]!;
+                if (v > best) {
+                  best = v;
+                  at = i;
+                }
               }
             }
           }
@@ -91,6 +110,21 @@ export function avgPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInf
     1,
     pad,
   );
+  if (info.strideHeight === 1 && info.strideWidth === 1) {
+    // With stride 1 every input pixel gets 1/(kh*kw) of each dy in the window
+    // around it: an average pool of the zero-padded dy, one XNNPACK pass instead
+    // of kh*kw scalar passes.
+    const { filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = info;
+    const top = filterHeight - 1 - info.padInfo.top;
+    const left = filterWidth - 1 - info.padInfo.left;
+    const padding: [number, number][] = [
+      [0, 0],
+      [top, inHeight + filterHeight - 1 - outHeight - top],
+      [left, inWidth + filterWidth - 1 - outWidth - left],
+      [0, 0],
+    ];
+    return tidy(() => avgPool(padOp(dy as Tensor4D, padding), [filterHeight, filterWidth], 1, 'valid'));
+  }
   const out = zeroedOutput(backend, input.shape);
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
