@@ -53,8 +53,10 @@ export interface TrainingModel {
 
 /**
  * An optional capability of a search space: building an architecture for
- * training with an auxiliary head and drop-path. {@link retrain} uses it when
- * `auxiliaryWeight` or `dropPath` is set.
+ * training, with an auxiliary head and drop-path when asked, and with layers
+ * that train faster than `buildModel`'s if the space has such. {@link retrain}
+ * trains the training model whenever the space has this method, then copies
+ * the weights into `buildModel`'s model by layer name.
  */
 export interface TrainingModelBuilder {
   /** Builds `architecture` for training; its weights are initialised from `rng` as `buildModel`'s. */
@@ -151,7 +153,8 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   if (!(auxiliaryWeight >= 0 && Number.isFinite(auxiliaryWeight))) throw new RangeError(`config.auxiliaryWeight: expected a number >= 0, got ${String(auxiliaryWeight)}`);
   if (!(dropPath >= 0 && dropPath < 1)) throw new RangeError(`config.dropPath: expected a probability in [0, 1), got ${String(dropPath)}`);
   const extras = auxiliaryWeight > 0 || dropPath > 0;
-  if (extras && !canBuildTrainingModel(space)) {
+  const builder = canBuildTrainingModel(space) ? space : undefined;
+  if (extras && builder === undefined) {
     throw new Error(`config.${auxiliaryWeight > 0 ? 'auxiliaryWeight' : 'dropPath'}: search space '${space.name}' has no buildTrainingModel (auxiliary head and drop-path)`);
   }
   const classify = space.kind !== 'image-to-image';
@@ -176,8 +179,8 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     ...(c.augment ? { augment: c.augment } : {}),
     ...(c.normalize ? { normalize: c.normalize } : {}),
   });
-  const training: TrainingModel = extras
-    ? (space as SearchSpace & TrainingModelBuilder).buildTrainingModel(architecture, task, weightsRng, { auxiliaryHead: auxiliaryWeight > 0, dropPath: dropPath > 0, rng: dropPathRng })
+  const training: TrainingModel = builder
+    ? builder.buildTrainingModel(architecture, task, weightsRng, { auxiliaryHead: auxiliaryWeight > 0, dropPath: dropPath > 0, rng: dropPathRng })
     : { model: space.buildModel(architecture, task, weightsRng), setDropPathProbability: () => undefined };
   const model = training.model;
   if (auxiliaryWeight > 0 && model.outputs.length !== 2) throw new Error(`search space '${space.name}': buildTrainingModel gave ${model.outputs.length} output(s); expected the main and the auxiliary one`);
@@ -239,7 +242,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
 
   // The model returned and tested is buildModel's: standard layers only, the main output alone.
   let final = model;
-  if (extras) {
+  if (builder) {
     try {
       final = space.buildModel(architecture, task, new Rng(0));
       copyWeightsByLayerName(model, final);

@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Architecture, RandomSource, TaskSpec } from '@asng/core';
 import { decodeCell, type CellGenotype, type CellOperation, type CellType } from './cell-architecture.js';
 import { DropPath, type DropPathControl } from './drop-path.js';
+import { TrainingBatchNorm } from './training-batch-norm.js';
 import type { CellPlan, NetworkPlan } from './network-plan.js';
 
 type Symbolic = tfl.SymbolicTensor;
@@ -10,6 +11,8 @@ type Symbolic = tfl.SymbolicTensor;
 export interface ModelSettings {
   readonly plan: NetworkPlan;
   readonly nodes: number;
+  /** A training model: batch norms are {@link TrainingBatchNorm}s (the same weights, a faster gradient). */
+  readonly training?: boolean;
   /** Training models only: add the auxiliary classifier as a second output. */
   readonly auxiliaryHead?: boolean;
   /** Training models only: drop-path on every path of the cells but the identities. */
@@ -29,9 +32,10 @@ export const auxiliaryCell = (cells: number): number => Math.floor((2 * cells) /
  * pooling that counts the padding, batch norm without affine parameters in
  * the cells. The output is the logits.
  *
- * With `auxiliaryHead` or `dropPath` it builds the training model of the
- * same architecture: the same layers (the same names, the same initial
- * weights for the same `rng`), with {@link DropPath} layers after every
+ * With `training` it builds the training model of the same architecture:
+ * the same layers (the same names, the same initial weights for the same
+ * `rng`), batch norms as {@link TrainingBatchNorm}s, and optionally
+ * {@link DropPath} layers after every
  * operation but the identity, and the auxiliary classifier of DARTS on the
  * output of cell {@link auxiliaryCell} (ReLU, 5x5 average pooling of stride
  * 3, conv1x1 of 128 channels, BN, ReLU, conv2x2 of 768, BN, ReLU, global
@@ -44,8 +48,10 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
   const kernelInit = (scale = 1 / 3) => tfl.initializers.varianceScaling({ scale, mode: 'fanIn', distribution: 'uniform', seed: seed() });
   // A batch norm without affine parameters is one whose gamma (1) and beta (0) are frozen: tfjs-layers' batch norm
   // reads gamma and beta in training mode even when it has none (center and scale false).
-  const norm = (name: string, affine = false) =>
-    tfl.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon: 1e-5, ...(affine ? {} : { trainable: false }) });
+  const norm = (name: string, affine = false): tfl.layers.Layer =>
+    settings.training
+      ? new TrainingBatchNorm({ name, affine })
+      : tfl.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon: 1e-5, ...(affine ? {} : { trainable: false }) });
   const relu = (name: string, x: Symbolic) => tfl.layers.reLU({ name }).apply(x) as Symbolic;
   const conv1x1 = (name: string, x: Symbolic, filters: number, strides = 1) =>
     tfl.layers.conv2d({ name, filters, kernelSize: 1, strides, padding: 'valid', useBias: false, kernelInitializer: kernelInit() }).apply(x) as Symbolic;

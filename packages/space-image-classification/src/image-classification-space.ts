@@ -133,7 +133,7 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
       checkTask(task);
       validateArchitecture(variables, architecture);
       const dropPath: DropPathControl | undefined = extras.dropPath ? { probability: 0, rng: extras.rng } : undefined;
-      const model = buildCellModel({ plan, nodes, auxiliaryHead: extras.auxiliaryHead, ...(dropPath ? { dropPath } : {}) }, architecture, task, rng);
+      const model = buildCellModel({ plan, nodes, training: true, auxiliaryHead: extras.auxiliaryHead, ...(dropPath ? { dropPath } : {}) }, architecture, task, rng);
       return {
         model,
         setDropPathProbability(probability: number) {

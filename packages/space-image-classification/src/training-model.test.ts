@@ -8,11 +8,20 @@ import { randomArchitecture } from '@asng/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barsDataset } from '../test/bars-dataset.js';
 import { DropPath } from './drop-path.js';
+import { TrainingBatchNorm } from './training-batch-norm.js';
 import { createImageClassificationSpace, type ImageClassificationSpaceOptions } from './image-classification-space.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+/** Equal to float32 rounding: the training models' batch norm computes the same by other ops. */
+function expectClose(actual: unknown, expected: unknown, tolerance = 1e-4): void {
+  const [a, b] = [actual, expected].map((v) => (Array.isArray(v) ? (v as unknown[]).flat(4) : [v]) as number[]);
+  expect(a!.length).toBe(b!.length);
+  const scale = Math.max(1, ...b!.map(Math.abs));
+  a!.forEach((v, i) => expect(Math.abs(v - b![i]!)).toBeLessThan(tolerance * scale));
+}
 
 const trainable = (model: tfl.LayersModel) => model.trainableWeights.reduce((n, w) => n + tf.util.sizeFromShape(w.shape as number[]), 0);
 
@@ -94,7 +103,7 @@ describe('training models', () => {
       expect(model.getLayer('aux_classifier')).toBeDefined();
       const [main, aux] = model.predict(x) as tf.Tensor[];
       expect(aux!.shape).toEqual([5, 3]);
-      expect(main!.arraySync()).toEqual((plain.predict(x) as tf.Tensor).arraySync());
+      expectClose(main!.arraySync(), (plain.predict(x) as tf.Tensor).arraySync());
       expect(trainable(model)).toBeGreaterThan(trainable(plain) + 128 * 768);
     } finally {
       plain.dispose();
@@ -108,23 +117,51 @@ describe('training models', () => {
     const training = space.buildTrainingModel(architecture, task, new Rng(4), { auxiliaryHead: false, dropPath: true, rng: new Rng(1) });
     const twin = space.buildTrainingModel(architecture, task, new Rng(4), { auxiliaryHead: false, dropPath: true, rng: new Rng(1) });
     const x = tf.randomUniform([6, 12, 12, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const run = (m: tfl.LayersModel, trainingMode: boolean) => tf.tidy(() => (m.apply(x, { training: trainingMode }) as tf.Tensor).arraySync());
+    const run = (m: tfl.LayersModel, trainingMode: boolean) => tf.tidy(() => (m.apply(x, { training: trainingMode }) as tf.Tensor2D).arraySync());
     try {
       expect(training.model.layers.filter((l) => l instanceof DropPath).length).toBeGreaterThan(0);
       training.setDropPathProbability(0.4);
-      expect(run(training.model, false)).toEqual(run(plain, false));
+      expectClose(run(training.model, false), run(plain, false));
       training.setDropPathProbability(0);
       // At p = 0 (the first step) the training model computes what buildModel's does.
-      expect(run(training.model, true)).toEqual(run(plain, true));
+      expectClose(run(training.model, true), run(plain, true));
       training.setDropPathProbability(0.4);
       twin.setDropPathProbability(0.4);
       const dropped = run(training.model, true);
-      expect(dropped).not.toEqual(run(plain, true));
+      const undropped = run(plain, true);
+      expect(Math.max(...dropped.flat().map((v, i) => Math.abs(v - undropped.flat()[i]!)))).toBeGreaterThan(1e-2);
       expect(run(twin.model, true)).toEqual(dropped);
       expect(() => training.setDropPathProbability(1)).toThrow(/expected a probability in \[0, 1\), got 1/);
     } finally {
       for (const m of [plain, training.model, twin.model]) m.dispose();
       x.dispose();
+    }
+  });
+
+  it('train their batch norms as tfjs-layers does: the same outputs, moving statistics and gradients', () => {
+    const plain = space.buildModel(architecture, task, new Rng(4));
+    const { model } = space.buildTrainingModel(architecture, task, new Rng(4), { auxiliaryHead: false, dropPath: false, rng: new Rng(1) });
+    const x = tf.randomUniform([6, 12, 12, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    try {
+      expect(model.layers.filter((l) => l instanceof TrainingBatchNorm).length).toBe(plain.layers.filter((l) => l.getClassName() === 'BatchNormalization').length);
+      const gradients = (m: tfl.LayersModel) =>
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, m.trainableWeights.map((w) => w.read() as tf.Variable));
+          return m.trainableWeights.map((w) => Array.from(grads[(w.read() as tf.Variable).name]!.dataSync()));
+        });
+      const [g, h] = [gradients(model), gradients(plain)];
+      expect(g.length).toBe(h.length);
+      g.forEach((grad, i) => expectClose(grad, h[i], 1e-3));
+      // The moving statistics after that training-mode pass, weight by weight in the same order.
+      const [a, b] = [model.getWeights(), plain.getWeights()];
+      expect(a.length).toBe(b.length);
+      a.forEach((w, i) => expectClose(Array.from(w.dataSync()), Array.from(b[i]!.dataSync())));
+      expectClose((model.predict(x) as tf.Tensor).arraySync(), (plain.predict(x) as tf.Tensor).arraySync());
+    } finally {
+      plain.dispose();
+      model.dispose();
+      tf.dispose([x, y]);
     }
   });
 
