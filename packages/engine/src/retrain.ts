@@ -179,11 +179,20 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     ...(c.augment ? { augment: c.augment } : {}),
     ...(c.normalize ? { normalize: c.normalize } : {}),
   });
-  const training: TrainingModel = builder
-    ? builder.buildTrainingModel(architecture, task, weightsRng, { auxiliaryHead: auxiliaryWeight > 0, dropPath: dropPath > 0, rng: dropPathRng })
-    : { model: space.buildModel(architecture, task, weightsRng), setDropPathProbability: () => undefined };
+  let training: TrainingModel;
+  try {
+    training = builder
+      ? builder.buildTrainingModel(architecture, task, weightsRng, { auxiliaryHead: auxiliaryWeight > 0, dropPath: dropPath > 0, rng: dropPathRng })
+      : { model: space.buildModel(architecture, task, weightsRng), setDropPathProbability: () => undefined };
+    if (auxiliaryWeight > 0 && training.model.outputs.length !== 2) {
+      training.model.dispose();
+      throw new Error(`search space '${space.name}': buildTrainingModel gave ${training.model.outputs.length} output(s); expected the main and the auxiliary one`);
+    }
+  } catch (error) {
+    loader.close();
+    throw error;
+  }
   const model = training.model;
-  if (auxiliaryWeight > 0 && model.outputs.length !== 2) throw new Error(`search space '${space.name}': buildTrainingModel gave ${model.outputs.length} output(s); expected the main and the auxiliary one`);
   const weights: NamedWeight[] = model.trainableWeights.map((w) => ({ name: w.name, variable: w.read() as tf.Variable, trainable: true }));
   const variables = weights.map((w) => w.variable);
   const weightOptimizer = createWeightOptimizer(c);
