@@ -184,3 +184,36 @@ describe('asng retrain, evaluate and export', () => {
     expect(err.join('')).toMatch(/fresh: no retrained model .*; run 'asng retrain .*fresh' first/);
   });
 });
+
+describe('asng search --data-cache', () => {
+  it('keeps an image folder decoded in the disk cache, and refuses datasets that are not image files', async () => {
+    const { encodePng } = await import('./png.js');
+    const folder = join(root, 'shapes');
+    const pixels = (bright: boolean) => Uint8Array.from({ length: 8 * 8 * 3 }, (_, i) => (bright === i % 3 === 0 ? 220 : 30));
+    for (const [name, bright] of [['bright', true], ['dark', false]] as const) {
+      mkdirSync(join(folder, name), { recursive: true });
+      for (let i = 0; i < 4; i++) writeFileSync(join(folder, name, `${i}.png`), encodePng(pixels(bright), 8, 8, 3));
+    }
+    const cache = join(root, 'cache');
+    const previous = process.env.ASNG_CACHE_DIR;
+    process.env.ASNG_CACHE_DIR = cache;
+    try {
+      const { io, last } = capture();
+      const argv = ['search', 'image-classification', '--space-option', 'cells=1', '--space-option', 'channels=2', '--dataset', 'image-folder', '--data-path', folder, '--data-cache'];
+      expect(await runCli([...argv, '--run-dir', 'cached', '--batch-size', '2', '--steps', '2', '--json', '--quiet'], io)).toBe(0);
+      expect(last().status).toBe('completed');
+      expect(JSON.parse(readFileSync(join(root, 'cached', 'cli.json'), 'utf8')).dataCache).toBe(true);
+      // The decoded images of the training split, in one complete cache file.
+      const { readdirSync } = await import('node:fs');
+      const files = readdirSync(join(cache, 'datasets', 'decoded'));
+      expect(files.some((f) => !f.includes('.partial'))).toBe(true);
+
+      const refused = capture();
+      expect(await runCli(['search', 'image-classification', '--dataset', 'cifar10', '--data-cache', '--run-dir', 'x'], refused.io)).toBe(2);
+      expect(refused.err.join('')).toMatch(/--data-cache: dataset 'cifar10' is not decoded from image files; the cache applies to celeba and image-folder/);
+    } finally {
+      if (previous === undefined) delete process.env.ASNG_CACHE_DIR;
+      else process.env.ASNG_CACHE_DIR = previous;
+    }
+  });
+});

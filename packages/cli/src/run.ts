@@ -78,6 +78,7 @@ const SEARCH_OPTIONS: OptionSpec[] = [
   { name: 'space-option', type: 'list', placeholder: 'KEY=VALUE', description: "option of the space's factory (repeatable)" },
   { name: 'dataset', type: 'string', values: datasetLoaders.map((l) => l.name), description: 'dataset (required)' },
   { name: 'data-path', type: 'string', placeholder: 'DIR', description: "directory (or archive) with the dataset's files" },
+  { name: 'data-cache', type: 'boolean', description: 'image-file datasets (celeba, image-folder): keep the decoded images in a disk cache, so that later epochs and commands skip decoding' },
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'directory of the run (required)' },
   { name: 'optimizer', type: 'string', values: ['asng', 'sng'], description: 'architecture optimizer (default asng)' },
   { name: 'lambda', type: 'integer', min: 2, placeholder: 'N', description: 'architectures per update (default 2)' },
@@ -121,6 +122,8 @@ interface CliRecord {
   readonly spaceOptions: SpaceOptions;
   readonly dataset: string;
   readonly dataPath?: string;
+  /** Whether image-file datasets keep their decoded images in the disk cache (`--data-cache`). */
+  readonly dataCache?: boolean;
   readonly optimizer: 'asng' | 'sng';
   readonly lambda: number;
 }
@@ -183,11 +186,18 @@ async function setBackend(io: CliIo, backend: string, threads: number | 'auto', 
   return chosen.backend;
 }
 
-async function openDataset(name: string, path: string | undefined, io: CliIo): Promise<Dataset> {
+/** The loaders whose images are decoded from image files, so that `--data-cache` applies. */
+const IMAGE_FILE_DATASETS = ['celeba', 'image-folder'];
+
+async function openDataset(name: string, path: string | undefined, io: CliIo, dataCache = false): Promise<Dataset> {
   const loader: DatasetLoader | undefined = datasetLoaders.find((l) => l.name === name);
   if (loader === undefined) throw new UsageError(`--dataset: unknown dataset ${JSON.stringify(name)}; accepted: ${datasetLoaders.map((l) => l.name).join(', ')}`);
+  if (dataCache && !IMAGE_FILE_DATASETS.includes(name)) {
+    throw new UsageError(`--data-cache: dataset '${name}' is not decoded from image files; the cache applies to ${IMAGE_FILE_DATASETS.join(' and ')}`);
+  }
   return loader.load({
     ...(path !== undefined ? { path: resolve(io.cwd ?? process.cwd(), path) } : {}),
+    ...(dataCache ? { diskCache: true } : {}),
     onProgress: (e) => io.stderr(`${e.task}: ${e.done}${e.total ? `/${e.total}` : ''}\n`),
   });
 }
@@ -254,6 +264,7 @@ async function search(argv: readonly string[], io: CliIo): Promise<number> {
     spaceOptions: keyValues((values['space-option'] as string[] | undefined) ?? [], 'space-option'),
     dataset: required(values.dataset as string | undefined, 'dataset'),
     ...(values['data-path'] !== undefined ? { dataPath: resolve(cwd, values['data-path'] as string) } : {}),
+    ...(values['data-cache'] === true ? { dataCache: true } : {}),
     optimizer: (values.optimizer as 'asng' | 'sng' | undefined) ?? 'asng',
     lambda: (values.lambda as number | undefined) ?? 2,
   };
@@ -266,7 +277,7 @@ async function search(argv: readonly string[], io: CliIo): Promise<number> {
     ...(values['checkpoint-minutes'] !== undefined ? { checkpointMinutes: values['checkpoint-minutes'] as number } : {}),
   };
   const space = await loadSpace(record.space, record.spaceOptions, cwd);
-  const dataset = await openDataset(record.dataset, record.dataPath, io);
+  const dataset = await openDataset(record.dataset, record.dataPath, io, record.dataCache);
   const backend = await setBackend(io, (values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto', values.quiet === true);
   mkdirSync(runDir, { recursive: true });
   const recordPath = join(runDir, 'cli.json');
@@ -293,7 +304,7 @@ async function resume(argv: readonly string[], io: CliIo): Promise<number> {
   if (!existsSync(recordPath)) throw new Error(`${recordPath}: missing; was ${runDir} started with 'asng search'?`);
   const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CliRecord;
   const space = await loadSpace(record.space, record.spaceOptions, cwd);
-  const dataset = await openDataset(record.dataset, record.dataPath, io);
+  const dataset = await openDataset(record.dataset, record.dataPath, io, record.dataCache);
   const backend = await setBackend(io, (values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto', values.quiet === true);
   try {
     return await execute(io, values, runDir, (callbacks) =>
@@ -420,7 +431,7 @@ async function retrainCommand(argv: readonly string[], io: CliIo): Promise<numbe
   if (decayEpochs !== undefined && decayEpochs.some((e) => !(e > 0))) throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(values['decay-epochs'])}`);
   const { record, best } = readSearch(runDir);
   let spaceOptions: SpaceOptions = { ...record.spaceOptions, ...sizeOptions(record, values) };
-  const dataset = await openDataset(record.dataset, record.dataPath, io);
+  const dataset = await openDataset(record.dataset, record.dataPath, io, record.dataCache);
   try {
     const backend = await setBackend(io, (values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto', values.quiet === true);
     if (budget !== undefined) {
@@ -584,7 +595,7 @@ async function exportCommand(argv: readonly string[], io: CliIo): Promise<number
   } else {
     const { record, best } = readSearch(runDir);
     const space = await loadSpace(record.space, record.spaceOptions, cwd);
-    const dataset = await openDataset(record.dataset, record.dataPath, io);
+    const dataset = await openDataset(record.dataset, record.dataPath, io, record.dataCache);
     try {
       model = space.buildModel(best, taskOf(space, dataset), new Rng((values.seed as number | undefined) ?? 0));
     } finally {
