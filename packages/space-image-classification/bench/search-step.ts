@@ -1,24 +1,23 @@
 /**
- * Search-step benchmark at the paper's search setting: the supernet of 8
+ * Search-iteration benchmark at the paper's search setting: the supernet of 8
  * cells and 16 channels, batch 64, 32x32x3 inputs, 10 classes, ASNG with
  * lambda = 2, on the wasm backend. It runs the engine's own search loop
- * (`runSearch`) on random images and times each step: the weight step
- * (forward and backward of two sampled architectures, SGD) plus the
- * distribution step (forward of two more on a validation batch).
+ * (`runSearch`) on random images and times each iteration: the weight step
+ * (forward and backward of two sampled architectures, one backward pass per
+ * architecture, SGD) plus the distribution step (forward of two more on a
+ * validation batch).
  *
- *   npm run -s bench -w @asng/space-image-classification -- [--steps 5] [--threads auto|N] [--cells 8] [--channels 16] [--batch 64] [--check]
+ *   npm run -s bench -w @asng/space-image-classification -- [--steps 5] [--threads auto|N] [--cells 8] [--channels 16] [--batch 64] [--recompute] [--profile] [--check]
  *
- * `--check` first compares one architecture's loss on wasm with the cpu
- * backend's for the same weights and batch. `--split-backward` runs the same
- * step outside the engine with one backward pass per sampled architecture
- * (gradients summed) instead of one over their summed losses: half the
- * activations alive at once (at batch 64 on wasm this alone was not enough:
- * the second step ran out of the 4 GiB heap). `--recompute` turns on the space's `recomputeCells` (gradient
- * checkpointing per cell). Progress goes to stderr; the last line of stdout is one JSON
- * object.
+ * `--recompute` turns on the space's `recomputeCells` (gradient checkpointing
+ * per cell: less memory, one more forward pass per cell); the default, without
+ * it, is faster and fits batch 64 in the wasm heap. `--profile` prints the
+ * time per kernel (stderr). `--check` first compares one architecture's loss
+ * on wasm with the cpu backend's for the same weights and batch. Progress
+ * goes to stderr; the last line of stdout is one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,8 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { Rng, type Dataset } from '@asng/core';
 import { InMemorySplit } from '@asng/dataset-files';
-import { MomentumSgd, cosineLearningRate, runSearch } from '@asng/engine';
-import { createAsng } from '@asng/optimizer-asng';
+import { runSearch } from '@asng/engine';
 import { randomArchitecture } from '@asng/testing';
 import { formatKernelProfile, profileKernels, setupWasmTraining } from '@asng/tfjs-wasm-training';
 import { createImageClassificationSpace } from '../src/index.js';
@@ -40,7 +38,6 @@ const { values: args } = parseArgs({
     channels: { type: 'string', default: '16' },
     batch: { type: 'string', default: '64' },
     check: { type: 'boolean', default: false },
-    'split-backward': { type: 'boolean', default: false },
     recompute: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -91,6 +88,8 @@ if (args.check) {
 // Kernel timers from the second step on (the first one includes the warm-up).
 let profiler: ReturnType<typeof profileKernels> | undefined;
 const times: number[] = [];
+const cpuTimes: number[] = [];
+let lastCpu = process.cpuUsage();
 let last = performance.now();
 const started = last;
 const total = steps + 1;
@@ -98,64 +97,35 @@ const report = (step: number, trainLoss: number) => {
   const now = performance.now();
   times.push((now - last) / 1000);
   last = now;
+  // CPU seconds of the whole process (main thread and XNNPACK workers): steadier than wall time on a shared machine.
+  const cpu = process.cpuUsage(lastCpu);
+  cpuTimes.push((cpu.user + cpu.system) / 1e6);
+  lastCpu = process.cpuUsage();
   console.error(`step ${step}/${total}: ${times.at(-1)!.toFixed(2)} s, train loss ${trainLoss.toFixed(3)}`);
   if (args.profile && step === 1) profiler = profileKernels(tf.getBackend());
 };
 
-if (args['split-backward']) {
-  // The engine's step (see @asng/engine runSearch), with one backward pass per architecture.
-  const rng = new Rng(0);
-  const supernet = space.createSupernet(task, rng.fork());
-  const optimizer = createAsng({ variables: space.variables, rng: rng.fork() });
-  const sgd = new MomentumSgd({ momentum: 0.9, weightDecay: 3e-4, clipNorm: 5 });
-  const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
-  const batchOf = (seed: number) => ({
-    inputs: tf.randomUniform([batchSize, ...shape], 0, 1, 'float32', seed) as tf.Tensor4D,
-    targets: tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => (i * 7 + seed) % classes), 'int32'), classes),
+const dir = mkdtempSync(join(tmpdir(), 'asng-bench-'));
+try {
+  await runSearch({
+    space,
+    dataset: randomDataset(2 * batchSize * total),
+    runDir: dir,
+    config: { seed: 0, batchSize, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
+    onStep: (event) => report(event.step, event.trainLoss),
   });
-  for (let step = 0; step < total; step++) {
-    const candidates = optimizer.ask();
-    const batch = batchOf(2 * step);
-    const summed: Record<string, tf.Tensor> = {};
-    let trainLoss = 0;
-    for (const candidate of candidates) {
-      const { value, grads } = tf.variableGrads(() => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar, trainable);
-      trainLoss += value.dataSync()[0]!;
-      for (const [name, g] of Object.entries(grads)) {
-        const previous = summed[name];
-        summed[name] = previous === undefined ? g : tf.add(previous, g);
-        if (previous !== undefined) tf.dispose([previous, g]);
-      }
-      value.dispose();
-    }
-    sgd.step(supernet.weights, summed, cosineLearningRate(step, total, 0.025));
-    tf.dispose([batch.inputs, batch.targets, ...Object.values(summed)]);
-    const validation = batchOf(2 * step + 1);
-    const asked = optimizer.ask();
-    const losses = asked.map((c) => tf.tidy(() => supernet.loss(c.architecture, validation, { training: true }).dataSync()[0]!));
-    tf.dispose([validation.inputs, validation.targets]);
-    optimizer.tell(asked, losses);
-    report(step + 1, trainLoss);
-  }
-  sgd.dispose();
-  supernet.dispose();
-} else {
-  const dir = mkdtempSync(join(tmpdir(), 'asng-bench-'));
-  try {
-    await runSearch({
-      space,
-      dataset: randomDataset(2 * batchSize * total),
-      runDir: dir,
-      config: { seed: 0, batchSize, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
-      onStep: (event) => report(event.step, event.trainLoss),
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
 // The first step includes the supernet's creation and the kernels' warm-up.
 const timed = times.slice(1);
 const secondsPerStep = timed.reduce((s, t) => s + t, 0) / timed.length;
+const cpuSecondsPerStep = cpuTimes.slice(1).reduce((s, t) => s + t, 0) / timed.length;
+/** Size of the wasm backend's heap at the end: it only grows, so this is the peak (limit 4 GiB). */
+const wasmHeapMiB = (() => {
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return wasm?.HEAPU8 === undefined ? undefined : Math.round(wasm.HEAPU8.length / 2 ** 20);
+})();
 if (profiler !== undefined) {
   profiler.stop();
   console.error(`per-kernel profile (mean of ${timed.length} steps, self excludes nested kernels, share of the step):`);
@@ -171,7 +141,6 @@ console.log(
   JSON.stringify({
     benchmark: 'image-classification search step',
     backend: tf.getBackend(),
-    loop: args['split-backward'] ? 'split-backward' : 'engine',
     recomputeCells: args.recompute,
     threads,
     cells,
@@ -181,9 +150,12 @@ console.log(
     supernetWeights,
     firstStepSeconds: times[0],
     steps: timed.length,
-    secondsPerStep,
-    stepsPerSecond: 1 / secondsPerStep,
-    minSecondsPerStep: Math.min(...timed),
+    secondsPerIteration: secondsPerStep,
+    iterationsPerSecond: 1 / secondsPerStep,
+    minSecondsPerIteration: Math.min(...timed),
+    cpuSecondsPerIteration: cpuSecondsPerStep,
+    wasmHeapMiB,
+    loadAverage: loadavg()[0],
     totalSeconds: (performance.now() - started) / 1000,
     ...(check ? { check } : {}),
   }),
