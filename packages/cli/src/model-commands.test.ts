@@ -189,7 +189,7 @@ describe('asng search --data-cache', () => {
   it('keeps an image folder decoded in the disk cache, and refuses datasets that are not image files', async () => {
     const { encodePng } = await import('./png.js');
     const folder = join(root, 'shapes');
-    const pixels = (bright: boolean) => Uint8Array.from({ length: 8 * 8 * 3 }, (_, i) => (bright === i % 3 === 0 ? 220 : 30));
+    const pixels = (bright: boolean) => Uint8Array.from({ length: 8 * 8 * 3 }, (_, i) => ((i % 3 === 0) === bright ? 220 : 30));
     for (const [name, bright] of [['bright', true], ['dark', false]] as const) {
       mkdirSync(join(folder, name), { recursive: true });
       for (let i = 0; i < 4; i++) writeFileSync(join(folder, name, `${i}.png`), encodePng(pixels(bright), 8, 8, 3));
