@@ -1,4 +1,4 @@
-export { NonFiniteLossError, resolveSearchConfig, resumeSearch, runFiles, runSearch } from './search.js';
+export { NonFiniteLossError, checkTrainingConfig, resolveSearchConfig, resumeSearch, runFiles, runSearch } from './search.js';
 export type {
   EpochEvent,
   OptimizerFactory,

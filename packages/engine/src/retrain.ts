@@ -3,8 +3,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Rng, type Architecture, type Dataset, type NamedWeight, type RandomSource, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import { evaluateModel, type BatchMetrics } from './evaluate.js';
-import type { TrainingConfig } from './search.js';
-import { checkOptimizerSettings, createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
+import { checkTrainingConfig, type TrainingConfig } from './search.js';
+import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
 
 /**
  * Settings of {@link retrain}: the shared training settings (the paper
@@ -139,15 +139,9 @@ export interface RetrainResult {
 export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const { space, dataset, architecture } = options;
   const c = options.config ?? {};
+  checkTrainingConfig(c);
   const epochs = c.epochs ?? 1;
   const batchSize = c.batchSize ?? 64;
-  const lr0 = c.learningRate ?? 0.025;
-  const lrMin = c.minLearningRate ?? 0;
-  for (const [name, value] of [['epochs', epochs], ['batchSize', batchSize]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`config.${name}: expected an integer >= 1, got ${String(value)}`);
-  }
-  if (!(lr0 > 0) || !(lrMin >= 0 && lrMin <= lr0)) throw new RangeError(`config.learningRate / minLearningRate: expected 0 <= min <= initial and initial > 0, got ${lr0} and ${lrMin}`);
-  checkOptimizerSettings(c);
   const auxiliaryWeight = c.auxiliaryWeight ?? 0;
   const dropPath = c.dropPath ?? 0;
   if (!(auxiliaryWeight >= 0 && Number.isFinite(auxiliaryWeight))) throw new RangeError(`config.auxiliaryWeight: expected a number >= 0, got ${String(auxiliaryWeight)}`);
@@ -215,7 +209,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     for (; epoch < epochs && !options.signal?.aborted; epoch++) {
       let lossSum = 0;
       let batches = 0;
-      let learningRate = lr0;
+      let learningRate = c.learningRate ?? 0.025;
       for (let b = 0; b < loader.batchesPerEpoch && !options.signal?.aborted; b++) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         learningRate = scheduledLearningRate(c, step, totalSteps, loader.batchesPerEpoch);

@@ -195,6 +195,31 @@ interface CheckpointHeader {
   readonly lastMetrics: Readonly<Record<string, number>>;
 }
 
+/**
+ * Checks the fields of training settings that are given (shared by search and
+ * retraining), naming the bad one: `config.<field>: expected ..., got ...`.
+ */
+export function checkTrainingConfig(c: TrainingConfig): void {
+  const integer = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= min)) throw new RangeError(`config.${name}: expected an integer >= ${min}, got ${String(v)}`);
+  };
+  integer('seed', c.seed, Number.MIN_SAFE_INTEGER);
+  integer('batchSize', c.batchSize, 1);
+  integer('epochs', c.epochs, 1);
+  integer('maxExamples', c.maxExamples, 1);
+  const positive = (name: string, v: number | undefined, allowZero = false) => {
+    if (v !== undefined && !(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw new RangeError(`config.${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+  };
+  positive('learningRate', c.learningRate);
+  positive('minLearningRate', c.minLearningRate, true);
+  positive('weightDecay', c.weightDecay, true);
+  if (c.clipNorm !== undefined && !(c.clipNorm > 0)) throw new RangeError(`config.clipNorm: expected a positive number (Infinity disables clipping), got ${String(c.clipNorm)}`);
+  if (c.momentum !== undefined && !(c.momentum >= 0 && c.momentum < 1)) throw new RangeError(`config.momentum: expected a number in [0, 1), got ${String(c.momentum)}`);
+  checkOptimizerSettings(c);
+  const lr = c.learningRate ?? 0.025;
+  if ((c.minLearningRate ?? 0) > lr) throw new RangeError(`config.minLearningRate (${String(c.minLearningRate)}) must not exceed config.learningRate (${lr})`);
+}
+
 /** Fills in the defaults of a {@link SearchConfig} and checks every field, naming the bad one. */
 export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSearchConfig, 'steps'> & { steps?: number } {
   const c = {
@@ -219,27 +244,15 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
     ...(config.augment !== undefined ? { augment: config.augment } : {}),
     ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
   };
+  checkTrainingConfig(c);
   const integer = (name: string, v: number | undefined, min: number) => {
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= min)) throw new RangeError(`config.${name}: expected an integer >= ${min}, got ${String(v)}`);
   };
-  integer('seed', c.seed, Number.MIN_SAFE_INTEGER);
-  integer('batchSize', c.batchSize, 1);
-  integer('epochs', c.epochs, 1);
   integer('steps', c.steps, 1);
   integer('maxExamples', c.maxExamples, 2);
   integer('evaluationBatches', c.evaluationBatches, 0);
-  const positive = (name: string, v: number, allowZero = false) => {
-    if (!(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw new RangeError(`config.${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
-  };
-  positive('learningRate', c.learningRate);
-  positive('minLearningRate', c.minLearningRate, true);
-  positive('weightDecay', c.weightDecay, true);
-  positive('checkpointMinutes', c.checkpointMinutes);
-  if (!(c.clipNorm > 0)) throw new RangeError(`config.clipNorm: expected a positive number (Infinity disables clipping), got ${String(c.clipNorm)}`);
-  if (!(c.momentum >= 0 && c.momentum < 1)) throw new RangeError(`config.momentum: expected a number in [0, 1), got ${String(c.momentum)}`);
+  if (!(Number.isFinite(c.checkpointMinutes) && c.checkpointMinutes > 0)) throw new RangeError(`config.checkpointMinutes: expected a positive number, got ${String(c.checkpointMinutes)}`);
   if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
-  checkOptimizerSettings(c);
-  if (c.minLearningRate > c.learningRate) throw new RangeError(`config.minLearningRate (${c.minLearningRate}) must not exceed config.learningRate (${c.learningRate})`);
   return c;
 }
 
