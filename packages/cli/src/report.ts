@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Architecture, ArchitectureDescription, VariableBelief } from '@asng/core';
 import { runFiles, type EpochEvent, type StepEvent } from '@asng/engine';
 import { pngDataUri } from './png.js';
+import { readJsonFile } from './json-file.js';
 import { readRestorations, type RestorationSet } from './restorations.js';
 
 /** What a report is made of, read from a run directory. */
@@ -39,8 +40,8 @@ export function readRun(runDir: string): RunRecord {
       else if (entry.type === 'epoch') epochs.push(entry as EpochEvent);
       else if (entry.type === 'error') error = entry as unknown as RunRecord['error'];
     });
-  const settings = existsSync(files.config) ? (JSON.parse(readFileSync(files.config, 'utf8')) as Record<string, unknown>) : {};
-  const result = existsSync(files.result) ? (JSON.parse(readFileSync(files.result, 'utf8')) as { best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }) : undefined;
+  const settings = existsSync(files.config) ? readJsonFile<Record<string, unknown>>(files.config) : {};
+  const result = existsSync(files.result) ? readJsonFile<{ best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }>(files.result) : undefined;
   const lastEpoch = epochs.at(-1);
   const restorations = readRestorations(runDir);
   return {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, type Architecture, type Dataset, type ImageShape, type SearchSpace, type TaskSpec } from '@asng/core';
 import { readCheckpoint, runFiles } from '@asng/engine';
+import { readJsonFile } from './json-file.js';
 
 /** The file of a run directory that holds its sample restorations, for the report's image grids. */
 export const RESTORATIONS_FILE = 'restorations.json';
@@ -101,12 +102,7 @@ export async function sampleRestorations(options: SampleRestorationsOptions): Pr
 export function readRestorations(runDir: string): RestorationSet[] {
   const path = join(runDir, RESTORATIONS_FILE);
   if (!existsSync(path)) return [];
-  let parsed: { format?: unknown; sets?: unknown };
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`${path}: not JSON (${(error as Error).message})`);
-  }
+  const parsed = readJsonFile<{ format?: unknown; sets?: unknown }>(path);
   if (parsed.format !== 'asng-restorations' || !Array.isArray(parsed.sets)) throw new Error(`${path}: expected {"format": "asng-restorations", "sets": [...]}`);
   return parsed.sets as RestorationSet[];
 }

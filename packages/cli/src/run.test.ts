@@ -124,3 +124,14 @@ describe('asng report', () => {
     expect(err.join('')).toMatch(/log.jsonl: missing; is .* a search run directory\?/);
   });
 });
+
+describe('damaged run files', () => {
+  it('a run record that is not JSON is an error naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asng-damaged-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'cli.json'), '{"space": ');
+    const { io, err } = capture();
+    expect(await runCli(['resume', dir], io)).toBe(1);
+    expect(err.join('')).toContain(`${join(dir, 'cli.json')}: not JSON`);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
@@ -22,6 +22,7 @@ import {
 } from '@asng/engine';
 import { createAsng, createSng } from '@asng/optimizer-asng';
 import { scoreRestorations } from '@asng/space-inpainting';
+import { readJsonFile } from './json-file.js';
 import { keyValues, optionsUsage, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
 import { readRun, renderReport } from './report.js';
@@ -302,7 +303,7 @@ async function resume(argv: readonly string[], io: CliIo): Promise<number> {
   const runDir = resolve(cwd, positionals[0]!);
   const recordPath = join(runDir, 'cli.json');
   if (!existsSync(recordPath)) throw new Error(`${recordPath}: missing; was ${runDir} started with 'asng search'?`);
-  const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CliRecord;
+  const record = readJsonFile<CliRecord>(recordPath);
   const space = await loadSpace(record.space, record.spaceOptions, cwd);
   const dataset = await openDataset(record.dataset, record.dataPath, io, record.dataCache);
   const backend = await setBackend(io, (values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto', values.quiet === true);
@@ -399,8 +400,8 @@ function readSearch(runDir: string): { record: CliRecord; best: Architecture } {
   for (const path of [recordPath, resultPath]) {
     if (!existsSync(path)) throw new Error(`${path}: missing; this needs a completed 'asng search' run`);
   }
-  const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CliRecord;
-  const { best } = JSON.parse(readFileSync(resultPath, 'utf8')) as { best: Architecture };
+  const record = readJsonFile<CliRecord>(recordPath);
+  const { best } = readJsonFile<{ best: Architecture }>(resultPath);
   return { record, best };
 }
 
