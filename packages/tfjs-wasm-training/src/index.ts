@@ -1,6 +1,9 @@
 export { setupWasmTraining } from './setup-wasm-training.js';
 export type { WasmTrainingOptions, WasmTrainingSetup } from './setup-wasm-training.js';
 export { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
+export type { WasmTrainingKernelsOptions } from './register-wasm-training-kernels.js';
+export { loadNativeKernels } from './native-kernels.js';
+export type { NativeAddon, NativeKernelsStatus } from './native-kernels.js';
 export { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
 export { convFilterGradient, convInputGradient } from './conv-gradients.js';
 export { MAX_WASM_THREADS } from './node-threads.js';

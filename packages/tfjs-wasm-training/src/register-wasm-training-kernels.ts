@@ -32,6 +32,8 @@ import { depthwiseFilterGradient } from './depthwise-filter-gradient.js';
 import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
 import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
+import { nativeConvKernels } from './native-conv.js';
+import type { NativeAddon } from './native-kernels.js';
 
 const BACKEND = 'wasm';
 
@@ -146,6 +148,17 @@ function explicitSamePadding(stock: KernelConfig, depthwise: boolean): KernelCon
   return { ...stock, kernelFunc };
 }
 
+/** Options of {@link registerWasmTrainingKernels}. */
+export interface WasmTrainingKernelsOptions {
+  /**
+   * The native addon from {@link loadNativeKernels}: when given, `Conv2D`,
+   * `FusedConv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` run
+   * natively (AVX2/FMA, on the wasm heap), falling back to the kernels
+   * below for what the addon does not cover.
+   */
+  native?: NativeAddon;
+}
+
 /** What {@link registerWasmTrainingKernels} replaced, so that it can be put back. */
 interface Replaced {
   kernelName: string;
@@ -173,12 +186,15 @@ interface Replaced {
  * results for `'same'` padding with a stride larger than the kernel
  * (tfjs#5907).
  *
+ * With `options.native` (see {@link loadNativeKernels}), the regular
+ * convolution and its two gradients run in native code instead.
+ *
  * Import `@tensorflow/tfjs-backend-wasm` before calling it. It may be called
  * before or after the backend is initialised; calling it twice is harmless.
  *
  * @returns a function that restores the kernels registered before the call.
  */
-export function registerWasmTrainingKernels(): () => void {
+export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions = {}): () => void {
   if (getKernel(Conv2D, BACKEND) == null) {
     throw new Error(
       "No wasm kernels are registered: import '@tensorflow/tfjs-backend-wasm' before registering the training kernels.",
@@ -210,6 +226,14 @@ export function registerWasmTrainingKernels(): () => void {
     if (stock == null) continue;
     stockKernels.set(name, stock);
     configs.push(explicitSamePadding(stock, depthwise));
+  }
+  if (options.native !== undefined) {
+    const fallback = Object.fromEntries(configs.map((c) => [c.kernelName, c.kernelFunc]));
+    for (const native of nativeConvKernels(options.native, fallback)) {
+      const index = configs.findIndex((c) => c.kernelName === native.kernelName);
+      if (index >= 0) configs[index] = native;
+      else configs.push(native);
+    }
   }
   const replaced: Replaced[] = configs.map((config) => {
     const previous = getKernel(config.kernelName, BACKEND);

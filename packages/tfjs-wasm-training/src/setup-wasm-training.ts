@@ -3,6 +3,7 @@ import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { isNode, MAX_WASM_THREADS, prepareNodeThreads } from './node-threads.js';
 import { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
+import { loadNativeKernels, type NativeKernelsStatus } from './native-kernels.js';
 
 /** Options of {@link setupWasmTraining}. */
 export interface WasmTrainingOptions {
@@ -26,12 +27,24 @@ export interface WasmTrainingOptions {
    * @default true
    */
   activate?: boolean;
+  /**
+   * Run the regular convolution and its gradients with the package's native
+   * kernels (x86-64 AVX2/FMA, Node.js; built at install where a C compiler
+   * exists, see {@link loadNativeKernels}), on as many threads as XNNPACK.
+   * `'auto'` uses them when they load and falls back to the wasm kernels
+   * otherwise; `true` throws when they cannot be loaded; `false` never loads
+   * them. The environment variable `ASNG_NATIVE_KERNELS=0` turns `'auto'` off.
+   * @default 'auto'
+   */
+  native?: boolean | 'auto';
 }
 
 /** What {@link setupWasmTraining} did. */
 export interface WasmTrainingSetup {
-  /** The number of threads the wasm backend runs XNNPACK with. */
+  /** The number of threads the wasm backend runs XNNPACK with (and the native kernels, when used). */
   threads: number;
+  /** Whether the native convolution kernels are in use, and why not. */
+  native: NativeKernelsStatus & { used: boolean };
   /** Undoes the kernel and gradient registrations (the backend stays). */
   unregister: () => void;
 }
@@ -47,6 +60,22 @@ async function resolveThreads(threads: number | 'auto'): Promise<number> {
     throw new RangeError(`threads must be an integer from 1 to ${MAX_WASM_THREADS} or 'auto', got ${threads}.`);
   }
   return threads;
+}
+
+async function resolveNative(native: boolean | 'auto'): ReturnType<typeof loadNativeKernels> {
+  if (native !== true && native !== false && native !== 'auto') {
+    throw new TypeError(`native must be true, false or 'auto', got ${String(native)}.`);
+  }
+  if (native === false) return { status: { available: false, reason: 'not requested (native: false)' } };
+  const disabled = isNode() && process.env['ASNG_NATIVE_KERNELS'] === '0';
+  if (native === 'auto' && disabled) {
+    return { status: { available: false, reason: 'turned off by ASNG_NATIVE_KERNELS=0' } };
+  }
+  const loaded = await loadNativeKernels();
+  if (native === true && loaded.addon === undefined) {
+    throw new Error(`The native kernels were asked for (native: true) but are unavailable: ${loaded.status.reason}`);
+  }
+  return loaded;
 }
 
 /**
@@ -68,7 +97,8 @@ async function resolveThreads(threads: number | 'auto'): Promise<number> {
 export async function setupWasmTraining(options: WasmTrainingOptions = {}): Promise<WasmTrainingSetup> {
   const { dilatedGradients = true, activate = true } = options;
   const wanted = await resolveThreads(options.threads ?? 1);
-  const restoreKernels = registerWasmTrainingKernels();
+  const native = await resolveNative(options.native ?? 'auto');
+  const restoreKernels = registerWasmTrainingKernels({ native: native.addon });
   const restoreGradients = dilatedGradients ? registerDilatedConvGradients() : () => {};
   const unregister = () => {
     restoreGradients();
@@ -97,7 +127,8 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
           'and allow at most half of navigator.hardwareConcurrency).',
       );
     }
-    return { threads: actual, unregister };
+    native.addon?.setThreads(actual);
+    return { threads: actual, unregister, native: { ...native.status, used: native.addon !== undefined } };
   } catch (error) {
     unregister();
     throw error;

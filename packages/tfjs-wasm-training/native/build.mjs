@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * Builds the optional native kernels (native/kernels.c) into
+ * prebuilds/<platform>-<arch>/asng-kernels.node with the system C compiler
+ * ($CC, else cc, gcc or clang). Only a C compiler is needed: no node-gyp, no
+ * Node.js headers (native/napi-abi.h declares the Node-API functions used).
+ *
+ *   node native/build.mjs [--optional] [--force]
+ *
+ * --optional: never fail (used by the package's install script); without a
+ *   compiler, or on a CPU family the kernels do not target, the package runs
+ *   on its wasm kernels alone.
+ * --force: rebuild even when the addon is newer than its sources.
+ *
+ * The addon is written to a temporary file and renamed into place.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const args = new Set(process.argv.slice(2));
+const optional = args.has('--optional');
+const sources = ['native/kernels.c', 'native/napi-abi.h'].map((file) => join(root, file));
+const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'asng-kernels.node');
+
+function finish(message, failed) {
+  if (failed && !optional) {
+    process.stderr.write(`@asng/tfjs-wasm-training: ${message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`@asng/tfjs-wasm-training: ${message}${failed ? ' (the wasm kernels will be used alone)' : ''}\n`);
+  process.exit(0);
+}
+
+if (process.arch !== 'x64') finish(`no native kernels for ${process.arch} (they use x86-64 AVX2/FMA)`, true);
+if (process.platform === 'win32') finish('no native kernels for Windows', true);
+
+if (!args.has('--force') && existsSync(target)) {
+  const built = statSync(target).mtimeMs;
+  if (sources.every((file) => statSync(file).mtimeMs <= built)) finish(`native kernels up to date: ${target}`, false);
+}
+
+const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean);
+const compiler = candidates.find((cc) => spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0);
+if (compiler === undefined) finish(`no C compiler found (tried ${candidates.join(', ')})`, true);
+
+mkdirSync(dirname(target), { recursive: true });
+const temporary = `${target}.${process.pid}.tmp`;
+const flags = ['-O3', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden'];
+if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
+const result = spawnSync(compiler, [...flags, sources[0], '-o', temporary], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (result.status !== 0) {
+  rmSync(temporary, { force: true });
+  finish(`${compiler} failed to build native/kernels.c`, true);
+}
+renameSync(temporary, target);
+finish(`built native kernels with ${compiler}: ${target}`, false);

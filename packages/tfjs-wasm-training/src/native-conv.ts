@@ -1,0 +1,186 @@
+import {
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  FusedConv2D,
+  util,
+  type Conv2DAttrs,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropInputAttrs,
+  type FusedConv2DAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { NativeAddon } from './native-kernels.js';
+
+const BACKEND = 'wasm';
+
+/** The activations the native forward convolution applies itself, by tfjs name. */
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+
+function heapView(backend: BackendWasm, t: TensorInfo, name: string): Float32Array {
+  if (t.dtype !== 'float32') throw new TypeError(`${name} must be float32, got ${t.dtype}`);
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** The 15 numbers the addon reads a convolution's geometry from. */
+function shapeOf(info: backend_util.Conv2DInfo): Int32Array {
+  return Int32Array.from([
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ]);
+}
+
+/** True when some axis is empty: the addon takes positive sizes only, and the stock kernels handle these. */
+function empty(info: backend_util.Conv2DInfo): boolean {
+  return util.sizeFromShape(info.inShape) === 0 || util.sizeFromShape(info.outShape) === 0;
+}
+
+function channelsLast(dataFormat: string | undefined): boolean {
+  return dataFormat === undefined || dataFormat === 'NHWC';
+}
+
+/**
+ * Kernel configs that run `Conv2D`, `FusedConv2D` (bias and linear / relu /
+ * relu6 / leaky relu activation), `Conv2DBackpropInput` and
+ * `Conv2DBackpropFilter` on the wasm heap with the native addon. Each falls
+ * back to `fallback[kernelName]` for what the addon does not cover (NCHW,
+ * empty tensors, other activations, a bias that is not one value per
+ * channel).
+ */
+export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, KernelFunc | undefined>): KernelConfig[] {
+  const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
+    const stock = fallback[name];
+    if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
+    return stock(args);
+  };
+
+  const conv2d: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
+    if (!channelsLast(dataFormat)) return delegate(Conv2D, args);
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+    );
+    if (empty(info)) return delegate(Conv2D, args);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    // Views are taken after the allocation: growing the heap detaches older ones.
+    addon.conv2d(heapView(backend, x, 'x'), heapView(backend, filter, 'filter'), heapView(backend, out, 'y'), shapeOf(info));
+    return out;
+  };
+
+  const fusedConv2d: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { x, filter, bias, preluActivationWeights } = args.inputs as {
+      x: TensorInfo;
+      filter: TensorInfo;
+      bias?: TensorInfo;
+      preluActivationWeights?: TensorInfo;
+    };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } =
+      args.attrs as unknown as FusedConv2DAttrs;
+    const code = ACTIVATIONS[activation ?? 'linear'];
+    if (!channelsLast(dataFormat) || code === undefined || preluActivationWeights != null) {
+      return delegate(FusedConv2D, args);
+    }
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+    );
+    if (empty(info) || (bias != null && util.sizeFromShape(bias.shape) !== info.outChannels)) {
+      return delegate(FusedConv2D, args);
+    }
+    const out = backend.makeOutput(info.outShape, 'float32');
+    addon.conv2d(
+      heapView(backend, x, 'x'),
+      heapView(backend, filter, 'filter'),
+      heapView(backend, out, 'y'),
+      shapeOf(info),
+      bias == null ? null : heapView(backend, bias, 'bias'),
+      code,
+      leakyreluAlpha ?? 0.2,
+    );
+    return out;
+  };
+
+  const backpropInput: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as Conv2DBackpropInputAttrs;
+    if (!channelsLast(dataFormat)) return delegate(Conv2DBackpropInput, args);
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    if (empty(info)) return delegate(Conv2DBackpropInput, args);
+    const out = backend.makeOutput(info.inShape, 'float32');
+    addon.conv2dBackpropInput(
+      heapView(backend, dy, 'dy'),
+      heapView(backend, filter, 'filter'),
+      heapView(backend, out, 'dx'),
+      shapeOf(info),
+    );
+    return out;
+  };
+
+  const backpropFilter: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (!channelsLast(dataFormat)) return delegate(Conv2DBackpropFilter, args);
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    if (empty(info)) return delegate(Conv2DBackpropFilter, args);
+    const out = backend.makeOutput(filterShape, 'float32');
+    addon.conv2dBackpropFilter(
+      heapView(backend, x, 'x'),
+      heapView(backend, dy, 'dy'),
+      heapView(backend, out, 'dw'),
+      shapeOf(info),
+    );
+    return out;
+  };
+
+  return [
+    { kernelName: Conv2D, backendName: BACKEND, kernelFunc: conv2d },
+    { kernelName: FusedConv2D, backendName: BACKEND, kernelFunc: fusedConv2d },
+    { kernelName: Conv2DBackpropInput, backendName: BACKEND, kernelFunc: backpropInput },
+    { kernelName: Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: backpropFilter },
+  ];
+}

@@ -1,0 +1,92 @@
+import { isNode } from './node-threads.js';
+
+/**
+ * The native addon's functions (`native/kernels.c`). Every array is a view of
+ * the wasm heap; `shape` is `[batch, inHeight, inWidth, inChannels, outHeight,
+ * outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth,
+ * dilationHeight, dilationWidth, padTop, padLeft]`. Lengths are checked
+ * against the shape in C.
+ */
+export interface NativeAddon {
+  conv2d(
+    x: Float32Array,
+    filter: Float32Array,
+    y: Float32Array,
+    shape: Int32Array,
+    bias?: Float32Array | null,
+    activation?: number,
+    alpha?: number,
+  ): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: Int32Array): void;
+  setThreads(threads: number): number;
+  getThreads(): number;
+  supported(): boolean;
+  version: number;
+}
+
+/** Whether the native kernels could be loaded, and why not. */
+export interface NativeKernelsStatus {
+  /** True when the addon loaded and this CPU runs it (x86-64 with AVX2 and FMA). */
+  available: boolean;
+  /** The addon's path, when one was found. */
+  path?: string;
+  /** Why they are unavailable. */
+  reason?: string;
+}
+
+/** The addon version this code speaks to; a stale build is refused, not half used. */
+const ADDON_VERSION = 1;
+
+let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
+
+/**
+ * Loads the optional native kernels once: `prebuilds/<platform>-<arch>/asng-kernels.node`
+ * in this package, built by its install script (`node native/build.mjs`)
+ * where a C compiler exists. Never throws: the reason is reported instead.
+ */
+export async function loadNativeKernels(): Promise<{ addon?: NativeAddon; status: NativeKernelsStatus }> {
+  if (cached !== undefined) return cached;
+  cached = await tryLoad();
+  return cached;
+}
+
+async function tryLoad(): Promise<{ addon?: NativeAddon; status: NativeKernelsStatus }> {
+  if (!isNode()) return { status: { available: false, reason: 'native kernels run in Node.js only' } };
+  const [{ createRequire }, { existsSync }, path, { fileURLToPath }] = await Promise.all([
+    import('node:module'),
+    import('node:fs'),
+    import('node:path'),
+    import('node:url'),
+  ]);
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  // src/ and dist/ both sit one level below the package root.
+  const root = path.dirname(path.dirname(here));
+  const file = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'asng-kernels.node');
+  if (!existsSync(file)) {
+    return {
+      status: {
+        available: false,
+        reason: `no native kernels built for ${process.platform}-${process.arch} (${file}); run "node native/build.mjs" in @asng/tfjs-wasm-training with a C compiler`,
+      },
+    };
+  }
+  try {
+    const addon = createRequire(here)(file) as NativeAddon;
+    if (addon.version !== ADDON_VERSION) {
+      return {
+        status: {
+          available: false,
+          path: file,
+          reason: `stale native kernels (version ${addon.version}, expected ${ADDON_VERSION}): rebuild with "node native/build.mjs --force"`,
+        },
+      };
+    }
+    if (!addon.supported()) {
+      return { status: { available: false, path: file, reason: 'this CPU lacks AVX2/FMA' } };
+    }
+    return { addon, status: { available: true, path: file } };
+  } catch (error) {
+    return { status: { available: false, path: file, reason: `loading ${file} failed: ${(error as Error).message}` } };
+  }
+}
