@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the optional native kernels (native/kernels.c) into
+ * Builds the optional native kernels (native/*.c) into
  * prebuilds/<platform>-<arch>/asng-kernels.node with the system C compiler
  * ($CC, else cc, gcc or clang). Only a C compiler is needed: no node-gyp, no
  * Node.js headers (native/napi-abi.h declares the Node-API functions used).
@@ -15,14 +15,19 @@
  * The addon is written to a temporary file and renamed into place.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = new Set(process.argv.slice(2));
 const optional = args.has('--optional');
-const sources = ['native/kernels.c', 'native/napi-abi.h'].map((file) => join(root, file));
+const nativeDir = join(root, 'native');
+const sources = readdirSync(nativeDir)
+  .filter((file) => file.endsWith('.c') || file.endsWith('.h'))
+  .sort()
+  .map((file) => join(nativeDir, file));
+const cFiles = sources.filter((file) => file.endsWith('.c'));
 const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'asng-kernels.node');
 
 function finish(message, failed) {
@@ -50,10 +55,10 @@ mkdirSync(dirname(target), { recursive: true });
 const temporary = `${target}.${process.pid}.tmp`;
 const flags = ['-O3', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden'];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
-const result = spawnSync(compiler, [...flags, sources[0], '-o', temporary], { stdio: ['ignore', 'inherit', 'inherit'] });
+const result = spawnSync(compiler, [...flags, ...cFiles, '-o', temporary, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (result.status !== 0) {
   rmSync(temporary, { force: true });
-  finish(`${compiler} failed to build native/kernels.c`, true);
+  finish(`${compiler} failed to build the native kernels`, true);
 }
 renameSync(temporary, target);
 finish(`built native kernels with ${compiler}: ${target}`, false);

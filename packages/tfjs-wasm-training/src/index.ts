@@ -10,3 +10,4 @@ export { MAX_WASM_THREADS } from './node-threads.js';
 export { formatKernelProfile, profileKernels } from './kernel-profile.js';
 export type { KernelProfiler, KernelTime } from './kernel-profile.js';
 export { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
+export { ReluGrad, registerReluGradient } from './relu-gradient.js';

@@ -3,11 +3,17 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  DepthwiseConv2dNative,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
   FusedConv2D,
   util,
   type Conv2DAttrs,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
+  type DepthwiseConv2dNativeAttrs,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
   type FusedConv2DAttrs,
   type KernelConfig,
   type KernelFunc,
@@ -21,13 +27,13 @@ const BACKEND = 'wasm';
 /** The activations the native forward convolution applies itself, by tfjs name. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
 
-function heapView(backend: BackendWasm, t: TensorInfo, name: string): Float32Array {
+export function heapView(backend: BackendWasm, t: TensorInfo, name: string): Float32Array {
   if (t.dtype !== 'float32') throw new TypeError(`${name} must be float32, got ${t.dtype}`);
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
 /** The 15 numbers the addon reads a convolution's geometry from. */
-function shapeOf(info: backend_util.Conv2DInfo): Int32Array {
+export function shapeOf(info: backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([
     info.batchSize,
     info.inHeight,
@@ -56,17 +62,19 @@ function channelsLast(dataFormat: string | undefined): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC';
 }
 
+type Shape4 = [number, number, number, number];
+
 /**
  * Kernel configs that run `Conv2D`, `FusedConv2D` (bias and linear / relu /
- * relu6 / leaky relu activation), `Conv2DBackpropInput` and
- * `Conv2DBackpropFilter` on the wasm heap with the native addon. Each falls
- * back to `fallback[kernelName]` for what the addon does not cover (NCHW,
- * empty tensors, other activations, a bias that is not one value per
- * channel).
+ * relu6 / leaky relu activation), `Conv2DBackpropInput`,
+ * `Conv2DBackpropFilter` and the three depthwise kernels on the wasm heap
+ * with the native addon. Each falls back to `fallback(kernelName)` for what
+ * the addon does not cover (NCHW, empty tensors, other activations, a bias
+ * that is not one value per channel).
  */
-export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, KernelFunc | undefined>): KernelConfig[] {
+export function nativeConvKernels(addon: NativeAddon, fallback: (kernelName: string) => KernelFunc | undefined): KernelConfig[] {
   const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
-    const stock = fallback[name];
+    const stock = fallback(name);
     if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
     return stock(args);
   };
@@ -77,8 +85,8 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, K
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
     if (!channelsLast(dataFormat)) return delegate(Conv2D, args);
     const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
+      x.shape as Shape4,
+      filter.shape as Shape4,
       strides,
       dilations,
       pad,
@@ -106,8 +114,8 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, K
       return delegate(FusedConv2D, args);
     }
     const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
+      x.shape as Shape4,
+      filter.shape as Shape4,
       strides,
       dilations,
       pad,
@@ -136,7 +144,7 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, K
     if (!channelsLast(dataFormat)) return delegate(Conv2DBackpropInput, args);
     const info = backend_util.computeConv2DInfo(
       inputShape,
-      filter.shape as [number, number, number, number],
+      filter.shape as Shape4,
       strides,
       1,
       pad,
@@ -159,7 +167,7 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, K
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
     if (!channelsLast(dataFormat)) return delegate(Conv2DBackpropFilter, args);
     const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
+      x.shape as Shape4,
       filterShape,
       strides,
       1,
@@ -177,7 +185,75 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Record<string, K
     return out;
   };
 
+  /** The three depthwise kernels: `[a, b] -> out` with a's, b's and out's roles per kernel. */
+  const depthwise = (
+    name: string,
+    run: (a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array) => void,
+  ): KernelFunc => {
+    return (args) => {
+      const backend = args.backend as BackendWasm;
+      const attrs = args.attrs as unknown as DepthwiseConv2dNativeAttrs &
+        Partial<DepthwiseConv2dNativeBackpropInputAttrs & DepthwiseConv2dNativeBackpropFilterAttrs>;
+      if (!channelsLast(attrs.dataFormat)) return delegate(name, args);
+      const inputs = args.inputs as Record<string, TensorInfo>;
+      let xShape: Shape4;
+      let filterShape: Shape4;
+      let a: TensorInfo;
+      let b: TensorInfo;
+      if (name === DepthwiseConv2dNative) {
+        a = inputs['x']!;
+        b = inputs['filter']!;
+        xShape = a.shape as Shape4;
+        filterShape = b.shape as Shape4;
+      } else if (name === DepthwiseConv2dNativeBackpropInput) {
+        a = inputs['dy']!;
+        b = inputs['filter']!;
+        xShape = attrs.inputShape!;
+        filterShape = b.shape as Shape4;
+      } else {
+        a = inputs['x']!;
+        b = inputs['dy']!;
+        xShape = a.shape as Shape4;
+        filterShape = attrs.filterShape!;
+      }
+      const info = backend_util.computeConv2DInfo(
+        xShape,
+        filterShape,
+        attrs.strides,
+        attrs.dilations,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        true,
+      );
+      if (empty(info)) return delegate(name, args);
+      const outShape =
+        name === DepthwiseConv2dNative ? info.outShape : name === DepthwiseConv2dNativeBackpropInput ? info.inShape : filterShape;
+      const out = backend.makeOutput(outShape, 'float32');
+      run(heapView(backend, a, 'a'), heapView(backend, b, 'b'), heapView(backend, out, 'out'), shapeOf(info));
+      return out;
+    };
+  };
+
   return [
+    {
+      kernelName: DepthwiseConv2dNative,
+      backendName: BACKEND,
+      kernelFunc: depthwise(DepthwiseConv2dNative, (x, w, y, shape) => addon.depthwiseConv2d(x, w, y, shape)),
+    },
+    {
+      kernelName: DepthwiseConv2dNativeBackpropInput,
+      backendName: BACKEND,
+      kernelFunc: depthwise(DepthwiseConv2dNativeBackpropInput, (dy, w, dx, shape) =>
+        addon.depthwiseConv2dBackpropInput(dy, w, dx, shape),
+      ),
+    },
+    {
+      kernelName: DepthwiseConv2dNativeBackpropFilter,
+      backendName: BACKEND,
+      kernelFunc: depthwise(DepthwiseConv2dNativeBackpropFilter, (x, dy, dw, shape) =>
+        addon.depthwiseConv2dBackpropFilter(x, dy, dw, shape),
+      ),
+    },
     { kernelName: Conv2D, backendName: BACKEND, kernelFunc: conv2d },
     { kernelName: FusedConv2D, backendName: BACKEND, kernelFunc: fusedConv2d },
     { kernelName: Conv2DBackpropInput, backendName: BACKEND, kernelFunc: backpropInput },

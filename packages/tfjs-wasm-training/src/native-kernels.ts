@@ -1,7 +1,7 @@
 import { isNode } from './node-threads.js';
 
 /**
- * The native addon's functions (`native/kernels.c`). Every array is a view of
+ * The native addon's functions (`native/*.c`). Every array is a view of
  * the wasm heap; `shape` is `[batch, inHeight, inWidth, inChannels, outHeight,
  * outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth,
  * dilationHeight, dilationWidth, padTop, padLeft]`. Lengths are checked
@@ -19,6 +19,40 @@ export interface NativeAddon {
   ): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: Int32Array): void;
+  /** `shape`'s output channels are input channels times the multiplier. */
+  depthwiseConv2d(x: Float32Array, filter: Float32Array, y: Float32Array, shape: Int32Array): void;
+  depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: Int32Array): void;
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: Int32Array): void;
+  /** `shape` as for a convolution with equal input and output channels; `y` is the forward output. */
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, shape: Int32Array, y?: Float32Array | null): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, shape: Int32Array): void;
+  /** `out[o][i] = sum over r of x[o][r][i]`. */
+  sumAdjacent(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
+  normalizeBatch(
+    x: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
+  normalizeBatchGrad(
+    dy: Float32Array,
+    y: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
+  /**
+   * Copies a box of 4-byte values: `box` is `[rank, ...srcShape, ...dstShape,
+   * ...srcBegin, ...dstBegin, ...size]` (rank 1 to 8).
+   */
+  copyBox(src: Float32Array | Int32Array, dst: Float32Array | Int32Array, box: Int32Array): void;
+  /** Sets every value (float32 value, or int32 bits). */
+  fill(dst: Float32Array | Int32Array, value: number): void;
+  /** `dx = dy * step(x)`. */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   setThreads(threads: number): number;
   getThreads(): number;
   supported(): boolean;
@@ -36,7 +70,7 @@ export interface NativeKernelsStatus {
 }
 
 /** The addon version this code speaks to; a stale build is refused, not half used. */
-const ADDON_VERSION = 1;
+const ADDON_VERSION = 3;
 
 let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
 

@@ -33,6 +33,9 @@ import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
 import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
 import { nativeConvKernels } from './native-conv.js';
+import { nativePoolAndReduceKernels } from './native-pool-reduce.js';
+import { nativeMovementKernels } from './native-movement.js';
+import { ReluGrad, reluGradKernel } from './relu-gradient.js';
 import type { NativeAddon } from './native-kernels.js';
 
 const BACKEND = 'wasm';
@@ -152,9 +155,11 @@ function explicitSamePadding(stock: KernelConfig, depthwise: boolean): KernelCon
 export interface WasmTrainingKernelsOptions {
   /**
    * The native addon from {@link loadNativeKernels}: when given, `Conv2D`,
-   * `FusedConv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` run
-   * natively (AVX2/FMA, on the wasm heap), falling back to the kernels
-   * below for what the addon does not cover.
+   * `FusedConv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`, the three
+   * depthwise kernels, `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` over
+   * adjacent axes, `NormalizeBatch` and `NormalizeBatchGrad` run natively
+   * (AVX2/FMA, on the wasm heap, on the addon's threads), falling back to
+   * the kernels below for what the addon does not cover.
    */
   native?: NativeAddon;
 }
@@ -186,8 +191,9 @@ interface Replaced {
  * results for `'same'` padding with a stride larger than the kernel
  * (tfjs#5907).
  *
- * With `options.native` (see {@link loadNativeKernels}), the regular
- * convolution and its two gradients run in native code instead.
+ * With `options.native` (see {@link loadNativeKernels}), the convolutions,
+ * their gradients, the pooling gradients, sums and batch norm run in native
+ * code instead.
  *
  * Import `@tensorflow/tfjs-backend-wasm` before calling it. It may be called
  * before or after the backend is initialised; calling it twice is harmless.
@@ -227,12 +233,28 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions 
     stockKernels.set(name, stock);
     configs.push(explicitSamePadding(stock, depthwise));
   }
+  configs.push({ kernelName: ReluGrad, backendName: BACKEND, kernelFunc: reluGradKernel });
   if (options.native !== undefined) {
-    const fallback = Object.fromEntries(configs.map((c) => [c.kernelName, c.kernelFunc]));
-    for (const native of nativeConvKernels(options.native, fallback)) {
+    const stockOf = (name: string): KernelConfig | undefined => {
+      const stock = stockKernels.get(name) ?? getKernel(name, BACKEND);
+      if (stock !== undefined) stockKernels.set(name, stock);
+      return stock;
+    };
+    // Snapshot: once the natives replace entries of `configs`, a lookup there would find them.
+    const wasmKernels = new Map(configs.map((c) => [c.kernelName, c.kernelFunc]));
+    const fallback = (name: string) => wasmKernels.get(name) ?? stockOf(name)?.kernelFunc;
+    const natives = [
+      ...nativeConvKernels(options.native, fallback),
+      ...nativePoolAndReduceKernels(options.native, fallback),
+      ...nativeMovementKernels(options.native, fallback),
+    ];
+    for (const native of natives) {
+      // Keep the replaced config's setupFunc: the stock fallback needs its wasm function bound.
       const index = configs.findIndex((c) => c.kernelName === native.kernelName);
-      if (index >= 0) configs[index] = native;
-      else configs.push(native);
+      const base = index >= 0 ? configs[index] : stockOf(native.kernelName);
+      const config = base === undefined ? native : { ...base, kernelFunc: native.kernelFunc };
+      if (index >= 0) configs[index] = config;
+      else configs.push(config);
     }
   }
   const replaced: Replaced[] = configs.map((config) => {

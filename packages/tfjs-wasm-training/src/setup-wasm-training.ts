@@ -3,6 +3,7 @@ import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { isNode, MAX_WASM_THREADS, prepareNodeThreads } from './node-threads.js';
 import { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
+import { registerReluGradient } from './relu-gradient.js';
 import { loadNativeKernels, type NativeKernelsStatus } from './native-kernels.js';
 
 /** Options of {@link setupWasmTraining}. */
@@ -100,7 +101,9 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
   const native = await resolveNative(options.native ?? 'auto');
   const restoreKernels = registerWasmTrainingKernels({ native: native.addon });
   const restoreGradients = dilatedGradients ? registerDilatedConvGradients() : () => {};
+  const restoreReluGradient = registerReluGradient();
   const unregister = () => {
+    restoreReluGradient();
     restoreGradients();
     restoreKernels();
   };

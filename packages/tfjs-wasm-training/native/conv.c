@@ -1,0 +1,506 @@
+/*
+ * 2-D convolution and its input and filter gradients (NHWC, HWIO filters),
+ * with AVX2/FMA on the thread pool.
+ *
+ * Every convolution is a matrix product computed without an im2col matrix:
+ * the forward pass and the input gradient read their broadcast operand
+ * through per-tap pointers into the NHWC tensor ("indirect GEMM", padding
+ * points at a zero row), against the filter packed into panels of NR
+ * columns; the filter gradient reads x through per-tap pixel pointers and dy
+ * rows directly. A 6x16 register tile (12 AVX accumulators) does the work.
+ *
+ *   forward        y[p][co]  = sum_t,ci x[p via t][ci] * w[t][ci][co]     rows p split over threads
+ *   input grad     dx[q][ci] = sum_t,co dy[q via t][co] * w[t][ci][co]    one product per stride phase
+ *   filter grad    dw[t][ci][co] = sum_p x[p via t][ci] * dy[p][co]       pixels p split over threads
+ *
+ * p: output pixel (n, oh, ow); k: (kh, kw, ci); layouts NHWC and HWIO as in tfjs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+#define MR 6
+#define NR 16
+#define MC 96 /* rows per forward / input-gradient task (a multiple of MR) */
+
+/* ------------------------------------------------------------------------ */
+/*
+ * The indirect register tile (forward and input gradient):
+ *   C[r][col..col+16) = sum_t sum_c ind[t][r][c] * b[t*chans + c][0..16)
+ * for the 6 rows r: `ind` holds, per tap t, 6 pointers to `chans` values (a
+ * pixel of x or dy, or a zero row for padding); `b` is a packed panel of
+ * (taps*chans) x 16. The whole depth accumulates in registers. Rows whose C
+ * pointer is a dummy row are computed and discarded; `cols` < 16 stores only
+ * the valid lanes.
+ */
+AVX2 static void indirect_tile(int taps, int chans, const float *const *ind, const float *restrict b,
+                               float *const *rows, int col, int cols) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int t = 0; t < taps; t++) {
+    const float *a0 = ind[0], *a1 = ind[1], *a2 = ind[2], *a3 = ind[3], *a4 = ind[4], *a5 = ind[5];
+    ind += MR;
+    for (int c = 0; c < chans; c++) {
+      __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+      b += NR;
+      __m256 v = _mm256_broadcast_ss(a0 + c);
+      c00 = _mm256_fmadd_ps(v, b0, c00);
+      c01 = _mm256_fmadd_ps(v, b1, c01);
+      v = _mm256_broadcast_ss(a1 + c);
+      c10 = _mm256_fmadd_ps(v, b0, c10);
+      c11 = _mm256_fmadd_ps(v, b1, c11);
+      v = _mm256_broadcast_ss(a2 + c);
+      c20 = _mm256_fmadd_ps(v, b0, c20);
+      c21 = _mm256_fmadd_ps(v, b1, c21);
+      v = _mm256_broadcast_ss(a3 + c);
+      c30 = _mm256_fmadd_ps(v, b0, c30);
+      c31 = _mm256_fmadd_ps(v, b1, c31);
+      v = _mm256_broadcast_ss(a4 + c);
+      c40 = _mm256_fmadd_ps(v, b0, c40);
+      c41 = _mm256_fmadd_ps(v, b1, c41);
+      v = _mm256_broadcast_ss(a5 + c);
+      c50 = _mm256_fmadd_ps(v, b0, c50);
+      c51 = _mm256_fmadd_ps(v, b1, c51);
+    }
+  }
+  if (cols == NR) {
+#define STORE_FULL(r, lo, hi)                  \
+  do {                                         \
+    _mm256_storeu_ps(rows[r] + col, lo);       \
+    _mm256_storeu_ps(rows[r] + col + 8, hi);   \
+  } while (0)
+    STORE_FULL(0, c00, c01);
+    STORE_FULL(1, c10, c11);
+    STORE_FULL(2, c20, c21);
+    STORE_FULL(3, c30, c31);
+    STORE_FULL(4, c40, c41);
+    STORE_FULL(5, c50, c51);
+#undef STORE_FULL
+  } else {
+    __m256i mlo, mhi;
+    column_masks(cols, &mlo, &mhi);
+#define STORE_MASKED(r, lo, hi)                        \
+  do {                                                 \
+    _mm256_maskstore_ps(rows[r] + col, mlo, lo);       \
+    _mm256_maskstore_ps(rows[r] + col + 8, mhi, hi);   \
+  } while (0)
+    STORE_MASKED(0, c00, c01);
+    STORE_MASKED(1, c10, c11);
+    STORE_MASKED(2, c20, c21);
+    STORE_MASKED(3, c30, c31);
+    STORE_MASKED(4, c40, c41);
+    STORE_MASKED(5, c50, c51);
+#undef STORE_MASKED
+  }
+}
+
+/* Packs a K x N row-major matrix (row stride ldb) into ceil(N/NR) zero-padded panels of K x NR. */
+static void pack_columns(const float *b, int depth, int cols, size_t ldb, float *dst) {
+  const int panels = (cols + NR - 1) / NR;
+  for (int j = 0; j < panels; j++) {
+    const int c0 = j * NR;
+    const int w = cols - c0 < NR ? cols - c0 : NR;
+    float *out = dst + (size_t)j * depth * NR;
+    for (int k = 0; k < depth; k++) {
+      const float *src = b + (size_t)k * ldb + c0;
+      float *o = out + (size_t)k * NR;
+      int q = 0;
+      for (; q < w; q++) o[q] = src[q];
+      for (; q < NR; q++) o[q] = 0.0f;
+    }
+  }
+}
+
+
+/*
+ * One block of at most MC rows of an indirect product: `ind` holds, per group
+ * of MR rows, taps x MR pointers; `rows` the C row of each row (MC + MR
+ * entries, rows past `mc` pointing to a dummy row).
+ */
+static void indirect_block(int mc, int taps, int chans, int cols, const float *const *ind, const float *bpack,
+                           float *const *rows) {
+  const int panels = (cols + NR - 1) / NR;
+  const size_t depth = (size_t)taps * chans;
+  for (int j = 0; j < panels; j++) {
+    const int ncols = cols - j * NR < NR ? cols - j * NR : NR;
+    const float *bp = bpack + (size_t)j * depth * NR;
+    for (int i = 0; i < mc; i += MR) indirect_tile(taps, chans, ind + (size_t)(i / MR) * taps * MR, bp, rows + i, j * NR, ncols);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Forward: y[p][co] = act(sum_t,ci x[p shifted by tap t][ci] * w[t][ci][co] + bias[co]). */
+
+
+typedef struct {
+  const conv_shape *s;
+  const float *x;
+  const float *zeros; /* at least in_c zeros: the padding */
+  const float *bpack; /* ceil(Cout/NR) panels of K x NR */
+  float *y;
+  int rows; /* P */
+  const float *bias; /* Cout values, or NULL */
+  int activation;
+  float alpha; /* slope of leaky relu */
+} forward_job;
+
+static void bias_activation(float *y, int rows, int cols, const float *bias, int activation, float alpha) {
+  if (!bias && activation == ACT_LINEAR) return;
+  for (int r = 0; r < rows; r++) {
+    float *v = y + (size_t)r * cols;
+    if (bias)
+      for (int c = 0; c < cols; c++) v[c] += bias[c];
+    switch (activation) {
+      case ACT_RELU:
+        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? v[c] : 0.0f;
+        break;
+      case ACT_RELU6:
+        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? (v[c] < 6.0f ? v[c] : 6.0f) : 0.0f;
+        break;
+      case ACT_LEAKY_RELU:
+        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? v[c] : alpha * v[c];
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+static void forward_task(const void *ctx, int task, int thread) {
+  const forward_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int m0 = task * MC;
+  const int mc = job->rows - m0 < MC ? job->rows - m0 : MC;
+  const int taps = s->filter_h * s->filter_w;
+  const int pixels = s->out_h * s->out_w;
+  const float **ind = scratch_pointers(thread, (size_t)MC * taps);
+  float *dummy = scratch_floats(thread, 0, (size_t)s->out_c + NR);
+  if (!ind || !dummy) return;
+  float *rows[MC + MR];
+  for (int r = 0; r < ((mc + MR - 1) / MR) * MR; r++) {
+    const float **slot = ind + (size_t)(r / MR) * taps * MR + (r % MR);
+    if (r >= mc) {
+      rows[r] = dummy;
+      for (int t = 0; t < taps; t++) slot[(size_t)t * MR] = job->zeros;
+      continue;
+    }
+    const int m = m0 + r;
+    rows[r] = job->y + (size_t)m * s->out_c;
+    const int n = m / pixels;
+    const int rem = m - n * pixels;
+    const int oh = rem / s->out_w;
+    const int ow = rem - oh * s->out_w;
+    const int ih0 = oh * s->stride_h - s->pad_top;
+    const int iw0 = ow * s->stride_w - s->pad_left;
+    for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
+      const int ih = ih0 + kh * s->dilation_h;
+      for (int kw = 0; kw < s->filter_w; kw++, t++) {
+        const int iw = iw0 + kw * s->dilation_w;
+        slot[(size_t)t * MR] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                                   ? job->zeros
+                                   : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * s->in_c;
+      }
+    }
+  }
+  indirect_block(mc, taps, s->in_c, s->out_c, ind, job->bpack, rows);
+  bias_activation(job->y + (size_t)m0 * s->out_c, mc, s->out_c, job->bias, job->activation, job->alpha);
+}
+
+int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, const float *bias,
+                        int activation, float alpha) {
+  const int depth = s->filter_h * s->filter_w * s->in_c;
+  const int cols = s->out_c;
+  const int rows = s->batch * s->out_h * s->out_w;
+  const int panels = (cols + NR - 1) / NR;
+  float *bpack = aligned_floats((size_t)panels * depth * NR);
+  float *zeros = calloc((size_t)s->in_c + NR, sizeof(float));
+  if (!bpack || !zeros) {
+    free(bpack);
+    free(zeros);
+    return -1;
+  }
+  pack_columns(w, depth, cols, (size_t)cols, bpack);
+  forward_job job = {s, x, zeros, bpack, y, rows, bias, activation, alpha};
+  parallel_for((rows + MC - 1) / MC, forward_task, &job);
+  free(bpack);
+  free(zeros);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/*
+ * Input gradient, one stride phase at a time: the dx pixels (ih, iw) with the
+ * same (ih mod stride, iw mod stride) receive from the same filter taps, so
+ * each phase is one indirect product dx[q][ci] = sum_t,co dy[q via t][co] * w[t][ci][co].
+ */
+
+typedef struct {
+  const conv_shape *s;
+  const float *dy;
+  const float *zeros; /* at least out_c zeros */
+  float *dx;
+  const float *bpack;
+  const int *taps; /* (kh, kw) pairs valid in this phase */
+  int tap_count;
+  int phase_h, phase_w; /* first ih, iw of the phase */
+  int count_h, count_w; /* rows and columns of dx in the phase */
+  int rows;             /* batch * count_h * count_w */
+} input_job;
+
+static void input_task(const void *ctx, int task, int thread) {
+  const input_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int m0 = task * MC;
+  const int mc = job->rows - m0 < MC ? job->rows - m0 : MC;
+  const int per_image = job->count_h * job->count_w;
+  const int taps = job->tap_count;
+  const float **ind = scratch_pointers(thread, (size_t)MC * (taps > 0 ? taps : 1));
+  float *dummy = scratch_floats(thread, 0, (size_t)s->in_c + NR);
+  if (!ind || !dummy) return;
+  float *rows[MC + MR];
+  for (int r = 0; r < ((mc + MR - 1) / MR) * MR; r++) {
+    const float **slot = ind + (size_t)(r / MR) * taps * MR + (r % MR);
+    if (r >= mc) {
+      rows[r] = dummy;
+      for (int t = 0; t < taps; t++) slot[(size_t)t * MR] = job->zeros;
+      continue;
+    }
+    const int m = m0 + r;
+    const int n = m / per_image;
+    const int rem = m - n * per_image;
+    const int ih = job->phase_h + (rem / job->count_w) * s->stride_h;
+    const int iw = job->phase_w + (rem % job->count_w) * s->stride_w;
+    rows[r] = job->dx + (((size_t)n * s->in_h + ih) * s->in_w + iw) * s->in_c;
+    for (int t = 0; t < taps; t++) {
+      /* exact divisions: the phase only holds taps that land on a stride multiple */
+      const int nh = ih + s->pad_top - job->taps[2 * t] * s->dilation_h;
+      const int nw = iw + s->pad_left - job->taps[2 * t + 1] * s->dilation_w;
+      const int oh = nh / s->stride_h, ow = nw / s->stride_w;
+      slot[(size_t)t * MR] = (nh < 0 || nw < 0 || oh >= s->out_h || ow >= s->out_w)
+                                 ? job->zeros
+                                 : job->dy + (((size_t)n * s->out_h + oh) * s->out_w + ow) * s->out_c;
+    }
+  }
+  if (taps == 0) {
+    for (int r = 0; r < mc; r++) memset(rows[r], 0, sizeof(float) * s->in_c);
+    return;
+  }
+  indirect_block(mc, taps, s->out_c, s->in_c, ind, job->bpack, rows);
+}
+
+static int positive_mod(int a, int b) {
+  int r = a % b;
+  return r < 0 ? r + b : r;
+}
+
+int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
+  const int cin = s->in_c, cout = s->out_c;
+  const int panels = (cin + NR - 1) / NR;
+  const int max_depth = s->filter_h * s->filter_w * cout;
+  int *taps = malloc(sizeof(int) * 2 * s->filter_h * s->filter_w);
+  float *wt = malloc(sizeof(float) * (size_t)max_depth * cin);
+  float *bpack = aligned_floats((size_t)panels * max_depth * NR);
+  float *zeros = calloc((size_t)cout + NR, sizeof(float));
+  if (!taps || !wt || !bpack || !zeros) {
+    free(taps);
+    free(wt);
+    free(bpack);
+    free(zeros);
+    return -1;
+  }
+  for (int ph = 0; ph < s->stride_h && ph < s->in_h; ph++) {
+    for (int pw = 0; pw < s->stride_w && pw < s->in_w; pw++) {
+      int tap_count = 0;
+      for (int kh = 0; kh < s->filter_h; kh++) {
+        if (positive_mod(ph + s->pad_top - kh * s->dilation_h, s->stride_h) != 0) continue;
+        for (int kw = 0; kw < s->filter_w; kw++) {
+          if (positive_mod(pw + s->pad_left - kw * s->dilation_w, s->stride_w) != 0) continue;
+          taps[2 * tap_count] = kh;
+          taps[2 * tap_count + 1] = kw;
+          tap_count++;
+        }
+      }
+      const int depth = tap_count * cout;
+      /* wt[(t, co)][ci] = w[kh][kw][ci][co] */
+      for (int t = 0; t < tap_count; t++) {
+        const float *src = w + ((size_t)taps[2 * t] * s->filter_w + taps[2 * t + 1]) * cin * cout;
+        for (int ci = 0; ci < cin; ci++)
+          for (int co = 0; co < cout; co++) wt[((size_t)t * cout + co) * cin + ci] = src[(size_t)ci * cout + co];
+      }
+      if (depth > 0) pack_columns(wt, depth, cin, (size_t)cin, bpack);
+      const int count_h = (s->in_h - ph + s->stride_h - 1) / s->stride_h;
+      const int count_w = (s->in_w - pw + s->stride_w - 1) / s->stride_w;
+      input_job job = {s, dy, zeros, dx, bpack, taps, tap_count, ph, pw, count_h, count_w,
+                       s->batch * count_h * count_w};
+      parallel_for((job.rows + MC - 1) / MC, input_task, &job);
+    }
+  }
+  free(taps);
+  free(wt);
+  free(bpack);
+  free(zeros);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/*
+ * Filter gradient: dw[t][ci][co] = sum_p x[p shifted by t][ci] * dy[p][co].
+ * Tasks are blocks of PC output pixels; each thread sums into its own copy of
+ * dw. Per tap, a block keeps one pointer per pixel into x (or a zero row),
+ * and the tile reads 6 channels of it and 16 channels of dy per pixel:
+ * nothing is packed.
+ */
+
+#define PC 256 /* pixels per task */
+
+typedef struct {
+  const conv_shape *s;
+  const float *x;
+  const float *zeros; /* at least in_c + 8 zeros */
+  const float *dy;
+  int pixels;                   /* P */
+  float *partial[MAX_THREADS];  /* per thread K x Cout sums */
+} filter_job;
+
+/*
+ * rows[r][col..col+cols) += sum_p xp[p][ci0 + r] * dy[p][col..col+cols), r < nrows.
+ * Inlined with constant `nrows` so that each row count gets its own code.
+ */
+static inline __attribute__((always_inline, target("avx2,fma"))) void filter_tile(
+    int pixels, const float *const *xp, int ci0, const float *dy, int ldy, float *const *rows, int col, int cols,
+    const int nrows) {
+  __m256 acc[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  if (cols == NR) {
+    for (int p = 0; p < pixels; p++) {
+      const float *a = xp[p] + ci0;
+      const float *d = dy + (size_t)p * ldy;
+      const __m256 b0 = _mm256_loadu_ps(d), b1 = _mm256_loadu_ps(d + 8);
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; r++) {
+        if (r < nrows) {
+          const __m256 v = _mm256_broadcast_ss(a + r);
+          acc[r][0] = _mm256_fmadd_ps(v, b0, acc[r][0]);
+          acc[r][1] = _mm256_fmadd_ps(v, b1, acc[r][1]);
+        }
+      }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      if (r < nrows) {
+        float *c = rows[r] + col;
+        _mm256_storeu_ps(c, _mm256_add_ps(acc[r][0], _mm256_loadu_ps(c)));
+        _mm256_storeu_ps(c + 8, _mm256_add_ps(acc[r][1], _mm256_loadu_ps(c + 8)));
+      }
+    }
+    return;
+  }
+  __m256i mlo, mhi;
+  column_masks(cols, &mlo, &mhi);
+  for (int p = 0; p < pixels; p++) {
+    const float *a = xp[p] + ci0;
+    const float *d = dy + (size_t)p * ldy;
+    const __m256 b0 = _mm256_maskload_ps(d, mlo), b1 = _mm256_maskload_ps(d + 8, mhi);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      if (r < nrows) {
+        const __m256 v = _mm256_broadcast_ss(a + r);
+        acc[r][0] = _mm256_fmadd_ps(v, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(v, b1, acc[r][1]);
+      }
+    }
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) {
+    if (r < nrows) {
+      float *c = rows[r] + col;
+      _mm256_maskstore_ps(c, mlo, _mm256_add_ps(acc[r][0], _mm256_maskload_ps(c, mlo)));
+      _mm256_maskstore_ps(c + 8, mhi, _mm256_add_ps(acc[r][1], _mm256_maskload_ps(c + 8, mhi)));
+    }
+  }
+}
+
+AVX2 static void filter_tile_rows(int nrows, int pixels, const float *const *xp, int ci0, const float *dy, int ldy,
+                                  float *const *rows, int col, int cols) {
+  switch (nrows) {
+    case 6: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 6); break;
+    case 5: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 5); break;
+    case 4: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 4); break;
+    case 3: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 3); break;
+    case 2: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 2); break;
+    default: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 1); break;
+  }
+}
+
+static void filter_task(const void *ctx, int task, int thread) {
+  const filter_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int p0 = task * PC;
+  const int pc = job->pixels - p0 < PC ? job->pixels - p0 : PC;
+  const int pixels = s->out_h * s->out_w;
+  const int cin = s->in_c, cout = s->out_c;
+  const float **xp = scratch_pointers(thread, PC);
+  float *c = job->partial[thread];
+  if (!xp || !c) return;
+  const float *dy = job->dy + (size_t)p0 * cout;
+  for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
+    for (int kw = 0; kw < s->filter_w; kw++, t++) {
+      for (int pp = 0; pp < pc; pp++) {
+        const int m = p0 + pp;
+        const int n = m / pixels;
+        const int rem = m - n * pixels;
+        const int oh = rem / s->out_w;
+        const int ow = rem - oh * s->out_w;
+        const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+        xp[pp] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                     ? job->zeros
+                     : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * cin;
+      }
+      for (int ci0 = 0; ci0 < cin; ci0 += MR) {
+        const int nrows = cin - ci0 < MR ? cin - ci0 : MR;
+        float *rows[MR];
+        for (int r = 0; r < nrows; r++) rows[r] = c + ((size_t)t * cin + ci0 + r) * cout;
+        for (int col = 0; col < cout; col += NR) {
+          const int cols = cout - col < NR ? cout - col : NR;
+          filter_tile_rows(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols);
+        }
+      }
+    }
+  }
+}
+
+int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw) {
+  filter_job job;
+  memset(&job, 0, sizeof job);
+  job.s = s;
+  job.x = x;
+  job.dy = dy;
+  job.pixels = s->batch * s->out_h * s->out_w;
+  const size_t size = (size_t)s->filter_h * s->filter_w * s->in_c * s->out_c;
+  const int tasks = (job.pixels + PC - 1) / PC;
+  const int threads = pool_threads();
+  float *zeros = calloc((size_t)s->in_c + NR, sizeof(float));
+  int failed = zeros == NULL;
+  job.zeros = zeros;
+  for (int t = 0; t < threads; t++) {
+    job.partial[t] = t == 0 ? dw : calloc(size, sizeof(float));
+    if (!job.partial[t]) failed = 1;
+  }
+  memset(dw, 0, size * sizeof(float));
+  if (!failed) parallel_for(tasks, filter_task, &job);
+  for (int t = 1; t < threads; t++) {
+    if (job.partial[t])
+      for (size_t i = 0; i < size; i++) dw[i] += job.partial[t][i];
+    free(job.partial[t]);
+  }
+  free(zeros);
+  return failed ? -1 : 0;
+}
+

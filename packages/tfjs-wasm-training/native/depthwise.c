@@ -1,0 +1,300 @@
+/*
+ * Depthwise 2-D convolution and its gradients (NHWC; filter [fh][fw][C][M],
+ * output channel c*M + m). With multiplier 1 (separable convolutions), groups
+ * of 32 channels are summed in AVX registers; other multipliers take a plain
+ * loop that the compiler vectorises.
+ *
+ *   forward       y[p][c*M+m]   = sum_t x[p via t][c] * w[t][c][m]
+ *   input grad    dx[q][c]      = sum_t,m dy[q via t][c*M+m] * w[t][c][m]
+ *   filter grad   dw[t][c][m]   = sum_p x[p via t][c] * dy[p][c*M+m]
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+typedef struct {
+  const conv_shape *s;
+  const float *a; /* x (forward, filter grad) or dy (input grad) */
+  const float *b; /* w, or dy (filter grad) */
+  float *out;
+  float *partial[MAX_THREADS];
+} depthwise_job;
+
+/*
+ * Multiplier 1 works on groups of up to 32 channels (NV = 1..4 AVX vectors,
+ * a compile-time constant in each specialisation, so the accumulators stay in
+ * registers). Only the group's last vector may be partial (`tail` < 8 valid
+ * lanes): it is loaded with a mask and stored through a buffer (masked stores
+ * are slow on some CPUs).
+ */
+#define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
+
+INLINE __m256 load_lane(const float *p, int v, const int nv, int tail, __m256i tail_mask) {
+  return (v == nv - 1 && tail < 8) ? _mm256_maskload_ps(p + 8 * v, tail_mask) : _mm256_loadu_ps(p + 8 * v);
+}
+
+INLINE void store_lane(float *p, int v, const int nv, int tail, __m256 x) {
+  if (v == nv - 1 && tail < 8) {
+    float tmp[8];
+    _mm256_storeu_ps(tmp, x);
+    memcpy(p + 8 * v, tmp, sizeof(float) * tail);
+  } else {
+    _mm256_storeu_ps(p + 8 * v, x);
+  }
+}
+
+INLINE void forward_group(const depthwise_job *job, int n, int oh, int start, const int nv, int tail, __m256i tm) {
+  const conv_shape *s = job->s;
+  const int channels = s->in_c;
+  for (int ow = 0; ow < s->out_w; ow++) {
+    __m256 acc[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) acc[v] = _mm256_setzero_ps();
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+      if (ih < 0 || ih >= s->in_h) continue;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+        if (iw < 0 || iw >= s->in_w) continue;
+        const float *x = job->a + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels + start;
+        const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+          acc[v] = _mm256_fmadd_ps(load_lane(x, v, nv, tail, tm), load_lane(w, v, nv, tail, tm), acc[v]);
+      }
+    }
+    float *y = job->out + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels + start;
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) store_lane(y, v, nv, tail, acc[v]);
+  }
+}
+
+INLINE void input_group(const depthwise_job *job, int n, int ih, int start, const int nv, int tail, __m256i tm) {
+  const conv_shape *s = job->s;
+  const int channels = s->in_c;
+  for (int iw = 0; iw < s->in_w; iw++) {
+    __m256 acc[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) acc[v] = _mm256_setzero_ps();
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int nh = ih + s->pad_top - kh * s->dilation_h;
+      if (nh < 0 || nh % s->stride_h != 0 || nh / s->stride_h >= s->out_h) continue;
+      const int oh = nh / s->stride_h;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const int nw = iw + s->pad_left - kw * s->dilation_w;
+        if (nw < 0 || nw % s->stride_w != 0 || nw / s->stride_w >= s->out_w) continue;
+        const int ow = nw / s->stride_w;
+        const float *dy = job->a + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels + start;
+        const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+          acc[v] = _mm256_fmadd_ps(load_lane(dy, v, nv, tail, tm), load_lane(w, v, nv, tail, tm), acc[v]);
+      }
+    }
+    float *dx = job->out + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels + start;
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) store_lane(dx, v, nv, tail, acc[v]);
+  }
+}
+
+INLINE void filter_group(const depthwise_job *job, float *partial, int n, int oh, int start, const int nv, int tail,
+                         __m256i tm) {
+  const conv_shape *s = job->s;
+  const int channels = s->in_c;
+  for (int kh = 0; kh < s->filter_h; kh++) {
+    const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+    if (ih < 0 || ih >= s->in_h) continue;
+    const float *x_row = job->a + ((size_t)n * s->in_h + ih) * s->in_w * channels + start;
+    const float *dy_row = job->b + ((size_t)n * s->out_h + oh) * s->out_w * channels + start;
+    for (int kw = 0; kw < s->filter_w; kw++) {
+      /* the output columns whose tap kw lands inside the image */
+      const int shift = kw * s->dilation_w - s->pad_left;
+      const int ow_from = shift >= 0 ? 0 : (-shift + s->stride_w - 1) / s->stride_w;
+      int ow_to = (s->in_w - 1 - shift) >= 0 ? (s->in_w - 1 - shift) / s->stride_w + 1 : 0;
+      if (ow_to > s->out_w) ow_to = s->out_w;
+      if (ow_from >= ow_to) continue;
+      __m256 acc[4];
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[v] = _mm256_setzero_ps();
+      for (int ow = ow_from; ow < ow_to; ow++) {
+        const float *x = x_row + (size_t)(ow * s->stride_w + shift) * channels;
+        const float *dy = dy_row + (size_t)ow * channels;
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+          acc[v] = _mm256_fmadd_ps(load_lane(x, v, nv, tail, tm), load_lane(dy, v, nv, tail, tm), acc[v]);
+      }
+      float *dw = partial + ((size_t)kh * s->filter_w + kw) * channels + start;
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) store_lane(dw, v, nv, tail, _mm256_add_ps(load_lane(dw, v, nv, tail, tm), acc[v]));
+    }
+  }
+}
+
+/* Calls BODY(start, NV, tail, mask) for each group of 32 channels with a constant NV. */
+#define FOR_GROUPS(channels, BODY)                                                  \
+  for (int start_ = 0; start_ < (channels); start_ += 32) {                         \
+    const int count_ = (channels) - start_ < 32 ? (channels) - start_ : 32;         \
+    const int tail_ = count_ % 8 == 0 ? 8 : count_ % 8;                              \
+    int32_t m_[8];                                                                  \
+    for (int q_ = 0; q_ < 8; q_++) m_[q_] = q_ < tail_ ? -1 : 0;                    \
+    const __m256i mask_ = _mm256_loadu_si256((const __m256i *)m_);                  \
+    switch ((count_ + 7) / 8) {                                                     \
+      case 4: BODY(start_, 4, tail_, mask_); break;                                 \
+      case 3: BODY(start_, 3, tail_, mask_); break;                                 \
+      case 2: BODY(start_, 2, tail_, mask_); break;                                 \
+      default: BODY(start_, 1, tail_, mask_); break;                                \
+    }                                                                               \
+  }
+
+AVX2 static void forward_row_single(const depthwise_job *job, int n, int oh) {
+#define FORWARD(start, nv, tail, mask) forward_group(job, n, oh, start, nv, tail, mask)
+  FOR_GROUPS(job->s->in_c, FORWARD)
+#undef FORWARD
+}
+
+AVX2 static void input_row_single(const depthwise_job *job, int n, int ih) {
+#define INPUT(start, nv, tail, mask) input_group(job, n, ih, start, nv, tail, mask)
+  FOR_GROUPS(job->s->in_c, INPUT)
+#undef INPUT
+}
+
+AVX2 static void filter_row_single(const depthwise_job *job, float *partial, int n, int oh) {
+#define FILTER(start, nv, tail, mask) filter_group(job, partial, n, oh, start, nv, tail, mask)
+  FOR_GROUPS(job->s->in_c, FILTER)
+#undef FILTER
+}
+
+/* Forward: one task per output row (n, oh). */
+AVX2 static void forward_row(const void *ctx, int task, int thread) {
+  (void)thread;
+  const depthwise_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int n = task / s->out_h, oh = task % s->out_h;
+  const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
+  if (mult == 1) {
+    forward_row_single(job, n, oh);
+    return;
+  }
+  for (int ow = 0; ow < s->out_w; ow++) {
+    float *restrict y = job->out + (((size_t)n * s->out_h + oh) * s->out_w + ow) * oc_count;
+    memset(y, 0, sizeof(float) * oc_count);
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+      if (ih < 0 || ih >= s->in_h) continue;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+        if (iw < 0 || iw >= s->in_w) continue;
+        const float *restrict x = job->a + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels;
+        const float *restrict w = job->b + ((size_t)kh * s->filter_w + kw) * oc_count;
+        if (mult == 1) {
+          for (int c = 0; c < channels; c++) y[c] += x[c] * w[c];
+        } else {
+          for (int c = 0; c < channels; c++)
+            for (int m = 0; m < mult; m++) y[c * mult + m] += x[c] * w[c * mult + m];
+        }
+      }
+    }
+  }
+}
+
+int depthwise_forward(const conv_shape *s, const float *x, const float *w, float *y) {
+  depthwise_job job = {s, x, w, y, {0}};
+  parallel_for(s->batch * s->out_h, forward_row, &job);
+  return 0;
+}
+
+/* Input gradient: one task per dx row (n, ih); each dx pixel gathers from the taps that reach it. */
+AVX2 static void input_row(const void *ctx, int task, int thread) {
+  (void)thread;
+  const depthwise_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int n = task / s->in_h, ih = task % s->in_h;
+  const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
+  if (mult == 1) {
+    input_row_single(job, n, ih);
+    return;
+  }
+  for (int iw = 0; iw < s->in_w; iw++) {
+    float *restrict dx = job->out + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels;
+    memset(dx, 0, sizeof(float) * channels);
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int nh = ih + s->pad_top - kh * s->dilation_h;
+      if (nh < 0 || nh % s->stride_h != 0 || nh / s->stride_h >= s->out_h) continue;
+      const int oh = nh / s->stride_h;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const int nw = iw + s->pad_left - kw * s->dilation_w;
+        if (nw < 0 || nw % s->stride_w != 0 || nw / s->stride_w >= s->out_w) continue;
+        const int ow = nw / s->stride_w;
+        const float *restrict dy = job->a + (((size_t)n * s->out_h + oh) * s->out_w + ow) * oc_count;
+        const float *restrict w = job->b + ((size_t)kh * s->filter_w + kw) * oc_count;
+        if (mult == 1) {
+          for (int c = 0; c < channels; c++) dx[c] += dy[c] * w[c];
+        } else {
+          for (int c = 0; c < channels; c++) {
+            float sum = 0.0f;
+            for (int m = 0; m < mult; m++) sum += dy[c * mult + m] * w[c * mult + m];
+            dx[c] += sum;
+          }
+        }
+      }
+    }
+  }
+}
+
+int depthwise_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
+  depthwise_job job = {s, dy, w, dx, {0}};
+  parallel_for(s->batch * s->in_h, input_row, &job);
+  return 0;
+}
+
+/* Filter gradient: one task per output row (n, oh), summed into the thread's own copy of dw. */
+AVX2 static void filter_row(const void *ctx, int task, int thread) {
+  const depthwise_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int n = task / s->out_h, oh = task % s->out_h;
+  const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
+  float *partial = job->partial[thread];
+  if (mult == 1) {
+    filter_row_single(job, partial, n, oh);
+    return;
+  }
+  for (int ow = 0; ow < s->out_w; ow++) {
+    const float *restrict dy = job->b + (((size_t)n * s->out_h + oh) * s->out_w + ow) * oc_count;
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+      if (ih < 0 || ih >= s->in_h) continue;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+        if (iw < 0 || iw >= s->in_w) continue;
+        const float *restrict x = job->a + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels;
+        float *restrict dw = partial + ((size_t)kh * s->filter_w + kw) * oc_count;
+        if (mult == 1) {
+          for (int c = 0; c < channels; c++) dw[c] += x[c] * dy[c];
+        } else {
+          for (int c = 0; c < channels; c++)
+            for (int m = 0; m < mult; m++) dw[c * mult + m] += x[c] * dy[c * mult + m];
+        }
+      }
+    }
+  }
+}
+
+int depthwise_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw) {
+  const int threads = pool_threads();
+  const size_t size = (size_t)s->filter_h * s->filter_w * s->out_c;
+  depthwise_job job = {s, x, dy, dw, {0}};
+  int failed = 0;
+  for (int t = 0; t < threads; t++) {
+    job.partial[t] = t == 0 ? dw : calloc(size, sizeof(float));
+    if (!job.partial[t]) failed = 1;
+  }
+  memset(dw, 0, size * sizeof(float));
+  if (!failed) parallel_for(s->batch * s->out_h, filter_row, &job);
+  for (int t = 1; t < threads; t++) {
+    if (job.partial[t])
+      for (size_t i = 0; i < size; i++) dw[i] += job.partial[t][i];
+    free(job.partial[t]);
+  }
+  return failed ? -1 : 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * Data movement and cheap elementwise kernels: box copies (slice, concat,
+ * split, pad), fills and the relu gradient, split over the threads.
+ */
+#include <string.h>
+
+#include "runtime.h"
+
+#define MAX_RANK 8
+#define ROWS_PER_TASK_VALUES 65536 /* about this many values per task */
+
+typedef struct {
+  const uint32_t *src;
+  uint32_t *dst;
+  int rank;                       /* after merging, the last axis is the contiguous run */
+  int64_t size[MAX_RANK];
+  int64_t src_stride[MAX_RANK], dst_stride[MAX_RANK];
+  int64_t src_base, dst_base;
+  int64_t rows, rows_per_task;
+} box_job;
+
+static void box_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const box_job *job = ctx;
+  const int last = job->rank - 1;
+  const int64_t run = job->size[last];
+  const int64_t r0 = (int64_t)task * job->rows_per_task;
+  const int64_t r1 = r0 + job->rows_per_task < job->rows ? r0 + job->rows_per_task : job->rows;
+  for (int64_t r = r0; r < r1; r++) {
+    int64_t rest = r, src = job->src_base, dst = job->dst_base;
+    for (int a = last - 1; a >= 0; a--) {
+      const int64_t i = rest % job->size[a];
+      rest /= job->size[a];
+      src += i * job->src_stride[a];
+      dst += i * job->dst_stride[a];
+    }
+    memcpy(job->dst + dst, job->src + src, (size_t)run * sizeof(uint32_t));
+  }
+}
+
+/*
+ * Copies the box `size` at `src_begin` of a row-major tensor of shape
+ * `src_shape` to `dst_begin` of one of shape `dst_shape` (4-byte values; the
+ * caller has checked that the box fits both).
+ */
+int copy_box(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_shape, const int64_t *dst_shape,
+             const int64_t *src_begin, const int64_t *dst_begin, const int64_t *size) {
+  box_job job;
+  memset(&job, 0, sizeof job);
+  job.src = src;
+  job.dst = dst;
+  int64_t src_stride[MAX_RANK], dst_stride[MAX_RANK];
+  int64_t ss = 1, ds = 1;
+  for (int a = rank - 1; a >= 0; a--) {
+    src_stride[a] = ss;
+    dst_stride[a] = ds;
+    ss *= src_shape[a];
+    ds *= dst_shape[a];
+    job.src_base += src_begin[a] * src_stride[a];
+    job.dst_base += dst_begin[a] * dst_stride[a];
+  }
+  for (int a = 0; a < rank; a++)
+    if (size[a] == 0) return 0;
+  /* Merge trailing axes that are whole in both tensors into one contiguous run. */
+  int keep = rank;
+  while (keep > 1 && size[keep - 1] == src_shape[keep - 1] && size[keep - 1] == dst_shape[keep - 1]) keep--;
+  job.rank = keep;
+  for (int a = 0; a < keep; a++) {
+    job.size[a] = size[a];
+    job.src_stride[a] = src_stride[a];
+    job.dst_stride[a] = dst_stride[a];
+  }
+  for (int a = keep; a < rank; a++) job.size[keep - 1] *= size[a];
+  job.rows = 1;
+  for (int a = 0; a < keep - 1; a++) job.rows *= job.size[a];
+  const int64_t run = job.size[keep - 1];
+  job.rows_per_task = run >= ROWS_PER_TASK_VALUES ? 1 : ROWS_PER_TASK_VALUES / run;
+  parallel_for((int)((job.rows + job.rows_per_task - 1) / job.rows_per_task), box_task, &job);
+  return 0;
+}
+
+typedef struct {
+  uint32_t *dst;
+  uint32_t value;
+  int64_t count;
+} fill_job;
+
+static void fill_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const fill_job *job = ctx;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
+  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  for (int64_t i = from; i < to; i++) job->dst[i] = job->value;
+}
+
+/* Sets `count` 4-byte values to `value`. */
+int fill_values(uint32_t *dst, int64_t count, uint32_t value) {
+  fill_job job = {dst, value, count};
+  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), fill_task, &job);
+  return 0;
+}
+
+typedef struct {
+  const float *dy, *x;
+  float *dx;
+  int64_t count;
+} relu_job;
+
+AVX2 static void relu_grad_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const relu_job *job = ctx;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
+  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const float *restrict dy = job->dy, *restrict x = job->x;
+  float *restrict dx = job->dx;
+  for (int64_t i = from; i < to; i++) {
+    const float step = x[i] > 0.0f ? 1.0f : (x[i] == x[i] ? 0.0f : __builtin_nanf(""));
+    dx[i] = dy[i] * step;
+  }
+}
+
+/* dx = dy * step(x): step is 1 where x > 0, 0 elsewhere and NaN where x is NaN, as tfjs-core's relu gradient. */
+int relu_grad(const float *dy, const float *x, float *dx, int64_t count) {
+  relu_job job = {dy, x, dx, count};
+  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), relu_grad_task, &job);
+  return 0;
+}

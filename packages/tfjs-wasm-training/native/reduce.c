@@ -1,0 +1,267 @@
+/*
+ * Reductions over rows: sums over adjacent axes (bias gradients) and
+ * training-mode batch normalisation with its gradient. Rows are split into
+ * blocks over the threads; each block is summed in float32 lanes and added
+ * into float64 totals per thread, so long sums keep float64 accuracy.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+#define BLOCK_ROWS 64 /* rows summed in float32 before the float64 total */
+
+/* ---- sums over a run of adjacent axes: out[o][i] = sum_r x[o][r][i] ---- */
+
+typedef struct {
+  const float *x;
+  int64_t reduced, inner, rows_per_task, tasks_per_outer;
+  double *partial[MAX_THREADS]; /* per thread, outer x inner */
+  float *block[MAX_THREADS];    /* per thread, inner */
+} sum_job;
+
+AVX2 static void add_block(const float *restrict x, int64_t rows, int64_t inner, float *restrict block,
+                           double *restrict total) {
+  memset(block, 0, sizeof(float) * inner);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *restrict row = x + r * inner;
+    for (int64_t i = 0; i < inner; i++) block[i] += row[i];
+  }
+  for (int64_t i = 0; i < inner; i++) total[i] += block[i];
+}
+
+static void sum_task(const void *ctx, int task, int thread) {
+  const sum_job *job = ctx;
+  const int64_t o = task / job->tasks_per_outer;
+  const int64_t r0 = (task % job->tasks_per_outer) * job->rows_per_task;
+  const int64_t r1 = r0 + job->rows_per_task < job->reduced ? r0 + job->rows_per_task : job->reduced;
+  double *total = job->partial[thread] + o * job->inner;
+  for (int64_t r = r0; r < r1; r += BLOCK_ROWS) {
+    const int64_t rows = r1 - r < BLOCK_ROWS ? r1 - r : BLOCK_ROWS;
+    add_block(job->x + (o * job->reduced + r) * job->inner, rows, job->inner, job->block[thread], total);
+  }
+}
+
+int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner) {
+  const int threads = pool_threads();
+  sum_job job;
+  memset(&job, 0, sizeof job);
+  job.x = x;
+  job.reduced = reduced;
+  job.inner = inner;
+  /* about 64K values per task, at least one block of rows */
+  int64_t rows = (65536 + inner - 1) / inner;
+  rows = ((rows + BLOCK_ROWS - 1) / BLOCK_ROWS) * BLOCK_ROWS;
+  job.rows_per_task = rows;
+  job.tasks_per_outer = (reduced + rows - 1) / rows;
+  int failed = 0;
+  for (int t = 0; t < threads; t++) {
+    job.partial[t] = calloc((size_t)(outer * inner), sizeof(double));
+    job.block[t] = aligned_floats((size_t)inner);
+    if (!job.partial[t] || !job.block[t]) failed = 1;
+  }
+  const int64_t tasks = outer * job.tasks_per_outer;
+  if (tasks > 0x7fffffff) failed = 1;
+  if (!failed) {
+    parallel_for((int)tasks, sum_task, &job);
+    for (int64_t i = 0; i < outer * inner; i++) {
+      double total = 0;
+      for (int t = 0; t < threads; t++) total += job.partial[t][i];
+      out[i] = (float)total;
+    }
+  }
+  for (int t = 0; t < threads; t++) {
+    free(job.partial[t]);
+    free(job.block[t]);
+  }
+  return failed ? -1 : 0;
+}
+
+/* ---- batch normalisation with the batch's own statistics ---- */
+
+typedef struct {
+  const float *a, *b;  /* x and NULL (statistics), or dy and y (gradient sums) */
+  const float *shift;  /* statistics: subtracted before summing */
+  int64_t rows;
+  int channels;
+  int64_t rows_per_task;
+  double *first[MAX_THREADS], *second[MAX_THREADS];
+  float *block1[MAX_THREADS], *block2[MAX_THREADS];
+  /* the output pass */
+  const float *scale_src1, *scale_src2; /* dy, y for the gradient */
+  const float *mean, *inv_std, *mean_dy, *mean_dy_y;
+  float *out;
+} norm_job;
+
+/* Per channel sums of (a - shift) and its square, or of a and a * b, over a block of rows. */
+AVX2 static void norm_sums_task(const void *ctx, int task, int thread) {
+  const norm_job *job = ctx;
+  const int channels = job->channels;
+  const int64_t r0 = task * job->rows_per_task;
+  const int64_t r1 = r0 + job->rows_per_task < job->rows ? r0 + job->rows_per_task : job->rows;
+  float *restrict s1 = job->block1[thread], *restrict s2 = job->block2[thread];
+  double *restrict t1 = job->first[thread], *restrict t2 = job->second[thread];
+  for (int64_t r = r0; r < r1; r += BLOCK_ROWS) {
+    const int64_t end = r1 - r < BLOCK_ROWS ? r1 : r + BLOCK_ROWS;
+    memset(s1, 0, sizeof(float) * channels);
+    memset(s2, 0, sizeof(float) * channels);
+    for (int64_t q = r; q < end; q++) {
+      const float *restrict a = job->a + q * channels;
+      if (job->b == NULL) {
+        const float *restrict shift = job->shift;
+        for (int c = 0; c < channels; c++) {
+          const float v = a[c] - shift[c];
+          s1[c] += v;
+          s2[c] += v * v;
+        }
+      } else {
+        const float *restrict b = job->b + q * channels;
+        for (int c = 0; c < channels; c++) {
+          s1[c] += a[c];
+          s2[c] += a[c] * b[c];
+        }
+      }
+    }
+    for (int c = 0; c < channels; c++) {
+      t1[c] += s1[c];
+      t2[c] += s2[c];
+    }
+  }
+}
+
+static int norm_sums(norm_job *job, double *first, double *second) {
+  const int threads = pool_threads();
+  const int channels = job->channels;
+  int64_t rows = (65536 + channels - 1) / channels;
+  job->rows_per_task = ((rows + BLOCK_ROWS - 1) / BLOCK_ROWS) * BLOCK_ROWS;
+  int failed = 0;
+  for (int t = 0; t < threads; t++) {
+    job->first[t] = calloc((size_t)channels, sizeof(double));
+    job->second[t] = calloc((size_t)channels, sizeof(double));
+    job->block1[t] = aligned_floats((size_t)channels);
+    job->block2[t] = aligned_floats((size_t)channels);
+    if (!job->first[t] || !job->second[t] || !job->block1[t] || !job->block2[t]) failed = 1;
+  }
+  const int64_t tasks = (job->rows + job->rows_per_task - 1) / job->rows_per_task;
+  if (!failed) {
+    parallel_for((int)tasks, norm_sums_task, job);
+    for (int c = 0; c < channels; c++) {
+      first[c] = second[c] = 0;
+      for (int t = 0; t < threads; t++) {
+        first[c] += job->first[t][c];
+        second[c] += job->second[t][c];
+      }
+    }
+  }
+  for (int t = 0; t < threads; t++) {
+    free(job->first[t]);
+    free(job->second[t]);
+    free(job->block1[t]);
+    free(job->block2[t]);
+  }
+  return failed ? -1 : 0;
+}
+
+AVX2 static void normalize_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const norm_job *job = ctx;
+  const int channels = job->channels;
+  const int64_t r0 = task * job->rows_per_task;
+  const int64_t r1 = r0 + job->rows_per_task < job->rows ? r0 + job->rows_per_task : job->rows;
+  const float *restrict mean = job->mean, *restrict inv_std = job->inv_std;
+  for (int64_t r = r0; r < r1; r++) {
+    const float *restrict x = job->a + r * channels;
+    float *restrict y = job->out + r * channels;
+    for (int c = 0; c < channels; c++) y[c] = (x[c] - mean[c]) * inv_std[c];
+  }
+}
+
+AVX2 static void normalize_grad_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const norm_job *job = ctx;
+  const int channels = job->channels;
+  const int64_t r0 = task * job->rows_per_task;
+  const int64_t r1 = r0 + job->rows_per_task < job->rows ? r0 + job->rows_per_task : job->rows;
+  const float *restrict mdy = job->mean_dy, *restrict mdyy = job->mean_dy_y, *restrict inv_std = job->inv_std;
+  for (int64_t r = r0; r < r1; r++) {
+    const float *restrict dy = job->a + r * channels;
+    const float *restrict y = job->b + r * channels;
+    float *restrict dx = job->out + r * channels;
+    for (int c = 0; c < channels; c++) dx[c] = (dy[c] - mdy[c] - y[c] * mdyy[c]) * inv_std[c];
+  }
+}
+
+/*
+ * y = (x - mean) / sqrt(variance + epsilon) per channel (the last axis) over
+ * `rows` rows; mean and (biased) variance are written out. The sums are taken
+ * around the first row, so that a large mean does not cancel.
+ */
+int normalize_batch(const float *x, float *y, float *mean_out, float *variance_out, int64_t rows, int channels,
+                    float epsilon) {
+  double *first = malloc(sizeof(double) * channels), *second = malloc(sizeof(double) * channels);
+  float *mean = malloc(sizeof(float) * channels), *inv_std = malloc(sizeof(float) * channels);
+  int failed = !first || !second || !mean || !inv_std;
+  norm_job job;
+  memset(&job, 0, sizeof job);
+  job.a = x;
+  job.shift = x;
+  job.rows = rows;
+  job.channels = channels;
+  if (!failed) failed = norm_sums(&job, first, second);
+  if (!failed) {
+    for (int c = 0; c < channels; c++) {
+      const double m = first[c] / (double)rows;
+      double variance = second[c] / (double)rows - m * m;
+      if (variance < 0) variance = 0;
+      const double full_mean = (double)x[c] + m;
+      mean[c] = (float)full_mean;
+      mean_out[c] = (float)full_mean;
+      variance_out[c] = (float)variance;
+      inv_std[c] = (float)(1.0 / sqrt(variance + (double)epsilon));
+    }
+    job.mean = mean;
+    job.inv_std = inv_std;
+    job.out = y;
+    parallel_for((int)((rows + job.rows_per_task - 1) / job.rows_per_task), normalize_task, &job);
+  }
+  free(first);
+  free(second);
+  free(mean);
+  free(inv_std);
+  return failed ? -1 : 0;
+}
+
+/* dx = (dy - mean(dy) - y * mean(dy * y)) / sqrt(variance + epsilon), the means per channel. */
+int normalize_batch_grad(const float *dy, const float *y, const float *variance, float *dx, int64_t rows,
+                         int channels, float epsilon) {
+  double *first = malloc(sizeof(double) * channels), *second = malloc(sizeof(double) * channels);
+  float *mean_dy = malloc(sizeof(float) * channels), *mean_dy_y = malloc(sizeof(float) * channels);
+  float *inv_std = malloc(sizeof(float) * channels);
+  int failed = !first || !second || !mean_dy || !mean_dy_y || !inv_std;
+  norm_job job;
+  memset(&job, 0, sizeof job);
+  job.a = dy;
+  job.b = y;
+  job.rows = rows;
+  job.channels = channels;
+  if (!failed) failed = norm_sums(&job, first, second);
+  if (!failed) {
+    for (int c = 0; c < channels; c++) {
+      mean_dy[c] = (float)(first[c] / (double)rows);
+      mean_dy_y[c] = (float)(second[c] / (double)rows);
+      inv_std[c] = (float)(1.0 / sqrt((double)variance[c] + (double)epsilon));
+    }
+    job.mean_dy = mean_dy;
+    job.mean_dy_y = mean_dy_y;
+    job.inv_std = inv_std;
+    job.out = dx;
+    parallel_for((int)((rows + job.rows_per_task - 1) / job.rows_per_task), normalize_grad_task, &job);
+  }
+  free(first);
+  free(second);
+  free(mean_dy);
+  free(mean_dy_y);
+  free(inv_std);
+  return failed ? -1 : 0;
+}

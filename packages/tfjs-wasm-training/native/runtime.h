@@ -1,0 +1,85 @@
+/*
+ * Shared by the native kernels: the thread pool, per-thread scratch memory,
+ * the convolution geometry and small AVX2 helpers.
+ */
+#ifndef ASNG_RUNTIME_H
+#define ASNG_RUNTIME_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_THREADS 16
+
+/* Functions compiled for AVX2 + FMA; the addon refuses to run on CPUs without them. */
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* ---- thread pool (runtime.c) ---- */
+
+/* A task: `task` from 0 to tasks-1, run on thread `thread` (0 is the caller). */
+typedef void (*task_fn)(const void *ctx, int task, int thread);
+
+/* Runs tasks 0..tasks-1 on the pool (the caller works too) and returns when all are done. */
+void parallel_for(int tasks, task_fn fn, const void *ctx);
+/* Sets the number of threads (the caller included, 1..MAX_THREADS); returns the number running. */
+int pool_set_threads(int threads);
+int pool_threads(void);
+/* Serialises calls into the addon: several Node.js threads may load it. */
+void addon_lock(void);
+void addon_unlock(void);
+
+/* Per-thread scratch buffers, grown on demand and kept: `which` from 0 to 2. */
+float *scratch_floats(int thread, int which, size_t count);
+const float **scratch_pointers(int thread, size_t count);
+/* 64-byte aligned memory, freed with free(). */
+float *aligned_floats(size_t count);
+
+/* ---- geometry of a 2-D convolution or pooling, NHWC ---- */
+
+typedef struct {
+  int batch, in_h, in_w, in_c;
+  int out_h, out_w, out_c;
+  int filter_h, filter_w;
+  int stride_h, stride_w;
+  int dilation_h, dilation_w;
+  int pad_top, pad_left;
+} conv_shape;
+
+/* Masks of the valid lanes of a 16-wide panel cut at `cols` (1..16). */
+static inline AVX2 void column_masks(int cols, __m256i *lo, __m256i *hi) {
+  int32_t m[16];
+  for (int q = 0; q < 16; q++) m[q] = q < cols ? -1 : 0;
+  *lo = _mm256_loadu_si256((const __m256i *)m);
+  *hi = _mm256_loadu_si256((const __m256i *)(m + 8));
+}
+
+/* ---- kernels; each returns 0, or -1 when out of memory ---- */
+
+/* What the forward convolution applies to its output: y = act(y + bias). */
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY_RELU = 3 };
+
+int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, const float *bias, int activation,
+                 float alpha);
+int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx);
+int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw);
+
+int depthwise_forward(const conv_shape *s, const float *x, const float *w, float *y);
+int depthwise_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx);
+int depthwise_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw);
+
+int max_pool_grad(const conv_shape *s, const float *x, const float *y, const float *dy, float *dx);
+int avg_pool_grad(const conv_shape *s, const float *dy, float *dx);
+
+int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner);
+int normalize_batch(const float *x, float *y, float *mean, float *variance, int64_t rows, int channels,
+                    float epsilon);
+int normalize_batch_grad(const float *dy, const float *y, const float *variance, float *dx, int64_t rows,
+                         int channels, float epsilon);
+
+#define MAX_BOX_RANK 8
+int copy_box(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_shape, const int64_t *dst_shape,
+             const int64_t *src_begin, const int64_t *dst_begin, const int64_t *size);
+int fill_values(uint32_t *dst, int64_t count, uint32_t value);
+int relu_grad(const float *dy, const float *x, float *dx, int64_t count);
+
+#endif

@@ -1,0 +1,166 @@
+import {
+  backend_util,
+  Concat,
+  PadV2,
+  Slice,
+  slice_util,
+  SplitV,
+  util,
+  type ConcatAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type PadV2Attrs,
+  type SliceAttrs,
+  type SplitVAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { NativeAddon } from './native-kernels.js';
+import { ReluGrad } from './relu-gradient.js';
+
+const BACKEND = 'wasm';
+
+/** The addon copies boxes of at most this rank. */
+const MAX_RANK = 8;
+
+type Words = Float32Array | Int32Array;
+
+/** Float32 and int32 tensors move natively (4-byte values); other dtypes go to the stock kernels. */
+function movable(t: TensorInfo): boolean {
+  return (t.dtype === 'float32' || t.dtype === 'int32') && t.shape.length <= MAX_RANK;
+}
+
+function words(backend: BackendWasm, t: TensorInfo): Words {
+  return backend.typedArrayFromHeap(t) as Words;
+}
+
+/**
+ * Copies the box `size` at `srcBegin` of `src` (shape `srcShape`) to
+ * `dstBegin` of `dst` (shape `dstShape`). Scalars are boxes of rank 1.
+ */
+function copyBox(
+  addon: NativeAddon,
+  src: Words,
+  srcShape: number[],
+  dst: Words,
+  dstShape: number[],
+  srcBegin: number[],
+  dstBegin: number[],
+  size: number[],
+): void {
+  if (srcShape.length === 0) {
+    [srcShape, dstShape, srcBegin, dstBegin, size] = [[1], [1], [0], [0], [1]];
+  }
+  addon.copyBox(src, dst, Int32Array.from([srcShape.length, ...srcShape, ...dstShape, ...srcBegin, ...dstBegin, ...size]));
+}
+
+/**
+ * Kernel configs that run `Slice`, `SplitV`, `Concat` and `PadV2` (float32
+ * and int32 tensors up to rank 8) and {@link ReluGrad} with the native
+ * addon's threaded box copies, falling back to `fallback(kernelName)` for
+ * other dtypes.
+ */
+export function nativeMovementKernels(
+  addon: NativeAddon,
+  fallback: (kernelName: string) => KernelFunc | undefined,
+): KernelConfig[] {
+  const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
+    const stock = fallback(name);
+    if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
+    return stock(args);
+  };
+
+  const sliceOf = (backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo => {
+    const out = backend.makeOutput(size, x.dtype);
+    if (util.sizeFromShape(size) > 0) {
+      copyBox(addon, words(backend, x), x.shape, words(backend, out), size, begin, begin.map(() => 0), size);
+    }
+    return out;
+  };
+
+  const slice: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const x = args.inputs['x'] as TensorInfo;
+    if (!movable(x)) return delegate(Slice, args);
+    const { begin, size } = args.attrs as unknown as SliceAttrs;
+    const [begins, sizes] = slice_util.parseSliceParams(x, begin, size);
+    slice_util.assertParamsValid(x, begins!, sizes!);
+    return sliceOf(backend, x, begins!, sizes!);
+  };
+
+  const splitV: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const x = args.inputs['x'] as TensorInfo;
+    if (!movable(x)) return delegate(SplitV, args);
+    const { numOrSizeSplits, axis } = args.attrs as unknown as SplitVAttrs;
+    const $axis = util.parseAxisParam(axis, x.shape)[0]!;
+    const splitSizes = backend_util.prepareSplitSize(x, numOrSizeSplits, $axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return splitSizes.map((s) => {
+      const size = [...x.shape];
+      size[$axis] = s;
+      const out = sliceOf(backend, x, [...begin], size);
+      begin[$axis]! += s;
+      return out;
+    });
+  };
+
+  const concat: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const inputs = args.inputs as unknown as TensorInfo[];
+    const first = inputs[0];
+    if (first === undefined || !inputs.every((t) => movable(t) && t.dtype === first.dtype)) return delegate(Concat, args);
+    const { axis } = args.attrs as unknown as ConcatAttrs;
+    const $axis = util.parseAxisParam(axis, first.shape)[0]!;
+    const outShape = backend_util.computeOutShape(
+      inputs.map((t) => t.shape),
+      $axis,
+    );
+    const out = backend.makeOutput(outShape, first.dtype);
+    if (util.sizeFromShape(outShape) === 0) return out;
+    const dst = words(backend, out);
+    let offset = 0;
+    for (const t of inputs) {
+      if (util.sizeFromShape(t.shape) > 0) {
+        const dstBegin = t.shape.map((_, i) => (i === $axis ? offset : 0));
+        copyBox(addon, words(backend, t), t.shape, dst, outShape, t.shape.map(() => 0), dstBegin, t.shape);
+      }
+      offset += t.shape[$axis]!;
+    }
+    return out;
+  };
+
+  const padV2: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const x = args.inputs['x'] as TensorInfo;
+    if (!movable(x) || x.shape.length === 0) return delegate(PadV2, args);
+    const { paddings, constantValue } = args.attrs as unknown as PadV2Attrs;
+    if (paddings.some(([before, after]) => before < 0 || after < 0)) return delegate(PadV2, args);
+    const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
+    const out = backend.makeOutput(outShape, x.dtype);
+    if (util.sizeFromShape(outShape) === 0) return out;
+    const dst = words(backend, out);
+    addon.fill(dst, constantValue);
+    if (util.sizeFromShape(x.shape) > 0) {
+      copyBox(addon, words(backend, x), x.shape, dst, outShape, x.shape.map(() => 0), paddings.map(([before]) => before), x.shape);
+    }
+    return out;
+  };
+
+  const reluGrad: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+    if (dy.dtype !== 'float32' || x.dtype !== 'float32') return delegate(ReluGrad, args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    addon.reluGrad(words(backend, dy) as Float32Array, words(backend, x) as Float32Array, words(backend, out) as Float32Array);
+    return out;
+  };
+
+  return [
+    { kernelName: Slice, backendName: BACKEND, kernelFunc: slice },
+    { kernelName: SplitV, backendName: BACKEND, kernelFunc: splitV },
+    { kernelName: Concat, backendName: BACKEND, kernelFunc: concat },
+    { kernelName: PadV2, backendName: BACKEND, kernelFunc: padV2 },
+    { kernelName: ReluGrad, backendName: BACKEND, kernelFunc: reluGrad },
+  ];
+}

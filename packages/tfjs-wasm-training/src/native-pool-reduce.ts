@@ -1,0 +1,142 @@
+import {
+  AvgPoolGrad,
+  backend_util,
+  MaxPoolGrad,
+  Sum,
+  util,
+  type AvgPoolGradAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapView, shapeOf } from './native-conv.js';
+import type { NativeAddon } from './native-kernels.js';
+import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
+
+const BACKEND = 'wasm';
+
+type Shape4 = [number, number, number, number];
+
+/**
+ * Kernel configs that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` over
+ * adjacent axes, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
+ * the native addon, falling back to `fallback(kernelName)` for the rest
+ * (other dtypes, non-adjacent axes, empty tensors).
+ */
+export function nativePoolAndReduceKernels(
+  addon: NativeAddon,
+  fallback: (kernelName: string) => KernelFunc | undefined,
+): KernelConfig[] {
+  const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
+    const stock = fallback(name);
+    if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
+    return stock(args);
+  };
+
+  const poolInfo = (input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAttrs) =>
+    backend_util.computePool2DInfo(
+      input.shape as Shape4,
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      (attrs as MaxPoolGradAttrs).dimRoundingMode,
+    );
+
+  const maxPoolGrad: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, input, output } = args.inputs as { dy: TensorInfo; input: TensorInfo; output?: TensorInfo };
+    const info = poolInfo(input, args.attrs as unknown as MaxPoolGradAttrs);
+    if (util.sizeFromShape(input.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return delegate(MaxPoolGrad, args);
+    const out = backend.makeOutput(input.shape, 'float32');
+    addon.maxPoolGrad(
+      heapView(backend, input, 'input'),
+      heapView(backend, dy, 'dy'),
+      heapView(backend, out, 'dx'),
+      shapeOf(info),
+      output == null ? null : heapView(backend, output, 'output'),
+    );
+    return out;
+  };
+
+  const avgPoolGrad: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    const info = poolInfo(input, args.attrs as unknown as AvgPoolGradAttrs);
+    if (util.sizeFromShape(input.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return delegate(AvgPoolGrad, args);
+    const out = backend.makeOutput(input.shape, 'float32');
+    addon.avgPoolGrad(heapView(backend, dy, 'dy'), heapView(backend, out, 'dx'), shapeOf(info));
+    return out;
+  };
+
+  const sum: KernelFunc = (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+    if (x.dtype !== 'float32' || axes.length === 0 || !adjacent || util.sizeFromShape(x.shape) === 0) {
+      return delegate(Sum, args);
+    }
+    const backend = args.backend as BackendWasm;
+    const first = axes[0]!;
+    const last = axes[axes.length - 1]!;
+    const outShape = x.shape.filter((_, i) => i < first || i > last);
+    const out = backend.makeOutput(keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32');
+    addon.sumAdjacent(
+      heapView(backend, x, 'x'),
+      heapView(backend, out, 'out'),
+      util.sizeFromShape(x.shape.slice(0, first)),
+      util.sizeFromShape(x.shape.slice(first, last + 1)),
+      util.sizeFromShape(x.shape.slice(last + 1)),
+    );
+    return out;
+  };
+
+  const normalizeBatch: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const x = args.inputs['x'] as TensorInfo;
+    const epsilon = (args.attrs as { epsilon: number }).epsilon;
+    if (util.sizeFromShape(x.shape) === 0) return delegate(NormalizeBatch, args);
+    const channels = x.shape[x.shape.length - 1]!;
+    const y = backend.makeOutput(x.shape, 'float32');
+    const mean = backend.makeOutput([channels], 'float32');
+    const variance = backend.makeOutput([channels], 'float32');
+    addon.normalizeBatch(
+      heapView(backend, x, 'x'),
+      heapView(backend, y, 'y'),
+      heapView(backend, mean, 'mean'),
+      heapView(backend, variance, 'variance'),
+      channels,
+      epsilon,
+    );
+    return [y, mean, variance];
+  };
+
+  const normalizeBatchGrad: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, y, variance } = args.inputs as { dy: TensorInfo; y: TensorInfo; variance: TensorInfo };
+    const epsilon = (args.attrs as { epsilon: number }).epsilon;
+    if (util.sizeFromShape(y.shape) === 0) return delegate(NormalizeBatchGrad, args);
+    const channels = y.shape[y.shape.length - 1]!;
+    const dx = backend.makeOutput(y.shape, 'float32');
+    addon.normalizeBatchGrad(
+      heapView(backend, dy, 'dy'),
+      heapView(backend, y, 'y'),
+      heapView(backend, variance, 'variance'),
+      heapView(backend, dx, 'dx'),
+      channels,
+      epsilon,
+    );
+    return dx;
+  };
+
+  return [
+    { kernelName: MaxPoolGrad, backendName: BACKEND, kernelFunc: maxPoolGrad },
+    { kernelName: AvgPoolGrad, backendName: BACKEND, kernelFunc: avgPoolGrad },
+    { kernelName: Sum, backendName: BACKEND, kernelFunc: sum },
+    { kernelName: NormalizeBatch, backendName: BACKEND, kernelFunc: normalizeBatch },
+    { kernelName: NormalizeBatchGrad, backendName: BACKEND, kernelFunc: normalizeBatchGrad },
+  ];
+}
