@@ -15,6 +15,78 @@ typedef struct {
   float *dx;
 } pool_job;
 
+/* The scalar rule for one channel of one window; returns the index in the image, or -1. */
+static ptrdiff_t max_position(const conv_shape *s, const float *x, const float *y_at, int c, int row_from, int row_to,
+                              int col_from, int col_to) {
+  const int channels = s->in_c;
+  if (y_at != NULL && !isnan(*y_at)) {
+    const float target = *y_at;
+    for (int r = row_from; r < row_to; r++)
+      for (int q = col_from; q < col_to; q++) {
+        const size_t i = ((size_t)r * s->in_w + q) * channels + c;
+        if (x[i] == target) return (ptrdiff_t)i;
+      }
+    return -1;
+  }
+  float best = -INFINITY;
+  ptrdiff_t at = -1;
+  for (int r = row_from; r < row_to; r++)
+    for (int q = col_from; q < col_to; q++) {
+      const size_t i = ((size_t)r * s->in_w + q) * channels + c;
+      if (x[i] > best) {
+        best = x[i];
+        at = (ptrdiff_t)i;
+      }
+    }
+  return at;
+}
+
+/*
+ * Eight channels of one window at a time: the lanes' targets (the forward
+ * output, or the window's strict maximum where it is absent or NaN), then one
+ * pass over the window that adds dy to the first pixel equal to the target.
+ */
+AVX2 static void max_pool_vector(const conv_shape *s, const float *x, float *dx, const float *y_at, const float *dy_at,
+                                 int c, int row_from, int row_to, int col_from, int col_to) {
+  const int channels = s->in_c;
+  __m256 target;
+  __m256 valid = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+  int need_max = 1;
+  if (y_at != NULL) {
+    target = _mm256_loadu_ps(y_at);
+    need_max = _mm256_movemask_ps(_mm256_cmp_ps(target, target, _CMP_UNORD_Q)) != 0;
+  }
+  if (need_max) {
+    __m256 best = _mm256_set1_ps(-INFINITY);
+    for (int r = row_from; r < row_to; r++)
+      for (int q = col_from; q < col_to; q++) {
+        const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
+        best = _mm256_blendv_ps(best, v, _mm256_cmp_ps(v, best, _CMP_GT_OQ));
+      }
+    /* strict '>' from -inf: a window of -inf and NaN routes nowhere */
+    const __m256 has_max = _mm256_cmp_ps(best, _mm256_set1_ps(-INFINITY), _CMP_GT_OQ);
+    if (y_at != NULL) {
+      const __m256 nan_lanes = _mm256_cmp_ps(target, target, _CMP_UNORD_Q);
+      target = _mm256_blendv_ps(target, best, nan_lanes);
+      valid = _mm256_or_ps(_mm256_andnot_ps(nan_lanes, valid), _mm256_and_ps(nan_lanes, has_max));
+    } else {
+      target = best;
+      valid = has_max;
+    }
+  }
+  const __m256 g = _mm256_loadu_ps(dy_at);
+  __m256 found = _mm256_andnot_ps(valid, _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+  for (int r = row_from; r < row_to; r++)
+    for (int q = col_from; q < col_to; q++) {
+      const size_t i = ((size_t)r * s->in_w + q) * channels + c;
+      const __m256 hit = _mm256_andnot_ps(found, _mm256_cmp_ps(_mm256_loadu_ps(x + i), target, _CMP_EQ_OQ));
+      if (_mm256_movemask_ps(hit) != 0) {
+        _mm256_storeu_ps(dx + i, _mm256_add_ps(_mm256_loadu_ps(dx + i), _mm256_and_ps(hit, g)));
+        found = _mm256_or_ps(found, hit);
+      }
+    }
+}
+
 /*
  * Each dy value goes to the first maximum of its window in row-major order:
  * the first pixel equal to the forward output when it is given (and not NaN),
@@ -25,6 +97,7 @@ static void max_pool_image(const void *ctx, int n, int thread) {
   const pool_job *job = ctx;
   const conv_shape *s = job->s;
   const int channels = s->in_c;
+  const int vector_channels = channels - channels % 8;
   const size_t image = (size_t)s->in_h * s->in_w * channels;
   const float *x = job->x + (size_t)n * image;
   float *dx = job->dx + (size_t)n * image;
@@ -38,31 +111,12 @@ static void max_pool_image(const void *ctx, int n, int thread) {
       const int col_from = col_start < 0 ? 0 : col_start;
       const int col_to = col_start + s->filter_w < s->in_w ? col_start + s->filter_w : s->in_w;
       const size_t out_at = (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
-      for (int c = 0; c < channels; c++) {
-        ptrdiff_t at = -1;
-        if (job->y != NULL && !isnan(job->y[out_at + c])) {
-          const float target = job->y[out_at + c];
-          for (int r = row_from; r < row_to && at < 0; r++) {
-            for (int q = col_from; q < col_to; q++) {
-              const size_t i = ((size_t)r * s->in_w + q) * channels + c;
-              if (x[i] == target) {
-                at = (ptrdiff_t)i;
-                break;
-              }
-            }
-          }
-        } else {
-          float best = -INFINITY;
-          for (int r = row_from; r < row_to; r++) {
-            for (int q = col_from; q < col_to; q++) {
-              const size_t i = ((size_t)r * s->in_w + q) * channels + c;
-              if (x[i] > best) {
-                best = x[i];
-                at = (ptrdiff_t)i;
-              }
-            }
-          }
-        }
+      for (int c = 0; c < vector_channels; c += 8)
+        max_pool_vector(s, x, dx, job->y ? job->y + out_at + c : NULL, job->dy + out_at + c, c, row_from, row_to,
+                        col_from, col_to);
+      for (int c = vector_channels; c < channels; c++) {
+        const ptrdiff_t at =
+            max_position(s, x, job->y ? job->y + out_at + c : NULL, c, row_from, row_to, col_from, col_to);
         if (at >= 0) dx[at] += job->dy[out_at + c];
       }
     }
