@@ -139,11 +139,17 @@ async function start(
     case 'wasm': {
       await load(importModule, '@tensorflow/tfjs-backend-wasm');
       const training = (await load(importModule, '@asng/tfjs-wasm-training')) as {
-        setupWasmTraining: (options: { threads: number | 'auto' }) => Promise<{ threads: number }>;
+        setupWasmTraining: (options: { threads: number | 'auto' }) => Promise<{
+          threads: number;
+          native?: { used: boolean; reason?: string };
+        }>;
       };
       try {
-        const { threads } = await training.setupWasmTraining({ threads: wasmThreads });
-        return { tfjsName: 'wasm', reason: `wasm (XNNPACK) with training kernels, ${threads} thread(s)` };
+        const { threads, native } = await training.setupWasmTraining({ threads: wasmThreads });
+        const kernels = native?.used
+          ? 'native AVX2 training kernels'
+          : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
+        return { tfjsName: 'wasm', reason: `wasm (XNNPACK) with ${kernels}, ${threads} thread(s)` };
       } catch (error) {
         throw new Unavailable(`the wasm backend failed to start: ${(error as Error).message}`);
       }

@@ -2,9 +2,14 @@
  * Training-step benchmark of the issue's net (NHWC 64x32x32x3, conv3x3 3->32,
  * conv3x3 32->32, maxpool 2/2, separable 5x5 32->64, conv3x3 64->64, mean,
  * dense 64->10, softmax cross-entropy, SGD) on wasm with this package's
- * kernels, against the stock cpu backend on a smaller batch.
+ * kernels (the native ones where they load), then with the wasm kernels
+ * alone, against the stock cpu backend on a smaller batch.
  *
- *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2]
+ *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
+ *
+ * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
+ * kernels when `nativeKernels` is true), `wasmOnlyMsPerStep` the same with
+ * `native: false`.
  *
  * Human-readable results and the per-kernel profile go to stderr; with
  * `--json`, one JSON line goes to stdout last.
@@ -23,6 +28,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '10' },
     threads: { type: 'string', default: 'auto' },
     'cpu-batch': { type: 'string', default: '2' },
+    native: { type: 'string', default: 'auto' },
   },
 });
 const BATCH = 64;
@@ -59,7 +65,13 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-const { threads } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
+if (args.native !== 'auto' && args.native !== 'false') throw new Error(`--native: expected auto or false, got ${args.native}`);
+const setup = await setupWasmTraining({
+  threads: args.threads === 'auto' ? 'auto' : Number(args.threads),
+  native: args.native === 'auto' ? 'auto' : false,
+});
+const { threads } = setup;
+log(`native kernels: ${setup.native.used ? `yes (${setup.native.path})` : `no (${setup.native.reason})`}`);
 const wasmTimes = await stepTimes(BATCH, 3, steps);
 const wasmMsPerStep = median(wasmTimes);
 log(`wasm, ${threads} thread(s), batch ${BATCH}: ${wasmTimes.map((t) => t.toFixed(0)).join(' ')} ms; median ${wasmMsPerStep.toFixed(1)} ms/step`);
@@ -75,6 +87,15 @@ log(
 );
 log(formatKernelProfile(profiler.report(), profiledSteps, profiledMs));
 
+let wasmOnlyMsPerStep = wasmMsPerStep;
+if (setup.native.used) {
+  setup.unregister();
+  await setupWasmTraining({ threads, native: false });
+  const times = await stepTimes(BATCH, 2, Math.max(3, Math.ceil(steps / 2)));
+  wasmOnlyMsPerStep = median(times);
+  log(`\nwasm kernels alone (native: false): ${times.map((t) => t.toFixed(0)).join(' ')} ms; median ${wasmOnlyMsPerStep.toFixed(1)} ms/step`);
+}
+
 await tf.setBackend('cpu');
 const cpuTimes = await stepTimes(cpuBatch, 1, 1);
 const cpuMsPerImage = median(cpuTimes) / cpuBatch;
@@ -89,6 +110,8 @@ if (args.json) {
       batch: BATCH,
       wasmMsPerStep: round(wasmMsPerStep, 1),
       wasmThreads: threads,
+      nativeKernels: setup.native.used,
+      wasmOnlyMsPerStep: round(wasmOnlyMsPerStep, 1),
       cpuMsPerImage: round(cpuMsPerImage, 1),
       wasmMsPerImage: round(wasmMsPerImage, 3),
       speedup: round(cpuMsPerImage / wasmMsPerImage, 0),

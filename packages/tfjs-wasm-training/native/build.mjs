@@ -15,6 +15,7 @@
  * The addon is written to a temporary file and renamed into place.
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,9 +43,22 @@ function finish(message, failed) {
 if (process.arch !== 'x64') finish(`no native kernels for ${process.arch} (they use x86-64 AVX2/FMA)`, true);
 if (process.platform === 'win32') finish('no native kernels for Windows', true);
 
+/** The error of loading the addon at `file` in this Node.js, or undefined when it loads. */
+function loadError(file) {
+  try {
+    const addon = createRequire(import.meta.url)(file);
+    return typeof addon.conv2d === 'function' ? undefined : 'it exports no conv2d';
+  } catch (error) {
+    return error.message;
+  }
+}
+
 if (!args.has('--force') && existsSync(target)) {
   const built = statSync(target).mtimeMs;
-  if (sources.every((file) => statSync(file).mtimeMs <= built)) finish(`native kernels up to date: ${target}`, false);
+  // A prebuilt addon that does not load here (another libc, say) is rebuilt.
+  if (sources.every((file) => statSync(file).mtimeMs <= built) && loadError(target) === undefined) {
+    finish(`native kernels up to date: ${target}`, false);
+  }
 }
 
 const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean);
@@ -52,13 +66,18 @@ const compiler = candidates.find((cc) => spawnSync(cc, ['--version'], { stdio: '
 if (compiler === undefined) finish(`no C compiler found (tried ${candidates.join(', ')})`, true);
 
 mkdirSync(dirname(target), { recursive: true });
-const temporary = `${target}.${process.pid}.tmp`;
+const temporary = join(dirname(target), `asng-kernels.${process.pid}.tmp.node`);
 const flags = ['-O3', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden'];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const result = spawnSync(compiler, [...flags, ...cFiles, '-o', temporary, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (result.status !== 0) {
   rmSync(temporary, { force: true });
   finish(`${compiler} failed to build the native kernels`, true);
+}
+const problem = loadError(temporary);
+if (problem !== undefined) {
+  rmSync(temporary, { force: true });
+  finish(`the freshly built native kernels do not load: ${problem}`, true);
 }
 renameSync(temporary, target);
 finish(`built native kernels with ${compiler}: ${target}`, false);

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, gradientsOf, runOn, values } from '../test/compare.js';
 import { spreadFilter } from '../test/reference.js';
 import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
-import { setupWasmTraining } from './setup-wasm-training.js';
+import { loadNativeKernels } from './native-kernels.js';
+import { setupWasmTraining, type WasmTrainingSetup } from './setup-wasm-training.js';
 
 type Pad = 'same' | 'valid';
 type Pair = [number, number];
@@ -19,9 +20,9 @@ interface ConvCase {
   dilation?: number;
 }
 
-beforeAll(async () => {
-  await setupWasmTraining({ threads: 1 });
-});
+const nativeAvailable = (await loadNativeKernels()).addon !== undefined;
+/** Every case runs with the native kernels (where they load) and with the wasm kernels alone. */
+const MODES = nativeAvailable ? ['native kernels', 'wasm kernels only'] : ['wasm kernels only'];
 
 /** Compares the output and the input gradients of `onWasm` on wasm with those of `reference` on cpu. */
 async function compare(
@@ -57,243 +58,325 @@ const conv2dCases: ConvCase[] = [
   { x: [2, 9, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'same', dilation: 2 },
   { x: [2, 9, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'valid', dilation: 2 },
   { x: [1, 13, 11, 2], filter: [5, 5, 2, 3], stride: 1, pad: 'same', dilation: 2 },
+  // Several row blocks, column panels cut at 37, channel groups cut at 20 (the native tiles).
+  { x: [2, 13, 11, 20], filter: [3, 3, 20, 37], stride: 1, pad: 'same' },
+  { x: [2, 12, 13, 9], filter: [5, 5, 9, 18], stride: 2, pad: 'same' },
+  { x: [1, 9, 9, 17], filter: [3, 3, 17, 16], stride: 1, pad: 'valid', dilation: 2 },
+  { x: [2, 10, 9, 33], filter: [1, 1, 33, 40], stride: 2, pad: 'valid' },
 ];
 
-describe('conv2d on wasm matches the cpu backend', () => {
-  it.each(conv2dCases)('$x.0 images, $filter: %s', async (c) => {
-    const d = c.dilation ?? 1;
-    await compare(
-      label(c),
-      [
-        { shape: c.x, seed: 1 },
-        { shape: c.filter, seed: 2 },
-      ],
-      (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', d),
-      (x, w) => tf.conv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, d), c.stride, c.pad),
-    );
+describe.each(MODES)('%s', (mode) => {
+  let setup: WasmTrainingSetup | undefined;
+  beforeAll(async () => {
+    setup = await setupWasmTraining({ threads: 1, native: mode === 'native kernels' });
+    expect(setup.native.used).toBe(mode === 'native kernels');
   });
-});
+  afterAll(() => setup?.unregister());
 
-const depthwiseCases: ConvCase[] = [
-  { x: [2, 7, 6, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same' },
-  { x: [2, 7, 6, 3], filter: [3, 3, 3, 2], stride: 2, pad: 'same' },
-  { x: [2, 9, 8, 2], filter: [5, 5, 2, 1], stride: 2, pad: 'valid' },
-  { x: [1, 11, 9, 2], filter: [7, 7, 2, 2], stride: 1, pad: 'same' },
-  { x: [2, 7, 7, 3], filter: [1, 1, 3, 2], stride: 2, pad: 'valid' },
-  { x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5, pad: 'same' },
-  { x: [2, 9, 8, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same', dilation: 2 },
-  { x: [2, 11, 10, 2], filter: [5, 5, 2, 2], stride: 1, pad: 'valid', dilation: 2 },
-  // Four channels at a time in the filter gradient, and the channels left over.
-  { x: [2, 7, 6, 6], filter: [3, 3, 6, 1], stride: 1, pad: 'same' },
-  { x: [2, 9, 8, 5], filter: [5, 5, 5, 1], stride: 2, pad: 'valid' },
-  { x: [2, 8, 8, 8], filter: [3, 3, 8, 1], stride: 2, pad: 'same' },
-];
-
-describe('depthwiseConv2d on wasm matches the cpu backend', () => {
-  it.each(depthwiseCases)('$x.0 images, $filter: %s', async (c) => {
-    const d = c.dilation ?? 1;
-    await compare(
-      label(c),
-      [
-        { shape: c.x, seed: 3 },
-        { shape: c.filter, seed: 4 },
-      ],
-      (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', d),
-      (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, d), c.stride, c.pad),
-    );
-  });
-});
-
-describe('separableConv2d on wasm matches the cpu backend', () => {
-  it.each([
-    { x: [2, 8, 7, 3], k: 3, multiplier: 1, stride: 1, pad: 'same' as Pad, dilation: 1 },
-    { x: [2, 9, 9, 2], k: 5, multiplier: 2, stride: 2, pad: 'same' as Pad, dilation: 1 },
-    { x: [2, 9, 8, 3], k: 3, multiplier: 1, stride: 1, pad: 'valid' as Pad, dilation: 2 },
-  ])('kernel $k, multiplier $multiplier, stride $stride, $pad, dilation $dilation', async (c) => {
-    const channels = c.x[3]!;
-    await compare(
-      JSON.stringify(c),
-      [
-        { shape: c.x, seed: 5 },
-        { shape: [c.k, c.k, channels, c.multiplier], seed: 6 },
-        { shape: [1, 1, channels * c.multiplier, 4], seed: 7 },
-      ],
-      (x, dw, pw) =>
-        tf.separableConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, pw as tf.Tensor4D, c.stride, c.pad, c.dilation),
-      (x, dw, pw) =>
-        tf.conv2d(
-          tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(dw as tf.Tensor4D, c.dilation), c.stride, c.pad),
-          pw as tf.Tensor4D,
-          1,
-          'valid',
-        ),
-    );
-  });
-});
-
-describe('conv2dTranspose on wasm matches the cpu backend', () => {
-  it.each([
-    { x: [2, 4, 4, 3], k: 3, outC: 2, stride: 2, pad: 'same' as Pad, out: [8, 8] },
-    { x: [2, 4, 3, 3], k: 4, outC: 2, stride: 2, pad: 'valid' as Pad, out: [10, 8] },
-    { x: [2, 5, 5, 2], k: 5, outC: 3, stride: 1, pad: 'same' as Pad, out: [5, 5] },
-    { x: [1, 3, 3, 2], k: 3, outC: 2, stride: 3, pad: 'valid' as Pad, out: [9, 9] },
-  ])('kernel $k, stride $stride, $pad', async (c) => {
-    const outShape: [number, number, number, number] = [c.x[0]!, c.out[0]!, c.out[1]!, c.outC];
-    await compare(
-      JSON.stringify(c),
-      [
-        { shape: c.x, seed: 8 },
-        { shape: [c.k, c.k, c.outC, c.x[3]!], seed: 9 },
-      ],
-      (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, outShape, c.stride, c.pad),
-    );
-  });
-});
-
-describe('pooling gradients on wasm match the cpu backend', () => {
-  const pools = [
-    { x: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' as Pad },
-    { x: [2, 7, 7, 3], size: 3, stride: 2, pad: 'same' as Pad },
-    { x: [2, 7, 6, 3], size: 3, stride: 1, pad: 'same' as Pad },
-    { x: [1, 9, 7, 2], size: 2, stride: 3, pad: 'valid' as Pad },
-    { x: [2, 7, 8, 3], size: 3, stride: 1, pad: 'valid' as Pad },
-    { x: [2, 6, 5, 2], size: 2, stride: 1, pad: 'same' as Pad },
-  ];
-  it.each(pools)('maxPool $size/$stride $pad on $x', async (c) => {
-    await compare(JSON.stringify(c), [{ shape: c.x, seed: 10 }], (x) =>
-      tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
-    );
-  });
-  it.each(pools)('avgPool $size/$stride $pad on $x', async (c) => {
-    await compare(JSON.stringify(c), [{ shape: c.x, seed: 11 }], (x) =>
-      tf.avgPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
-    );
-  });
-  it.each([
-    { size: 2, stride: 2, pad: 'valid' as Pad, out: 3 },
-    { size: 3, stride: 1, pad: 'same' as Pad, out: 6 },
-  ])('routes the gradient of a tied window to its first maximum, as cpu does ($size/$stride $pad)', async (c) => {
-    // After relu, whole windows are often zero: the tie rule decides where the gradient goes.
-    const shape = [2, 6, 6, 3];
-    const poolGrad = (backend: string) =>
-      runOn(backend, () => {
-        const input = tf.relu(tf.round(tf.mul(tf.tensor(values(shape, 12), shape), 2))) as tf.Tensor4D;
-        const dyShape = [2, c.out, c.out, 3];
-        const dy = tf.tensor(values(dyShape, 13), dyShape);
-        const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad), dy)));
-        return [input, grad(input)];
-      });
-    const [input, onWasm] = await poolGrad('wasm');
-    const [, onCpu] = await poolGrad('cpu');
-    const zeros = Array.from(input!).filter((v) => v === 0).length;
-    expect(zeros).toBeGreaterThan(shape.reduce((a, b) => a * b) / 4);
-    // Same pixels get gradient; overlapping windows may add their shares in another order.
-    expect(Array.from(onWasm!).map((v) => v !== 0)).toEqual(Array.from(onCpu!).map((v) => v !== 0));
-    expectClose(onWasm!, onCpu!, 'tied maxPool gradient', 1e-6);
-  });
-});
-
-describe('Sum and Identity on wasm match the cpu backend', () => {
-  it.each([
-    { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
-    { shape: [4, 5, 6, 3], axis: [1, 2], keepDims: true },
-    { shape: [3, 2, 5, 4, 2], axis: [2], keepDims: false },
-    { shape: [4, 5, 6, 3], axis: [0, 3], keepDims: false },
-    { shape: [7, 9], axis: [-1], keepDims: false },
-    { shape: [8, 16, 16, 3], axis: [0, 1, 2], keepDims: false },
-    { shape: [8, 16, 16, 3], axis: [0, 1], keepDims: true },
-    { shape: [1000], axis: [0], keepDims: false },
-  ])('sum over $axis of $shape', async ({ shape, axis, keepDims }) => {
-    const run = () => {
-      const x = tf.tensor(values(shape, 31), shape);
-      const s = tf.sum(x, axis, keepDims);
-      const copy = tf.clone(s);
-      s.dispose();
-      return [copy];
-    };
-    const [a] = await runOn('wasm', run);
-    const [b] = await runOn('cpu', run);
-    expectClose(a!, b!, `sum over ${axis}`);
-    const shapeOn = async (backend: string) => {
-      await tf.setBackend(backend);
-      return tf.tidy(() => tf.sum(tf.ones(shape), axis, keepDims).shape);
-    };
-    expect(await shapeOn('wasm')).toEqual(await shapeOn('cpu'));
-  });
-});
-
-describe("fused convolutions with 'same' padding and a stride larger than the kernel", () => {
-  it.each([
-    { depthwise: false, x: [2, 9, 9, 2], filter: [2, 2, 2, 3], stride: 5 },
-    { depthwise: false, x: [2, 10, 7, 2], filter: [2, 1, 2, 3], stride: [5, 2] as Pair },
-    { depthwise: true, x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5 },
-  ])('match the cpu backend (depthwise: $depthwise, stride $stride)', async (c) => {
-    const run = () => {
-      const x = tf.tensor4d(values(c.x, 41), c.x as [number, number, number, number]);
-      const filter = tf.tensor4d(values(c.filter, 42), c.filter as [number, number, number, number]);
-      const channels = c.depthwise ? c.x[3]! * c.filter[3]! : c.filter[3]!;
-      const bias = tf.tensor1d(values([channels], 43));
-      const args = { x, filter, strides: c.stride, pad: 'same' as const, bias, activation: 'relu' as const };
-      return [c.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)];
-    };
-    const [onWasm] = await runOn('wasm', run);
-    const [onCpu] = await runOn('cpu', run);
-    expectClose(onWasm!, onCpu!, JSON.stringify(c));
-  });
-});
-
-describe('NormalizeBatch and NormalizeBatchGrad on wasm match composite ops on cpu', () => {
-  /** Batch normalisation with the batch statistics: the fused kernels where registered, else autodiff of composite ops. */
-  const normalize = (x: tf.Tensor, withStatistics = false): tf.Tensor[] => {
-    const epsilon = 1e-3;
-    const stats: tf.Tensor[] = [];
-    if (tf.getKernel(NormalizeBatch, tf.getBackend()) === undefined) {
-      const axes = x.shape.slice(0, -1).map((_, i) => i);
-      const { mean, variance } = tf.moments(x, axes);
-      if (withStatistics) stats.push(mean, variance);
-      return [tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), ...stats];
-    }
-    const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      const [y, mean, variance] = tf.engine().runKernel(NormalizeBatch, { x: input }, { epsilon }) as tf.Tensor[];
-      // customGrad disposes what its forward function made, except the value.
-      if (withStatistics) stats.push(tf.keep(tf.clone(mean!)), tf.keep(tf.clone(variance!)));
-      save([y!, variance!]);
-      return {
-        value: y!,
-        gradFunc: (dy: tf.Tensor, [yS, v]: tf.Tensor[]) =>
-          tf.engine().runKernel(NormalizeBatchGrad, { dy, y: yS!, variance: v! }, { epsilon }) as tf.Tensor,
-      };
+  describe('conv2d on wasm matches the cpu backend', () => {
+    it.each(conv2dCases)('$x.0 images, $filter: %s', async (c) => {
+      const d = c.dilation ?? 1;
+      await compare(
+        label(c),
+        [
+          { shape: c.x, seed: 1 },
+          { shape: c.filter, seed: 2 },
+        ],
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', d),
+        (x, w) => tf.conv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, d), c.stride, c.pad),
+      );
     });
-    return [f(x), ...stats];
-  };
-  it.each([
-    { shape: [3, 5, 4, 6], offset: 0 },
-    { shape: [2, 3, 3, 5], offset: 100 },
-    { shape: [7, 4], offset: -3 },
-  ])('$shape, mean offset $offset: output, statistics and gradient', async ({ shape, offset }) => {
-    const run = () => {
-      const x = tf.add(tf.mul(tf.tensor(values(shape, 51), shape), tf.range(1, shape.at(-1)! + 1)), offset);
-      const upstream = tf.tensor(values(shape, 52), shape);
-      const [y, mean, variance] = normalize(x, true);
-      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(normalize(a)[0]!, upstream)))(x);
-      return [y!, mean!, variance!, dx];
-    };
-    // The statistics are kept out of `tidy`: disposed by runOn with the rest.
-    const onWasm = await runOn('wasm', run);
-    const onCpu = await runOn('cpu', run);
-    ['output', 'mean', 'variance', 'gradient'].forEach((name, i) =>
-      expectClose(onWasm[i]!, onCpu[i]!, name, name === 'gradient' ? 1e-4 : 1e-5),
-    );
   });
-  it('leaks no tensors over repeated steps', async () => {
-    await tf.setBackend('wasm');
-    const x = tf.tensor(values([2, 4, 4, 3], 53), [2, 4, 4, 3]);
-    const step = () => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.square(normalize(a)[0]!)))(x));
-    tf.dispose(step());
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) tf.dispose(step());
-    expect(tf.memory().numTensors).toBe(before);
-    x.dispose();
+
+  const depthwiseCases: ConvCase[] = [
+    { x: [2, 7, 6, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same' },
+    { x: [2, 7, 6, 3], filter: [3, 3, 3, 2], stride: 2, pad: 'same' },
+    { x: [2, 9, 8, 2], filter: [5, 5, 2, 1], stride: 2, pad: 'valid' },
+    { x: [1, 11, 9, 2], filter: [7, 7, 2, 2], stride: 1, pad: 'same' },
+    { x: [2, 7, 7, 3], filter: [1, 1, 3, 2], stride: 2, pad: 'valid' },
+    { x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5, pad: 'same' },
+    { x: [2, 9, 8, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'same', dilation: 2 },
+    { x: [2, 11, 10, 2], filter: [5, 5, 2, 2], stride: 1, pad: 'valid', dilation: 2 },
+    // Four channels at a time in the filter gradient, and the channels left over.
+    { x: [2, 7, 6, 6], filter: [3, 3, 6, 1], stride: 1, pad: 'same' },
+    { x: [2, 9, 8, 5], filter: [5, 5, 5, 1], stride: 2, pad: 'valid' },
+    { x: [2, 8, 8, 8], filter: [3, 3, 8, 1], stride: 2, pad: 'same' },
+  ];
+
+  describe('depthwiseConv2d on wasm matches the cpu backend', () => {
+    it.each(depthwiseCases)('$x.0 images, $filter: %s', async (c) => {
+      const d = c.dilation ?? 1;
+      await compare(
+        label(c),
+        [
+          { shape: c.x, seed: 3 },
+          { shape: c.filter, seed: 4 },
+        ],
+        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', d),
+        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, d), c.stride, c.pad),
+      );
+    });
+  });
+
+  describe('separableConv2d on wasm matches the cpu backend', () => {
+    it.each([
+      { x: [2, 8, 7, 3], k: 3, multiplier: 1, stride: 1, pad: 'same' as Pad, dilation: 1 },
+      { x: [2, 9, 9, 2], k: 5, multiplier: 2, stride: 2, pad: 'same' as Pad, dilation: 1 },
+      { x: [2, 9, 8, 3], k: 3, multiplier: 1, stride: 1, pad: 'valid' as Pad, dilation: 2 },
+    ])('kernel $k, multiplier $multiplier, stride $stride, $pad, dilation $dilation', async (c) => {
+      const channels = c.x[3]!;
+      await compare(
+        JSON.stringify(c),
+        [
+          { shape: c.x, seed: 5 },
+          { shape: [c.k, c.k, channels, c.multiplier], seed: 6 },
+          { shape: [1, 1, channels * c.multiplier, 4], seed: 7 },
+        ],
+        (x, dw, pw) =>
+          tf.separableConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, pw as tf.Tensor4D, c.stride, c.pad, c.dilation),
+        (x, dw, pw) =>
+          tf.conv2d(
+            tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(dw as tf.Tensor4D, c.dilation), c.stride, c.pad),
+            pw as tf.Tensor4D,
+            1,
+            'valid',
+          ),
+      );
+    });
+  });
+
+  describe('conv2dTranspose on wasm matches the cpu backend', () => {
+    it.each([
+      { x: [2, 4, 4, 3], k: 3, outC: 2, stride: 2, pad: 'same' as Pad, out: [8, 8] },
+      { x: [2, 4, 3, 3], k: 4, outC: 2, stride: 2, pad: 'valid' as Pad, out: [10, 8] },
+      { x: [2, 5, 5, 2], k: 5, outC: 3, stride: 1, pad: 'same' as Pad, out: [5, 5] },
+      { x: [1, 3, 3, 2], k: 3, outC: 2, stride: 3, pad: 'valid' as Pad, out: [9, 9] },
+    ])('kernel $k, stride $stride, $pad', async (c) => {
+      const outShape: [number, number, number, number] = [c.x[0]!, c.out[0]!, c.out[1]!, c.outC];
+      await compare(
+        JSON.stringify(c),
+        [
+          { shape: c.x, seed: 8 },
+          { shape: [c.k, c.k, c.outC, c.x[3]!], seed: 9 },
+        ],
+        (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, outShape, c.stride, c.pad),
+      );
+    });
+  });
+
+  describe('pooling gradients on wasm match the cpu backend', () => {
+    const pools = [
+      { x: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' as Pad },
+      { x: [2, 7, 7, 3], size: 3, stride: 2, pad: 'same' as Pad },
+      { x: [2, 7, 6, 3], size: 3, stride: 1, pad: 'same' as Pad },
+      { x: [1, 9, 7, 2], size: 2, stride: 3, pad: 'valid' as Pad },
+      { x: [2, 7, 8, 3], size: 3, stride: 1, pad: 'valid' as Pad },
+      { x: [2, 6, 5, 2], size: 2, stride: 1, pad: 'same' as Pad },
+    ];
+    it.each(pools)('maxPool $size/$stride $pad on $x', async (c) => {
+      await compare(JSON.stringify(c), [{ shape: c.x, seed: 10 }], (x) =>
+        tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
+      );
+    });
+    it.each(pools)('avgPool $size/$stride $pad on $x', async (c) => {
+      await compare(JSON.stringify(c), [{ shape: c.x, seed: 11 }], (x) =>
+        tf.avgPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
+      );
+    });
+    it.each([
+      { size: 2, stride: 2, pad: 'valid' as Pad, out: 3, channels: 3 },
+      { size: 3, stride: 1, pad: 'same' as Pad, out: 6, channels: 3 },
+      { size: 3, stride: 1, pad: 'same' as Pad, out: 6, channels: 11 },
+    ])('routes the gradient of a tied window to its first maximum, as cpu does ($size/$stride $pad, $channels channels)', async (c) => {
+      // After relu, whole windows are often zero: the tie rule decides where the gradient goes.
+      const shape = [2, 6, 6, c.channels];
+      const poolGrad = (backend: string) =>
+        runOn(backend, () => {
+          const input = tf.relu(tf.round(tf.mul(tf.tensor(values(shape, 12), shape), 2))) as tf.Tensor4D;
+          const dyShape = [2, c.out, c.out, c.channels];
+          const dy = tf.tensor(values(dyShape, 13), dyShape);
+          const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad), dy)));
+          return [input, grad(input)];
+        });
+      const [input, onWasm] = await poolGrad('wasm');
+      const [, onCpu] = await poolGrad('cpu');
+      const zeros = Array.from(input!).filter((v) => v === 0).length;
+      expect(zeros).toBeGreaterThan(shape.reduce((a, b) => a * b) / 4);
+      // Same pixels get gradient; overlapping windows may add their shares in another order.
+      expect(Array.from(onWasm!).map((v) => v !== 0)).toEqual(Array.from(onCpu!).map((v) => v !== 0));
+      expectClose(onWasm!, onCpu!, 'tied maxPool gradient', 1e-6);
+    });
+  });
+
+  describe('Sum and Identity on wasm match the cpu backend', () => {
+    it.each([
+      { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
+      { shape: [4, 5, 6, 3], axis: [1, 2], keepDims: true },
+      { shape: [3, 2, 5, 4, 2], axis: [2], keepDims: false },
+      { shape: [4, 5, 6, 3], axis: [0, 3], keepDims: false },
+      { shape: [7, 9], axis: [-1], keepDims: false },
+      { shape: [8, 16, 16, 3], axis: [0, 1, 2], keepDims: false },
+      { shape: [8, 16, 16, 3], axis: [0, 1], keepDims: true },
+      { shape: [1000], axis: [0], keepDims: false },
+    ])('sum over $axis of $shape', async ({ shape, axis, keepDims }) => {
+      const run = () => {
+        const x = tf.tensor(values(shape, 31), shape);
+        const s = tf.sum(x, axis, keepDims);
+        const copy = tf.clone(s);
+        s.dispose();
+        return [copy];
+      };
+      const [a] = await runOn('wasm', run);
+      const [b] = await runOn('cpu', run);
+      expectClose(a!, b!, `sum over ${axis}`);
+      const shapeOn = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => tf.sum(tf.ones(shape), axis, keepDims).shape);
+      };
+      expect(await shapeOn('wasm')).toEqual(await shapeOn('cpu'));
+    });
+  });
+
+  describe("fused convolutions with 'same' padding and a stride larger than the kernel", () => {
+    it.each([
+      { depthwise: false, x: [2, 9, 9, 2], filter: [2, 2, 2, 3], stride: 5 },
+      { depthwise: false, x: [2, 10, 7, 2], filter: [2, 1, 2, 3], stride: [5, 2] as Pair },
+      { depthwise: true, x: [2, 9, 9, 2], filter: [2, 2, 2, 1], stride: 5 },
+    ])('match the cpu backend (depthwise: $depthwise, stride $stride)', async (c) => {
+      const run = () => {
+        const x = tf.tensor4d(values(c.x, 41), c.x as [number, number, number, number]);
+        const filter = tf.tensor4d(values(c.filter, 42), c.filter as [number, number, number, number]);
+        const channels = c.depthwise ? c.x[3]! * c.filter[3]! : c.filter[3]!;
+        const bias = tf.tensor1d(values([channels], 43));
+        const args = { x, filter, strides: c.stride, pad: 'same' as const, bias, activation: 'relu' as const };
+        return [c.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)];
+      };
+      const [onWasm] = await runOn('wasm', run);
+      const [onCpu] = await runOn('cpu', run);
+      expectClose(onWasm!, onCpu!, JSON.stringify(c));
+    });
+  });
+
+  describe('fused conv2d with a bias and an activation matches the cpu backend', () => {
+    it.each(['linear', 'relu', 'relu6', 'leakyrelu', 'elu', 'prelu'] as const)('%s', async (activation) => {
+      const run = () => {
+        const x = tf.mul(tf.tensor4d(values([2, 7, 6, 5], 44), [2, 7, 6, 5]), 4) as tf.Tensor4D;
+        const filter = tf.tensor4d(values([3, 3, 5, 19], 45), [3, 3, 5, 19]);
+        const bias = tf.tensor1d(values([19], 46));
+        const preluActivationWeights = activation === 'prelu' ? tf.tensor1d(values([19], 47)) : undefined;
+        const args = { x, filter, strides: 1, pad: 'same' as const, bias, activation, preluActivationWeights, leakyreluAlpha: 0.3 };
+        return [tf.fused.conv2d(args)];
+      };
+      const [onWasm] = await runOn('wasm', run);
+      const [onCpu] = await runOn('cpu', run);
+      expectClose(onWasm!, onCpu!, activation);
+    });
+  });
+
+  describe('data movement kernels match the cpu backend', () => {
+    const shape = [3, 5, 4, 6];
+    const cases: { name: string; run: (x: tf.Tensor) => tf.Tensor[] }[] = [
+      { name: 'slice inside', run: (x) => [tf.slice(x, [1, 1, 0, 2], [2, 3, 4, 3])] },
+      { name: 'slice of whole rows', run: (x) => [tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1])] },
+      { name: 'slice to nothing', run: (x) => [tf.slice(x, [0, 0, 0, 0], [3, 0, 4, 6])] },
+      { name: 'split along channels', run: (x) => tf.split(x, [1, 3, 2], 3) },
+      { name: 'split along rows', run: (x) => tf.split(x, 5, 1) },
+      { name: 'concat along channels', run: (x) => [tf.concat([x, tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 2]), x], 3)] },
+      { name: 'concat along the batch', run: (x) => [tf.concat([x, tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1])], 0)] },
+      { name: 'concat with an empty tensor', run: (x) => [tf.concat([tf.slice(x, [0, 0, 0, 0], [3, 5, 4, 0]), x], 3)] },
+      { name: 'pad', run: (x) => [tf.pad(x, [[0, 1], [2, 0], [1, 1], [0, 0]], 1.5)] },
+      { name: 'pad of a vector', run: (x) => [tf.pad(tf.reshape(x, [-1]), [[3, 2]], -2)] },
+    ];
+    it.each(cases)('$name (float32 and int32)', async ({ run }) => {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const f = () => run(tf.cast(tf.mul(tf.tensor(values(shape, 48), shape), 100), dtype)).map((t) => tf.cast(t, 'float32'));
+        const onWasm = await runOn('wasm', f);
+        const onCpu = await runOn('cpu', f);
+        expect(onWasm.length).toBe(onCpu.length);
+        onWasm.forEach((a, i) => expect(Array.from(a), `${dtype} output ${i}`).toEqual(Array.from(onCpu[i]!)));
+      }
+    });
+    it('gives the gradients of slice, concat and pad as cpu does', async () => {
+      await compare(
+        'slice, concat, pad',
+        [{ shape, seed: 49 }],
+        (x) => tf.pad(tf.concat([tf.slice(x, [0, 1, 0, 0], [-1, 3, -1, -1]), tf.split(x, [2, 3], 1)[0]!], 1), [[0, 0], [1, 1], [1, 1], [0, 0]]),
+      );
+    });
+  });
+
+  describe('the relu gradient', () => {
+    it('equals dy * step(x) as cpu computes it, with zeros and NaN in x', async () => {
+      const run = () => {
+        const x = tf.tensor1d([-2, -0, 0, 1e-30, 3, Number.NaN, -Number.NaN, 5]);
+        const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, Number.POSITIVE_INFINITY]);
+        return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), dy)))(x)];
+      };
+      const [onWasm] = await runOn('wasm', run);
+      const [onCpu] = await runOn('cpu', run);
+      expect(Array.from(onWasm!)).toEqual(Array.from(onCpu!));
+      expect(Array.from(onWasm!).slice(0, 5)).toEqual([0, 0, 0, 4, 5]);
+    });
+    it('matches the cpu backend inside a network', async () => {
+      await compare('relu net', [{ shape: [2, 5, 5, 3], seed: 50 }, { shape: [3, 3, 3, 4], seed: 51 }], (x, w) =>
+        tf.relu(tf.conv2d(tf.relu(x as tf.Tensor4D), w as tf.Tensor4D, 1, 'same')),
+      );
+    });
+  });
+
+  describe('NormalizeBatch and NormalizeBatchGrad on wasm match composite ops on cpu', () => {
+    /** Batch normalisation with the batch statistics: the fused kernels where registered, else autodiff of composite ops. */
+    const normalize = (x: tf.Tensor, withStatistics = false): tf.Tensor[] => {
+      const epsilon = 1e-3;
+      const stats: tf.Tensor[] = [];
+      if (tf.getKernel(NormalizeBatch, tf.getBackend()) === undefined) {
+        const axes = x.shape.slice(0, -1).map((_, i) => i);
+        const { mean, variance } = tf.moments(x, axes);
+        if (withStatistics) stats.push(mean, variance);
+        return [tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), ...stats];
+      }
+      const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+        const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+        const [y, mean, variance] = tf.engine().runKernel(NormalizeBatch, { x: input }, { epsilon }) as tf.Tensor[];
+        // customGrad disposes what its forward function made, except the value.
+        if (withStatistics) stats.push(tf.keep(tf.clone(mean!)), tf.keep(tf.clone(variance!)));
+        save([y!, variance!]);
+        return {
+          value: y!,
+          gradFunc: (dy: tf.Tensor, [yS, v]: tf.Tensor[]) =>
+            tf.engine().runKernel(NormalizeBatchGrad, { dy, y: yS!, variance: v! }, { epsilon }) as tf.Tensor,
+        };
+      });
+      return [f(x), ...stats];
+    };
+    it.each([
+      { shape: [3, 5, 4, 6], offset: 0 },
+      { shape: [2, 3, 3, 5], offset: 100 },
+      { shape: [7, 4], offset: -3 },
+    ])('$shape, mean offset $offset: output, statistics and gradient', async ({ shape, offset }) => {
+      const run = () => {
+        const x = tf.add(tf.mul(tf.tensor(values(shape, 51), shape), tf.range(1, shape.at(-1)! + 1)), offset);
+        const upstream = tf.tensor(values(shape, 52), shape);
+        const [y, mean, variance] = normalize(x, true);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(normalize(a)[0]!, upstream)))(x);
+        return [y!, mean!, variance!, dx];
+      };
+      // The statistics are kept out of `tidy`: disposed by runOn with the rest.
+      const onWasm = await runOn('wasm', run);
+      const onCpu = await runOn('cpu', run);
+      ['output', 'mean', 'variance', 'gradient'].forEach((name, i) =>
+        expectClose(onWasm[i]!, onCpu[i]!, name, name === 'gradient' ? 1e-4 : 1e-5),
+      );
+    });
+    it('leaks no tensors over repeated steps', async () => {
+      await tf.setBackend('wasm');
+      const x = tf.tensor(values([2, 4, 4, 3], 53), [2, 4, 4, 3]);
+      const step = () => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.square(normalize(a)[0]!)))(x));
+      tf.dispose(step());
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) tf.dispose(step());
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    });
   });
 });

@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { expectClose, values } from '../test/compare.js';
+import { loadNativeKernels, type NativeAddon } from './native-kernels.js';
+
+const { addon, status } = await loadNativeKernels();
+
+/** A C compiler is present: the install script must then have built the addon on linux-x64. */
+const compilerPresent = ['cc', 'gcc', 'clang'].some((cc) => spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0);
+const expectNative =
+  process.platform === 'linux' && process.arch === 'x64' && compilerPresent && process.env['ASNG_NATIVE_KERNELS'] !== '0';
+
+describe('loadNativeKernels', () => {
+  it.runIf(expectNative)('loads the addon built by the install script on linux-x64 with a C compiler', () => {
+    expect(status.reason).toBeUndefined();
+    expect(status.available).toBe(true);
+    expect(addon).toBeDefined();
+  });
+  it('reports why when it cannot load them, and never throws', async () => {
+    const again = await loadNativeKernels();
+    expect(again.status.available).toBe(again.addon !== undefined);
+    if (!again.status.available) expect(again.status.reason).toMatch(/\w/);
+  });
+});
+
+type Shape15 = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft] with the output size filled in. */
+function convShape(batch: number, h: number, w: number, c: number, outC: number, k: number, stride: number, dilation: number, pad: number): Shape15 {
+  const out = (size: number) => Math.floor((size + 2 * pad - ((k - 1) * dilation + 1)) / stride) + 1;
+  return [batch, h, w, c, out(h), out(w), outC, k, k, stride, stride, dilation, dilation, pad, pad];
+}
+
+/** Float64 references of the three convolution kernels, straight from the definition. */
+function referenceConv(s: Shape15, x: Float32Array, w: Float32Array, dy: Float32Array) {
+  const [B, H, W, C, OH, OW, CO, FH, FW, SH, SW, DH, DW, PT, PL] = s;
+  const y = new Float64Array(B * OH * OW * CO);
+  const dx = new Float64Array(B * H * W * C);
+  const dw = new Float64Array(FH * FW * C * CO);
+  for (let n = 0; n < B; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++)
+        for (let kh = 0; kh < FH; kh++)
+          for (let kw = 0; kw < FW; kw++) {
+            const ih = oh * SH - PT + kh * DH;
+            const iw = ow * SW - PL + kw * DW;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let ci = 0; ci < C; ci++) {
+              const xi = ((n * H + ih) * W + iw) * C + ci;
+              for (let co = 0; co < CO; co++) {
+                const wi = ((kh * FW + kw) * C + ci) * CO + co;
+                const oi = ((n * OH + oh) * OW + ow) * CO + co;
+                y[oi]! += x[xi]! * w[wi]!;
+                dx[xi]! += dy[oi]! * w[wi]!;
+                dw[wi]! += x[xi]! * dy[oi]!;
+              }
+            }
+          }
+  return { y: Float32Array.from(y), dx: Float32Array.from(dx), dw: Float32Array.from(dw) };
+}
+
+function runConv(native: NativeAddon, s: Shape15, x: Float32Array, w: Float32Array, dy: Float32Array) {
+  const [B, H, W, C, OH, OW, CO, FH, FW] = s;
+  const shape = Int32Array.from(s);
+  // NaN-filled outputs: every value must be written.
+  const y = new Float32Array(B * OH * OW * CO).fill(Number.NaN);
+  const dx = new Float32Array(B * H * W * C).fill(Number.NaN);
+  const dw = new Float32Array(FH * FW * C * CO).fill(Number.NaN);
+  native.conv2d(x, w, y, shape);
+  native.conv2dBackpropInput(dy, w, dx, shape);
+  native.conv2dBackpropFilter(x, dy, dw, shape);
+  return { y, dx, dw };
+}
+
+describe.runIf(addon !== undefined)('the native addon', () => {
+  const native = addon!;
+  const cases: [string, Shape15][] = [
+    ['3x3 same, channels cut at 21 and 37, several row blocks', convShape(2, 13, 11, 21, 37, 3, 1, 1, 1)],
+    ['5x5 stride 2 (four phases)', convShape(2, 12, 13, 9, 18, 5, 2, 1, 2)],
+    ['3x3 dilation 2, stride 3', convShape(1, 14, 12, 7, 16, 3, 3, 2, 2)],
+    ['1x1 stride 2', convShape(3, 9, 10, 33, 8, 1, 2, 1, 0)],
+    ['7x7 on 3 channels, output smaller than the filter reach', convShape(2, 8, 9, 3, 5, 7, 2, 1, 0)],
+  ];
+
+  it.each(cases)('convolution and its gradients match a float64 reference on 1, 2 and 3 threads: %s', (_, s) => {
+    const [B, H, W, C, OH, OW, CO, FH, FW] = s;
+    const x = values([B, H, W, C], 1);
+    const w = values([FH, FW, C, CO], 2);
+    const dy = values([B, OH, OW, CO], 3);
+    const expected = referenceConv(s, x, w, dy);
+    const before = native.getThreads();
+    try {
+      for (const threads of [1, 2, 3]) {
+        expect(native.setThreads(threads)).toBe(threads);
+        const actual = runConv(native, s, x, w, dy);
+        expectClose(actual.y, expected.y, `y, ${threads} threads`, 2e-6);
+        expectClose(actual.dx, expected.dx, `dx, ${threads} threads`, 2e-6);
+        expectClose(actual.dw, expected.dw, `dw, ${threads} threads`, 2e-6);
+      }
+    } finally {
+      native.setThreads(before);
+    }
+  });
+
+  it('sums, batch statistics and box copies agree across thread counts', () => {
+    const x = values([300, 37], 4);
+    const before = native.getThreads();
+    const results: Float32Array[][] = [];
+    try {
+      for (const threads of [1, 3]) {
+        native.setThreads(threads);
+        const sum = new Float32Array(37);
+        native.sumAdjacent(x, sum, 1, 300, 37);
+        const y = new Float32Array(x.length);
+        const mean = new Float32Array(37);
+        const variance = new Float32Array(37);
+        native.normalizeBatch(x, y, mean, variance, 37, 1e-3);
+        const box = new Float32Array(5 * 37);
+        native.copyBox(x, box, Int32Array.from([2, 300, 37, 5, 37, 100, 0, 0, 0, 5, 37]));
+        results.push([sum, y, mean, variance, box]);
+      }
+    } finally {
+      native.setThreads(before);
+    }
+    const [one, three] = results as [Float32Array[], Float32Array[]];
+    one.forEach((a, i) => expectClose(three[i]!, a, `output ${i}`, 1e-6));
+    expect(Array.from(one[4]!)).toEqual(Array.from(x.subarray(100 * 37, 105 * 37)));
+    let column0 = 0;
+    for (let r = 0; r < 300; r++) column0 += x[r * 37]!;
+    expect(one[0]![0]).toBeCloseTo(column0, 4);
+  });
+
+  it('refuses arrays whose lengths do not match the shape, naming the kernel and the array', () => {
+    const s = Int32Array.from(convShape(1, 4, 4, 2, 3, 3, 1, 1, 1));
+    const x = new Float32Array(32);
+    const w = new Float32Array(54);
+    const y = new Float32Array(48);
+    expect(() => native.conv2d(x, w, new Float32Array(47), s)).toThrow(/conv2d: y has 47 values, the shape needs 48/);
+    expect(() => native.conv2dBackpropFilter(x, y, new Float32Array(3), s)).toThrow(/conv2dBackpropFilter: dw has 3 values/);
+    expect(() => native.conv2d(x, w, y, Int32Array.from([1, 2, 3]))).toThrow(/shape must be an Int32Array of 15 values/);
+    expect(() => native.conv2d(x, w, y, Int32Array.from(convShape(1, 4, 4, 2, 3, 3, 0, 1, 1)))).toThrow(/positive/);
+    expect(() => native.conv2d(x, w, y, s, new Float32Array(2))).toThrow(/bias has 2 values/);
+    expect(() => native.conv2d(x, w, y, s, null, 7)).toThrow(/activation must be an integer from 0 to 3/);
+    expect(() => native.depthwiseConv2d(x, w, y, s)).toThrow(/multiple of input channels/);
+    expect(() => native.copyBox(x, y, Int32Array.from([1, 32, 48, 30, 0, 5]))).toThrow(/does not fit/);
+    expect(() => native.sumAdjacent(x, new Float32Array(4), 1, 7, 4)).toThrow(/x has 32 values, the shape needs 28/);
+    expect(() => native.setThreads(0)).toThrow(/from 1 to 16/);
+    expect(() => (native.conv2d as (...args: unknown[]) => void)([1, 2], w, y, s)).toThrow(/x must be a Float32Array/);
+  });
+});
