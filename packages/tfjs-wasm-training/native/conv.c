@@ -369,44 +369,22 @@ typedef struct {
 
 /*
  * rows[r][col..col+cols) += sum_p xp[p][ci0 + r] * dy[p][col..col+cols), r < nrows.
- * Inlined with constant `nrows` so that each row count gets its own code.
+ * Inlined with constant `nrows` and `masked` (cols < 16: masked loads and
+ * stores) so that each variant gets its own straight-line code.
  */
 static inline __attribute__((always_inline, target("avx2,fma"))) void filter_tile(
     int pixels, const float *const *xp, int ci0, const float *dy, int ldy, float *const *rows, int col, int cols,
-    const int nrows) {
+    const int nrows, const int masked) {
+  __m256i mlo = _mm256_set1_epi32(-1), mhi = mlo;
+  if (masked) column_masks(cols, &mlo, &mhi);
   __m256 acc[MR][2];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  if (cols == NR) {
-    for (int p = 0; p < pixels; p++) {
-      const float *a = xp[p] + ci0;
-      const float *d = dy + (size_t)p * ldy;
-      const __m256 b0 = _mm256_loadu_ps(d), b1 = _mm256_loadu_ps(d + 8);
-#pragma GCC unroll 6
-      for (int r = 0; r < MR; r++) {
-        if (r < nrows) {
-          const __m256 v = _mm256_broadcast_ss(a + r);
-          acc[r][0] = _mm256_fmadd_ps(v, b0, acc[r][0]);
-          acc[r][1] = _mm256_fmadd_ps(v, b1, acc[r][1]);
-        }
-      }
-    }
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) {
-      if (r < nrows) {
-        float *c = rows[r] + col;
-        _mm256_storeu_ps(c, _mm256_add_ps(acc[r][0], _mm256_loadu_ps(c)));
-        _mm256_storeu_ps(c + 8, _mm256_add_ps(acc[r][1], _mm256_loadu_ps(c + 8)));
-      }
-    }
-    return;
-  }
-  __m256i mlo, mhi;
-  column_masks(cols, &mlo, &mhi);
   for (int p = 0; p < pixels; p++) {
     const float *a = xp[p] + ci0;
     const float *d = dy + (size_t)p * ldy;
-    const __m256 b0 = _mm256_maskload_ps(d, mlo), b1 = _mm256_maskload_ps(d + 8, mhi);
+    const __m256 b0 = masked ? _mm256_maskload_ps(d, mlo) : _mm256_loadu_ps(d);
+    const __m256 b1 = masked ? _mm256_maskload_ps(d + 8, mhi) : _mm256_loadu_ps(d + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
       if (r < nrows) {
@@ -420,22 +398,36 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void filter_til
   for (int r = 0; r < MR; r++) {
     if (r < nrows) {
       float *c = rows[r] + col;
-      _mm256_maskstore_ps(c, mlo, _mm256_add_ps(acc[r][0], _mm256_maskload_ps(c, mlo)));
-      _mm256_maskstore_ps(c + 8, mhi, _mm256_add_ps(acc[r][1], _mm256_maskload_ps(c + 8, mhi)));
+      if (masked) {
+        _mm256_maskstore_ps(c, mlo, _mm256_add_ps(acc[r][0], _mm256_maskload_ps(c, mlo)));
+        _mm256_maskstore_ps(c + 8, mhi, _mm256_add_ps(acc[r][1], _mm256_maskload_ps(c + 8, mhi)));
+      } else {
+        _mm256_storeu_ps(c, _mm256_add_ps(acc[r][0], _mm256_loadu_ps(c)));
+        _mm256_storeu_ps(c + 8, _mm256_add_ps(acc[r][1], _mm256_loadu_ps(c + 8)));
+      }
     }
   }
 }
 
 AVX2 static void filter_tile_rows(int nrows, int pixels, const float *const *xp, int ci0, const float *dy, int ldy,
                                   float *const *rows, int col, int cols) {
+#define FILTER_TILE(n)                                                                    \
+  case n:                                                                                 \
+    if (cols == NR)                                                                       \
+      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0);                       \
+    else                                                                                  \
+      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1);                       \
+    break;
   switch (nrows) {
-    case 6: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 6); break;
-    case 5: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 5); break;
-    case 4: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 4); break;
-    case 3: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 3); break;
-    case 2: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 2); break;
-    default: filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, 1); break;
+    FILTER_TILE(6)
+    FILTER_TILE(5)
+    FILTER_TILE(4)
+    FILTER_TILE(3)
+    FILTER_TILE(2)
+    default:
+      FILTER_TILE(1)
   }
+#undef FILTER_TILE
 }
 
 static void filter_task(const void *ctx, int task, int thread) {
@@ -483,24 +475,11 @@ int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float
   job.x = x;
   job.dy = dy;
   job.pixels = s->batch * s->out_h * s->out_w;
-  const size_t size = (size_t)s->filter_h * s->filter_w * s->in_c * s->out_c;
-  const int tasks = (job.pixels + PC - 1) / PC;
-  const int threads = pool_threads();
   float *zeros = calloc((size_t)s->in_c + NR, sizeof(float));
-  int failed = zeros == NULL;
+  if (!zeros) return -1;
   job.zeros = zeros;
-  for (int t = 0; t < threads; t++) {
-    job.partial[t] = t == 0 ? dw : calloc(size, sizeof(float));
-    if (!job.partial[t]) failed = 1;
-  }
-  memset(dw, 0, size * sizeof(float));
-  if (!failed) parallel_for(tasks, filter_task, &job);
-  for (int t = 1; t < threads; t++) {
-    if (job.partial[t])
-      for (size_t i = 0; i < size; i++) dw[i] += job.partial[t][i];
-    free(job.partial[t]);
-  }
+  const size_t size = (size_t)s->filter_h * s->filter_w * s->in_c * s->out_c;
+  const int status = parallel_sum((job.pixels + PC - 1) / PC, filter_task, &job, job.partial, dw, size);
   free(zeros);
-  return failed ? -1 : 0;
+  return status;
 }
-

@@ -281,20 +281,7 @@ AVX2 static void filter_row(const void *ctx, int task, int thread) {
 }
 
 int depthwise_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw) {
-  const int threads = pool_threads();
-  const size_t size = (size_t)s->filter_h * s->filter_w * s->out_c;
   depthwise_job job = {s, x, dy, dw, {0}};
-  int failed = 0;
-  for (int t = 0; t < threads; t++) {
-    job.partial[t] = t == 0 ? dw : calloc(size, sizeof(float));
-    if (!job.partial[t]) failed = 1;
-  }
-  memset(dw, 0, size * sizeof(float));
-  if (!failed) parallel_for(s->batch * s->out_h, filter_row, &job);
-  for (int t = 1; t < threads; t++) {
-    if (job.partial[t])
-      for (size_t i = 0; i < size; i++) dw[i] += job.partial[t][i];
-    free(job.partial[t]);
-  }
-  return failed ? -1 : 0;
+  return parallel_sum(s->batch * s->out_h, filter_row, &job, job.partial, dw,
+                      (size_t)s->filter_h * s->filter_w * s->out_c);
 }

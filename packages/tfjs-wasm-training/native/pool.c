@@ -7,6 +7,13 @@
 
 #include "runtime.h"
 
+/* The input rows (or columns) [from, to) that window `out_index` covers, clipped to the image. */
+static void window(int out_index, int stride, int pad, int filter, int limit, int *from, int *to) {
+  const int start = out_index * stride - pad;
+  *from = start < 0 ? 0 : start;
+  *to = start + filter < limit ? start + filter : limit;
+}
+
 typedef struct {
   const conv_shape *s;
   const float *x;  /* max pool: the input */
@@ -103,13 +110,11 @@ static void max_pool_image(const void *ctx, int n, int thread) {
   float *dx = job->dx + (size_t)n * image;
   memset(dx, 0, image * sizeof(float));
   for (int oh = 0; oh < s->out_h; oh++) {
-    const int row_start = oh * s->stride_h - s->pad_top;
-    const int row_from = row_start < 0 ? 0 : row_start;
-    const int row_to = row_start + s->filter_h < s->in_h ? row_start + s->filter_h : s->in_h;
+    int row_from, row_to;
+    window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
     for (int ow = 0; ow < s->out_w; ow++) {
-      const int col_start = ow * s->stride_w - s->pad_left;
-      const int col_from = col_start < 0 ? 0 : col_start;
-      const int col_to = col_start + s->filter_w < s->in_w ? col_start + s->filter_w : s->in_w;
+      int col_from, col_to;
+      window(ow, s->stride_w, s->pad_left, s->filter_w, s->in_w, &col_from, &col_to);
       const size_t out_at = (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
       for (int c = 0; c < vector_channels; c += 8)
         max_pool_vector(s, x, dx, job->y ? job->y + out_at + c : NULL, job->dy + out_at + c, c, row_from, row_to,
@@ -140,13 +145,11 @@ AVX2 static void avg_pool_image(const void *ctx, int n, int thread) {
   const float weight = 1.0f / (float)(s->filter_h * s->filter_w);
   memset(dx, 0, image * sizeof(float));
   for (int oh = 0; oh < s->out_h; oh++) {
-    const int row_start = oh * s->stride_h - s->pad_top;
-    const int row_from = row_start < 0 ? 0 : row_start;
-    const int row_to = row_start + s->filter_h < s->in_h ? row_start + s->filter_h : s->in_h;
+    int row_from, row_to;
+    window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
     for (int ow = 0; ow < s->out_w; ow++) {
-      const int col_start = ow * s->stride_w - s->pad_left;
-      const int col_from = col_start < 0 ? 0 : col_start;
-      const int col_to = col_start + s->filter_w < s->in_w ? col_start + s->filter_w : s->in_w;
+      int col_from, col_to;
+      window(ow, s->stride_w, s->pad_left, s->filter_w, s->in_w, &col_from, &col_to);
       const float *restrict g = job->dy + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
       for (int r = row_from; r < row_to; r++) {
         for (int q = col_from; q < col_to; q++) {

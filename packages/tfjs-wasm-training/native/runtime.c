@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime.h"
 
@@ -131,4 +132,22 @@ const float **scratch_pointers(int thread, size_t count) {
     pointers_size[thread] = pointers[thread] ? count : 0;
   }
   return pointers[thread];
+}
+
+int parallel_sum(int tasks, task_fn fn, const void *job, float **partial, float *out, size_t size) {
+  const int threads = pool.threads;
+  int failed = 0;
+  memset(out, 0, size * sizeof(float));
+  for (int t = 0; t < threads; t++) {
+    partial[t] = t == 0 ? out : calloc(size, sizeof(float));
+    if (!partial[t]) failed = 1;
+  }
+  if (!failed) parallel_for(tasks, fn, job);
+  for (int t = 1; t < threads; t++) {
+    if (partial[t] && !failed)
+      for (size_t i = 0; i < size; i++) out[i] += partial[t][i];
+    free(partial[t]);
+    partial[t] = NULL;
+  }
+  return failed ? -1 : 0;
 }

@@ -23,6 +23,13 @@ typedef void (*task_fn)(const void *ctx, int task, int thread);
 void parallel_for(int tasks, task_fn fn, const void *ctx);
 /* Sets the number of threads (the caller included, 1..MAX_THREADS); returns the number running. */
 int pool_set_threads(int threads);
+/*
+ * Runs the tasks with each thread summing into its own zeroed copy of `out`
+ * (`size` floats): a task on thread t adds into partial[t], which the job
+ * holds (`partial` points at its MAX_THREADS slots); the copies are then
+ * added into `out`. Returns 0, or -1 when out of memory.
+ */
+int parallel_sum(int tasks, task_fn fn, const void *job, float **partial, float *out, size_t size);
 int pool_threads(void);
 /* Serialises calls into the addon: several Node.js threads may load it. */
 void addon_lock(void);

@@ -15,43 +15,15 @@ import {
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type DepthwiseConv2dNativeBackpropInputAttrs,
   type FusedConv2DAttrs,
-  type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './native-kernels.js';
-
-const BACKEND = 'wasm';
+import { delegator, heapView, shapeOf, type Fallback, type NativeKernelFuncs, type Shape4 } from './native-util.js';
 
 /** The activations the native forward convolution applies itself, by tfjs name. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
-
-export function heapView(backend: BackendWasm, t: TensorInfo, name: string): Float32Array {
-  if (t.dtype !== 'float32') throw new TypeError(`${name} must be float32, got ${t.dtype}`);
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
-/** The 15 numbers the addon reads a convolution's geometry from. */
-export function shapeOf(info: backend_util.Conv2DInfo): Int32Array {
-  return Int32Array.from([
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  ]);
-}
 
 /** True when some axis is empty: the addon takes positive sizes only, and the stock kernels handle these. */
 function empty(info: backend_util.Conv2DInfo): boolean {
@@ -62,22 +34,16 @@ function channelsLast(dataFormat: string | undefined): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC';
 }
 
-type Shape4 = [number, number, number, number];
-
 /**
- * Kernel configs that run `Conv2D`, `FusedConv2D` (bias and linear / relu /
+ * Kernel functions that run `Conv2D`, `FusedConv2D` (bias and linear / relu /
  * relu6 / leaky relu activation), `Conv2DBackpropInput`,
  * `Conv2DBackpropFilter` and the three depthwise kernels on the wasm heap
  * with the native addon. Each falls back to `fallback(kernelName)` for what
  * the addon does not cover (NCHW, empty tensors, other activations, a bias
  * that is not one value per channel).
  */
-export function nativeConvKernels(addon: NativeAddon, fallback: (kernelName: string) => KernelFunc | undefined): KernelConfig[] {
-  const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
-    const stock = fallback(name);
-    if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
-    return stock(args);
-  };
+export function nativeConvKernels(addon: NativeAddon, fallback: Fallback): NativeKernelFuncs {
+  const delegate = delegator(fallback);
 
   const conv2d: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;
@@ -234,29 +200,17 @@ export function nativeConvKernels(addon: NativeAddon, fallback: (kernelName: str
     };
   };
 
-  return [
-    {
-      kernelName: DepthwiseConv2dNative,
-      backendName: BACKEND,
-      kernelFunc: depthwise(DepthwiseConv2dNative, (x, w, y, shape) => addon.depthwiseConv2d(x, w, y, shape)),
-    },
-    {
-      kernelName: DepthwiseConv2dNativeBackpropInput,
-      backendName: BACKEND,
-      kernelFunc: depthwise(DepthwiseConv2dNativeBackpropInput, (dy, w, dx, shape) =>
-        addon.depthwiseConv2dBackpropInput(dy, w, dx, shape),
-      ),
-    },
-    {
-      kernelName: DepthwiseConv2dNativeBackpropFilter,
-      backendName: BACKEND,
-      kernelFunc: depthwise(DepthwiseConv2dNativeBackpropFilter, (x, dy, dw, shape) =>
-        addon.depthwiseConv2dBackpropFilter(x, dy, dw, shape),
-      ),
-    },
-    { kernelName: Conv2D, backendName: BACKEND, kernelFunc: conv2d },
-    { kernelName: FusedConv2D, backendName: BACKEND, kernelFunc: fusedConv2d },
-    { kernelName: Conv2DBackpropInput, backendName: BACKEND, kernelFunc: backpropInput },
-    { kernelName: Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: backpropFilter },
-  ];
+  return {
+    [DepthwiseConv2dNative]: depthwise(DepthwiseConv2dNative, (x, w, y, shape) => addon.depthwiseConv2d(x, w, y, shape)),
+    [DepthwiseConv2dNativeBackpropInput]: depthwise(DepthwiseConv2dNativeBackpropInput, (dy, w, dx, shape) =>
+      addon.depthwiseConv2dBackpropInput(dy, w, dx, shape),
+    ),
+    [DepthwiseConv2dNativeBackpropFilter]: depthwise(DepthwiseConv2dNativeBackpropFilter, (x, dy, dw, shape) =>
+      addon.depthwiseConv2dBackpropFilter(x, dy, dw, shape),
+    ),
+    [Conv2D]: conv2d,
+    [FusedConv2D]: fusedConv2d,
+    [Conv2DBackpropInput]: backpropInput,
+    [Conv2DBackpropFilter]: backpropFilter,
+  };
 }

@@ -7,7 +7,6 @@ import {
   SplitV,
   util,
   type ConcatAttrs,
-  type KernelConfig,
   type KernelFunc,
   type PadV2Attrs,
   type SliceAttrs,
@@ -16,9 +15,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './native-kernels.js';
+import { delegator, type Fallback, type NativeKernelFuncs } from './native-util.js';
 import { ReluGrad } from './relu-gradient.js';
-
-const BACKEND = 'wasm';
 
 /** The addon copies boxes of at most this rank. */
 const MAX_RANK = 8;
@@ -55,20 +53,16 @@ function copyBox(
 }
 
 /**
- * Kernel configs that run `Slice`, `SplitV`, `Concat` and `PadV2` (float32
+ * Kernel functions that run `Slice`, `SplitV`, `Concat` and `PadV2` (float32
  * and int32 tensors up to rank 8) and {@link ReluGrad} with the native
  * addon's threaded box copies, falling back to `fallback(kernelName)` for
  * other dtypes.
  */
 export function nativeMovementKernels(
   addon: NativeAddon,
-  fallback: (kernelName: string) => KernelFunc | undefined,
-): KernelConfig[] {
-  const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
-    const stock = fallback(name);
-    if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
-    return stock(args);
-  };
+  fallback: Fallback,
+): NativeKernelFuncs {
+  const delegate = delegator(fallback);
 
   const sliceOf = (backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo => {
     const out = backend.makeOutput(size, x.dtype);
@@ -156,11 +150,5 @@ export function nativeMovementKernels(
     return out;
   };
 
-  return [
-    { kernelName: Slice, backendName: BACKEND, kernelFunc: slice },
-    { kernelName: SplitV, backendName: BACKEND, kernelFunc: splitV },
-    { kernelName: Concat, backendName: BACKEND, kernelFunc: concat },
-    { kernelName: PadV2, backendName: BACKEND, kernelFunc: padV2 },
-    { kernelName: ReluGrad, backendName: BACKEND, kernelFunc: reluGrad },
-  ];
+  return { [Slice]: slice, [SplitV]: splitV, [Concat]: concat, [PadV2]: padV2, [ReluGrad]: reluGrad };
 }

@@ -5,35 +5,26 @@ import {
   Sum,
   util,
   type AvgPoolGradAttrs,
-  type KernelConfig,
   type KernelFunc,
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapView, shapeOf } from './native-conv.js';
 import type { NativeAddon } from './native-kernels.js';
+import { delegator, heapView, shapeOf, type Fallback, type NativeKernelFuncs, type Shape4 } from './native-util.js';
 import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 
-const BACKEND = 'wasm';
-
-type Shape4 = [number, number, number, number];
-
 /**
- * Kernel configs that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` over
+ * Kernel functions that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` over
  * adjacent axes, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
  * the native addon, falling back to `fallback(kernelName)` for the rest
  * (other dtypes, non-adjacent axes, empty tensors).
  */
 export function nativePoolAndReduceKernels(
   addon: NativeAddon,
-  fallback: (kernelName: string) => KernelFunc | undefined,
-): KernelConfig[] {
-  const delegate = (name: string, args: Parameters<KernelFunc>[0]) => {
-    const stock = fallback(name);
-    if (stock === undefined) throw new Error(`${name}: no wasm kernel to fall back to for this call`);
-    return stock(args);
-  };
+  fallback: Fallback,
+): NativeKernelFuncs {
+  const delegate = delegator(fallback);
 
   const poolInfo = (input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAttrs) =>
     backend_util.computePool2DInfo(
@@ -132,11 +123,11 @@ export function nativePoolAndReduceKernels(
     return dx;
   };
 
-  return [
-    { kernelName: MaxPoolGrad, backendName: BACKEND, kernelFunc: maxPoolGrad },
-    { kernelName: AvgPoolGrad, backendName: BACKEND, kernelFunc: avgPoolGrad },
-    { kernelName: Sum, backendName: BACKEND, kernelFunc: sum },
-    { kernelName: NormalizeBatch, backendName: BACKEND, kernelFunc: normalizeBatch },
-    { kernelName: NormalizeBatchGrad, backendName: BACKEND, kernelFunc: normalizeBatchGrad },
-  ];
+  return {
+    [MaxPoolGrad]: maxPoolGrad,
+    [AvgPoolGrad]: avgPoolGrad,
+    [Sum]: sum,
+    [NormalizeBatch]: normalizeBatch,
+    [NormalizeBatchGrad]: normalizeBatchGrad,
+  };
 }

@@ -33,6 +33,7 @@ import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
 import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
 import { nativeConvKernels } from './native-conv.js';
+import type { NativeKernelFuncs } from './native-util.js';
 import { nativePoolAndReduceKernels } from './native-pool-reduce.js';
 import { nativeMovementKernels } from './native-movement.js';
 import { ReluGrad, reluGradKernel } from './relu-gradient.js';
@@ -243,16 +244,16 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions 
     // Snapshot: once the natives replace entries of `configs`, a lookup there would find them.
     const wasmKernels = new Map(configs.map((c) => [c.kernelName, c.kernelFunc]));
     const fallback = (name: string) => wasmKernels.get(name) ?? stockOf(name)?.kernelFunc;
-    const natives = [
+    const natives: NativeKernelFuncs = {
       ...nativeConvKernels(options.native, fallback),
       ...nativePoolAndReduceKernels(options.native, fallback),
       ...nativeMovementKernels(options.native, fallback),
-    ];
-    for (const native of natives) {
+    };
+    for (const [kernelName, kernelFunc] of Object.entries(natives)) {
       // Keep the replaced config's setupFunc: the stock fallback needs its wasm function bound.
-      const index = configs.findIndex((c) => c.kernelName === native.kernelName);
-      const base = index >= 0 ? configs[index] : stockOf(native.kernelName);
-      const config = base === undefined ? native : { ...base, kernelFunc: native.kernelFunc };
+      const index = configs.findIndex((c) => c.kernelName === kernelName);
+      const base = index >= 0 ? configs[index] : stockOf(kernelName);
+      const config = base === undefined ? { kernelName, backendName: BACKEND, kernelFunc } : { ...base, kernelFunc };
       if (index >= 0) configs[index] = config;
       else configs.push(config);
     }
