@@ -5,12 +5,14 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../test/compare.js';
 import { batchOf, benchmarkNet, dilatedSeparableNet, initWeights, transposedAutoencoder, type Net } from '../test/nets.js';
-import { setupWasmTraining } from './setup-wasm-training.js';
+import { loadNativeKernels } from './native-kernels.js';
+import { setupWasmTraining, type WasmTrainingSetup } from './setup-wasm-training.js';
 
 let threads = 0;
+let native: WasmTrainingSetup['native'];
 
 beforeAll(async () => {
-  ({ threads } = await setupWasmTraining({ threads: 2 }));
+  ({ threads, native } = await setupWasmTraining({ threads: 2 }));
 });
 
 /** Loss and gradients of every weight, on `backend`. */
@@ -38,6 +40,16 @@ describe('setupWasmTraining', () => {
   it('refuses a thread count it cannot honour', async () => {
     await expect(setupWasmTraining({ threads: 1 })).rejects.toThrow(/runs 2 thread\(s\), 1 were asked for: it was initialised before/);
     await expect(setupWasmTraining({ threads: 9 })).rejects.toThrow(RangeError);
+  });
+
+  it('uses the native kernels where they load, on the backend\'s threads, and says so', async () => {
+    const { addon, status } = await loadNativeKernels();
+    expect(native.used).toBe(status.available);
+    if (addon !== undefined) expect(addon.getThreads()).toBe(2);
+    else expect(native.reason).toMatch(/\w/);
+    await expect(setupWasmTraining({ threads: 2, native: 'yes' as unknown as boolean })).rejects.toThrow(
+      /native must be true, false or 'auto'/,
+    );
   });
 
   it.each([
