@@ -93,7 +93,10 @@ async function tryLoad(): Promise<{ addon?: NativeAddon; status: NativeKernelsSt
     import('node:path'),
     import('node:url'),
   ]);
-  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  // ESM: import.meta.url (a global __filename may exist, e.g. under `node -e`); the CJS build
+  // turns import.meta into an empty object, and has __filename.
+  const moduleUrl = (import.meta as { url?: string }).url;
+  const here = moduleUrl ? fileURLToPath(moduleUrl) : __filename;
   // src/ and dist/ both sit one level below the package root.
   const root = path.dirname(path.dirname(here));
   const file = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'asng-kernels.node');

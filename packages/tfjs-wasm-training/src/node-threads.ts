@@ -39,7 +39,9 @@ export async function prepareNodeThreads(threads: number): Promise<() => void> {
     import('node:os'),
   ]);
   const os = osModule.default;
-  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  // ESM: import.meta.url (a global __filename may exist, e.g. under `node -e`); the CJS build
+  // turns import.meta into an empty object, and has __filename.
+  const require = createRequire((import.meta as { url?: string }).url || __filename);
   const workerSource = (require(THREADED_WORKER) as { wasmWorkerContents: string }).wasmWorkerContents;
   // tfjs escapes newlines the same way before it builds its Blob: the source holds '\n' inside strings.
   const evalSource = workerSource.replace(/\n/g, '\\n');
