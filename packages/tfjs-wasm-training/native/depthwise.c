@@ -44,57 +44,84 @@ INLINE void store_lane(float *p, int v, const int nv, int tail, __m256 x) {
   }
 }
 
+/* Pixels of a row computed together: their accumulators (PIX x NV vectors) stay in registers. */
+#define PIX(nv) ((nv) <= 2 ? 4 : 2)
+
 INLINE void forward_group(const depthwise_job *job, int n, int oh, int start, const int nv, int tail, __m256i tm) {
   const conv_shape *s = job->s;
   const int channels = s->in_c;
-  for (int ow = 0; ow < s->out_w; ow++) {
-    __m256 acc[4];
+  const int pix = PIX(nv);
+  for (int ow0 = 0; ow0 < s->out_w; ow0 += pix) {
+    const int count = s->out_w - ow0 < pix ? s->out_w - ow0 : pix;
+    __m256 acc[4][4];
 #pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) acc[v] = _mm256_setzero_ps();
+    for (int j = 0; j < pix; j++)
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[j][v] = _mm256_setzero_ps();
     for (int kh = 0; kh < s->filter_h; kh++) {
       const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
       if (ih < 0 || ih >= s->in_h) continue;
+      const float *x_row = job->a + ((size_t)n * s->in_h + ih) * s->in_w * channels + start;
       for (int kw = 0; kw < s->filter_w; kw++) {
-        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
-        if (iw < 0 || iw >= s->in_w) continue;
-        const float *x = job->a + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels + start;
         const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
+        __m256 wv[4];
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-          acc[v] = _mm256_fmadd_ps(load_lane(x, v, nv, tail, tm), load_lane(w, v, nv, tail, tm), acc[v]);
+        for (int v = 0; v < nv; v++) wv[v] = load_lane(w, v, nv, tail, tm);
+#pragma GCC unroll 4
+        for (int j = 0; j < pix; j++) {
+          const int iw = (ow0 + j) * s->stride_w - s->pad_left + kw * s->dilation_w;
+          if (j >= count || iw < 0 || iw >= s->in_w) continue;
+          const float *x = x_row + (size_t)iw * channels;
+#pragma GCC unroll 4
+          for (int v = 0; v < nv; v++) acc[j][v] = _mm256_fmadd_ps(load_lane(x, v, nv, tail, tm), wv[v], acc[j][v]);
+        }
       }
     }
-    float *y = job->out + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels + start;
+    float *y = job->out + (((size_t)n * s->out_h + oh) * s->out_w + ow0) * channels + start;
 #pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) store_lane(y, v, nv, tail, acc[v]);
+    for (int j = 0; j < pix; j++)
+      if (j < count)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) store_lane(y + (size_t)j * channels, v, nv, tail, acc[j][v]);
   }
 }
 
 INLINE void input_group(const depthwise_job *job, int n, int ih, int start, const int nv, int tail, __m256i tm) {
   const conv_shape *s = job->s;
   const int channels = s->in_c;
-  for (int iw = 0; iw < s->in_w; iw++) {
-    __m256 acc[4];
+  const int pix = PIX(nv);
+  for (int iw0 = 0; iw0 < s->in_w; iw0 += pix) {
+    const int count = s->in_w - iw0 < pix ? s->in_w - iw0 : pix;
+    __m256 acc[4][4];
 #pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) acc[v] = _mm256_setzero_ps();
+    for (int j = 0; j < pix; j++)
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[j][v] = _mm256_setzero_ps();
     for (int kh = 0; kh < s->filter_h; kh++) {
       const int nh = ih + s->pad_top - kh * s->dilation_h;
       if (nh < 0 || nh % s->stride_h != 0 || nh / s->stride_h >= s->out_h) continue;
-      const int oh = nh / s->stride_h;
+      const float *dy_row = job->a + ((size_t)n * s->out_h + nh / s->stride_h) * s->out_w * channels + start;
       for (int kw = 0; kw < s->filter_w; kw++) {
-        const int nw = iw + s->pad_left - kw * s->dilation_w;
-        if (nw < 0 || nw % s->stride_w != 0 || nw / s->stride_w >= s->out_w) continue;
-        const int ow = nw / s->stride_w;
-        const float *dy = job->a + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels + start;
         const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
+        __m256 wv[4];
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-          acc[v] = _mm256_fmadd_ps(load_lane(dy, v, nv, tail, tm), load_lane(w, v, nv, tail, tm), acc[v]);
+        for (int v = 0; v < nv; v++) wv[v] = load_lane(w, v, nv, tail, tm);
+#pragma GCC unroll 4
+        for (int j = 0; j < pix; j++) {
+          const int nw = iw0 + j + s->pad_left - kw * s->dilation_w;
+          if (j >= count || nw < 0 || nw % s->stride_w != 0 || nw / s->stride_w >= s->out_w) continue;
+          const float *dy = dy_row + (size_t)(nw / s->stride_w) * channels;
+#pragma GCC unroll 4
+          for (int v = 0; v < nv; v++) acc[j][v] = _mm256_fmadd_ps(load_lane(dy, v, nv, tail, tm), wv[v], acc[j][v]);
+        }
       }
     }
-    float *dx = job->out + (((size_t)n * s->in_h + ih) * s->in_w + iw) * channels + start;
+    float *dx = job->out + (((size_t)n * s->in_h + ih) * s->in_w + iw0) * channels + start;
 #pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) store_lane(dx, v, nv, tail, acc[v]);
+    for (int j = 0; j < pix; j++)
+      if (j < count)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) store_lane(dx + (size_t)j * channels, v, nv, tail, acc[j][v]);
   }
 }
 
