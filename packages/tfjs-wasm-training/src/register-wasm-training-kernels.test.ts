@@ -101,6 +101,12 @@ describe.each(MODES)('%s', (mode) => {
     { x: [2, 7, 6, 6], filter: [3, 3, 6, 1], stride: 1, pad: 'same' },
     { x: [2, 9, 8, 5], filter: [5, 5, 5, 1], stride: 2, pad: 'valid' },
     { x: [2, 8, 8, 8], filter: [3, 3, 8, 1], stride: 2, pad: 'same' },
+    // A group of 32 channels and a tail of 8; a tail of 5; multiplier 2 with 12 channels.
+    { x: [2, 9, 8, 40], filter: [3, 3, 40, 1], stride: 1, pad: 'same' },
+    { x: [2, 9, 9, 13], filter: [5, 5, 13, 1], stride: 2, pad: 'same' },
+    { x: [2, 7, 7, 12], filter: [3, 3, 12, 2], stride: 1, pad: 'valid' },
+    // Three vectors of channels (two pixels at a time), dilated; a row width of 5.
+    { x: [2, 9, 5, 20], filter: [3, 3, 20, 1], stride: 1, pad: 'same', dilation: 2 },
   ];
 
   describe('depthwiseConv2d on wasm matches the cpu backend', () => {
@@ -172,6 +178,9 @@ describe.each(MODES)('%s', (mode) => {
       { x: [1, 9, 7, 2], size: 2, stride: 3, pad: 'valid' as Pad },
       { x: [2, 7, 8, 3], size: 3, stride: 1, pad: 'valid' as Pad },
       { x: [2, 6, 5, 2], size: 2, stride: 1, pad: 'same' as Pad },
+      // Eight channels at a time in the native max-pool gradient, and the rest.
+      { x: [2, 7, 7, 11], size: 3, stride: 1, pad: 'same' as Pad },
+      { x: [2, 8, 8, 16], size: 2, stride: 2, pad: 'valid' as Pad },
     ];
     it.each(pools)('maxPool $size/$stride $pad on $x', async (c) => {
       await compare(JSON.stringify(c), [{ shape: c.x, seed: 10 }], (x) =>
