@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { bufferedIo } from '@asng/cli';
 import { Rng } from '@asng/core';
 import { fileSystemIO } from '@asng/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,33 +27,24 @@ function writeTinyCifar(dir: string, perFile: number): void {
   writeFileSync(join(folder, 'test_batch.bin'), records());
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = {
-    stdout: (t: string) => out.push(t),
-    stderr: (t: string) => err.push(t),
-    cwd: root,
-    selectBackend: async () => {
-      await tf.setBackend('cpu');
-      return { backend: 'cpu', reason: 'test' };
-    },
-  };
-  return { io, out, err };
-}
+const onCpu = async () => {
+  await tf.setBackend('cpu');
+  return { backend: 'cpu', reason: 'test' };
+};
+const capture = () => bufferedIo({ cwd: root, selectBackend: onCpu });
 
 describe('the CIFAR-10 search example', () => {
   it('searches, reports, retrains, evaluates and exports on CIFAR-format files', async () => {
     writeTinyCifar(join(root, 'data'), 4);
-    const { io, out, err } = capture();
+    const { io, stderr, lastJson } = capture();
     const code = await runCifar10Search(
       ['--data-path', 'data', '--run-dir', 'run', '--cells', '3', '--channels', '2', '--steps', '2', '--max-examples', '8', '--batch-size', '4',
         '--retrain-epochs', '1', '--retrain-max-examples', '4', '--backend', 'cpu', '--json'],
       io,
     );
-    expect(err.join('')).not.toMatch(/asng: /);
+    expect(stderr()).not.toMatch(/asng: /);
     expect(code).toBe(0);
-    const result = JSON.parse(out.join('').trim().split('\n').at(-1)!);
+    const result = lastJson<any>();
     expect(result.search).toMatchObject({ status: 'completed', steps: 2 });
     expect(result.retrain).toMatchObject({ split: 'test', epochs: 1 });
     expect(result.evaluate).toMatchObject({ split: 'test', examples: 4 });
@@ -66,15 +58,15 @@ describe('the CIFAR-10 search example', () => {
 
   it('says how to get CIFAR-10 when it is not there, and downloads nothing', async () => {
     mkdirSync(join(root, 'empty'));
-    const { io, err } = capture();
+    const { io, stderr } = capture();
     expect(await runCifar10Search(['--data-path', 'empty', '--run-dir', 'nothing'], io)).toBe(1);
-    expect(err.join('')).toMatch(/CIFAR-10 \(binary version\) was not found\. To get it:\n {2}1\. download https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz/);
+    expect(stderr()).toMatch(/CIFAR-10 \(binary version\) was not found\. To get it:\n {2}1\. download https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz/);
     expect(existsSync(join(root, 'nothing'))).toBe(false);
   });
 
   it('names a bad option', async () => {
-    const { io, err } = capture();
+    const { io, stderr } = capture();
     expect(await runCifar10Search(['--cells', 'many'], io)).toBe(2);
-    expect(err.join('')).toMatch(/--cells: expected an integer >= 1, got "many"/);
+    expect(stderr()).toMatch(/--cells: expected an integer >= 1, got "many"/);
   });
 });

@@ -1,5 +1,7 @@
 export { runCli } from './run.js';
 export type { CliIo } from './run.js';
+export { bufferedIo } from './buffered-io.js';
+export type { BufferedIo } from './buffered-io.js';
 export { parseArgs, keyValues, optionsUsage, UsageError } from './args.js';
 export type { OptionSpec, ParsedArgs } from './args.js';
 export { BUILT_IN_SPACES, loadSpace } from './spaces.js';

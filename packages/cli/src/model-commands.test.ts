@@ -10,6 +10,7 @@ import { fileSystemIO, trainableParameterCount } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { createInpaintingSpace } from '@asng/space-inpainting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferedIo } from './buffered-io.js';
 import { runCli } from './run.js';
 
 beforeAll(async () => {
@@ -40,20 +41,11 @@ function writeTinyCifar(dir: string, perFile: number, testCount: number): void {
   writeFileSync(join(folder, 'test_batch.bin'), records(testCount));
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = {
-    stdout: (t: string) => out.push(t),
-    stderr: (t: string) => err.push(t),
-    cwd: root,
-    selectBackend: async () => {
-      await tf.setBackend('cpu');
-      return { backend: 'cpu', reason: 'test' };
-    },
-  };
-  return { io, out, err, last: () => JSON.parse(out.join('').trim().split('\n').at(-1)!) };
-}
+const onCpu = async () => {
+  await tf.setBackend('cpu');
+  return { backend: 'cpu', reason: 'test' };
+};
+const capture = () => bufferedIo({ cwd: root, selectBackend: onCpu });
 
 const spaceOptions = { cells: 3, channels: 2 };
 const space = createImageClassificationSpace(spaceOptions);
@@ -76,14 +68,14 @@ describe('asng retrain, evaluate and export', () => {
     const run = fakeRun('run');
     const untrained = capture();
     expect(await runCli(['export', 'run', '--out', 'untrained', '--json'], untrained.io)).toBe(0);
-    expect(untrained.last()).toMatchObject({ weights: 'initial', architecture: best });
-    expect(untrained.err.join('')).toMatch(/has no retrained model: exporting the architecture with initial weights/);
+    expect(untrained.lastJson<any>()).toMatchObject({ weights: 'initial', architecture: best });
+    expect(untrained.stderr()).toMatch(/has no retrained model: exporting the architecture with initial weights/);
 
     const trained = capture();
     const code = await runCli(['retrain', 'run', '--epochs', '2', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.01', '--schedule', 'step', '--decay-epochs', '1', '--json'], trained.io);
-    expect(trained.err.join('')).toMatch(/epoch 2\/2/);
+    expect(trained.stderr()).toMatch(/epoch 2\/2/);
     expect(code).toBe(0);
-    const summary = trained.last();
+    const summary = trained.lastJson<any>();
     expect(summary).toMatchObject({ split: 'test', epochs: 2, spaceOptions, config: { optimizer: 'adam', schedule: 'step', decayEpochs: [1] } });
     expect(JSON.parse(readFileSync(join(run, 'retrain.json'), 'utf8')).test).toEqual(summary.test);
     expect(Object.keys(summary.test).sort()).toEqual(['accuracy', 'loss']);
@@ -95,15 +87,15 @@ describe('asng retrain, evaluate and export', () => {
       expect(metrics.accuracy).toBe(summary.test.accuracy);
       expect(metrics.loss).toBeCloseTo(summary.test.loss, 5);
     };
-    expect(evaluated.last()).toMatchObject({ split: 'test', examples: 6 });
-    sameMetrics(evaluated.last().metrics);
+    expect(evaluated.lastJson<any>()).toMatchObject({ split: 'test', examples: 6 });
+    sameMetrics(evaluated.lastJson<any>().metrics);
     const onTrain = capture();
     expect(await runCli(['evaluate', 'run', '--split', 'train', '--max-examples', '8'], onTrain.io)).toBe(0);
-    expect(onTrain.out.join('')).toMatch(/^cifar10 train \(8 examples\): accuracy [\d.]+, loss [\d.]+/);
+    expect(onTrain.stdout()).toMatch(/^cifar10 train \(8 examples\): accuracy [\d.]+, loss [\d.]+/);
 
     const exported = capture();
     expect(await runCli(['export', 'run', '--out', 'exported', '--json'], exported.io)).toBe(0);
-    expect(exported.last()).toMatchObject({ weights: 'retrained', trainableParameters: summary.trainableParameters, parameters: summary.parameters });
+    expect(exported.lastJson<any>()).toMatchObject({ weights: 'retrained', trainableParameters: summary.trainableParameters, parameters: summary.parameters });
     const [a, b, c] = await Promise.all(['run/model', 'exported', 'untrained'].map((d) => loadLayersModel(fileSystemIO(join(root, d)))));
     const x = tf.randomUniform([3, 32, 32, 3], 0, 1, 'float32', 1);
     const [ya, yb, yc] = [a!, b!, c!].map((m) => Array.from((m.predict(x) as tf.Tensor).dataSync()));
@@ -112,7 +104,7 @@ describe('asng retrain, evaluate and export', () => {
     // The exported directory evaluates as the run does.
     const again = capture();
     expect(await runCli(['evaluate', 'exported', '--json'], again.io)).toBe(0);
-    expect(again.last().metrics).toEqual(evaluated.last().metrics);
+    expect(again.lastJson<any>().metrics).toEqual(evaluated.lastJson<any>().metrics);
     x.dispose();
     for (const m of [a!, b!, c!]) m.dispose();
   }, 120_000);
@@ -121,9 +113,9 @@ describe('asng retrain, evaluate and export', () => {
     fakeRun('budget');
     const task = { inputShape: [32, 32, 3] as const, classes: 10 };
     const budget = trainableParameterCount(createImageClassificationSpace({ ...spaceOptions, channels: 8 }), best, task) + 1;
-    const { io, last, err } = capture();
+    const { io, lastJson, stderr } = capture();
     expect(await runCli(['retrain', 'budget', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--param-budget', String(budget), '--cells', '4', '--auxiliary-weight', '0.4', '--drop-path', '0.2', '--cutout', '8', '--json'], io)).toBe(0);
-    const summary = last();
+    const summary = lastJson<any>();
     const channels = summary.spaceOptions.channels as number;
     expect(summary.spaceOptions.cells).toBe(4);
     expect(summary.config).toMatchObject({ auxiliaryWeight: 0.4, dropPath: 0.2, augment: { cutout: { size: 8 } } });
@@ -135,7 +127,7 @@ describe('asng retrain, evaluate and export', () => {
     expect(summary.trainableParameters).toBe(count(channels));
     expect(count(channels)).toBeLessThanOrEqual(budget);
     expect(count(channels + 2)).toBeGreaterThan(budget);
-    expect(err.join('')).toContain(`--param-budget ${budget}: ${channels} channels`);
+    expect(stderr()).toContain(`--param-budget ${budget}: ${channels} channels`);
   }, 120_000);
 
   it('evaluates an image-to-image model with MSE, PSNR and SSIM', async () => {
@@ -149,11 +141,11 @@ describe('asng retrain, evaluate and export', () => {
     writeFileSync(join(dir, 'result.json'), JSON.stringify({ best: architecture }));
     const trained = capture();
     expect(await runCli(['retrain', 'inpainting', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.001', '--json'], trained.io)).toBe(0);
-    const summary = trained.last();
+    const summary = trained.lastJson<any>();
     expect(Object.keys(summary.test).sort()).toEqual(['mse', 'psnr', 'ssim']);
     const evaluated = capture();
     expect(await runCli(['evaluate', 'inpainting', '--json'], evaluated.io)).toBe(0);
-    const { metrics } = evaluated.last();
+    const { metrics } = evaluated.lastJson<any>();
     for (const k of ['mse', 'psnr', 'ssim']) expect(metrics[k]).toBeCloseTo(summary.test[k], 4);
     expect(metrics.ssim).toBeLessThan(1);
     expect(metrics.psnr).toBeCloseTo(-10 * Math.log10(metrics.mse), -1);
@@ -171,17 +163,17 @@ describe('asng retrain, evaluate and export', () => {
   ];
   for (const [argv, message] of usageErrors) {
     it(`asng ${argv.join(' ')}`, async () => {
-      const { io, err } = capture();
+      const { io, stderr } = capture();
       expect(await runCli(argv, io)).toBe(2);
-      expect(err.join('')).toMatch(message);
+      expect(stderr()).toMatch(message);
     });
   }
 
   it('names a run without a retrained model', async () => {
     fakeRun('fresh');
-    const { io, err } = capture();
+    const { io, stderr } = capture();
     expect(await runCli(['evaluate', 'fresh'], io)).toBe(1);
-    expect(err.join('')).toMatch(/fresh: no retrained model .*; run 'asng retrain .*fresh' first/);
+    expect(stderr()).toMatch(/fresh: no retrained model .*; run 'asng retrain .*fresh' first/);
   });
 });
 
@@ -198,10 +190,10 @@ describe('asng search --data-cache', () => {
     const previous = process.env.ASNG_CACHE_DIR;
     process.env.ASNG_CACHE_DIR = cache;
     try {
-      const { io, last } = capture();
+      const { io, lastJson } = capture();
       const argv = ['search', 'image-classification', '--space-option', 'cells=1', '--space-option', 'channels=2', '--dataset', 'image-folder', '--data-path', folder, '--data-cache'];
       expect(await runCli([...argv, '--run-dir', 'cached', '--batch-size', '2', '--steps', '2', '--json', '--quiet'], io)).toBe(0);
-      expect(last().status).toBe('completed');
+      expect(lastJson<any>().status).toBe('completed');
       expect(JSON.parse(readFileSync(join(root, 'cached', 'cli.json'), 'utf8')).dataCache).toBe(true);
       // The decoded images of the training split, in one complete cache file.
       const { readdirSync } = await import('node:fs');
@@ -210,7 +202,7 @@ describe('asng search --data-cache', () => {
 
       const refused = capture();
       expect(await runCli(['search', 'image-classification', '--dataset', 'cifar10', '--data-cache', '--run-dir', 'x'], refused.io)).toBe(2);
-      expect(refused.err.join('')).toMatch(/--data-cache: dataset 'cifar10' is not decoded from image files; the cache applies to celeba and image-folder/);
+      expect(refused.stderr()).toMatch(/--data-cache: dataset 'cifar10' is not decoded from image files; the cache applies to celeba and image-folder/);
     } finally {
       if (previous === undefined) delete process.env.ASNG_CACHE_DIR;
       else process.env.ASNG_CACHE_DIR = previous;

@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from './args.js';
 import { formatDuration } from './progress.js';
+import { bufferedIo } from './buffered-io.js';
 import { runCli } from './run.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
+const capture = () => bufferedIo();
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,22 +35,22 @@ describe('asng argument errors', () => {
   ];
   for (const [argv, message] of cases) {
     it(`asng ${argv.join(' ')}`, async () => {
-      const { io, err } = capture();
+      const { io, stderr } = capture();
       expect(await runCli(argv, io)).toBe(2);
-      expect(err.join('')).toMatch(message);
+      expect(stderr()).toMatch(message);
     });
   }
 
   it('a missing space module is a usage error naming it', async () => {
-    const { io, err } = capture();
+    const { io, stderr } = capture();
     expect(await runCli(['search', '--run-dir', 'r', '--space', './missing-space.js', '--dataset', 'mnist'], io)).toBe(2);
-    expect(err.join('')).toMatch(/--space: cannot load "\.\/missing-space\.js"/);
+    expect(stderr()).toMatch(/--space: cannot load "\.\/missing-space\.js"/);
   });
 
   it('prints usage on help', async () => {
-    const { io, out } = capture();
+    const { io, stdout } = capture();
     expect(await runCli(['help'], io)).toBe(0);
-    expect(out.join('')).toContain('asng search options:');
+    expect(stdout()).toContain('asng search options:');
   });
 
   it('parses repeatable and = forms', () => {
@@ -103,9 +100,9 @@ describe('asng report', () => {
     ];
     writeFileSync(join(dir, 'log.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ space: 'toy', config: { seed: 1 } }));
-    const { io, out } = capture();
+    const { io, lastJson } = capture();
     expect(await runCli(['report', dir, '--json'], io)).toBe(0);
-    const { report } = JSON.parse(out.join('').trim().split('\n').at(-1)!);
+    const { report } = lastJson<any>();
     const html = readFileSync(report, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|https?:\/\//);
@@ -119,9 +116,9 @@ describe('asng report', () => {
     const dir = mkdtempSync(join(tmpdir(), 'asng-report-'));
     dirs.push(dir);
     mkdirSync(join(dir, 'x'));
-    const { io, err } = capture();
+    const { io, stderr } = capture();
     expect(await runCli(['report', join(dir, 'x')], io)).toBe(1);
-    expect(err.join('')).toMatch(/log.jsonl: missing; is .* a search run directory\?/);
+    expect(stderr()).toMatch(/log.jsonl: missing; is .* a search run directory\?/);
   });
 });
 
@@ -130,8 +127,8 @@ describe('damaged run files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'asng-damaged-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'cli.json'), '{"space": ');
-    const { io, err } = capture();
+    const { io, stderr } = capture();
     expect(await runCli(['resume', dir], io)).toBe(1);
-    expect(err.join('')).toContain(`${join(dir, 'cli.json')}: not JSON`);
+    expect(stderr()).toContain(`${join(dir, 'cli.json')}: not JSON`);
   });
 });
