@@ -14,6 +14,36 @@ export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+/** A sum over a run of adjacent axes, seen as `[outer, reduced, inner]`, with its output shape. */
+export interface AdjacentReduction {
+  outer: number;
+  reduced: number;
+  inner: number;
+  outShape: number[];
+}
+
+/**
+ * The `[outer, reduced, inner]` view of a float32 `Sum` whose axes are
+ * adjacent, or undefined when the call is another kind (other dtype, no
+ * axes, axes with gaps, an empty tensor): that one goes to the stock kernel.
+ */
+export function adjacentReduction(args: Parameters<KernelFunc>[0]): AdjacentReduction | undefined {
+  const x = args.inputs['x'] as TensorInfo;
+  const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+  const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+  if (x.dtype !== 'float32' || axes.length === 0 || !adjacent || util.sizeFromShape(x.shape) === 0) return undefined;
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  const kept = x.shape.filter((_, i) => i < first || i > last);
+  return {
+    outer: util.sizeFromShape(x.shape.slice(0, first)),
+    reduced: util.sizeFromShape(x.shape.slice(first, last + 1)),
+    inner: util.sizeFromShape(x.shape.slice(last + 1)),
+    outShape: keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept,
+  };
+}
+
 /**
  * Wraps the stock `Sum`: float32 sums over a run of adjacent axes (bias
  * gradients reduce `[batch, height, width]` of NHWC tensors) are added up in
@@ -22,24 +52,12 @@ export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
  */
 export function contiguousSum(stock: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
-    const x = args.inputs['x'] as TensorInfo;
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
-    if (x.dtype !== 'float32' || axes.length === 0 || !adjacent || util.sizeFromShape(x.shape) === 0) {
-      return stock.kernelFunc(args);
-    }
+    const view = adjacentReduction(args);
+    if (view === undefined) return stock.kernelFunc(args);
+    const { outer, reduced, inner, outShape } = view;
     const backend = args.backend as BackendWasm;
-    const first = axes[0]!;
-    const last = axes[axes.length - 1]!;
-    const outer = util.sizeFromShape(x.shape.slice(0, first));
-    const reduced = util.sizeFromShape(x.shape.slice(first, last + 1));
-    const inner = util.sizeFromShape(x.shape.slice(last + 1));
-    const outShape = x.shape.filter((_, i) => i < first || i > last);
-    const out = backend.makeOutput(
-      keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape,
-      'float32',
-    );
+    const x = args.inputs['x'] as TensorInfo;
+    const out = backend.makeOutput(outShape, 'float32');
     const src = backend.typedArrayFromHeap(x) as Float32Array;
     const dst = backend.typedArrayFromHeap(out) as Float32Array;
     const acc = new Float64Array(inner);

@@ -13,6 +13,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './native-kernels.js';
 import { delegator, heapView, shapeOf, type Fallback, type NativeKernelFuncs, type Shape4 } from './native-util.js';
 import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
+import { adjacentReduction } from './identity-and-sum.js';
 
 /**
  * Kernel functions that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` over
@@ -63,25 +64,11 @@ export function nativePoolAndReduceKernels(
   };
 
   const sum: KernelFunc = (args) => {
-    const x = args.inputs['x'] as TensorInfo;
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
-    if (x.dtype !== 'float32' || axes.length === 0 || !adjacent || util.sizeFromShape(x.shape) === 0) {
-      return delegate(Sum, args);
-    }
+    const view = adjacentReduction(args);
+    if (view === undefined) return delegate(Sum, args);
     const backend = args.backend as BackendWasm;
-    const first = axes[0]!;
-    const last = axes[axes.length - 1]!;
-    const outShape = x.shape.filter((_, i) => i < first || i > last);
-    const out = backend.makeOutput(keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32');
-    addon.sumAdjacent(
-      heapView(backend, x, 'x'),
-      heapView(backend, out, 'out'),
-      util.sizeFromShape(x.shape.slice(0, first)),
-      util.sizeFromShape(x.shape.slice(first, last + 1)),
-      util.sizeFromShape(x.shape.slice(last + 1)),
-    );
+    const out = backend.makeOutput(view.outShape, 'float32');
+    addon.sumAdjacent(heapView(backend, args.inputs['x'] as TensorInfo, 'x'), heapView(backend, out, 'out'), view.outer, view.reduced, view.inner);
     return out;
   };
 

@@ -1,5 +1,6 @@
 import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapView } from './native-util.js';
 
 /**
  * Name of a kernel that normalises a channels-last tensor with its own batch
@@ -23,10 +24,6 @@ export const NormalizeBatch = 'NormalizeBatch';
  */
 export const NormalizeBatchGrad = 'NormalizeBatchGrad';
 
-function float32View(backend: BackendWasm, t: TensorInfo): Float32Array {
-  if (t.dtype !== 'float32') throw new TypeError(`expected a float32 tensor, got ${t.dtype}`);
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
 
 /** Rows per block of the channel sums: a block of a few tens of KB stays in the cache while each channel is read. */
 const BLOCK_ROWS = 1024;
@@ -89,14 +86,14 @@ export const normalizeBatchKernel: KernelFunc = ({ inputs, backend: b, attrs }) 
   const meanOut = backend.makeOutput([channels], 'float32');
   const varianceOut = backend.makeOutput([channels], 'float32');
   // Views are taken after the allocations: growing the heap detaches older ones.
-  const src = float32View(backend, x);
-  const dst = float32View(backend, y);
+  const src = heapView(backend, x, 'x');
+  const dst = heapView(backend, y, 'y');
   const shift = Float64Array.from(src.subarray(0, channels));
   const [sum, squares] = channelSums(src, undefined, shift, channels);
   const mean = new Float64Array(channels);
   const invStd = new Float64Array(channels);
-  const meanView = float32View(backend, meanOut);
-  const varianceView = float32View(backend, varianceOut);
+  const meanView = heapView(backend, meanOut, 'mean');
+  const varianceView = heapView(backend, varianceOut, 'variance');
   for (let c = 0; c < channels; c++) {
     const m = sum[c]! / count;
     const variance = Math.max(0, squares[c]! / count - m * m);
@@ -122,10 +119,10 @@ export const normalizeBatchGradKernel: KernelFunc = ({ inputs, backend: b, attrs
   const size = util.sizeFromShape(yInfo.shape);
   const count = size / channels;
   const out = backend.makeOutput(yInfo.shape, 'float32');
-  const dy = float32View(backend, dyInfo);
-  const y = float32View(backend, yInfo);
-  const variance = float32View(backend, varianceInfo);
-  const dx = float32View(backend, out);
+  const dy = heapView(backend, dyInfo, 'dy');
+  const y = heapView(backend, yInfo, 'y');
+  const variance = heapView(backend, varianceInfo, 'variance');
+  const dx = heapView(backend, out, 'dx');
   const [sumDy, sumDyY] = channelSums(dy, y, undefined, channels);
   const meanDy = new Float64Array(channels);
   const meanDyY = new Float64Array(channels);
