@@ -1,4 +1,4 @@
-import { engine, getBackend, setBackend } from '@tensorflow/tfjs-core';
+import { engine, getBackend, getGradient, Relu, setBackend } from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { isNode, MAX_WASM_THREADS, prepareNodeThreads } from './node-threads.js';
 import { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
@@ -101,7 +101,8 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
   const native = await resolveNative(options.native ?? 'auto');
   const restoreKernels = registerWasmTrainingKernels({ native: native.addon });
   const restoreGradients = dilatedGradients ? registerDilatedConvGradients() : () => {};
-  const restoreReluGradient = registerReluGradient();
+  // Without tfjs-core's gradients (inference only, `dilatedGradients: false`) there is no relu gradient to replace.
+  const restoreReluGradient = getGradient(Relu) != null ? registerReluGradient() : () => {};
   const unregister = () => {
     restoreReluGradient();
     restoreGradients();
