@@ -89,6 +89,30 @@ describe('runSearch', () => {
     expect(resumed.metrics).toEqual(full.metrics);
   });
 
+  it('warms up the weights with the distribution frozen, then searches, and resumes exactly inside the warm-up', async () => {
+    const warm = { ...config, warmupSteps: 8 };
+    const dir = runDir();
+    const result = await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: dir, config: warm });
+    const steps = stepLines(dir);
+    expect(result.steps).toBe(18);
+    // No validation batch and no update during the warm-up: the optimizer's statistics stay at their initial values.
+    expect(steps.slice(0, 8).every((e) => e.validationLosses.length === 0)).toBe(true);
+    expect(new Set(steps.slice(0, 8).map((e) => JSON.stringify(e.optimizer))).size).toBe(1);
+    expect(steps.slice(8).every((e) => e.validationLosses.length === 2)).toBe(true);
+    expect(JSON.stringify(steps[8]!.optimizer)).not.toBe(JSON.stringify(steps[7]!.optimizer));
+    // The weights did train: the warm-up's training loss differs from a run without it at the same step.
+    const plain = runDir();
+    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: plain, config });
+    expect(numbers(stepLines(plain))).not.toEqual(numbers(steps));
+
+    const split = runDir();
+    const controller = new AbortController();
+    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: split, config: warm, signal: controller.signal, onStep: (e) => e.step === 5 && controller.abort() });
+    await resumeSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: split });
+    expect(numbers(stepLines(split))).toEqual(numbers(steps));
+    expect(() => resolveSearchConfig({ warmupSteps: -1 })).toThrow(/config.warmupSteps: expected an integer >= 0, got -1/);
+  });
+
   it('plugs in another optimizer', async () => {
     const dir = runDir();
     const result = await runSearch({

@@ -79,6 +79,17 @@ export interface SearchConfig extends TrainingConfig {
   readonly evaluationBatches?: number;
   /** Minutes between checkpoints (one is always written at the end and on stop). @default 10 */
   readonly checkpointMinutes?: number;
+  /**
+   * Warm-up of the shared weights: for the first this many steps the weights
+   * are trained on architectures drawn from the optimizer's initial
+   * distribution (uniform for categorical variables), which is not updated,
+   * and no validation batch is used. Without it (the paper), operations with
+   * parameters start as noise and the distribution learns early to prefer
+   * the parameter-free ones (pooling, identity) before the convolutions have
+   * had a chance. Counted within `steps`.
+   * @default 0
+   */
+  readonly warmupSteps?: number;
 }
 
 /** A {@link SearchConfig} with every default filled in. */
@@ -238,6 +249,7 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
     clipNorm: config.clipNorm ?? 5,
     evaluationBatches: config.evaluationBatches ?? 4,
     checkpointMinutes: config.checkpointMinutes ?? 10,
+    warmupSteps: config.warmupSteps ?? 0,
     ...(config.steps !== undefined ? { steps: config.steps } : {}),
     ...(config.maxExamples !== undefined ? { maxExamples: config.maxExamples } : {}),
     ...(config.decayEpochs !== undefined ? { decayEpochs: config.decayEpochs } : {}),
@@ -251,6 +263,7 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
   integer('steps', c.steps, 1);
   integer('maxExamples', c.maxExamples, 2);
   integer('evaluationBatches', c.evaluationBatches, 0);
+  integer('warmupSteps', c.warmupSteps, 0);
   if (!(Number.isFinite(c.checkpointMinutes) && c.checkpointMinutes > 0)) throw new RangeError(`config.checkpointMinutes: expected a positive number, got ${String(c.checkpointMinutes)}`);
   if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
   return c;
@@ -414,6 +427,23 @@ async function run(
     };
 
     const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
+    /** Draws lambda architectures, tells the optimizer their losses on one validation batch, returns the losses. */
+    const distributionStep = async (done: number): Promise<number[]> => {
+      const validationCandidates = optimizer.ask();
+      const validationBatch = await validationLoader.next();
+      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D | null, task, batchRng);
+      validationBatch.dispose();
+      let losses: number[];
+      try {
+        losses = validationCandidates.map((c) => scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
+      } finally {
+        tf.dispose([vBatch.inputs, vBatch.targets]);
+      }
+      const bad = losses.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new NonFiniteLossError(done + 1, 'validation', validationCandidates[bad]!.architecture, losses[bad]!);
+      optimizer.tell(validationCandidates as Candidate[], losses);
+      return losses;
+    };
     while (step < totalSteps) {
       // Data reads resolve as microtasks, so without this the loop would never
       // let the event loop run: no signal handler (Ctrl-C), timer or I/O callback.
@@ -465,21 +495,10 @@ async function run(
         tf.dispose([batch.inputs, batch.targets]);
       }
 
-      // Distribution step on the validation losses of lambda fresh architectures.
-      const validationCandidates = optimizer.ask();
-      const validationBatch = await validationLoader.next();
-      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D | null, task, batchRng);
-      validationBatch.dispose();
-      let validationLosses: number[];
-      try {
-        validationLosses = validationCandidates.map((c) => scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
-      } finally {
-        tf.dispose([vBatch.inputs, vBatch.targets]);
-      }
-      const bad = validationLosses.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new NonFiniteLossError(step + 1, 'validation', validationCandidates[bad]!.architecture, validationLosses[bad]!);
-      optimizer.tell(validationCandidates as Candidate[], validationLosses);
+      // Distribution step on the validation losses of lambda fresh architectures (none while warming up).
+      const validationLosses = step < config.warmupSteps ? [] : await distributionStep(step);
       step++;
+
 
       const stepSeconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
       const event: StepEvent = {
@@ -492,7 +511,7 @@ async function run(
         validationLosses,
         gradientNorm,
         optimizer: optimizer.stats(),
-        imagesPerSecond: (2 * config.batchSize) / stepSeconds,
+        imagesPerSecond: ((validationLosses.length > 0 ? 2 : 1) * config.batchSize) / stepSeconds,
         seconds: elapsed(),
       };
       appendFileSync(files.log, `${JSON.stringify(event)}\n`);
