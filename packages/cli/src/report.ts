@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Architecture, ArchitectureDescription, VariableBelief } from '@asng/core';
 import { runFiles, type EpochEvent, type StepEvent } from '@asng/engine';
 import { pngDataUri } from './png.js';
@@ -17,6 +18,31 @@ export interface RunRecord {
   readonly error?: { step: number; phase: string; loss: string; architecture: Architecture };
   /** Sample restorations of an image-to-image run (`restorations.json`), shown as image grids. */
   readonly restorations?: readonly RestorationSet[];
+  /** The found architecture against others trained alike (`comparison.json`), when the run has such a comparison. */
+  readonly comparison?: ComparisonRecord;
+}
+
+/** The file of a run directory that holds its {@link ComparisonRecord}. */
+export const COMPARISON_FILE = 'comparison.json';
+
+/**
+ * The found architecture against others (random architectures, a
+ * hand-written baseline) retrained alike and tested: written by whoever ran
+ * the comparison as `comparison.json` in the run directory, shown by the report.
+ */
+export interface ComparisonRecord {
+  /** What `value` measures, e.g. `'test accuracy'`. */
+  readonly metric: string;
+  readonly higherIsBetter: boolean;
+  /** How the networks were trained and tested, in one sentence. */
+  readonly protocol: string;
+  readonly entries: readonly {
+    readonly label: string;
+    readonly value: number;
+    readonly parameters: number;
+    /** The search's architecture (highlighted). */
+    readonly found?: boolean;
+  }[];
 }
 
 /** Reads a run directory; throws naming the file that is missing or unreadable. */
@@ -44,6 +70,8 @@ export function readRun(runDir: string): RunRecord {
   const result = existsSync(files.result) ? readJsonFile<{ best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }>(files.result) : undefined;
   const lastEpoch = epochs.at(-1);
   const restorations = readRestorations(runDir);
+  const comparisonPath = join(runDir, COMPARISON_FILE);
+  const comparison = existsSync(comparisonPath) ? checkComparison(comparisonPath, readJsonFile<ComparisonRecord>(comparisonPath)) : undefined;
   return {
     runDir,
     settings,
@@ -52,7 +80,29 @@ export function readRun(runDir: string): RunRecord {
     ...(result ? { best: result.best, description: result.description, metrics: result.metrics } : lastEpoch ? { best: lastEpoch.best, metrics: { ...lastEpoch.metrics } } : {}),
     ...(error ? { error } : {}),
     ...(restorations.length > 0 ? { restorations } : {}),
+    ...(comparison ? { comparison } : {}),
   };
+}
+
+function checkComparison(path: string, c: ComparisonRecord): ComparisonRecord {
+  const bad = (field: string, expected: string) => new Error(`${path}: ${field}: expected ${expected}`);
+  if (typeof c !== 'object' || c === null) throw bad('the file', 'a JSON object');
+  if (typeof c.metric !== 'string') throw bad('metric', 'a string');
+  if (typeof c.protocol !== 'string') throw bad('protocol', 'a string');
+  if (typeof c.higherIsBetter !== 'boolean') throw bad('higherIsBetter', 'true or false');
+  if (!Array.isArray(c.entries)) throw bad('entries', 'an array');
+  c.entries.forEach((e, i) => {
+    if (typeof e?.label !== 'string' || typeof e.value !== 'number' || typeof e.parameters !== 'number') throw bad(`entries[${i}]`, '{ label: string, value: number, parameters: number }');
+  });
+  return c;
+}
+
+/** The comparison section of a report. */
+function comparisonSection(c: ComparisonRecord): string {
+  const rows = c.entries
+    .map((e) => `<tr${e.found ? ' class="found"' : ''}><th>${escape(e.label)}</th><td>${e.value.toFixed(4)}</td><td>${e.parameters.toLocaleString('en-US')}</td></tr>`)
+    .join('');
+  return `<h2>Found against others</h2><p>${escape(c.protocol)}</p><table><tr><th>architecture</th><th>${escape(c.metric)}</th><th>trainable parameters</th></tr>${rows}</table>`;
 }
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -241,12 +291,13 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#2
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
 svg{font-size:11px;background:#fff}svg text{fill:#333}.grid{stroke:#eee}
 figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}
-table{border-collapse:collapse}th,td{text-align:left;padding:2px 10px;border-bottom:1px solid #eee}
+table{border-collapse:collapse}tr.found{background:#e8f4ea;font-weight:600}th,td{text-align:left;padding:2px 10px;border-bottom:1px solid #eee}
 pre{background:#f6f8fa;padding:.8em;overflow:auto}.images img{image-rendering:pixelated;display:block}.images td{padding:2px}.error{color:#b00;font-weight:600}.empty{color:#888}
 </style></head><body>
 <h1>${escape(title)}</h1>
 ${error}
 <h2>Summary</h2><table>${summary}</table>
+${run.comparison ? comparisonSection(run.comparison) : ''}
 <h2>Settings</h2><pre>${escape(JSON.stringify(run.settings, null, 2))}</pre>
 <h2>Training</h2>${loss}${metrics}${lr}
 <h2>Architecture distribution</h2>${optimizerStats}${beliefHeatMap(run.epochs)}${numericBeliefs(run.epochs)}

@@ -110,6 +110,28 @@ describe('asng report', () => {
     expect(html).toContain('op = pool, epoch 1: 0.100');
     expect(html).toContain('width: mean of the search distribution');
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    expect(html).not.toContain('Found against others');
+
+    // With a comparison: its table, the found row highlighted; a damaged one names its field.
+    const comparison = {
+      metric: 'test accuracy',
+      higherIsBetter: true,
+      protocol: 'both retrained alike',
+      entries: [
+        { label: 'found', value: 0.8612, parameters: 30000, found: true },
+        { label: 'random (seed 2)', value: 0.8421, parameters: 29800 },
+      ],
+    };
+    writeFileSync(join(dir, 'comparison.json'), JSON.stringify(comparison));
+    expect(await runCli(['report', dir], capture().io)).toBe(0);
+    const withComparison = readFileSync(report, 'utf8');
+    expect(withComparison).toContain('Found against others');
+    expect(withComparison).toContain('<tr class="found"><th>found</th><td>0.8612</td><td>30,000</td></tr>');
+    expect(withComparison).toContain('<th>random (seed 2)</th><td>0.8421</td>');
+    writeFileSync(join(dir, 'comparison.json'), JSON.stringify({ ...comparison, entries: [{ label: 'found', value: '0.86', parameters: 1 }] }));
+    const damaged = capture();
+    expect(await runCli(['report', dir], damaged.io)).toBe(1);
+    expect(damaged.stderr()).toContain(`${join(dir, 'comparison.json')}: entries[0]: expected { label: string, value: number, parameters: number }`);
   });
 
   it('names a directory that is not a run', async () => {

@@ -84,6 +84,7 @@ const SEARCH_OPTIONS: OptionSpec[] = [
   { name: 'optimizer', type: 'string', values: ['asng', 'sng'], description: 'architecture optimizer (default asng)' },
   { name: 'lambda', type: 'integer', min: 2, placeholder: 'N', description: 'architectures per update (default 2)' },
   { name: 'steps', type: 'integer', min: 1, placeholder: 'N', description: 'budget in steps (overrides --epochs)' },
+  { name: 'warmup-steps', type: 'integer', min: 0, placeholder: 'N', description: 'first train the weights N steps with the distribution frozen (default 0, the paper)' },
   ...TRAINING_OPTIONS,
   { name: 'checkpoint-minutes', type: 'number', min: 0, placeholder: 'X', description: 'minutes between checkpoints (default 10)' },
   ...COMMON,
@@ -275,6 +276,7 @@ async function search(argv: readonly string[], io: CliIo): Promise<number> {
   const config: SearchConfig = {
     ...trainingConfig(values),
     ...(values.steps !== undefined ? { steps: values.steps as number } : {}),
+    ...(values['warmup-steps'] !== undefined ? { warmupSteps: values['warmup-steps'] as number } : {}),
     ...(values['checkpoint-minutes'] !== undefined ? { checkpointMinutes: values['checkpoint-minutes'] as number } : {}),
   };
   const space = await loadSpace(record.space, record.spaceOptions, cwd);
