@@ -83,8 +83,12 @@ describe('Adam', () => {
     const w = weight('flat', [1, 2, 3]);
     const adam = createWeightOptimizer({ optimizer: 'adam' });
     const g = tf.tensor1d([1, 1, 1]);
+    const start = tf.memory().numTensors;
     adam.step([w], { flat: g }, 0.1);
+    // The first step makes the two moments; the first checkpoint adds the step count, and nothing else.
+    expect(tf.memory().numTensors).toBe(start + 2);
     adam.slotTensors();
+    expect(tf.memory().numTensors).toBe(start + 3);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) {
       adam.step([w], { flat: g }, 0.1);

@@ -218,7 +218,7 @@ export class Adam implements WeightOptimizer {
       out.set(`adam-m/${name}`, s.m);
       out.set(`adam-v/${name}`, s.v);
       // The count lives in JS; its tensor is made (and kept up to date) only for checkpoints.
-      if (s.count === undefined) s.count = tf.variable(tf.scalar(s.t), false);
+      if (s.count === undefined) s.count = tf.tidy(() => tf.variable(tf.scalar(s.t), false));
       else tf.tidy(() => s.count!.assign(tf.scalar(s.t)));
       out.set(`adam-t/${name}`, s.count);
     }
