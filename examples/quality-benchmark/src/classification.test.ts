@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset } from '@asng/core';
+import { createImageClassificationSpace } from '@asng/space-image-classification';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
+import { rankAmong, stats } from './protocol.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+const dir = mkdtempSync(join(tmpdir(), 'asng-quality-classification-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** 8x8 grey images of 2 classes: a bright bar, horizontal or vertical, at a position that depends on the index. */
+function bars(train: number, test: number): Dataset {
+  const side = 8;
+  const image = (k: number) => Uint8Array.from({ length: side * side }, (_, i) => ((k % 2 === 0 ? i % side : Math.floor(i / side)) === 2 + (k % 4) ? 230 : 20));
+  const split = (offset: number, size: number) => ({
+    size,
+    async read(indices: ArrayLike<number>) {
+      const out = new Uint8Array(indices.length * side * side);
+      for (let j = 0; j < indices.length; j++) out.set(image(offset + indices[j]!), j * side * side);
+      return { count: indices.length, shape: [side, side, 1] as const, images: out, labels: Int32Array.from(indices, (i) => (offset + i) % 2) };
+    },
+  });
+  return {
+    info: { name: 'bars', shape: [side, side, 1], classes: 2, splits: { train, test }, source: 'generated' },
+    split: (name) => (name === 'train' ? split(0, train) : split(1000, test)),
+  };
+}
+
+const SETTINGS: ClassificationSettings = {
+  dataset: 'fashion-mnist-subset',
+  search: { cells: 3, channels: 2, steps: 4, warmupSteps: 2, batchSize: 4, learningRate: 0.05 },
+  retrain: { cells: 3, parameterBudget: 20000, epochs: 1, batchSize: 4, learningRate: 0.05, maxExamples: 8, crop: 1, flip: true },
+};
+
+describe('runClassificationQuality', () => {
+  const runDir = join(dir, 'run');
+  const lines: string[] = [];
+  let first: ClassificationQuality;
+
+  beforeAll(async () => {
+    first = await runClassificationQuality({ runDir, seeds: [1, 2], random: 2, log: (l) => lines.push(l) }, SETTINGS, 'smoke', bars(16, 6));
+  });
+
+  it('compares each search with K random architectures retrained at the same budget and tested on the whole test split', () => {
+    expect(first.found.map((f) => f.seed)).toEqual([1, 2]);
+    expect(first.random.map((r) => [r.seed, r.index])).toEqual([[1, 0], [1, 1], [2, 0], [2, 1]]);
+    expect(first.testExamples).toBe(6);
+    for (const x of [...first.found, ...first.random]) {
+      expect(x.parameters).toBeLessThanOrEqual(20000);
+      // The widest network within the budget: two more channels would not fit.
+      const task = { inputShape: [8, 8, 1] as const, classes: 2 };
+      expect(createImageClassificationSpace({ cells: 3, channels: x.channels + 2 }).countParameters(x.architecture, task)).toBeGreaterThan(20000);
+      expect(x.metric * 6).toBeCloseTo(Math.round(x.metric * 6), 9);
+    }
+    const { mean, std, max } = stats(first.random.map((r) => r.metric));
+    expect([first.randomMean, first.randomStd, first.randomMax]).toEqual([mean, std, max]);
+    expect(first.foundRank).toEqual(first.found.map((f) => rankAmong(f.metric, first.random.map((r) => r.metric))));
+    expect(first.found.every((f) => f.convergence > 0 && f.convergence <= 1 && f.searchSteps === 4)).toBe(true);
+    // Random architectures differ between seeds.
+    expect(first.random[0]!.architecture).not.toEqual(first.random[2]!.architecture);
+  });
+
+  it('resumes from its pieces: a second run computes nothing and gives the same figures', async () => {
+    const piece = join(runDir, 'pieces', 'random-seed2-1.json');
+    const mtime = statSync(piece).mtimeMs;
+    const again: string[] = [];
+    const before = tf.memory().numTensors;
+    const second = await runClassificationQuality({ runDir, seeds: [1, 2], random: 2, log: (l) => again.push(l) }, SETTINGS, 'smoke', bars(16, 6));
+    expect(second).toEqual(first);
+    expect(statSync(piece).mtimeMs).toBe(mtime);
+    expect(again.filter((l) => / epoch | search step /.test(l))).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('budgets: the standard and best budgets use the full dataset and the same search', () => {
+    expect(CLASSIFICATION_BUDGETS.standard.dataset).toBe('fashion-mnist');
+    expect(CLASSIFICATION_BUDGETS.best.search).toEqual(CLASSIFICATION_BUDGETS.standard.search);
+    expect(CLASSIFICATION_BUDGETS.best.retrain.parameterBudget).toBeGreaterThan(CLASSIFICATION_BUDGETS.standard.retrain.parameterBudget);
+  });
+});

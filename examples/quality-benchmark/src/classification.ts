@@ -1,0 +1,211 @@
+/**
+ * The classification task of the quality benchmark: ASNG in the paper's cell
+ * space on Fashion-MNIST, its most likely architecture and K uniformly random
+ * architectures of the same space each retrained from scratch at the same
+ * parameter budget with the same recipe, and tested on the whole test split.
+ */
+import { join } from 'node:path';
+import { type Architecture, type CategoricalVariable, type Dataset, type TaskSpec } from '@asng/core';
+import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
+import { createImageClassificationSpace } from '@asng/space-image-classification';
+import { PieceStore, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
+
+/** The budget of the classification task: plain JSON, recorded with the results. */
+export interface ClassificationSettings {
+  /** `fashion-mnist-subset` (embedded 6,000/1,000) or `fashion-mnist` (the full 60,000/10,000). */
+  readonly dataset: 'fashion-mnist-subset' | 'fashion-mnist';
+  readonly search: {
+    readonly cells: number;
+    readonly channels: number;
+    readonly steps: number;
+    /** Steps of weight warm-up with the distribution frozen (within `steps`); 0 is the paper. */
+    readonly warmupSteps: number;
+    readonly batchSize: number;
+    readonly learningRate: number;
+    /** Training examples used (half of them validate); all when absent. */
+    readonly maxExamples?: number;
+  };
+  readonly retrain: {
+    readonly cells: number;
+    /** Each network is as wide as fits this many trainable parameters. */
+    readonly parameterBudget: number;
+    readonly epochs: number;
+    readonly batchSize: number;
+    readonly learningRate: number;
+    /** Training examples used; all when absent. */
+    readonly maxExamples?: number;
+    /** Random crop padding (pixels) and left-right flips. */
+    readonly crop: number;
+    readonly flip: boolean;
+  };
+}
+
+/** The classification budgets. */
+export const CLASSIFICATION_BUDGETS: Readonly<Record<Budget, ClassificationSettings>> = {
+  // CI: about a minute for the search and 15 s per retraining on 2 cores.
+  smoke: {
+    dataset: 'fashion-mnist-subset',
+    search: { cells: 3, channels: 4, steps: 60, warmupSteps: 20, batchSize: 32, learningRate: 0.05, maxExamples: 2000 },
+    retrain: { cells: 3, parameterBudget: 8000, epochs: 1, batchSize: 32, learningRate: 0.05, maxExamples: 1000, crop: 0, flip: false },
+  },
+  standard: {
+    dataset: 'fashion-mnist',
+    search: { cells: 3, channels: 8, steps: 4000, warmupSteps: 1000, batchSize: 64, learningRate: 0.05 },
+    retrain: { cells: 3, parameterBudget: 60000, epochs: 2, batchSize: 64, learningRate: 0.05, crop: 2, flip: true },
+  },
+  best: {
+    dataset: 'fashion-mnist',
+    search: { cells: 3, channels: 8, steps: 4000, warmupSteps: 1000, batchSize: 64, learningRate: 0.05 },
+    retrain: { cells: 3, parameterBudget: 250000, epochs: 12, batchSize: 64, learningRate: 0.05, crop: 2, flip: true },
+  },
+};
+
+/** One retrained and tested architecture. */
+export interface RetrainedArchitecture {
+  readonly seed: number;
+  /** Test accuracy on the whole test split. */
+  readonly metric: number;
+  readonly parameters: number;
+  readonly channels: number;
+  readonly testLoss: number;
+  readonly seconds: number;
+  readonly architecture: Architecture;
+}
+
+/** The JSON the benchmark prints for the classification task. */
+export interface ClassificationQuality {
+  readonly task: 'classification';
+  readonly budget: Budget;
+  readonly found: (RetrainedArchitecture & { readonly convergence: number; readonly searchSteps: number; readonly searchMetrics: Readonly<Record<string, number>> })[];
+  readonly random: (RetrainedArchitecture & { readonly index: number })[];
+  readonly randomMean: number;
+  readonly randomStd: number;
+  readonly randomMax: number;
+  /** Rank of each found architecture among itself and every random one (1: the best). */
+  readonly foundRank: number[];
+  readonly seconds: { readonly search: number; readonly retrain: number };
+  readonly testExamples: number;
+  readonly settings: ClassificationSettings;
+}
+
+/** The search configuration of `settings` for search seed `seed`. */
+export function classificationSearchConfig(settings: ClassificationSettings, seed: number): SearchConfig {
+  const s = settings.search;
+  return {
+    seed,
+    steps: s.steps,
+    warmupSteps: s.warmupSteps,
+    batchSize: s.batchSize,
+    learningRate: s.learningRate,
+    ...(s.maxExamples !== undefined ? { maxExamples: s.maxExamples } : {}),
+    checkpointMinutes: 5,
+  };
+}
+
+/** The retraining recipe of `settings`, the same for every architecture of seed `seed`. */
+export function classificationRetrainConfig(settings: ClassificationSettings, seed: number): RetrainConfig {
+  const r = settings.retrain;
+  const augment = { ...(r.crop > 0 ? { crop: { padding: r.crop } } : {}), ...(r.flip ? { flip: true } : {}) };
+  return {
+    seed,
+    epochs: r.epochs,
+    batchSize: r.batchSize,
+    learningRate: r.learningRate,
+    schedule: 'cosine',
+    ...(r.maxExamples !== undefined ? { maxExamples: r.maxExamples } : {}),
+    ...(Object.keys(augment).length > 0 ? { augment } : {}),
+  };
+}
+
+/**
+ * Retrains `architecture` from scratch at the settings' parameter budget
+ * (the widest network that fits it) and tests it on the whole test split.
+ */
+export async function retrainAtBudget(
+  dataset: Dataset,
+  settings: ClassificationSettings,
+  seed: number,
+  architecture: Architecture,
+  log: (line: string) => void,
+  label: string,
+): Promise<RetrainedArchitecture> {
+  const task: TaskSpec = { inputShape: dataset.info.shape, classes: dataset.info.classes };
+  const r = settings.retrain;
+  const channels = largestWidthWithin({
+    budget: r.parameterBudget,
+    parameters: (c) => createImageClassificationSpace({ cells: r.cells, channels: c }).countParameters(architecture, task),
+  });
+  const space = createImageClassificationSpace({ cells: r.cells, channels });
+  const started = process.hrtime.bigint();
+  log(`${label}: ${r.cells} cells of ${channels} channels, ${space.countParameters(architecture, task)} parameters`);
+  const result = await retrain({
+    space,
+    dataset,
+    architecture,
+    config: classificationRetrainConfig(settings, seed),
+    onEpoch: (e) => log(`${label} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, ${e.seconds.toFixed(0)} s`),
+  });
+  result.model.dispose();
+  const figures = {
+    seed,
+    metric: result.test.accuracy!,
+    parameters: result.trainableParameters,
+    channels,
+    testLoss: result.test.loss!,
+    seconds: secondsSince(started),
+    architecture,
+  };
+  log(`${label}: test accuracy ${figures.metric.toFixed(4)}, ${figures.seconds.toFixed(0)} s`);
+  return figures;
+}
+
+/**
+ * Runs the classification comparison for every seed of `ctx`, resuming from
+ * the pieces a stopped run left in `ctx.runDir`.
+ */
+export async function runClassificationQuality(ctx: TaskContext, settings: ClassificationSettings, budget: Budget, dataset: Dataset): Promise<ClassificationQuality> {
+  const store = new PieceStore(join(ctx.runDir, 'pieces'));
+  const found: ClassificationQuality['found'][number][] = [];
+  const random: ClassificationQuality['random'][number][] = [];
+  let searchSeconds = 0;
+  let retrainSeconds = 0;
+  const searchSpace = createImageClassificationSpace({ cells: settings.search.cells, channels: settings.search.channels });
+  for (const seed of ctx.seeds) {
+    const searched = await store.get(`search-seed${seed}`, () =>
+      searchOrResume({
+        space: searchSpace,
+        dataset,
+        runDir: join(ctx.runDir, `search-seed${seed}`),
+        config: classificationSearchConfig(settings, seed),
+        log: ctx.log,
+        label: `seed ${seed} search`,
+      }),
+    );
+    searchSeconds += searched.seconds;
+    ctx.log(`seed ${seed}: most likely architecture ${searched.summary}, convergence ${searched.convergence.toFixed(3)}`);
+    const f = await store.get(`found-seed${seed}`, () => retrainAtBudget(dataset, settings, seed, searched.best, ctx.log, `seed ${seed} found`));
+    retrainSeconds += f.seconds;
+    found.push({ ...f, convergence: searched.convergence, searchSteps: searched.steps, searchMetrics: searched.metrics });
+    const drawn = randomArchitectures(searchSpace.variables as CategoricalVariable[], seed, ctx.random);
+    for (const [index, architecture] of drawn.entries()) {
+      const r = await store.get(`random-seed${seed}-${index}`, () => retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`));
+      retrainSeconds += r.seconds;
+      random.push({ ...r, index });
+    }
+  }
+  const values = random.map((r) => r.metric);
+  const { mean, std, max } = stats(values);
+  return {
+    task: 'classification',
+    budget,
+    found,
+    random,
+    randomMean: mean,
+    randomStd: std,
+    randomMax: max,
+    foundRank: found.map((f) => rankAmong(f.metric, values)),
+    seconds: { search: searchSeconds, retrain: retrainSeconds },
+    testExamples: dataset.split('test').size,
+    settings,
+  };
+}

@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset, TaskSpec } from '@asng/core';
+import { createInpaintingSpace, planParameterCount } from '@asng/space-inpainting';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, scaledToBudget, type InpaintingQuality, type InpaintingSettings } from './inpainting.js';
+import { randomArchitectures, rankAmong, stats } from './protocol.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+const dir = mkdtempSync(join(tmpdir(), 'asng-quality-inpainting-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** 14x14 grey images (padded to 16x16 by the run): a bright square at a position that depends on the index. */
+function squares(train: number, test: number): Dataset {
+  const side = 14;
+  const image = (k: number) =>
+    Uint8Array.from({ length: side * side }, (_, i) => (Math.abs((i % side) - 3 - (k % 8)) < 3 && Math.abs(Math.floor(i / side) - (k % 5) - 4) < 3 ? 220 : 10));
+  const split = (offset: number, size: number) => ({
+    size,
+    async read(indices: ArrayLike<number>) {
+      const out = new Uint8Array(indices.length * side * side);
+      for (let j = 0; j < indices.length; j++) out.set(image(offset + indices[j]!), j * side * side);
+      return { count: indices.length, shape: [side, side, 1] as const, images: out, labels: Int32Array.from(indices, (i) => i % 3) };
+    },
+  });
+  return {
+    info: { name: 'squares', shape: [side, side, 1], classes: 3, splits: { train, test }, source: 'generated' },
+    split: (name) => (name === 'train' ? split(0, train) : split(100, test)),
+  };
+}
+
+const SETTINGS: InpaintingSettings = {
+  masks: ['center', 'random-pixel'],
+  encoding: 'mixed',
+  nodes: 4,
+  levelBack: 2,
+  channels: [2, 4],
+  search: { steps: 3, warmupSteps: 1, batchSize: 4, learningRate: 0.001, optimizer: 'adam', weightDecay: 0, maxExamples: 16 },
+  retrain: { parameterBudget: 600, epochs: 1, learningRate: 0.001, decayFactor: 0.1, batchSize: 4, weightDecay: 0, maxExamples: 8 },
+  handWritten: true,
+  testImages: 6,
+};
+const SEEDS = [1, 2];
+const K = 2;
+const TASK: TaskSpec = { inputShape: [16, 16, 1], classes: 0 };
+
+describe('runInpaintingQuality', () => {
+  const runDir = join(dir, 'run');
+  const lines: string[] = [];
+  let first: InpaintingQuality;
+
+  beforeAll(async () => {
+    first = await runInpaintingQuality({ runDir, seeds: SEEDS, random: K, log: (l) => lines.push(l) }, SETTINGS, 'smoke', squares(16, 8));
+  });
+
+  it('leaves no tensor behind (once tfjs has made its cached constants, in the run above)', async () => {
+    const before = tf.memory().numTensors;
+    await runInpaintingQuality({ runDir: join(dir, 'another'), seeds: [3], random: 1, log: () => undefined }, SETTINGS, 'smoke', squares(16, 8));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reports every network of every seed and mask, and the statistics of the random ones', () => {
+    const r = first;
+    expect(r).toMatchObject({ task: 'inpainting', budget: 'smoke', testImages: 6, settings: SETTINGS });
+    expect(r.found.map((f) => f.seed)).toEqual(SEEDS);
+    expect(r.handWritten.map((h) => h.seed)).toEqual(SEEDS);
+    expect(r.random.map((x) => [x.seed, x.index])).toEqual([[1, 0], [1, 1], [2, 0], [2, 1]]);
+    for (const mask of SETTINGS.masks) {
+      for (const entry of [...r.found, ...r.random, ...r.handWritten]) {
+        expect(Number.isFinite(entry.metric[mask]!.psnr)).toBe(true);
+        expect(Math.abs(entry.metric[mask]!.ssim)).toBeLessThanOrEqual(1);
+        expect(entry.parameters[mask]).toBeGreaterThan(0);
+        expect(entry.parameters[mask]).toBeLessThanOrEqual(SETTINGS.retrain.parameterBudget);
+      }
+      for (const f of r.found) {
+        expect(f.convergence[mask]).toBeGreaterThan(0);
+        expect(f.convergence[mask]).toBeLessThanOrEqual(1);
+        expect(f.architecture[mask]).toMatch(/\S/);
+      }
+      for (const key of ['psnr', 'ssim'] as const) {
+        const values = r.random.map((x) => x.metric[mask]![key]);
+        expect(r.randomMean[mask]![key]).toBeCloseTo(stats(values).mean, 12);
+        expect(r.randomStd[mask]![key]).toBeCloseTo(stats(values).std, 12);
+        expect(r.randomMax[mask]![key]).toBe(Math.max(...values));
+        expect(r.foundRank[mask]![key]).toEqual(r.found.map((f) => rankAmong(f.metric[mask]![key], values)));
+        expect(r.foundMean[mask]![key]).toBeCloseTo(stats(r.found.map((f) => f.metric[mask]![key])).mean, 12);
+      }
+    }
+    expect(r.seconds.search).toBeGreaterThan(0);
+    expect(r.seconds.retrain).toBeGreaterThan(0);
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('retrains K uniformly drawn architectures per seed and mask, each at the largest width within the same budget', () => {
+    const space = createInpaintingSpace({ encoding: 'mixed', nodes: 4, levelBack: 2, channels: [2, 4] });
+    for (const seed of SEEDS) {
+      const drawn = randomArchitectures(space.variables, seed, K);
+      for (const [index, architecture] of drawn.entries()) {
+        const entry = first.random.find((x) => x.seed === seed && x.index === index)!;
+        const scaled = scaledToBudget(space, architecture, TASK, SETTINGS.retrain.parameterBudget);
+        const wider = scaledToBudget(space, architecture, TASK, 1e9);
+        for (const mask of SETTINGS.masks) {
+          expect(entry.architecture[mask]).toBe(space.describe(architecture).text.split('\n')[0]);
+          expect(entry.parameters[mask]).toBe(scaled.parameters);
+          expect(entry.width[mask]).toBe(scaled.width);
+        }
+        expect(wider.width).toBeGreaterThan(scaled.width);
+      }
+    }
+    const retrained = lines.filter((l) => / retraining, width /.test(l));
+    expect(retrained).toHaveLength(SEEDS.length * SETTINGS.masks.length * (K + 2));
+    expect(retrained.filter((l) => l.startsWith('random-seed'))).toHaveLength(SEEDS.length * SETTINGS.masks.length * K);
+  });
+
+  it('resumes from the pieces: the same call again retrains and searches nothing and gives the same figures', async () => {
+    const restorations = join(runDir, 'restorations', 'restorations.json');
+    const mtime = statSync(restorations).mtimeMs;
+    const again: string[] = [];
+    const second = await runInpaintingQuality({ runDir, seeds: SEEDS, random: K, log: (l) => again.push(l) }, SETTINGS, 'smoke', squares(16, 8));
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+    expect(again.filter((l) => / retraining| step \d/.test(l))).toEqual([]);
+    expect(statSync(restorations).mtimeMs).toBe(mtime);
+    await expect(runInpaintingQuality({ runDir, seeds: SEEDS, random: K, log: () => undefined }, { ...SETTINGS, testImages: 5 }, 'smoke', squares(16, 8))).rejects.toThrow(
+      /started with other settings/,
+    );
+  });
+
+  it('renders a table per mask and the grids of the found, best random and hand-written networks', () => {
+    const tables = inpaintingTables(first);
+    expect(tables.map((t) => t.caption.split(':')[0])).toEqual(['center mask', 'random-pixel mask']);
+    for (const t of tables) {
+      expect(t.rows).toHaveLength(SEEDS.length * 2 + SEEDS.length * K + 2);
+      expect(t.highlight).toEqual(t.rows.map((_, i) => i < SEEDS.length));
+      expect(t.rows.every((row) => row.length === t.header.length)).toBe(true);
+    }
+    const html = inpaintingGridsHtml(runDir);
+    expect(html.match(/<h3>/g)).toHaveLength(SETTINGS.masks.length);
+    expect(html.match(/<figure>/g)).toHaveLength(SETTINGS.masks.length * SEEDS.length * 3);
+    for (const seed of SEEDS) {
+      const randoms = first.random.filter((x) => x.seed === seed);
+      const best = randoms.reduce((a, b) => (b.metric.center!.psnr > a.metric.center!.psnr ? b : a));
+      expect(html).toContain(`found-seed${seed}-center`);
+      expect(html).toContain(`random-seed${seed}-center-${best.index}: `);
+      expect(html).toContain(`hand-written-seed${seed}-center`);
+    }
+  });
+});
+
+describe('runInpaintingQuality without random or hand-written networks (the best budget)', () => {
+  it('retrains the found network alone and leaves the comparisons empty', async () => {
+    const settings: InpaintingSettings = { ...SETTINGS, masks: ['random-half'], handWritten: false };
+    const lines: string[] = [];
+    const r = await runInpaintingQuality({ runDir: join(dir, 'best'), seeds: [4], random: 0, log: (l) => lines.push(l) }, settings, 'best', squares(16, 8));
+    expect(r).toMatchObject({ budget: 'best', random: [], handWritten: [], randomMean: {}, randomStd: {}, randomMax: {}, handWrittenMean: {}, foundRank: { 'random-half': { psnr: [1], ssim: [1] } } });
+    expect(r.found).toHaveLength(1);
+    expect(lines.filter((l) => / retraining, width /.test(l)).map((l) => l.split(':')[0])).toEqual(['found-seed4-random-half']);
+    expect(inpaintingTables(r)[0]!.rows).toHaveLength(1);
+    expect(inpaintingGridsHtml(join(dir, 'best')).match(/<figure>/g)).toHaveLength(1);
+  });
+});
+
+describe('scaledToBudget', () => {
+  it('keeps the proportions of the channels, for either encoding, and is the largest width within the budget', () => {
+    const space = createInpaintingSpace({ encoding: 'categorical', nodes: 3, levelBack: 2, channels: [4, 8] });
+    const architecture = {
+      'node0.module': 'skip-3x3',
+      'node0.channels': 8,
+      'node0.input': 'input',
+      'node1.module': 'down-1x1',
+      'node1.channels': 4,
+      'node1.input': 'node0',
+      'node2.module': 'down-5x5',
+      'node2.channels': 4,
+      'node2.input': 'node1',
+      'output.module': 'deconv3x3',
+      'output.channels': 'image',
+      'output.input': 'node2',
+    };
+    const scaled = scaledToBudget(space, architecture, TASK, 5000);
+    expect(scaled.architecture).toMatchObject({ 'node0.type': 'skip', 'node0.kernelIndex': 2, 'node1.type': 'down', 'node2.kernelIndex': 3, 'output.input': 'node2' });
+    expect(scaled.architecture['node0.channels']).toBe(scaled.width);
+    expect(scaled.architecture['node1.channels']).toBe(Math.round(scaled.width / 2));
+    const retrainSpace = createInpaintingSpace({ encoding: 'mixed', nodes: 3, levelBack: 2, channels: [1, 4096] });
+    expect(planParameterCount(retrainSpace.plan(scaled.architecture, TASK), 1)).toBe(scaled.parameters);
+    expect(scaled.parameters).toBeLessThanOrEqual(5000);
+    expect(scaledToBudget(space, architecture, TASK, scaled.parameters).width).toBe(scaled.width);
+    const next = scaledToBudget(space, architecture, TASK, 1e9);
+    expect(next.width).toBeGreaterThan(scaled.width);
+  });
+
+  it('budgets: smoke is tiny, and every budget names the paper\'s three masks', () => {
+    for (const settings of Object.values(INPAINTING_BUDGETS)) expect(settings.masks).toEqual(['center', 'random-pixel', 'random-half']);
+    expect(INPAINTING_BUDGETS.smoke.testImages).toBeDefined();
+    expect(INPAINTING_BUDGETS.standard.testImages).toBeUndefined();
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The quality benchmark: does the search find architectures better than
+ * random ones of its space?
+ *
+ *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
+ *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
+ *
+ * For each search seed: a search at the budget, then its most likely
+ * architecture and K uniformly random architectures of the same space, each
+ * retrained from scratch at the same parameter budget with the same recipe,
+ * and tested on the whole test split. Prints a table, writes `quality.html`
+ * and `quality.json` in the run directory, and with `--json` prints the JSON
+ * as the last line. The run directory is named after the task, budget and
+ * seeds, so running the same command again resumes a stopped run.
+ */
+import '@tensorflow/tfjs';
+import { join, resolve } from 'node:path';
+import { selectBackend } from '@asng/backend-select';
+import { optionsUsage, parseArgs, UsageError, type OptionSpec } from '@asng/cli';
+import type { Dataset } from '@asng/core';
+import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
+import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
+import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality } from './classification.js';
+import { qualityPage } from './html.js';
+import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, type InpaintingQuality } from './inpainting.js';
+import { BUDGETS, TASKS, pinSettings, writeJsonAtomic, writeTextAtomic, type Budget, type Task } from './protocol.js';
+
+const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
+  { name: 'task', type: 'string', values: [...TASKS], description: 'what to benchmark (required)' },
+  { name: 'budget', type: 'string', values: [...BUDGETS], default: 'standard', description: 'smoke (CI, minutes), standard (found against K random, under 2 h per seed), best (found only, under 2 h)' },
+  { name: 'search-seeds', type: 'integer', min: 1, placeholder: 'N', default: '1', description: 'number of searches' },
+  { name: 'seed', type: 'integer', min: 0, placeholder: 'S', default: '1', description: 'the first search seed; the others follow it' },
+  { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
+  { name: 'data-path', type: 'string', placeholder: 'DIR', default: DEBIAN_FASHION_MNIST_DIR, description: 'the full Fashion-MNIST IDX files (standard and best budgets)' },
+  { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'where the run goes (default runs/quality-<task>-<budget>-seed<S>[-<last>])' },
+  { name: 'backend', type: 'string', values: ['auto', 'node-gpu', 'node', 'wasm', 'webgpu', 'cpu'], default: 'auto', description: 'tfjs backend' },
+  { name: 'threads', type: 'integer', min: 1, placeholder: 'N', description: 'threads of the wasm backend (default: all cores, at most 8)' },
+  { name: 'json', type: 'boolean', description: 'print the result as one JSON object on the last line' },
+  { name: 'help', type: 'boolean', description: 'this list' },
+];
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { positionals, values: given } = parseArgs(argv, OPTIONS, 'bench:quality');
+  if (given.help === true) {
+    process.stdout.write(`npm run -s bench:quality -- --task classification|inpainting [options]\n\n${optionsUsage(OPTIONS)}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (given.task === undefined) throw new UsageError(`--task is required: ${TASKS.join(' or ')}`);
+  const v: Record<string, unknown> = { ...Object.fromEntries(OPTIONS.filter((o) => o.default !== undefined).map((o) => [o.name, o.type === 'string' ? o.default : Number(o.default)])), ...given };
+  const task = v.task as Task;
+  const budget = v.budget as Budget;
+  const first = v.seed as number;
+  const seeds = Array.from({ length: v['search-seeds'] as number }, (_, i) => first + i);
+  const random = budget === 'best' ? 0 : (v.random as number);
+  if (budget === 'best' && given.random !== undefined && given.random !== 0) throw new UsageError('--random: the best budget retrains the found architecture only; leave --random out');
+
+  const root = resolve(import.meta.dirname, '../../..');
+  const name = `quality-${task}-${budget}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
+  const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const selection = await selectBackend({ backend: v.backend as 'auto', wasmThreads: (v.threads as number | undefined) ?? 'auto' });
+  log(`backend: ${selection.backend} (${selection.reason}); run directory: ${runDir}`);
+
+  const settings = task === 'classification' ? CLASSIFICATION_BUDGETS[budget] : INPAINTING_BUDGETS[budget];
+  pinSettings(runDir, { task, budget, seeds, random, settings });
+  const full = task === 'classification' ? CLASSIFICATION_BUDGETS[budget].dataset === 'fashion-mnist' : budget !== 'smoke';
+  const dataset: Dataset = full ? await fashionMnist.load({ path: String(v['data-path']), download: false }) : await fashionMnistSubset.load();
+  const ctx = { runDir, seeds, random, log };
+  const started = process.hrtime.bigint();
+  let result: ClassificationQuality | InpaintingQuality;
+  try {
+    result = task === 'classification' ? await runClassificationQuality(ctx, CLASSIFICATION_BUDGETS[budget], budget, dataset) : await runInpaintingQuality(ctx, INPAINTING_BUDGETS[budget], budget, dataset);
+  } finally {
+    await dataset.close?.();
+  }
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const output = { ...result, backend: selection.backend, threads: (v.threads as number | undefined) ?? 'auto', wallSeconds: wall };
+  writeJsonAtomic(join(runDir, 'quality.json'), output);
+  const page =
+    result.task === 'classification'
+      ? classificationPage(result)
+      : qualityPage(`asng quality benchmark: inpainting, ${budget} budget`, [`Seeds ${seeds.join(', ')}; ${random} random architectures per seed.`], inpaintingTables(result), result.settings, inpaintingGridsHtml(runDir));
+  writeTextAtomic(join(runDir, 'quality.html'), page);
+  process.stdout.write(`${result.task === 'classification' ? classificationText(result) : inpaintingTables(result).map(textTable).join('\n\n')}\n\nWritten: ${join(runDir, 'quality.html')}, ${join(runDir, 'quality.json')}\n`);
+  if (given.json === true) process.stdout.write(`${JSON.stringify(output)}\n`);
+  return 0;
+}
+
+function classificationRows(r: ClassificationQuality): { header: string[]; rows: string[][]; highlight: boolean[] } {
+  const header = ['architecture', 'seed', 'test accuracy', 'parameters', 'channels', 'rank', 'seconds'];
+  const rows: string[][] = [];
+  const highlight: boolean[] = [];
+  for (const [i, f] of r.found.entries()) {
+    rows.push([`found (convergence ${f.convergence.toFixed(3)})`, String(f.seed), f.metric.toFixed(4), String(f.parameters), String(f.channels), `${r.foundRank[i]} of ${r.random.length + 1}`, f.seconds.toFixed(0)]);
+    highlight.push(true);
+  }
+  for (const x of r.random) {
+    rows.push([`random ${x.index + 1}`, String(x.seed), x.metric.toFixed(4), String(x.parameters), String(x.channels), '', x.seconds.toFixed(0)]);
+    highlight.push(false);
+  }
+  if (r.random.length > 0) {
+    rows.push(['random mean ± std', '', `${r.randomMean.toFixed(4)} ± ${r.randomStd.toFixed(4)}`, '', '', '', '']);
+    rows.push(['random best', '', r.randomMax.toFixed(4), '', '', '', '']);
+    highlight.push(false, false);
+  }
+  return { header, rows, highlight };
+}
+
+function classificationPage(r: ClassificationQuality): string {
+  const t = classificationRows(r);
+  const lines = [
+    `Fashion-MNIST (${r.settings.dataset}), test accuracy on all ${r.testExamples} test images; every network retrained from scratch at ${r.settings.retrain.parameterBudget} trainable parameters at most, ${r.settings.retrain.epochs} epochs, the same recipe and seed.`,
+    `Search ${(r.seconds.search / 60).toFixed(1)} min, retraining ${(r.seconds.retrain / 60).toFixed(1)} min.`,
+  ];
+  return qualityPage(`asng quality benchmark: classification, ${r.budget} budget`, lines, [{ caption: 'Found against random', ...t }], r.settings);
+}
+
+function classificationText(r: ClassificationQuality): string {
+  const t = classificationRows(r);
+  return textTable({ caption: `classification, ${r.budget} budget, ${r.testExamples} test images`, header: t.header, rows: t.rows });
+}
+
+function textTable(t: { caption: string; header: readonly string[]; rows: readonly (readonly string[])[] }): string {
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((row) => row[i]?.length ?? 0)));
+  return [t.caption, ...[t.header, ...t.rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())].join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:quality: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

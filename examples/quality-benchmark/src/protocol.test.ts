@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { categorical, integer } from '@asng/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PieceStore, pinSettings, randomArchitectures, rankAmong, stats } from './protocol.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'asng-quality-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('statistics', () => {
+  it('mean, population std and max; NaN when empty', () => {
+    expect(stats([0.8, 0.9, 1.0])).toEqual({ mean: expect.closeTo(0.9, 12), std: expect.closeTo(Math.sqrt(0.02 / 3), 12), max: 1 });
+    const empty = stats([]);
+    expect([empty.mean, empty.std, empty.max].every(Number.isNaN)).toBe(true);
+  });
+
+  it('ranks 1 for the best, ties sharing the better rank, in either direction', () => {
+    expect(rankAmong(0.9, [0.8, 0.85])).toBe(1);
+    expect(rankAmong(0.9, [0.95, 0.9, 0.8])).toBe(2);
+    expect(rankAmong(0.1, [0.2, 0.05], false)).toBe(2);
+  });
+});
+
+describe('randomArchitectures', () => {
+  const variables = [categorical('op', ['a', 'b', 'c']), integer('width', 1, 4)];
+
+  it('draws each variable uniformly from a stream of the seed alone', () => {
+    const a = randomArchitectures(variables, 3, 400);
+    expect(randomArchitectures(variables, 3, 400)).toEqual(a);
+    expect(randomArchitectures(variables, 4, 400)).not.toEqual(a);
+    // The first architectures do not depend on how many are drawn.
+    expect(randomArchitectures(variables, 3, 2)).toEqual(a.slice(0, 2));
+    for (const choice of ['a', 'b', 'c']) expect(a.filter((x) => x.op === choice).length).toBeGreaterThan(100);
+    for (const w of [1, 2, 3, 4]) expect(a.filter((x) => x.width === w).length).toBeGreaterThan(70);
+  });
+});
+
+describe('PieceStore', () => {
+  it('computes once, then reads back what was stored', async () => {
+    const store = new PieceStore(join(tempDir(), 'pieces'));
+    let calls = 0;
+    const compute = async () => ({ value: ++calls });
+    expect(await store.get('a', compute)).toEqual({ value: 1 });
+    expect(await store.get('a', compute)).toEqual({ value: 1 });
+    expect(calls).toBe(1);
+    expect(readdirSync(store.dir)).toEqual(['a.json']);
+  });
+
+  it('stores nothing when the computation fails, and names a damaged piece', async () => {
+    const store = new PieceStore(join(tempDir(), 'pieces'));
+    await expect(store.get('b', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(existsSync(join(store.dir, 'b.json'))).toBe(false);
+    writeFileSync(join(store.dir, 'c.json'), '{"value": ');
+    await expect(store.get('c', async () => 1)).rejects.toThrow(`${join(store.dir, 'c.json')}: not valid JSON`);
+  });
+});
+
+describe('pinSettings', () => {
+  it('records the settings, accepts the same again, refuses others', () => {
+    const dir = tempDir();
+    pinSettings(dir, { budget: 'smoke', seeds: [1] });
+    pinSettings(dir, { budget: 'smoke', seeds: [1] });
+    expect(() => pinSettings(dir, { budget: 'smoke', seeds: [2] })).toThrow(/settings.json: this run directory was started with other settings/);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * What both tasks of the quality benchmark share: the budgets' names, the
+ * resumable store of finished pieces, the resumable search, and the
+ * statistics of found against random.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng, type Architecture, type Dataset, type SearchSpace, type Variable } from '@asng/core';
+import { resumeSearch, runFiles, runSearch, type SearchConfig, type StepEvent } from '@asng/engine';
+
+/** The tasks of the benchmark. */
+export const TASKS = ['classification', 'inpainting'] as const;
+/** A task of the benchmark. */
+export type Task = (typeof TASKS)[number];
+
+/** The budgets: `smoke` for CI, `standard` (found against K random) and `best` (the found architecture alone, a user's budget). */
+export const BUDGETS = ['smoke', 'standard', 'best'] as const;
+/** A budget of the benchmark. */
+export type Budget = (typeof BUDGETS)[number];
+
+/** Prints one progress line (to stderr). */
+export type Log = (line: string) => void;
+
+/** What a task's run needs besides its settings. */
+export interface TaskContext {
+  /** The run's directory: one per task, budget and seed, so that the same command resumes. */
+  readonly runDir: string;
+  /** The search seeds, in order. */
+  readonly seeds: readonly number[];
+  /** Random architectures to retrain per search seed (0 at the `best` budget). */
+  readonly random: number;
+  readonly log: Log;
+}
+
+/** Seconds spent, summed over the whole run (resumed parts included). */
+export interface Seconds {
+  readonly search: number;
+  readonly retrain: number;
+}
+
+/** Mean, population standard deviation and maximum of `values` (NaN when empty). */
+export function stats(values: readonly number[]): { mean: number; std: number; max: number } {
+  if (values.length === 0) return { mean: Number.NaN, std: Number.NaN, max: Number.NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  return { mean, std, max: Math.max(...values) };
+}
+
+/**
+ * The rank of `value` among `value` and `others`, 1 the best (ties share the
+ * better rank): how many of the others are strictly better, plus one.
+ */
+export function rankAmong(value: number, others: readonly number[], higherIsBetter = true): number {
+  return 1 + others.filter((o) => (higherIsBetter ? o > value : o < value)).length;
+}
+
+/**
+ * The `count` random architectures compared with search seed `seed`: drawn
+ * uniformly (each variable's choice independent and uniform; integer
+ * variables uniform over their range) from a stream of their own, so that
+ * they are the same whatever else the run does, and different for each seed.
+ */
+export function randomArchitectures(variables: readonly Variable[], seed: number, count: number): Architecture[] {
+  const rng = new Rng(seed).fork().fork();
+  return Array.from({ length: count }, () =>
+    Object.fromEntries(
+      variables.map((v) => {
+        if (v.kind === 'categorical') return [v.name, v.choices[rng.int(v.choices.length)]!];
+        if (v.kind === 'integer') return [v.name, v.min + rng.int(v.max - v.min + 1)];
+        return [v.name, v.min + rng.uniform() * (v.max - v.min)];
+      }),
+    ),
+  );
+}
+
+/**
+ * A store of finished pieces of work (a search's outcome, one retraining's
+ * figures) as JSON files under `dir`, each written atomically: a run that is
+ * stopped and started again with the same command skips what is done.
+ */
+export class PieceStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** The stored value of `name`, or what `compute` returns (then stored). */
+  async get<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    const path = join(this.dir, `${name}.json`);
+    if (existsSync(path)) {
+      try {
+        return JSON.parse(readFileSync(path, 'utf8')) as T;
+      } catch (error) {
+        throw new Error(`${path}: not valid JSON (${(error as Error).message}); delete it to compute it again`);
+      }
+    }
+    const value = await compute();
+    writeJsonAtomic(path, value);
+    return value;
+  }
+}
+
+/** Writes `text` to `path` through a temporary file and a rename. */
+export function writeTextAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+/** Writes `value` as indented JSON, atomically. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Records the settings of a run in `settings.json`, or checks that a run
+ * being resumed was started with the same ones: mixing figures of different
+ * settings would make the comparison meaningless.
+ */
+export function pinSettings(runDir: string, settings: unknown): void {
+  mkdirSync(runDir, { recursive: true });
+  const path = join(runDir, 'settings.json');
+  const text = `${JSON.stringify(settings, null, 2)}\n`;
+  if (existsSync(path)) {
+    const saved = readFileSync(path, 'utf8');
+    if (saved !== text) {
+      throw new Error(`${path}: this run directory was started with other settings; use another --run-dir, or delete it to start again\nsaved: ${saved.replace(/\s+/g, ' ')}\nnow:   ${text.replace(/\s+/g, ' ')}`);
+    }
+    return;
+  }
+  writeTextAtomic(path, text);
+}
+
+/** What a finished search leaves for the comparison. */
+export interface SearchOutcome {
+  readonly best: Architecture;
+  /** The optimizer's convergence at the end (1: every variable decided). */
+  readonly convergence: number;
+  readonly steps: number;
+  /** Metrics of the most likely architecture on held-out batches, with the supernet's weights. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly seconds: number;
+  /** The space's description of the most likely architecture (first line). */
+  readonly summary: string;
+}
+
+/**
+ * Runs a search in `runDir`, or resumes it from its checkpoint there, and
+ * returns its outcome; logs a line about every 30 seconds.
+ */
+export async function searchOrResume(options: {
+  readonly space: SearchSpace;
+  readonly dataset: Dataset;
+  readonly runDir: string;
+  readonly config: SearchConfig;
+  readonly log: Log;
+  readonly label: string;
+}): Promise<SearchOutcome> {
+  const { space, dataset, runDir, config, log, label } = options;
+  let last: StepEvent | undefined;
+  let lastReport = -Infinity;
+  const onStep = (e: StepEvent) => {
+    last = e;
+    if (e.seconds - lastReport < 30 && e.step !== e.totalSteps) return;
+    lastReport = e.seconds;
+    log(`${label} step ${e.step}/${e.totalSteps}: loss ${e.trainLoss.toFixed(3)}, convergence ${(e.optimizer.convergence ?? Number.NaN).toFixed(3)}, ${e.seconds.toFixed(0)} s`);
+  };
+  const resumed = existsSync(runFiles(runDir).checkpoint);
+  if (resumed) log(`${label}: resuming ${runDir}`);
+  const result = resumed ? await resumeSearch({ space, dataset, runDir, onStep }) : await runSearch({ space, dataset, runDir, config, onStep });
+  if (result.status !== 'completed') throw new Error(`${label}: the search stopped after step ${result.steps}`);
+  const convergence = last?.optimizer.convergence ?? lastLoggedConvergence(runDir);
+  return {
+    best: result.best,
+    convergence,
+    steps: result.steps,
+    metrics: result.metrics,
+    seconds: result.seconds,
+    summary: result.description.text.split('\n')[0] ?? '',
+  };
+}
+
+/** The convergence of the last step in a run's log (a search resumed at its very end runs no step). */
+function lastLoggedConvergence(runDir: string): number {
+  const lines = readFileSync(runFiles(runDir).log, 'utf8').trim().split('\n').reverse();
+  for (const line of lines) {
+    const e = JSON.parse(line) as { type?: string; optimizer?: { convergence?: number } };
+    if (e.type === 'step') return e.optimizer?.convergence ?? Number.NaN;
+  }
+  return Number.NaN;
+}
+
+/** Seconds since `since` (from `process.hrtime.bigint()`). */
+export const secondsSince = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
