@@ -32,6 +32,7 @@ const defaults: Record<string, string> = {
   'batch-size': '32',
   lr: '0.05',
   'retrain-epochs': '4',
+  'retrain-lr': '0.1',
   'param-budget': '30000',
   seed: '1',
   'random-seed': '2',
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
   const searchSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   // 2. The found architecture retrained from scratch at the parameter budget, saved as the run's model.
-  const retrainArgs = ['--param-budget', settings['param-budget']!, '--epochs', settings['retrain-epochs']!, '--batch-size', '64', '--lr', settings.lr!, '--seed', settings.seed!];
+  const retrainArgs = ['--param-budget', settings['param-budget']!, '--epochs', settings['retrain-epochs']!, '--batch-size', '64', '--lr', settings['retrain-lr']!, '--seed', settings.seed!];
   const retrained = await runCli(['retrain', runDir, ...retrainArgs, '--json'], quietStdout);
   if (retrained !== 0) return retrained;
   const found = JSON.parse(readFileSync(join(runDir, 'retrain.json'), 'utf8')) as {
