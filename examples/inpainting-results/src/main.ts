@@ -24,7 +24,7 @@ import { DatasetNotFoundError } from '@asng/dataset-files';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
 import type { MaskName } from '@asng/space-inpainting';
-import { padDataset } from './pad-dataset.js';
+import { padDataset } from '@asng/data';
 import { allRestorations, maskResults, maskRunDir, type MaskResult, type ResultsSettings } from './results.js';
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [

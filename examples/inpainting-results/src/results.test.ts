@@ -5,9 +5,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '@asng/core';
+import { padDataset } from '@asng/data';
 import { readRestorations } from '@asng/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { padDataset } from './pad-dataset.js';
 import { maskResults, type ResultsSettings } from './results.js';
 
 beforeAll(async () => {
@@ -33,22 +33,6 @@ function squares(train: number, test: number): Dataset {
   };
 }
 
-describe('padDataset', () => {
-  it('centres the images in zeros and keeps the labels and splits', async () => {
-    const padded = padDataset(squares(4, 2), 16, 15);
-    expect(padded.info).toMatchObject({ name: 'squares-16x15', shape: [16, 15, 1], splits: { train: 4, test: 2 }, classes: 3 });
-    const [original, batch] = [await squares(4, 2).split('test').read([1]), await padded.split('test').read([1])];
-    expect(batch.labels).toEqual(original.labels);
-    for (let y = 0; y < 16; y++) {
-      for (let x = 0; x < 15; x++) {
-        const [sy, sx] = [y - 2, x - 1];
-        const inside = sy >= 0 && sy < 12 && sx >= 0 && sx < 12;
-        expect(batch.images[y * 15 + x]).toBe(inside ? original.images[sy * 12 + sx] : 0);
-      }
-    }
-    expect(() => padDataset(squares(1, 1), 10, 12)).toThrow(/cannot pad 12x12 images to the smaller 10x12/);
-  });
-});
 
 describe('maskResults', () => {
   it('searches, retrains, trains the hand-written baseline and scores all four methods on the same holes', async () => {

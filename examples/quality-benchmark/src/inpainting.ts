@@ -29,7 +29,7 @@ import {
   type MaskName,
 } from '@asng/space-inpainting';
 import type { HtmlTable } from './html.js';
-import { padDataset } from './pad-dataset.js';
+import { padDataset } from '@asng/data';
 import {
   PieceStore,
   pinSettings,

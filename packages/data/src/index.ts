@@ -4,3 +4,4 @@ export { drawAugmentation, renderImage } from './augment.js';
 export type { AugmentDraw, AugmentOptions, Normalization } from './augment.js';
 export { splitTrainValidation, subsetSplit } from './split.js';
 export type { SplitOptions, TrainValidationIndices } from './split.js';
+export { padDataset } from './pad-dataset.js';
