@@ -31,9 +31,9 @@ const defaults: Record<string, string> = {
   channels: '8',
   'batch-size': '32',
   lr: '0.05',
-  'retrain-epochs': '4',
+  'retrain-epochs': '3',
   'retrain-lr': '0.1',
-  'param-budget': '30000',
+  'param-budget': '40000',
   seed: '1',
   'random-seed': '2',
 };
