@@ -1,7 +1,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type Architecture, type Dataset, type ImageShape, type SearchSpace, type TaskSpec } from '@asng/core';
+import { Rng, namesCorruption, type Architecture, type Dataset, type ImageShape, type SearchSpace, type TaskSpec } from '@asng/core';
 import { readCheckpoint, runFiles } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
 
@@ -31,10 +31,9 @@ export interface RestorationSet {
   readonly samples: readonly RestorationSample[];
 }
 
-/** The name of a space's corruption: its `mask.name` when it has one (the inpainting space), else `'corruption'`. */
+/** The name of a space's corruption: its `corruption` when it has the `CorruptionNamer` ability of `@asng/core` (the inpainting space), else `'corruption'`. */
 export function corruptionName(space: SearchSpace): string {
-  const mask = (space as { mask?: { name?: unknown } }).mask;
-  return typeof mask?.name === 'string' ? mask.name : 'corruption';
+  return namesCorruption(space) ? space.corruption : 'corruption';
 }
 
 const toBase64 = (values: Float32Array | Int32Array | Uint8Array, from: number, size: number) =>

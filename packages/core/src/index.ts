@@ -31,6 +31,8 @@ export type {
   Supernet,
   TaskSpec,
 } from './search-space.js';
+export { canBuildTrainingModel, canCountParameters, namesCorruption } from './space-abilities.js';
+export type { CorruptionNamer, ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './space-abilities.js';
 export type {
   Dataset,
   DatasetInfo,

@@ -2,6 +2,7 @@ import type { Scalar, Tensor, Tensor1D, Tensor4D, Variable as TensorVariable } f
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ImageShape } from './dataset.js';
 import type { RandomSource } from './rng.js';
+import type { CorruptionNamer, ParameterCounter, TrainingModelBuilder } from './space-abilities.js';
 import type { Architecture, Variable } from './variables.js';
 
 /** The learning problem a search space is instantiated for, read off the dataset. */
@@ -82,6 +83,15 @@ export interface ArchitectureDescription {
  * any single architecture as a standalone model. Spaces are created by
  * factories (`createXSpace(options)`) and passed to the engine explicitly;
  * run `describeSearchSpace` from `@asng/testing` on your own.
+ *
+ * A space may also have optional abilities, each an interface of its own
+ * that says who uses it and when: {@link TrainingModelBuilder} (retraining
+ * with an auxiliary head and drop-path), {@link ParameterCounter} (parameter
+ * budgets without building models) and {@link CorruptionNamer} (labels of
+ * restoration samples). Declare them on your space's type
+ * (`interface MySpace extends SearchSpace, ParameterCounter {}`); callers
+ * test for them with `canBuildTrainingModel`, `canCountParameters` and
+ * `namesCorruption`.
  */
 export interface SearchSpace {
   /** Identifier, for example `'image-classification'`. */

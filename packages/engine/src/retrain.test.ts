@@ -5,12 +5,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Architecture, RandomSource, SearchSpace, TaskSpec } from '@asng/core';
+import type { Architecture, RandomSource, SearchSpace, TaskSpec, TrainingModelBuilder, TrainingModelOptions } from '@asng/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, tinySpace } from '../test/fixtures.js';
 import { evaluateModel } from './evaluate.js';
 import { fileSystemIO, saveModelAtomically } from './file-system-io.js';
-import { retrain, type TrainingModelBuilder, type TrainingModelOptions } from './retrain.js';
+import { retrain } from './retrain.js';
 import { largestWidthWithin } from './width-search.js';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { Rng, type Architecture, type Dataset, type NamedWeight, type RandomSource, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
+import { Rng, canBuildTrainingModel, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type SplitName, type TaskSpec, type TrainingModel } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import { evaluateModel, type BatchMetrics } from './evaluate.js';
 import { checkTrainingConfig, type TrainingConfig } from './search.js';
@@ -9,8 +9,8 @@ import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer
 /**
  * Settings of {@link retrain}: the shared training settings (the paper
  * retrains with cutout: `augment: { cutout: { size: 16 } }`), and the
- * regularisers of DARTS/ENAS retraining, which need a space that implements
- * {@link TrainingModelBuilder}.
+ * regularisers of DARTS/ENAS retraining, which need a space that has the
+ * `TrainingModelBuilder` ability of `@asng/core`.
  */
 export interface RetrainConfig extends TrainingConfig {
   /**
@@ -28,44 +28,6 @@ export interface RetrainConfig extends TrainingConfig {
   readonly dropPath?: number;
   /** Test on at most the first this many examples of the test split: quick runs. @default all */
   readonly maxTestExamples?: number;
-}
-
-/** What a {@link TrainingModelBuilder} is asked for. */
-export interface TrainingModelOptions {
-  /** Add an auxiliary classifier as the model's second output. */
-  readonly auxiliaryHead: boolean;
-  /** Put drop-path on the cells' paths. */
-  readonly dropPath: boolean;
-  /** The source of the drop-path masks. */
-  readonly rng: RandomSource;
-}
-
-/** A model for training, with the regularisers that only training uses. */
-export interface TrainingModel {
-  /**
-   * Outputs: the main output (as `buildModel`'s model, with the same layer
-   * names), then the auxiliary output when one was asked for.
-   */
-  readonly model: LayersModel;
-  /** Sets the drop-path probability of the training-mode passes that follow. */
-  setDropPathProbability(probability: number): void;
-}
-
-/**
- * An optional capability of a search space: building an architecture for
- * training, with an auxiliary head and drop-path when asked, and with layers
- * that train faster than `buildModel`'s if the space has such. {@link retrain}
- * trains the training model whenever the space has this method, then copies
- * the weights into `buildModel`'s model by layer name.
- */
-export interface TrainingModelBuilder {
-  /** Builds `architecture` for training; its weights are initialised from `rng` as `buildModel`'s. */
-  buildTrainingModel(architecture: Architecture, task: TaskSpec, rng: RandomSource, options: TrainingModelOptions): TrainingModel;
-}
-
-/** Whether `space` implements {@link TrainingModelBuilder}. */
-export function canBuildTrainingModel(space: SearchSpace): space is SearchSpace & TrainingModelBuilder {
-  return typeof (space as Partial<TrainingModelBuilder>).buildTrainingModel === 'function';
 }
 
 /**
@@ -129,8 +91,8 @@ export interface RetrainResult {
  * `space.buildModel`, with the configured weight optimizer (SGD with
  * momentum by default, or Adam; weight decay, clipping) and learning-rate
  * schedule (cosine by default, step decay, constant), optionally with an
- * auxiliary head and drop-path (spaces that implement
- * {@link TrainingModelBuilder}), then evaluates it on the test split with
+ * auxiliary head and drop-path (spaces that have the `TrainingModelBuilder`
+ * ability of `@asng/core`), then evaluates it on the test split with
  * {@link evaluateModel}: accuracy and cross-entropy for a classifying space
  * (the model's outputs are logits), mean squared error and PSNR for an
  * image-to-image one, or `metrics`. The returned model is `buildModel`'s,

@@ -1,4 +1,4 @@
-import { Rng, type Architecture, type SearchSpace, type TaskSpec } from '@asng/core';
+import { Rng, canCountParameters, type Architecture, type SearchSpace, type TaskSpec } from '@asng/core';
 
 /** What {@link largestWidthWithin} needs. */
 export interface WidthSearchOptions {
@@ -50,21 +50,13 @@ export function largestWidthWithin(options: WidthSearchOptions): number {
 }
 
 /**
- * An optional capability of a search space: counting the trainable parameters
- * of `buildModel`'s model without building it (no weight allocated).
- */
-export interface ParameterCounter {
-  countParameters(architecture: Architecture, task: TaskSpec): number;
-}
-
-/**
  * Trainable parameters of `space.buildModel(architecture, task)`: through
- * the space's `countParameters` when it has one ({@link ParameterCounter}),
+ * the space's `countParameters` when it has one (the `ParameterCounter`
+ * ability of `@asng/core`),
  * else by building the model (initialised with a fixed seed) and disposing it.
  */
 export function trainableParameterCount(space: SearchSpace, architecture: Architecture, task: TaskSpec): number {
-  const counter = (space as Partial<ParameterCounter>).countParameters;
-  if (typeof counter === 'function') return counter.call(space, architecture, task);
+  if (canCountParameters(space)) return space.countParameters(architecture, task);
   const model = space.buildModel(architecture, task, new Rng(0));
   try {
     return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { validateArchitecture, type Architecture, type Batch, type SearchSpace, type TaskSpec, type Variable } from '@asng/core';
-import type { ParameterCounter, TrainingModelBuilder } from '@asng/engine';
+import { validateArchitecture, type Architecture, type Batch, type ParameterCounter, type SearchSpace, type TaskSpec, type TrainingModelBuilder, type Variable } from '@asng/core';
 import { buildCellModel, countCellModelParameters } from './build-model.js';
 import type { DropPathControl } from './drop-path.js';
 import { CELL_OPERATIONS, CELL_TYPES, cellVariables, decodeCell, type CellOperation } from './cell-architecture.js';

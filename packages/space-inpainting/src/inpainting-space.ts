@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { validateArchitecture, type Architecture, type Batch, type NamedWeight, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { validateArchitecture, type Architecture, type Batch, type CorruptionNamer, type NamedWeight, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
 import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
 import { describeChain } from './describe-chain.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
@@ -34,8 +34,12 @@ export interface InpaintingSpaceOptions {
   readonly mask?: Mask | MaskName;
 }
 
-/** The {@link SearchSpace} of {@link createInpaintingSpace}, with its resolved settings. */
-export interface InpaintingSpace extends SearchSpace {
+/**
+ * The {@link SearchSpace} of {@link createInpaintingSpace}, with its resolved
+ * settings; it names its corruption (`corruption`, the mask's name, used by
+ * the CLI to label restoration samples).
+ */
+export interface InpaintingSpace extends SearchSpace, CorruptionNamer {
   /** The chain the variables describe. */
   readonly chain: ChainSpec;
   /** The corruption applied by `toBatch`. */
@@ -290,6 +294,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     kind: 'image-to-image',
     chain,
     mask,
+    corruption: mask.name,
     plan,
     supernetWeightCount(task: TaskSpec): number {
       const convIn = Math.max(maxChannels, task.inputShape[2]);

@@ -1,0 +1,94 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { RandomSource } from './rng.js';
+import type { SearchSpace, TaskSpec } from './search-space.js';
+import type { Architecture } from './variables.js';
+
+/*
+ * The optional abilities of a search space. A space is a SearchSpace and, if
+ * it can, any of the interfaces below; the engine and the CLI find them with
+ * the guards of this file (never with casts), and fall back to what
+ * SearchSpace alone allows when a space lacks one.
+ */
+
+/** What a {@link TrainingModelBuilder} is asked for. */
+export interface TrainingModelOptions {
+  /** Add an auxiliary classifier as the model's second output. */
+  readonly auxiliaryHead: boolean;
+  /** Put drop-path on the cells' paths. */
+  readonly dropPath: boolean;
+  /** The source of the drop-path masks. */
+  readonly rng: RandomSource;
+}
+
+/** A model for training, with the regularisers that only training uses. */
+export interface TrainingModel {
+  /**
+   * Outputs: the main output (as `buildModel`'s model, with the same layer
+   * names), then the auxiliary output when one was asked for.
+   */
+  readonly model: LayersModel;
+  /** Sets the drop-path probability of the training-mode passes that follow. */
+  setDropPathProbability(probability: number): void;
+}
+
+/**
+ * Optional ability: building an architecture for training, with an auxiliary
+ * head and drop-path when asked, and with layers that train faster than
+ * `buildModel`'s if the space has such.
+ *
+ * Who calls it, and when: the engine's `retrain` calls `buildTrainingModel`
+ * once, before the first step, whenever the space has it (check with
+ * {@link canBuildTrainingModel}); it trains that model, then copies its
+ * weights into `buildModel`'s model by layer name, which it tests and
+ * returns. Without this ability `retrain` trains `buildModel`'s model and
+ * refuses the `auxiliaryWeight` and `dropPath` settings.
+ */
+export interface TrainingModelBuilder {
+  /** Builds `architecture` for training; its weights are initialised from `rng` as `buildModel`'s. */
+  buildTrainingModel(architecture: Architecture, task: TaskSpec, rng: RandomSource, options: TrainingModelOptions): TrainingModel;
+}
+
+/**
+ * Optional ability: counting the trainable parameters of `buildModel`'s
+ * model without building it (no weight allocated).
+ *
+ * Who calls it, and when: the engine's `trainableParameterCount`, and through
+ * it the parameter budgets of the CLI and the examples (`largestWidthWithin`
+ * counts a dozen or so widths before retraining). Check with
+ * {@link canCountParameters}. Without this ability the model is built with a
+ * fixed seed, counted and disposed, which is exact but allocates every weight.
+ */
+export interface ParameterCounter {
+  /** The trainable parameters of `buildModel(architecture, task, rng)`'s model, whatever `rng`. */
+  countParameters(architecture: Architecture, task: TaskSpec): number;
+}
+
+/**
+ * Optional ability of an image-to-image space: the name of the corruption its
+ * `toBatch` applies to the inputs (for inpainting, the mask: `'center'`).
+ *
+ * Who reads it, and when: the CLI, when it writes the sample restorations of
+ * a run (after a search, a retraining or a baseline), labels each set with it
+ * so that the report groups the restorations of one corruption together.
+ * Check with {@link namesCorruption}. Without this ability the sets are
+ * labelled `'corruption'`.
+ */
+export interface CorruptionNamer {
+  /** Name of the corruption `toBatch` applies, for example `'center'` or `'random-half'`. */
+  readonly corruption: string;
+}
+
+/** Whether `space` has the {@link TrainingModelBuilder} ability. */
+export function canBuildTrainingModel<S extends SearchSpace>(space: S): space is S & TrainingModelBuilder {
+  return typeof (space as Partial<TrainingModelBuilder>).buildTrainingModel === 'function';
+}
+
+/** Whether `space` has the {@link ParameterCounter} ability. */
+export function canCountParameters<S extends SearchSpace>(space: S): space is S & ParameterCounter {
+  return typeof (space as Partial<ParameterCounter>).countParameters === 'function';
+}
+
+/** Whether `space` has the {@link CorruptionNamer} ability. */
+export function namesCorruption<S extends SearchSpace>(space: S): space is S & CorruptionNamer {
+  return typeof (space as Partial<CorruptionNamer>).corruption === 'string';
+}
