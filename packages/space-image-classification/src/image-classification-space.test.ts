@@ -6,12 +6,11 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Rng, validateArchitecture, type Architecture, type CategoricalVariable, type Supernet, type TaskSpec } from '@asng/core';
-import { runSearch } from '@asng/engine';
+import { registerFileSystemRouter, runSearch } from '@asng/engine';
 import { describeSearchSpace, randomArchitecture } from '@asng/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barsDataset } from '../test/bars-dataset.js';
 import { decodeCell, type CellType } from './cell-architecture.js';
-import { registerFileSystemRouter } from './file-system-io.js';
 import { createImageClassificationSpace } from './image-classification-space.js';
 import { planNetwork } from './network-plan.js';
 

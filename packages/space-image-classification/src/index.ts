@@ -13,4 +13,3 @@ export {
   type CellType,
 } from './cell-architecture.js';
 export { planNetwork, type CellPlan, type NetworkPlan } from './network-plan.js';
-export { fileSystemIO, registerFileSystemRouter } from './file-system-io.js';
