@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
 
 /** One named float32 array of a checkpoint. */
 export interface CheckpointArray {
@@ -18,15 +18,15 @@ const MAGIC = 'ASNGCKPT';
 const VERSION = 1;
 
 /**
- * Writes a checkpoint atomically: to a temporary file beside `path`, flushed
- * to disk, then renamed over `path`. A crash or kill at any moment leaves
- * either the previous checkpoint or the new one, never a torn file.
+ * Writes a checkpoint atomically ({@link writeFileAtomic}): a crash or kill
+ * at any moment leaves either the previous checkpoint or the new one, never a
+ * torn file.
  *
  * Layout: `ASNGCKPT`, uint32 version, uint32 header length, UTF-8 JSON header
  * (with the array table), zero padding to 4 bytes, then the float32 arrays
  * back to back (little-endian).
  */
-export function writeCheckpoint<H>(path: string, contents: CheckpointContents<H>, options: { beforeRename?: () => void } = {}): void {
+export function writeCheckpoint<H>(path: string, contents: CheckpointContents<H>, options: AtomicWriteOptions = {}): void {
   const table = contents.arrays.map((a) => {
     const size = a.shape.reduce((p, d) => p * d, 1);
     if (size !== a.data.length) throw new RangeError(`writeCheckpoint: array '${a.name}' has ${a.data.length} values but shape [${a.shape.join(', ')}]`);
@@ -38,29 +38,11 @@ export function writeCheckpoint<H>(path: string, contents: CheckpointContents<H>
   prefix.writeUInt32LE(VERSION, 8);
   prefix.writeUInt32LE(json.length, 12);
   const padding = Buffer.alloc((4 - ((16 + json.length) % 4)) % 4);
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(temp, 'w');
-  try {
-    for (const chunk of [prefix, json, padding]) writeSync(fd, chunk);
-    for (const a of contents.arrays) {
-      const bytes = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-      writeSync(fd, isLittleEndian() ? bytes : Buffer.from(swap32(bytes)));
-    }
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  try {
-    options.beforeRename?.();
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  syncDirectory(dirname(path));
+  const arrays = contents.arrays.map((a) => {
+    const bytes = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+    return isLittleEndian() ? bytes : swap32(bytes);
+  });
+  writeFileAtomic(path, [prefix, json, padding, ...arrays], options);
 }
 
 /** Reads a checkpoint written by {@link writeCheckpoint}; throws an `Error` naming the file and what is wrong. */
@@ -111,17 +93,4 @@ function swap32(bytes: Uint8Array): Uint8Array {
     out[i + 3] = bytes[i]!;
   }
   return out;
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  }
 }

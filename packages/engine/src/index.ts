@@ -1,14 +1,10 @@
-export { NonFiniteLossError, checkTrainingConfig, resolveSearchConfig, resumeSearch, runFiles, runSearch } from './search.js';
-export type {
-  EpochEvent,
-  OptimizerFactory,
-  ResolvedSearchConfig,
-  SearchConfig,
-  SearchOptions,
-  SearchResult,
-  StepEvent,
-  TrainingConfig,
-} from './search.js';
+export { resumeSearch, runSearch } from './search.js';
+export type { OptimizerFactory, SearchOptions, SearchResult } from './search-options.js';
+export { NonFiniteLossError } from './search-events.js';
+export type { EpochEvent, StepEvent } from './search-events.js';
+export { checkTrainingConfig, resolveSearchConfig } from './search-config.js';
+export type { ResolvedSearchConfig, SearchConfig, TrainingConfig } from './search-config.js';
+export { runFiles } from './run-directory.js';
 export {
   Adam,
   MomentumSgd,

@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Rng, canBuildTrainingModel, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type SplitName, type TaskSpec, type TrainingModel } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import { evaluateModel, type BatchMetrics } from './evaluate.js';
-import { checkTrainingConfig, type TrainingConfig } from './search.js';
+import { checkTrainingConfig, type TrainingConfig } from './search-config.js';
 import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
 
 /**

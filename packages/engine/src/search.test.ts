@@ -8,7 +8,10 @@ import { createSng } from '@asng/optimizer-asng';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, tinySpace } from '../test/fixtures.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { NonFiniteLossError, resolveSearchConfig, resumeSearch, runFiles, runSearch, type StepEvent } from './search.js';
+import { runFiles } from './run-directory.js';
+import { resolveSearchConfig } from './search-config.js';
+import { NonFiniteLossError, type StepEvent } from './search-events.js';
+import { resumeSearch, runSearch } from './search.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

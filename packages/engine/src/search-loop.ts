@@ -1,0 +1,292 @@
+import { mkdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, formatArchitecture, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
+import { createAsng } from '@asng/optimizer-asng';
+import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { appendLogEntry, runFiles, truncateLog } from './run-directory.js';
+import type { ResolvedSearchConfig } from './search-config.js';
+import { restoreWeights, weightArrays, type SearchCheckpoint, type SearchCheckpointHeader } from './search-checkpoint.js';
+import { NonFiniteLossError, type EpochEvent, type StepEvent } from './search-events.js';
+import type { OptimizerFactory, SearchOptions, SearchResult } from './search-options.js';
+import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
+
+const defaultOptimizer: OptimizerFactory = (variables, rng) => createAsng({ variables, rng });
+
+/**
+ * The search itself, started afresh (`saved` undefined: writes the run's
+ * settings and an empty log) or from a checkpoint (restores every state and
+ * keeps the log up to its step): the step loop of `runSearch`, with its
+ * checkpoints, log entries, epoch evaluations and final records.
+ */
+export async function searchLoop(
+  options: SearchOptions | Omit<SearchOptions, 'config'>,
+  base: Omit<ResolvedSearchConfig, 'steps'> & { steps?: number },
+  saved: SearchCheckpoint | undefined,
+): Promise<SearchResult> {
+  const { space, dataset, runDir } = options;
+  const files = runFiles(runDir);
+  mkdirSync(runDir, { recursive: true });
+  const info = dataset.info;
+  const task: TaskSpec = { inputShape: info.shape, classes: space.kind === 'image-to-image' ? 0 : info.classes };
+  if (space.kind !== 'image-to-image' && info.classes < 1) {
+    throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
+  }
+
+  // Independent streams, in a fixed order, so each part is reproducible on its own.
+  const master = new Rng(base.seed);
+  const splitRng = master.fork();
+  const weightsRng = master.fork();
+  const trainRng = master.fork();
+  const validationRng = master.fork();
+  const batchRng = master.fork();
+  const optimizerRng = master.fork();
+
+  const full = dataset.split('train');
+  const usable = base.maxExamples !== undefined ? Math.min(base.maxExamples, full.size) : full.size;
+  const source = usable < full.size ? subsetSplit(full, Int32Array.from({ length: usable }, (_, i) => i)) : full;
+  const { train, validation } = splitTrainValidation(source.size, { validationFraction: base.validationFraction, rng: splitRng });
+  const labels = task.classes > 0 ? 'int' : 'none';
+  const loaderOptions = { batchSize: base.batchSize, labels, ...(base.normalize ? { normalize: base.normalize } : {}) } as const;
+  const trainLoader = new DataLoader(subsetSplit(source, train), info.shape, {
+    ...loaderOptions,
+    rng: trainRng,
+    dropRemainder: train.length >= base.batchSize,
+    ...(base.augment ? { augment: base.augment } : {}),
+  });
+  const validationLoader = new DataLoader(subsetSplit(source, validation), info.shape, {
+    ...loaderOptions,
+    rng: validationRng,
+    dropRemainder: validation.length >= base.batchSize,
+  });
+  const evaluationSplit = subsetSplit(source, validation.subarray(0, Math.min(validation.length, base.evaluationBatches * base.batchSize)));
+  const stepsPerEpoch = Math.min(trainLoader.batchesPerEpoch, validationLoader.batchesPerEpoch);
+  const config: ResolvedSearchConfig = { ...base, steps: base.steps ?? base.epochs * stepsPerEpoch };
+  const totalSteps = config.steps;
+
+  const optimizer = (options.optimizer ?? defaultOptimizer)(space.variables, optimizerRng);
+  const supernet = space.createSupernet(task, weightsRng);
+  const weightOptimizer = createWeightOptimizer(config);
+  let step = 0;
+  let secondsBefore = 0;
+  let lastMetrics: Readonly<Record<string, number>> = {};
+
+  try {
+    if (saved) {
+      restoreWeights(files.checkpoint, supernet.weights, weightOptimizer, saved.arrays);
+      optimizer.setState(saved.header.optimizer);
+      trainLoader.setState(saved.header.trainLoader);
+      validationLoader.setState(saved.header.validationLoader);
+      batchRng.setState(saved.header.batchRng);
+      step = saved.header.step;
+      secondsBefore = saved.header.seconds;
+      lastMetrics = saved.header.lastMetrics;
+      truncateLog(files.log, step);
+    } else {
+      writeJsonAtomic(files.config, { space: space.name, dataset: info.name, config });
+      writeFileAtomic(files.log, '');
+    }
+
+    const started = process.hrtime.bigint();
+    const elapsed = () => secondsBefore + Number(process.hrtime.bigint() - started) / 1e9;
+    let lastCheckpoint = Date.now();
+    const checkpoint = () => {
+      writeCheckpoint<SearchCheckpointHeader>(files.checkpoint, {
+        header: {
+          format: 'asng-search',
+          space: space.name,
+          variables: space.variables.map((v) => v.name),
+          config,
+          step,
+          seconds: elapsed(),
+          optimizer: optimizer.getState(),
+          trainLoader: trainLoader.getState(),
+          validationLoader: validationLoader.getState(),
+          batchRng: batchRng.getState(),
+          lastMetrics,
+        },
+        arrays: weightArrays(supernet.weights, weightOptimizer),
+      });
+      lastCheckpoint = Date.now();
+      options.onCheckpoint?.(files.checkpoint, step);
+    };
+
+    const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
+    /** Draws lambda architectures, tells the optimizer their losses on one validation batch, returns the losses. */
+    const distributionStep = async (done: number): Promise<number[]> => {
+      const validationCandidates = optimizer.ask();
+      const validationBatch = await validationLoader.next();
+      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D | null, task, batchRng);
+      validationBatch.dispose();
+      let losses: number[];
+      try {
+        losses = validationCandidates.map((c) => scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
+      } finally {
+        tf.dispose([vBatch.inputs, vBatch.targets]);
+      }
+      const bad = losses.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new NonFiniteLossError(done + 1, 'validation', validationCandidates[bad]!.architecture, losses[bad]!);
+      optimizer.tell(validationCandidates as Candidate[], losses);
+      return losses;
+    };
+    while (step < totalSteps) {
+      // Data reads resolve as microtasks, so without this the loop would never
+      // let the event loop run: no signal handler (Ctrl-C), timer or I/O callback.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) break;
+      const stepStart = process.hrtime.bigint();
+      const epoch = Math.floor(step / stepsPerEpoch);
+      const learningRate = scheduledLearningRate(config, step, totalSteps, stepsPerEpoch);
+
+      // Weight step on the mean training loss of lambda architectures.
+      const candidates = optimizer.ask();
+      const trainBatch = await trainLoader.next();
+      const batch = space.toBatch(trainBatch.images, trainBatch.labels as tf.Tensor1D | null, task, batchRng);
+      trainBatch.dispose();
+      let trainLoss: number;
+      let gradientNorm: number;
+      // One backward pass per architecture, gradients summed: the activations
+      // of only one architecture are alive at a time, which halves peak memory.
+      const grads: Record<string, tf.Tensor> = {};
+      try {
+        let lossSum = 0;
+        for (const candidate of candidates) {
+          const { value, grads: own } = tf.variableGrads(
+            () => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar,
+            trainable,
+          );
+          const loss = (value.dataSync() as Float32Array)[0]! * candidates.length;
+          value.dispose();
+          if (!Number.isFinite(loss)) {
+            tf.dispose(own);
+            // Nothing has been applied to the weights yet.
+            throw new NonFiniteLossError(step + 1, 'train', candidate.architecture, loss);
+          }
+          lossSum += loss;
+          for (const [name, g] of Object.entries(own)) {
+            const previous = grads[name];
+            if (previous === undefined) {
+              grads[name] = g;
+            } else {
+              grads[name] = tf.add(previous, g);
+              tf.dispose([previous, g]);
+            }
+          }
+        }
+        trainLoss = lossSum / candidates.length;
+        gradientNorm = weightOptimizer.step(supernet.weights, grads, learningRate);
+      } finally {
+        tf.dispose(Object.values(grads));
+        tf.dispose([batch.inputs, batch.targets]);
+      }
+
+      // Distribution step on the validation losses of lambda fresh architectures (none while warming up).
+      const validationLosses = step < config.warmupSteps ? [] : await distributionStep(step);
+      step++;
+
+      const stepSeconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
+      const event: StepEvent = {
+        type: 'step',
+        step,
+        totalSteps,
+        epoch,
+        learningRate,
+        trainLoss,
+        validationLosses,
+        gradientNorm,
+        optimizer: optimizer.stats(),
+        imagesPerSecond: ((validationLosses.length > 0 ? 2 : 1) * config.batchSize) / stepSeconds,
+        seconds: elapsed(),
+      };
+      appendLogEntry(files.log, event);
+      options.onStep?.(event);
+
+      if (step % stepsPerEpoch === 0 || step === totalSteps) {
+        const best = optimizer.best();
+        lastMetrics = await evaluate(supernet, space, task, best, evaluationSplit, config, batchRng.getState());
+        const epochEvent: EpochEvent = { type: 'epoch', epoch, step, best, metrics: lastMetrics, beliefs: optimizer.beliefs(), seconds: elapsed() };
+        appendLogEntry(files.log, epochEvent);
+        options.onEpoch?.(epochEvent);
+      }
+      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000) checkpoint();
+    }
+    checkpoint();
+    const best = optimizer.best();
+    const description = space.describe(best);
+    const result: SearchResult = {
+      status: step >= totalSteps ? 'completed' : 'stopped',
+      steps: step,
+      totalSteps,
+      best,
+      description,
+      metrics: lastMetrics,
+      seconds: elapsed(),
+      runDir,
+    };
+    if (result.status === 'completed') {
+      writeJsonAtomic(files.result, result);
+      writeFileAtomic(files.architecture, `${formatArchitecture(space.variables, best)}\n\n${description.text}\n`);
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof NonFiniteLossError) {
+      appendLogEntry(files.log, { type: 'error', step: error.step, phase: error.phase, loss: String(error.loss), architecture: error.architecture });
+    }
+    throw error;
+  } finally {
+    trainLoader.close();
+    validationLoader.close();
+    supernet.dispose();
+    weightOptimizer.dispose();
+  }
+}
+
+/** The value of a scalar computed in `tf.tidy`, the scalar freed. */
+function scalarOf(f: () => tf.Scalar): number {
+  const t = tf.tidy(f);
+  try {
+    return (t.dataSync() as Float32Array)[0]!;
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Per-example metrics of `architecture` on a fixed set of validation examples, without touching any stream. */
+async function evaluate(
+  supernet: Supernet,
+  space: SearchSpace,
+  task: TaskSpec,
+  architecture: Architecture,
+  split: ReturnType<typeof subsetSplit>,
+  config: ResolvedSearchConfig,
+  rngState: RngState,
+): Promise<Readonly<Record<string, number>>> {
+  if (split.size === 0 || config.evaluationBatches === 0) return {};
+  const loader = new DataLoader(split, task.inputShape, {
+    batchSize: config.batchSize,
+    rng: new Rng(0),
+    shuffle: false,
+    labels: task.classes > 0 ? 'int' : 'none',
+    prefetch: 0,
+    ...(config.normalize ? { normalize: config.normalize } : {}),
+  });
+  // A copy of the batch stream, so that evaluation changes nothing a resumed run depends on.
+  const rng = Rng.fromState(rngState);
+  const sums: Record<string, number> = {};
+  let count = 0;
+  for await (const raw of loader.epoch()) {
+    const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, task, rng);
+    raw.dispose();
+    try {
+      const metrics = await supernet.evaluate(architecture, batch);
+      for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
+      count += raw.count;
+    } finally {
+      tf.dispose([batch.inputs, batch.targets]);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(sums)) out[k] = v / count;
+  return out;
+}

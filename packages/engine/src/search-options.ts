@@ -1,0 +1,45 @@
+import type { Architecture, ArchitectureDescription, Dataset, Optimizer, Rng, SearchSpace, Variable } from '@asng/core';
+import type { SearchConfig } from './search-config.js';
+import type { EpochEvent, StepEvent } from './search-events.js';
+
+/** Makes the optimizer of a search from the space's variables and an RNG forked from the run's seed. */
+export type OptimizerFactory = (variables: readonly Variable[], rng: Rng) => Optimizer;
+
+/** What {@link runSearch} needs. */
+export interface SearchOptions {
+  /** The search space. */
+  readonly space: SearchSpace;
+  /** The dataset; its `train` split is divided into training and validation halves. */
+  readonly dataset: Dataset;
+  /** Directory of the run: `config.json`, `log.jsonl`, `checkpoint.bin`, `result.json`, `architecture.txt`. */
+  readonly runDir: string;
+  /** The settings. */
+  readonly config?: SearchConfig;
+  /** Makes the optimizer. @default ASNG with lambda = 2 */
+  readonly optimizer?: OptimizerFactory;
+  /** Stops the run cleanly after the current step, writing a checkpoint. */
+  readonly signal?: AbortSignal;
+  /** Called after each step. */
+  readonly onStep?: (event: StepEvent) => void;
+  /** Called after each epoch. */
+  readonly onEpoch?: (event: EpochEvent) => void;
+  /** Called after each checkpoint is written. */
+  readonly onCheckpoint?: (path: string, step: number) => void;
+}
+
+/** How a search ended. */
+export interface SearchResult {
+  /** `'completed'` at the budget, `'stopped'` by the signal. */
+  readonly status: 'completed' | 'stopped';
+  readonly steps: number;
+  readonly totalSteps: number;
+  /** The most likely architecture. */
+  readonly best: Architecture;
+  /** Its description, from the space. */
+  readonly description: ArchitectureDescription;
+  /** Metrics of the last epoch's evaluation, if an epoch ended. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Seconds of search, resumed parts included. */
+  readonly seconds: number;
+  readonly runDir: string;
+}
