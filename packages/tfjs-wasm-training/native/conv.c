@@ -11,7 +11,7 @@
  *
  *   forward        y[p][co]  = sum_t,ci x[p via t][ci] * w[t][ci][co]     rows p split over threads
  *   input grad     dx[q][ci] = sum_t,co dy[q via t][co] * w[t][ci][co]    one product per stride phase
- *   filter grad    dw[t][ci][co] = sum_p x[p via t][ci] * dy[p][co]       pixels p split over threads
+ *   filter grad    dw[t][ci][co] = sum_p x[p via t][ci] * dy[p][co]       pixels p split into fixed chunks
  *
  * p: output pixel (n, oh, ow); k: (kh, kw, ci); layouts NHWC and HWIO as in tfjs.
  */
@@ -350,31 +350,36 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
 /* ------------------------------------------------------------------------ */
 /*
  * Filter gradient: dw[t][ci][co] = sum_p x[p shifted by t][ci] * dy[p][co].
- * Tasks are blocks of PC output pixels; each thread sums into its own copy of
- * dw. Per tap, a block keeps one pointer per pixel into x (or a zero row),
- * and the tile reads 6 channels of it and 16 channels of dy per pixel:
- * nothing is packed.
+ * The output pixels are cut into blocks of PC, and the blocks into at most
+ * MAX_CHUNKS chunks fixed by the shape; each chunk sums its blocks, in order,
+ * into its own copy of dw, and the copies are added in chunk order
+ * (ordered_sum): the same bits whatever thread runs which chunk, and on any
+ * number of threads. Per tap, a block keeps one pointer per pixel into x (or
+ * a zero row), and the tile reads 6 channels of it and 16 channels of dy per
+ * pixel: nothing is packed.
  */
 
-#define PC 256 /* pixels per task */
+#define PC 256 /* pixels per block */
 
 typedef struct {
   const conv_shape *s;
   const float *x;
   const float *zeros; /* at least in_c + 8 zeros */
   const float *dy;
-  int pixels;                   /* P */
-  float *partial[MAX_THREADS];  /* per thread K x Cout sums */
+  int pixels;                  /* P */
+  int blocks, chunks;          /* ceil(P / PC) blocks of pixels, cut into chunks */
+  float *partial[MAX_CHUNKS];  /* per chunk K x Cout sums */
 } filter_job;
 
 /*
- * rows[r][col..col+cols) += sum_p xp[p][ci0 + r] * dy[p][col..col+cols), r < nrows.
+ * rows[r][col..col+cols) += sum_p xp[p][ci0 + r] * dy[p][col..col+cols), r < nrows
+ * (with `first`, = instead of +=).
  * Inlined with constant `nrows` and `masked` (cols < 16: masked loads and
  * stores) so that each variant gets its own straight-line code.
  */
 static inline __attribute__((always_inline, target("avx2,fma"))) void filter_tile(
     int pixels, const float *const *xp, int ci0, const float *dy, int ldy, float *const *rows, int col, int cols,
-    const int nrows, const int masked) {
+    const int nrows, const int masked, int first) {
   __m256i mlo = _mm256_set1_epi32(-1), mhi = mlo;
   if (masked) column_masks(cols, &mlo, &mhi);
   __m256 acc[MR][2];
@@ -398,7 +403,15 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void filter_til
   for (int r = 0; r < MR; r++) {
     if (r < nrows) {
       float *c = rows[r] + col;
-      if (masked) {
+      if (first) {
+        if (masked) {
+          _mm256_maskstore_ps(c, mlo, acc[r][0]);
+          _mm256_maskstore_ps(c + 8, mhi, acc[r][1]);
+        } else {
+          _mm256_storeu_ps(c, acc[r][0]);
+          _mm256_storeu_ps(c + 8, acc[r][1]);
+        }
+      } else if (masked) {
         _mm256_maskstore_ps(c, mlo, _mm256_add_ps(acc[r][0], _mm256_maskload_ps(c, mlo)));
         _mm256_maskstore_ps(c + 8, mhi, _mm256_add_ps(acc[r][1], _mm256_maskload_ps(c + 8, mhi)));
       } else {
@@ -410,13 +423,13 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void filter_til
 }
 
 AVX2 static void filter_tile_rows(int nrows, int pixels, const float *const *xp, int ci0, const float *dy, int ldy,
-                                  float *const *rows, int col, int cols) {
+                                  float *const *rows, int col, int cols, int first) {
 #define FILTER_TILE(n)                                                                    \
   case n:                                                                                 \
     if (cols == NR)                                                                       \
-      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0);                       \
+      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0, first);                \
     else                                                                                  \
-      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1);                       \
+      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1, first);                \
     break;
   switch (nrows) {
     FILTER_TILE(6)
@@ -430,16 +443,15 @@ AVX2 static void filter_tile_rows(int nrows, int pixels, const float *const *xp,
 #undef FILTER_TILE
 }
 
-static void filter_task(const void *ctx, int task, int thread) {
-  const filter_job *job = ctx;
+/* Adds the block of pixels `block` into `c` (with `first`, writes it: every value of `c`). */
+static void filter_block(const filter_job *job, int block, int thread, float *c, int first) {
   const conv_shape *s = job->s;
-  const int p0 = task * PC;
+  const int p0 = block * PC;
   const int pc = job->pixels - p0 < PC ? job->pixels - p0 : PC;
   const int pixels = s->out_h * s->out_w;
   const int cin = s->in_c, cout = s->out_c;
   const float **xp = scratch_pointers(thread, PC);
-  float *c = job->partial[thread];
-  if (!xp || !c) return;
+  if (!xp) return;
   const float *dy = job->dy + (size_t)p0 * cout;
   for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
     for (int kw = 0; kw < s->filter_w; kw++, t++) {
@@ -461,11 +473,19 @@ static void filter_task(const void *ctx, int task, int thread) {
         for (int r = 0; r < nrows; r++) rows[r] = c + ((size_t)t * cin + ci0 + r) * cout;
         for (int col = 0; col < cout; col += NR) {
           const int cols = cout - col < NR ? cout - col : NR;
-          filter_tile_rows(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols);
+          filter_tile_rows(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols, first);
         }
       }
     }
   }
+}
+
+/* Chunk `chunk`: its blocks in order into its own sums, the first one written, not added. */
+static void filter_chunk(const void *ctx, int chunk, int thread) {
+  const filter_job *job = ctx;
+  const int64_t from = chunk_start(job->blocks, job->chunks, chunk);
+  const int64_t to = chunk_start(job->blocks, job->chunks, chunk + 1);
+  for (int64_t b = from; b < to; b++) filter_block(job, (int)b, thread, job->partial[chunk], b == from);
 }
 
 int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw) {
@@ -479,7 +499,10 @@ int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float
   if (!zeros) return -1;
   job.zeros = zeros;
   const size_t size = (size_t)s->filter_h * s->filter_w * s->in_c * s->out_c;
-  const int status = parallel_sum((job.pixels + PC - 1) / PC, filter_task, &job, job.partial, dw, size);
+  job.blocks = (job.pixels + PC - 1) / PC;
+  /* at least 2 blocks a chunk: the chunks' sums cost less than 2% of the work */
+  job.chunks = sum_chunks(job.blocks, 2, size);
+  const int status = ordered_sum(job.chunks, filter_chunk, &job, job.partial, dw, size, 0);
   free(zeros);
   return status;
 }

@@ -18,7 +18,8 @@ typedef struct {
   const float *a; /* x (forward, filter grad) or dy (input grad) */
   const float *b; /* w, or dy (filter grad) */
   float *out;
-  float *partial[MAX_THREADS];
+  int chunks;                 /* filter grad: the output rows cut into chunks */
+  float *partial[MAX_CHUNKS]; /* filter grad: per chunk sums */
 } depthwise_job;
 
 /*
@@ -226,7 +227,7 @@ AVX2 static void forward_row(const void *ctx, int task, int thread) {
 }
 
 int depthwise_forward(const conv_shape *s, const float *x, const float *w, float *y) {
-  depthwise_job job = {s, x, w, y, {0}};
+  depthwise_job job = {s, x, w, y, 0, {0}};
   parallel_for(s->batch * s->out_h, forward_row, &job);
   return 0;
 }
@@ -270,18 +271,16 @@ AVX2 static void input_row(const void *ctx, int task, int thread) {
 }
 
 int depthwise_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
-  depthwise_job job = {s, dy, w, dx, {0}};
+  depthwise_job job = {s, dy, w, dx, 0, {0}};
   parallel_for(s->batch * s->in_h, input_row, &job);
   return 0;
 }
 
-/* Filter gradient: one task per output row (n, oh), summed into the thread's own copy of dw. */
-AVX2 static void filter_row(const void *ctx, int task, int thread) {
-  const depthwise_job *job = ctx;
+/* Filter gradient of one output row (n, oh), added into `partial`. */
+AVX2 static void filter_row(const depthwise_job *job, int row, float *partial) {
   const conv_shape *s = job->s;
-  const int n = task / s->out_h, oh = task % s->out_h;
+  const int n = row / s->out_h, oh = row % s->out_h;
   const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
-  float *partial = job->partial[thread];
   if (mult == 1) {
     filter_row_single(job, partial, n, oh);
     return;
@@ -307,8 +306,23 @@ AVX2 static void filter_row(const void *ctx, int task, int thread) {
   }
 }
 
+/*
+ * The output rows (n, oh) are cut into at most MAX_CHUNKS chunks fixed by the
+ * shape; each chunk sums its rows, in order, into its own copy of dw, and the
+ * copies are added in chunk order (ordered_sum): the same bits whatever
+ * thread runs which chunk, and on any number of threads.
+ */
+static void filter_chunk(const void *ctx, int chunk, int thread) {
+  (void)thread;
+  const depthwise_job *job = ctx;
+  const int64_t rows = (int64_t)job->s->batch * job->s->out_h;
+  const int64_t to = chunk_start(rows, job->chunks, chunk + 1);
+  for (int64_t r = chunk_start(rows, job->chunks, chunk); r < to; r++) filter_row(job, (int)r, job->partial[chunk]);
+}
+
 int depthwise_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw) {
-  depthwise_job job = {s, x, dy, dw, {0}};
-  return parallel_sum(s->batch * s->out_h, filter_row, &job, job.partial, dw,
-                      (size_t)s->filter_h * s->filter_w * s->out_c);
+  depthwise_job job = {s, x, dy, dw, 0, {0}};
+  const size_t size = (size_t)s->filter_h * s->filter_w * s->out_c;
+  job.chunks = sum_chunks((int64_t)s->batch * s->out_h, 1, size);
+  return ordered_sum(job.chunks, filter_chunk, &job, job.partial, dw, size, 1);
 }

@@ -1,8 +1,10 @@
 /*
  * Reductions over rows: sums over adjacent axes (bias gradients) and
- * training-mode batch normalisation with its gradient. Rows are split into
- * blocks over the threads; each block is summed in float32 lanes and added
- * into float64 totals per thread, so long sums keep float64 accuracy.
+ * training-mode batch normalisation with its gradient. Rows are cut into
+ * tasks fixed by the shape; each task sums its rows in blocks of float32
+ * lanes added into its own float64 totals, so long sums keep float64
+ * accuracy, and the tasks' totals are then added in task order: the same
+ * bits whatever thread runs which task, and on any number of threads.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,8 +19,8 @@
 typedef struct {
   const float *x;
   int64_t reduced, inner, rows_per_task, tasks_per_outer;
-  double *partial[MAX_THREADS]; /* per thread, outer x inner */
-  float *block[MAX_THREADS];    /* per thread, inner */
+  double *partial;           /* per task, inner */
+  float *block[MAX_THREADS]; /* per thread, inner */
 } sum_job;
 
 AVX2 static void add_block(const float *restrict x, int64_t rows, int64_t inner, float *restrict block,
@@ -36,7 +38,7 @@ static void sum_task(const void *ctx, int task, int thread) {
   const int64_t o = task / job->tasks_per_outer;
   const int64_t r0 = (task % job->tasks_per_outer) * job->rows_per_task;
   const int64_t r1 = r0 + job->rows_per_task < job->reduced ? r0 + job->rows_per_task : job->reduced;
-  double *total = job->partial[thread] + o * job->inner;
+  double *total = job->partial + (int64_t)task * job->inner;
   for (int64_t r = r0; r < r1; r += BLOCK_ROWS) {
     const int64_t rows = r1 - r < BLOCK_ROWS ? r1 - r : BLOCK_ROWS;
     add_block(job->x + (o * job->reduced + r) * job->inner, rows, job->inner, job->block[thread], total);
@@ -55,26 +57,30 @@ int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int
   rows = ((rows + BLOCK_ROWS - 1) / BLOCK_ROWS) * BLOCK_ROWS;
   job.rows_per_task = rows;
   job.tasks_per_outer = (reduced + rows - 1) / rows;
-  int failed = 0;
-  for (int t = 0; t < threads; t++) {
-    job.partial[t] = calloc((size_t)(outer * inner), sizeof(double));
-    job.block[t] = aligned_floats((size_t)inner);
-    if (!job.partial[t] || !job.block[t]) failed = 1;
-  }
   const int64_t tasks = outer * job.tasks_per_outer;
-  if (tasks > 0x7fffffff) failed = 1;
+  int failed = tasks > 0x7fffffff;
+  if (!failed) {
+    job.partial = calloc((size_t)(tasks * inner), sizeof(double));
+    failed = !job.partial;
+  }
+  for (int t = 0; t < threads; t++) {
+    job.block[t] = aligned_floats((size_t)inner);
+    if (!job.block[t]) failed = 1;
+  }
   if (!failed) {
     parallel_for((int)tasks, sum_task, &job);
-    for (int64_t i = 0; i < outer * inner; i++) {
-      double total = 0;
-      for (int t = 0; t < threads; t++) total += job.partial[t][i];
-      out[i] = (float)total;
+    /* the tasks of each outer index, in order */
+    for (int64_t o = 0; o < outer; o++) {
+      double *total = job.partial + o * job.tasks_per_outer * inner;
+      for (int64_t k = 1; k < job.tasks_per_outer; k++) {
+        const double *part = total + k * inner;
+        for (int64_t i = 0; i < inner; i++) total[i] += part[i];
+      }
+      for (int64_t i = 0; i < inner; i++) out[o * inner + i] = (float)total[i];
     }
   }
-  for (int t = 0; t < threads; t++) {
-    free(job.partial[t]);
-    free(job.block[t]);
-  }
+  free(job.partial);
+  for (int t = 0; t < threads; t++) free(job.block[t]);
   return failed ? -1 : 0;
 }
 
@@ -86,8 +92,8 @@ typedef struct {
   int64_t rows;
   int channels;
   int64_t rows_per_task;
-  double *first[MAX_THREADS], *second[MAX_THREADS];
-  float *block1[MAX_THREADS], *block2[MAX_THREADS];
+  double *first, *second;                            /* per task, channels */
+  float *block1[MAX_THREADS], *block2[MAX_THREADS]; /* per thread, channels */
   /* the output pass */
   const float *scale_src1, *scale_src2; /* dy, y for the gradient */
   const float *mean, *inv_std, *mean_dy, *mean_dy_y;
@@ -101,7 +107,7 @@ AVX2 static void norm_sums_task(const void *ctx, int task, int thread) {
   const int64_t r0 = task * job->rows_per_task;
   const int64_t r1 = r0 + job->rows_per_task < job->rows ? r0 + job->rows_per_task : job->rows;
   float *restrict s1 = job->block1[thread], *restrict s2 = job->block2[thread];
-  double *restrict t1 = job->first[thread], *restrict t2 = job->second[thread];
+  double *restrict t1 = job->first + task * (int64_t)channels, *restrict t2 = job->second + task * (int64_t)channels;
   for (int64_t r = r0; r < r1; r += BLOCK_ROWS) {
     const int64_t end = r1 - r < BLOCK_ROWS ? r1 : r + BLOCK_ROWS;
     memset(s1, 0, sizeof(float) * channels);
@@ -135,28 +141,34 @@ static int norm_sums(norm_job *job, double *first, double *second) {
   const int channels = job->channels;
   int64_t rows = (65536 + channels - 1) / channels;
   job->rows_per_task = ((rows + BLOCK_ROWS - 1) / BLOCK_ROWS) * BLOCK_ROWS;
-  int failed = 0;
+  const int64_t tasks = (job->rows + job->rows_per_task - 1) / job->rows_per_task;
+  int failed = tasks > 0x7fffffff;
+  if (!failed) {
+    job->first = calloc((size_t)(tasks * channels), sizeof(double));
+    job->second = calloc((size_t)(tasks * channels), sizeof(double));
+    failed = !job->first || !job->second;
+  }
   for (int t = 0; t < threads; t++) {
-    job->first[t] = calloc((size_t)channels, sizeof(double));
-    job->second[t] = calloc((size_t)channels, sizeof(double));
     job->block1[t] = aligned_floats((size_t)channels);
     job->block2[t] = aligned_floats((size_t)channels);
-    if (!job->first[t] || !job->second[t] || !job->block1[t] || !job->block2[t]) failed = 1;
+    if (!job->block1[t] || !job->block2[t]) failed = 1;
   }
-  const int64_t tasks = (job->rows + job->rows_per_task - 1) / job->rows_per_task;
   if (!failed) {
     parallel_for((int)tasks, norm_sums_task, job);
-    for (int c = 0; c < channels; c++) {
-      first[c] = second[c] = 0;
-      for (int t = 0; t < threads; t++) {
-        first[c] += job->first[t][c];
-        second[c] += job->second[t][c];
+    /* the tasks' totals in task order */
+    for (int c = 0; c < channels; c++) first[c] = second[c] = 0;
+    for (int64_t k = 0; k < tasks; k++) {
+      const double *f = job->first + k * channels, *q = job->second + k * channels;
+      for (int c = 0; c < channels; c++) {
+        first[c] += f[c];
+        second[c] += q[c];
       }
     }
   }
+  free(job->first);
+  free(job->second);
+  job->first = job->second = NULL;
   for (int t = 0; t < threads; t++) {
-    free(job->first[t]);
-    free(job->second[t]);
     free(job->block1[t]);
     free(job->block2[t]);
   }

@@ -9,7 +9,12 @@
 #include "runtime.h"
 
 /* ------------------------------------------------------------------------ */
-/* Thread pool: the calling thread works too; tasks are taken from a counter. */
+/*
+ * Thread pool: the calling thread works too; tasks are taken from a counter,
+ * so which thread runs which task depends on timing. No kernel lets that
+ * change a result: a task writes only its own part of the output, or sums
+ * into its own buffer (ordered_sum), combined in task order afterwards.
+ */
 
 static struct {
   int threads; /* workers + the caller */
@@ -134,20 +139,80 @@ const float **scratch_pointers(int thread, size_t count) {
   return pointers[thread];
 }
 
-int parallel_sum(int tasks, task_fn fn, const void *job, float **partial, float *out, size_t size) {
-  const int threads = pool.threads;
-  int failed = 0;
-  memset(out, 0, size * sizeof(float));
-  for (int t = 0; t < threads; t++) {
-    partial[t] = t == 0 ? out : calloc(size, sizeof(float));
-    if (!partial[t]) failed = 1;
+/* ------------------------------------------------------------------------ */
+/* Sums in a fixed order (runtime.h). */
+
+/* Partial buffers of all chunks together at most this many floats (16 MB), but at least 4 chunks. */
+#define CHUNK_FLOATS_BUDGET ((size_t)4 << 20)
+
+int sum_chunks(int64_t units, int64_t per_chunk, size_t size) {
+  if (units <= 0) return 0;
+  if (per_chunk < 1) per_chunk = 1;
+  int64_t chunks = (units + per_chunk - 1) / per_chunk;
+  if (chunks > MAX_CHUNKS) chunks = MAX_CHUNKS;
+  const size_t fit = size > 0 ? CHUNK_FLOATS_BUDGET / size : MAX_CHUNKS;
+  if ((size_t)chunks > fit) chunks = fit > 4 ? (int64_t)fit : 4;
+  if (chunks > units) chunks = units;
+  return (int)chunks;
+}
+
+typedef struct {
+  task_fn fn;
+  const void *job;
+  float *const *partial;
+  size_t size;
+  int clear;
+} chunk_run;
+
+static void chunk_task(const void *ctx, int chunk, int thread) {
+  const chunk_run *run = ctx;
+  if (run->clear) memset(run->partial[chunk], 0, run->size * sizeof(float));
+  run->fn(run->job, chunk, thread);
+}
+
+#define REDUCE_SPAN 16384 /* floats per task of the final reduction */
+
+typedef struct {
+  float *out;
+  float *const *partial;
+  int chunks;
+  size_t size;
+} reduce_run;
+
+/* out[i] += partial[1][i], then partial[2][i], ...: the same order for every i, whoever runs it. */
+static void reduce_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const reduce_run *run = ctx;
+  const size_t from = (size_t)task * REDUCE_SPAN;
+  const size_t to = from + REDUCE_SPAN < run->size ? from + REDUCE_SPAN : run->size;
+  float *restrict out = run->out;
+  for (int c = 1; c < run->chunks; c++) {
+    const float *restrict p = run->partial[c];
+    for (size_t i = from; i < to; i++) out[i] += p[i];
   }
-  if (!failed) parallel_for(tasks, fn, job);
-  for (int t = 1; t < threads; t++) {
-    if (partial[t] && !failed)
-      for (size_t i = 0; i < size; i++) out[i] += partial[t][i];
-    free(partial[t]);
-    partial[t] = NULL;
+}
+
+int ordered_sum(int chunks, task_fn fn, const void *job, float **partial, float *out, size_t size, int clear) {
+  if (chunks < 1) {
+    memset(out, 0, size * sizeof(float));
+    return 0;
   }
-  return failed ? -1 : 0;
+  if (chunks > MAX_CHUNKS) return -1;
+  const size_t stride = (size + 15) & ~(size_t)15; /* whole 64-byte lines per chunk */
+  float *buffers = NULL;
+  if (chunks > 1) {
+    buffers = aligned_floats(stride * (size_t)(chunks - 1));
+    if (!buffers) return -1;
+  }
+  partial[0] = out;
+  for (int c = 1; c < chunks; c++) partial[c] = buffers + stride * (size_t)(c - 1);
+  chunk_run run = {fn, job, partial, size, clear};
+  parallel_for(chunks, chunk_task, &run);
+  if (chunks > 1) {
+    reduce_run reduce = {out, partial, chunks, size};
+    parallel_for((int)((size + REDUCE_SPAN - 1) / REDUCE_SPAN), reduce_task, &reduce);
+  }
+  free(buffers);
+  for (int c = 0; c < chunks; c++) partial[c] = NULL;
+  return 0;
 }

@@ -24,12 +24,27 @@ void parallel_for(int tasks, task_fn fn, const void *ctx);
 /* Sets the number of threads (the caller included, 1..MAX_THREADS); returns the number running. */
 int pool_set_threads(int threads);
 /*
- * Runs the tasks with each thread summing into its own zeroed copy of `out`
- * (`size` floats): a task on thread t adds into partial[t], which the job
- * holds (`partial` points at its MAX_THREADS slots); the copies are then
- * added into `out`. Returns 0, or -1 when out of memory.
+ * Sums whose order does not depend on the threads' timing. The work is cut
+ * into `chunks` (at most MAX_CHUNKS) fixed parts: chunk c sums into its own
+ * buffer partial[c] (`size` floats; chunk 0's is `out`), whichever thread
+ * runs it; then out[i] = partial[0][i] + partial[1][i] + ... in chunk order.
+ * `partial` points at the job's MAX_CHUNKS slots, filled in before the
+ * chunks run. With `clear`, each buffer is zeroed before its chunk runs;
+ * without, each chunk must write every value of its buffer before adding to
+ * it. With the chunks cut from the shape alone (sum_chunks), the result is
+ * the same bits whatever the timing and the thread count. Returns 0, or -1
+ * when out of memory.
  */
-int parallel_sum(int tasks, task_fn fn, const void *job, float **partial, float *out, size_t size);
+#define MAX_CHUNKS 16
+int ordered_sum(int chunks, task_fn fn, const void *job, float **partial, float *out, size_t size, int clear);
+/*
+ * The number of chunks for `units` units of work summed into `size` floats,
+ * at least `per_chunk` units each where possible: from the shape alone, never
+ * the thread count. 0 when there is no work.
+ */
+int sum_chunks(int64_t units, int64_t per_chunk, size_t size);
+/* The first unit of chunk `chunk` of `chunks` over `units` units (chunk `chunks` gives `units`). */
+static inline int64_t chunk_start(int64_t units, int chunks, int chunk) { return units * chunk / chunks; }
 int pool_threads(void);
 /* Serialises calls into the addon: several Node.js threads may load it. */
 void addon_lock(void);

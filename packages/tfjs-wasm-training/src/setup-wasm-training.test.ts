@@ -91,4 +91,31 @@ describe('setupWasmTraining', () => {
     optimizer.dispose();
     tf.dispose([x, labels, ...Object.values(weights)]);
   });
+
+  it('trains bit-identically on two threads: the same losses and weights twice', async () => {
+    await tf.setBackend('wasm');
+    // Batch 16 at 32x32: the convolutions' filter gradients and the bias sums are split over several tasks.
+    const net = benchmarkNet(8);
+    const train = async () => {
+      const weights = initWeights(net);
+      const { x, labels } = batchOf(16, 32, 32);
+      const optimizer = tf.train.sgd(0.05);
+      const losses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const loss = optimizer.minimize(() => net.loss(weights, x, labels), true) as tf.Scalar;
+        losses.push((await loss.data())[0]!);
+        loss.dispose();
+      }
+      const bits = await Promise.all(Object.values(weights).map(async (w) => Array.from(new Uint32Array((await w.data()).buffer))));
+      optimizer.dispose();
+      tf.dispose([x, labels, ...Object.values(weights)]);
+      return { losses, bits };
+    };
+    const first = await train();
+    for (let run = 0; run < 2; run++) {
+      const again = await train();
+      expect(again.losses).toEqual(first.losses);
+      expect(again.bits).toEqual(first.bits);
+    }
+  });
 });
