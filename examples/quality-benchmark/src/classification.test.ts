@@ -47,7 +47,7 @@ describe('runClassificationQuality', () => {
 
   beforeAll(async () => {
     first = await runClassificationQuality({ runDir, seeds: [1, 2], random: 2, log: (l) => lines.push(l) }, SETTINGS, 'smoke', bars(16, 6));
-  });
+  }, 120_000);
 
   it('compares each search with K random architectures retrained at the same budget and tested on the whole test split', () => {
     expect(first.found.map((f) => f.seed)).toEqual([1, 2]);
