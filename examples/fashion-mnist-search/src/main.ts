@@ -144,7 +144,7 @@ async function main(): Promise<number> {
     seconds,
   };
   io.stdout(
-    `\nOn the ${testImages} test images, after ${settings['retrain-epochs']} epochs of retraining from scratch at ${settings['param-budget']} parameters:\n` +
+    `\nOn the ${testImages} test images, after ${settings['retrain-epochs']} epochs of retraining from scratch within ${settings['param-budget']} parameters:\n` +
       `  found by ASNG   ${summary.found.testAccuracy.toFixed(4)} (${summary.found.parameters} parameters)\n` +
       `  random          ${summary.random.testAccuracy.toFixed(4)} (${summary.random.parameters} parameters)\n` +
       `Search ${searchSeconds.toFixed(0)} s, ${seconds.toFixed(0)} s in all. Report: ${join(runDir, 'report.html')}\n`,

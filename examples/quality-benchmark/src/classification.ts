@@ -5,7 +5,7 @@
  * parameter budget with the same recipe, and tested on the whole test split.
  */
 import { join } from 'node:path';
-import { type Architecture, type CategoricalVariable, type Dataset, type TaskSpec } from '@asng/core';
+import { type Architecture, type Dataset, type TaskSpec } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { PieceStore, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
@@ -192,7 +192,7 @@ export async function runClassificationQuality(ctx: TaskContext, settings: Class
     const f = await store.get(`found-seed${seed}`, () => retrainAtBudget(dataset, settings, seed, searched.best, ctx.log, `seed ${seed} found`));
     retrainSeconds += f.seconds;
     found.push({ ...f, convergence: searched.convergence, searchSteps: searched.steps, searchMetrics: searched.metrics });
-    const drawn = randomArchitectures(searchSpace.variables as CategoricalVariable[], seed, ctx.random);
+    const drawn = randomArchitectures(searchSpace.variables, seed, ctx.random);
     for (const [index, architecture] of drawn.entries()) {
       const r = await store.get(`random-seed${seed}-${index}`, () => retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`));
       retrainSeconds += r.seconds;
