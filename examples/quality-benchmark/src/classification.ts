@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Architecture, type Dataset, type TaskSpec } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
-import { PieceStore, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
+import { pieceStoreOf, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
 
 /** The budget of the classification task: plain JSON, recorded with the results. */
 export interface ClassificationSettings {
@@ -20,6 +20,11 @@ export interface ClassificationSettings {
     readonly steps: number;
     /** Steps of weight warm-up with the distribution frozen (within `steps`); 0 is the paper. */
     readonly warmupSteps: number;
+    /**
+     * ASNG's initial trust region `delta` (KL divergence per update before
+     * the adaptation takes over); absent: the paper's 1.
+     */
+    readonly initialDelta?: number;
     readonly batchSize: number;
     readonly learningRate: number;
     /** Training examples used (half of them validate); all when absent. */
@@ -170,7 +175,7 @@ export async function retrainAtBudget(
  * the pieces a stopped run left in `ctx.runDir`.
  */
 export async function runClassificationQuality(ctx: TaskContext, settings: ClassificationSettings, budget: Budget, dataset: Dataset): Promise<ClassificationQuality> {
-  const store = new PieceStore(join(ctx.runDir, 'pieces'));
+  const store = pieceStoreOf(ctx);
   const found: ClassificationQuality['found'][number][] = [];
   const random: ClassificationQuality['random'][number][] = [];
   let searchSeconds = 0;
@@ -185,6 +190,7 @@ export async function runClassificationQuality(ctx: TaskContext, settings: Class
         config: classificationSearchConfig(settings, seed),
         log: ctx.log,
         label: `seed ${seed} search`,
+        ...(settings.search.initialDelta !== undefined ? { initialDelta: settings.search.initialDelta } : {}),
       }),
     );
     searchSeconds += searched.seconds;
@@ -194,7 +200,11 @@ export async function runClassificationQuality(ctx: TaskContext, settings: Class
     found.push({ ...f, convergence: searched.convergence, searchSteps: searched.steps, searchMetrics: searched.metrics });
     const drawn = randomArchitectures(searchSpace.variables, seed, ctx.random);
     for (const [index, architecture] of drawn.entries()) {
-      const r = await store.get(`random-seed${seed}-${index}`, () => retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`));
+      const name = `random-seed${seed}-${index}`;
+      const r = await store.get(name, () => retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`));
+      if (JSON.stringify(r.architecture) !== JSON.stringify(architecture)) {
+        throw new Error(`${join(store.dir, `${name}.json`)}: holds another architecture than random architecture ${index + 1} of seed ${seed}; delete it to retrain`);
+      }
       retrainSeconds += r.seconds;
       random.push({ ...r, index });
     }

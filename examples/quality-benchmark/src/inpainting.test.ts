@@ -57,7 +57,7 @@ describe('runInpaintingQuality', () => {
 
   beforeAll(async () => {
     first = await runInpaintingQuality({ runDir, seeds: SEEDS, random: K, log: (l) => lines.push(l) }, SETTINGS, 'smoke', squares(16, 8));
-  });
+  }, 120_000);
 
   it('leaves no tensor behind (once tfjs has made its cached constants, in the run above)', async () => {
     const before = tf.memory().numTensors;

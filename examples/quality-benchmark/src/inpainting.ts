@@ -31,7 +31,7 @@ import {
 import type { HtmlTable } from './html.js';
 import { padDataset } from '@asng/data';
 import {
-  PieceStore,
+  pieceStoreOf,
   pinSettings,
   randomArchitectures,
   rankAmong,
@@ -316,9 +316,8 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
   const { log } = ctx;
   const [height, width] = given.info.shape;
   const dataset = height === nextPowerOfTwo(height) && width === nextPowerOfTwo(width) ? given : padDataset(given, nextPowerOfTwo(height), nextPowerOfTwo(width));
-  const pieceDir = join(ctx.runDir, 'pieces');
-  pinSettings(pieceDir, settings);
-  const pieces = new PieceStore(pieceDir);
+  const pieces = pieceStoreOf(ctx);
+  pinSettings(pieces.dir, settings);
   const restorationsDir = join(ctx.runDir, RESTORATIONS_DIR);
   mkdirSync(restorationsDir, { recursive: true });
   const task: TaskSpec = { inputShape: dataset.info.shape, classes: 0 };

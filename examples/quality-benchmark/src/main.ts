@@ -4,6 +4,7 @@
  *
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
+ *     [--warmup-steps N] [--initial-delta X] [--reuse-random DIR]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -12,6 +13,13 @@
  * and `quality.json` in the run directory, and with `--json` prints the JSON
  * as the last line. The run directory is named after the task, budget and
  * seeds, so running the same command again resumes a stopped run.
+ *
+ * `--warmup-steps N` and `--initial-delta X` run a variant of the budget's
+ * search (`--warmup-steps 0 --initial-delta 1` is the paper's method);
+ * `--reuse-random DIR` takes the
+ * random architectures' retrainings from a run of the same budget, so that a
+ * variant is compared with the very same random networks without training
+ * them again.
  */
 import '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
@@ -20,10 +28,10 @@ import { optionsUsage, parseArgs, UsageError, type OptionSpec } from '@asng/cli'
 import type { Dataset } from '@asng/core';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
-import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality } from './classification.js';
+import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
 import { qualityPage } from './html.js';
-import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, type InpaintingQuality } from './inpainting.js';
-import { BUDGETS, TASKS, pinSettings, writeJsonAtomic, writeTextAtomic, type Budget, type Task } from './protocol.js';
+import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, type InpaintingQuality, type InpaintingSettings } from './inpainting.js';
+import { BUDGETS, TASKS, pinSettings, reusablePieceDir, writeJsonAtomic, writeTextAtomic, type Budget, type Task } from './protocol.js';
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'task', type: 'string', values: [...TASKS], description: 'what to benchmark (required)' },
@@ -31,6 +39,9 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'search-seeds', type: 'integer', min: 1, placeholder: 'N', default: '1', description: 'number of searches' },
   { name: 'seed', type: 'integer', min: 0, placeholder: 'S', default: '1', description: 'the first search seed; the others follow it' },
   { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
+  { name: 'warmup-steps', type: 'integer', min: 0, placeholder: 'N', description: "a variant of the budget: this many warm-up steps in each search (0: the paper's method, no warm-up)" },
+  { name: 'initial-delta', type: 'number', placeholder: 'X', description: "a variant of the classification budget: ASNG's initial trust region delta (the paper's 1)" },
+  { name: 'reuse-random', type: 'string', placeholder: 'DIR', description: 'take the random architectures\' retrainings from this run directory of the same budget (for comparing search variants)' },
   { name: 'data-path', type: 'string', placeholder: 'DIR', default: DEBIAN_FASHION_MNIST_DIR, description: 'the full Fashion-MNIST IDX files (standard and best budgets)' },
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'where the run goes (default runs/quality-<task>-<budget>-seed<S>[-<last>])' },
   { name: 'backend', type: 'string', values: ['auto', 'node-gpu', 'node', 'wasm', 'webgpu', 'cpu'], default: 'auto', description: 'tfjs backend' },
@@ -55,22 +66,34 @@ async function main(argv: readonly string[]): Promise<number> {
   const random = budget === 'best' ? 0 : (v.random as number);
   if (budget === 'best' && given.random !== undefined && given.random !== 0) throw new UsageError('--random: the best budget retrains the found architecture only; leave --random out');
 
+  const base = task === 'classification' ? CLASSIFICATION_BUDGETS[budget] : INPAINTING_BUDGETS[budget];
+  const warmup = v['warmup-steps'] as number | undefined;
+  if (warmup !== undefined && warmup >= base.search.steps) throw new UsageError(`--warmup-steps: expected fewer than the budget's ${base.search.steps} search steps, got ${warmup}`);
+  const delta = v['initial-delta'] as number | undefined;
+  if (delta !== undefined && !(delta > 0 && delta <= 10)) throw new UsageError(`--initial-delta: expected a number in (0, 10], got ${delta}`);
+  if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
+  const search = { ...base.search, ...(warmup !== undefined ? { warmupSteps: warmup } : {}), ...(delta !== undefined ? { initialDelta: delta } : {}) };
+  const settings = warmup === undefined && delta === undefined ? base : { ...base, search };
+
   const root = resolve(import.meta.dirname, '../../..');
-  const name = `quality-${task}-${budget}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
+  const variant = `${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}`;
+  const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const selection = await selectBackend({ backend: v.backend as 'auto', wasmThreads: (v.threads as number | undefined) ?? 'auto' });
   log(`backend: ${selection.backend} (${selection.reason}); run directory: ${runDir}`);
 
-  const settings = task === 'classification' ? CLASSIFICATION_BUDGETS[budget] : INPAINTING_BUDGETS[budget];
-  pinSettings(runDir, { task, budget, seeds, random, settings });
+  const pinned = { task, budget, seeds, random, settings };
+  pinSettings(runDir, pinned);
+  const reuse = v['reuse-random'] as string | undefined;
+  const reuseRandomFrom = reuse === undefined ? undefined : reusablePieceDir(pinned, resolve(process.env.INIT_CWD ?? process.cwd(), reuse));
   const full = task === 'classification' ? CLASSIFICATION_BUDGETS[budget].dataset === 'fashion-mnist' : budget !== 'smoke';
   const dataset: Dataset = full ? await fashionMnist.load({ path: String(v['data-path']), download: false }) : await fashionMnistSubset.load();
-  const ctx = { runDir, seeds, random, log };
+  const ctx = { runDir, seeds, random, log, ...(reuseRandomFrom !== undefined ? { reuseRandomFrom } : {}) };
   const started = process.hrtime.bigint();
   let result: ClassificationQuality | InpaintingQuality;
   try {
-    result = task === 'classification' ? await runClassificationQuality(ctx, CLASSIFICATION_BUDGETS[budget], budget, dataset) : await runInpaintingQuality(ctx, INPAINTING_BUDGETS[budget], budget, dataset);
+    result = task === 'classification' ? await runClassificationQuality(ctx, settings as ClassificationSettings, budget, dataset) : await runInpaintingQuality(ctx, settings as InpaintingSettings, budget, dataset);
   } finally {
     await dataset.close?.();
   }

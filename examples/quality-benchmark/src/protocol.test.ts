@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { categorical, integer } from '@asng/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PieceStore, pinSettings, randomArchitectures, rankAmong, stats } from './protocol.js';
+import { isRandomPiece, PieceStore, pinSettings, randomArchitectures, rankAmong, reusablePieceDir, stats } from './protocol.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -69,5 +69,48 @@ describe('pinSettings', () => {
     pinSettings(dir, { budget: 'smoke', seeds: [1] });
     pinSettings(dir, { budget: 'smoke', seeds: [1] });
     expect(() => pinSettings(dir, { budget: 'smoke', seeds: [2] })).toThrow(/settings.json: this run directory was started with other settings/);
+  });
+});
+
+describe('reusing the random retrainings of another run', () => {
+  const pinned = (search: Record<string, unknown>, retrainEpochs = 2) => ({
+    task: 'classification',
+    budget: 'standard',
+    seeds: [2],
+    random: 5,
+    settings: { dataset: 'fashion-mnist', search: { cells: 3, channels: 8, ...search }, retrain: { epochs: retrainEpochs } },
+  });
+
+  it('accepts a run that differs only in the search schedule, and the store takes its random pieces only', async () => {
+    const other = tempDir();
+    pinSettings(other, pinned({ steps: 4000, warmupSteps: 1000 }));
+    const otherPieces = join(other, 'pieces');
+    const otherStore = new PieceStore(otherPieces);
+    await otherStore.get('random-seed2-0', async () => ({ metric: 0.9 }));
+    await otherStore.get('found-seed2', async () => ({ metric: 0.8 }));
+
+    const dir = reusablePieceDir(pinned({ steps: 4000, warmupSteps: 0 }), other);
+    expect(dir).toBe(otherPieces);
+    const own = tempDir();
+    const store = new PieceStore(join(own, 'pieces'), { dir, names: isRandomPiece });
+    let computed = 0;
+    const compute = async () => {
+      computed++;
+      return { metric: 0.5 };
+    };
+    expect(await store.get('random-seed2-0', compute)).toEqual({ metric: 0.9 });
+    expect(existsSync(join(own, 'pieces', 'random-seed2-0.json'))).toBe(true);
+    expect(await store.get('found-seed2', compute)).toEqual({ metric: 0.5 });
+    expect(await store.get('random-seed2-1', compute)).toEqual({ metric: 0.5 });
+    expect(computed).toBe(2);
+  });
+
+  it('refuses a run of another space or retraining, and a directory that is no run, naming it', () => {
+    const other = tempDir();
+    pinSettings(other, pinned({ steps: 4000, warmupSteps: 1000 }));
+    expect(() => reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, channels: 16 }), other)).toThrow(/--reuse-random .*settings .*differ/);
+    expect(() => reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000 }, 3), other)).toThrow(/not comparable/);
+    const empty = tempDir();
+    expect(() => reusablePieceDir(pinned({}), empty)).toThrow(new RegExp(`--reuse-random ${empty}: no settings.json`));
   });
 });

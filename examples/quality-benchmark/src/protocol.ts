@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { Rng, type Architecture, type Dataset, type SearchSpace, type Variable } from '@asng/core';
 import { resumeSearch, runFiles, runSearch, type SearchConfig, type StepEvent } from '@asng/engine';
+import { createAsng } from '@asng/optimizer-asng';
 
 /** The tasks of the benchmark. */
 export const TASKS = ['classification', 'inpainting'] as const;
@@ -30,6 +31,13 @@ export interface TaskContext {
   /** Random architectures to retrain per search seed (0 at the `best` budget). */
   readonly random: number;
   readonly log: Log;
+  /** Another run's piece directory whose random architectures' retrainings this run takes (see {@link reusablePieceDir}). */
+  readonly reuseRandomFrom?: string;
+}
+
+/** The piece store of a task's run in `ctx`, taking random retrainings from `ctx.reuseRandomFrom` when given. */
+export function pieceStoreOf(ctx: TaskContext): PieceStore {
+  return new PieceStore(join(ctx.runDir, 'pieces'), ctx.reuseRandomFrom !== undefined ? { dir: ctx.reuseRandomFrom, names: isRandomPiece } : undefined);
 }
 
 /** Seconds spent, summed over the whole run (resumed parts included). */
@@ -79,25 +87,74 @@ export function randomArchitectures(variables: readonly Variable[], seed: number
  * stopped and started again with the same command skips what is done.
  */
 export class PieceStore {
-  constructor(readonly dir: string) {
+  /**
+   * @param dir Where the pieces go.
+   * @param reuse Another run's piece directory, and which of its pieces this
+   *   run may take instead of computing them (see {@link reusablePieceDir}).
+   */
+  constructor(
+    readonly dir: string,
+    readonly reuse?: { readonly dir: string; readonly names: (name: string) => boolean },
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** The stored value of `name`, or what `compute` returns (then stored). */
+  /**
+   * The stored value of `name`; else the other run's piece of that name,
+   * where reuse allows it (then copied here); else what `compute` returns
+   * (then stored).
+   */
   async get<T>(name: string, compute: () => Promise<T>): Promise<T> {
     const path = join(this.dir, `${name}.json`);
-    if (existsSync(path)) {
-      try {
-        return JSON.parse(readFileSync(path, 'utf8')) as T;
-      } catch (error) {
-        throw new Error(`${path}: not valid JSON (${(error as Error).message}); delete it to compute it again`);
-      }
-    }
-    const value = await compute();
+    if (existsSync(path)) return readPiece<T>(path);
+    const other = this.reuse?.names(name) === true ? join(this.reuse.dir, `${name}.json`) : undefined;
+    const value = other !== undefined && existsSync(other) ? readPiece<T>(other) : await compute();
     writeJsonAtomic(path, value);
     return value;
   }
 }
+
+function readPiece<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message}); delete it to compute it again`);
+  }
+}
+
+/**
+ * The search settings that change only how the search runs (its length,
+ * warm-up and optimizer), not the space, the random architectures drawn from
+ * it or their retraining.
+ */
+const SEARCH_SCHEDULE_FIELDS = ['steps', 'warmupSteps', 'initialDelta', 'batchSize', 'learningRate', 'optimizer', 'weightDecay', 'maxExamples'];
+
+/**
+ * The piece directory of the run in `otherRunDir`, checked to be one whose
+ * random architectures and their retrainings are those of a run pinned with
+ * `pinned` (the object given to {@link pinSettings}): the same task, budget
+ * and settings except the search schedule. A variant of the search (another
+ * warm-up, say) can then be compared with the same random architectures
+ * without retraining them again.
+ */
+export function reusablePieceDir(pinned: { readonly task: string; readonly budget: string; readonly settings: { readonly search: object } }, otherRunDir: string): string {
+  const path = join(otherRunDir, 'settings.json');
+  if (!existsSync(path)) throw new Error(`--reuse-random ${otherRunDir}: no settings.json there; expected a run directory of this benchmark`);
+  const other = readPiece<typeof pinned>(path);
+  const comparable = (p: typeof pinned) =>
+    JSON.stringify({
+      task: p.task,
+      budget: p.budget,
+      settings: { ...p.settings, search: Object.fromEntries(Object.entries(p.settings?.search ?? {}).filter(([k]) => !SEARCH_SCHEDULE_FIELDS.includes(k))) },
+    });
+  if (comparable(other) !== comparable(pinned)) {
+    throw new Error(`--reuse-random ${otherRunDir}: its task, budget or settings (other than the search's ${SEARCH_SCHEDULE_FIELDS.join(', ')}) differ from this run's; its random architectures are not comparable`);
+  }
+  return join(otherRunDir, 'pieces');
+}
+
+/** Whether a piece is a random architecture's retraining (the pieces {@link reusablePieceDir} allows to reuse). */
+export const isRandomPiece = (name: string): boolean => name.startsWith('random-');
 
 /** Writes `text` to `path` through a temporary file and a rename. */
 export function writeTextAtomic(path: string, text: string): void {
@@ -154,8 +211,11 @@ export async function searchOrResume(options: {
   readonly config: SearchConfig;
   readonly log: Log;
   readonly label: string;
+  /** ASNG's initial trust region `delta` (the optimizer's `initialDelta`); the paper's 1 when absent. */
+  readonly initialDelta?: number;
 }): Promise<SearchOutcome> {
-  const { space, dataset, runDir, config, log, label } = options;
+  const { space, dataset, runDir, config, log, label, initialDelta } = options;
+  const optimizer = initialDelta === undefined ? undefined : (variables: readonly Variable[], rng: Rng) => createAsng({ variables, rng, initialDelta });
   let last: StepEvent | undefined;
   let lastReport = -Infinity;
   const onStep = (e: StepEvent) => {
@@ -166,7 +226,8 @@ export async function searchOrResume(options: {
   };
   const resumed = existsSync(runFiles(runDir).checkpoint);
   if (resumed) log(`${label}: resuming ${runDir}`);
-  const result = resumed ? await resumeSearch({ space, dataset, runDir, onStep }) : await runSearch({ space, dataset, runDir, config, onStep });
+  const common = { space, dataset, runDir, onStep, ...(optimizer !== undefined ? { optimizer } : {}) };
+  const result = resumed ? await resumeSearch(common) : await runSearch({ ...common, config });
   if (result.status !== 'completed') throw new Error(`${label}: the search stopped after step ${result.steps}`);
   const convergence = last?.optimizer.convergence ?? lastLoggedConvergence(runDir);
   return {
