@@ -31,8 +31,24 @@ export type {
   Supernet,
   TaskSpec,
 } from './search-space.js';
-export { canBuildTrainingModel, canCountParameters, namesCorruption } from './space-abilities.js';
-export type { CorruptionNamer, ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './space-abilities.js';
+export { canBuildTrainingModel, canCountParameters, namesCorruption, scoresOutputs } from './space-abilities.js';
+export type { CorruptionNamer, OutputScorer, ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './space-abilities.js';
+export { SpaceOptionError, defineSpaceDescriptor, describeSpaceOption, hasWidthOption, isSpaceDescriptor, parseSpaceOptions } from './space-descriptor.js';
+export type {
+  BooleanOptionSpec,
+  EnumOptionSpec,
+  IntegerOptionSpec,
+  NumberListOptionSpec,
+  NumberOptionSpec,
+  SpaceDescriptor,
+  SpaceOptionSchema,
+  SpaceOptionSpec,
+  SpaceOptionValue,
+  SpaceOptionValueOf,
+  SpaceOptionsOf,
+  StringOptionSpec,
+  WidthOption,
+} from './space-descriptor.js';
 export type {
   Dataset,
   DatasetInfo,

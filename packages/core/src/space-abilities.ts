@@ -78,6 +78,30 @@ export interface CorruptionNamer {
   readonly corruption: string;
 }
 
+/**
+ * Optional ability: the space's own metrics of network outputs against
+ * targets, for example PSNR and SSIM of restored images, as per-example sums
+ * (so that batches of any size aggregate exactly: callers divide by the
+ * number of examples).
+ *
+ * Who calls it, and when: the CLI's `asng retrain` and `asng evaluate` pass
+ * it as the metrics of the engine's `retrain` and `evaluateModel`, which call
+ * it once per test batch with the model's outputs and the batch's targets.
+ * A space's supernet may use the same function in `Supernet.evaluate`, so that
+ * the search, the retraining and the evaluation report the same numbers.
+ * Check with {@link scoresOutputs}. Without this ability the engine's default
+ * metrics apply (accuracy and cross-entropy for classification, the mean
+ * squared error otherwise).
+ */
+export interface OutputScorer {
+  /**
+   * Per-example sums of each metric (`{mse: 0.4, psnr: 81.2, ssim: 3.1}` for
+   * four images). `outputs` and `targets` hold `shape[0]` examples of
+   * `shape.slice(1)`, one after the other (NHWC for images).
+   */
+  scoreOutputs(outputs: ArrayLike<number>, targets: ArrayLike<number>, shape: readonly number[]): Readonly<Record<string, number>>;
+}
+
 /** Whether `space` has the {@link TrainingModelBuilder} ability. */
 export function canBuildTrainingModel<S extends SearchSpace>(space: S): space is S & TrainingModelBuilder {
   return typeof (space as Partial<TrainingModelBuilder>).buildTrainingModel === 'function';
@@ -91,4 +115,9 @@ export function canCountParameters<S extends SearchSpace>(space: S): space is S 
 /** Whether `space` has the {@link CorruptionNamer} ability. */
 export function namesCorruption<S extends SearchSpace>(space: S): space is S & CorruptionNamer {
   return typeof (space as Partial<CorruptionNamer>).corruption === 'string';
+}
+
+/** Whether `space` has the {@link OutputScorer} ability. */
+export function scoresOutputs<S extends SearchSpace>(space: S): space is S & OutputScorer {
+  return typeof (space as Partial<OutputScorer>).scoreOutputs === 'function';
 }
