@@ -1,4 +1,5 @@
 export { createImageClassificationSpace, type ImageClassificationSpace, type ImageClassificationSpaceOptions } from './image-classification-space.js';
+export { spaceDescriptor } from './space-descriptor.js';
 export { DropPath, type DropPathControl } from './drop-path.js';
 export { TrainingBatchNorm } from './training-batch-norm.js';
 export { auxiliaryCell } from './build-model.js';

@@ -1,4 +1,5 @@
 export { createInpaintingSpace } from './inpainting-space.js';
+export { spaceDescriptor } from './space-descriptor.js';
 export type { InpaintingSpace, InpaintingSpaceOptions } from './inpainting-space.js';
 export {
   activeNodes,

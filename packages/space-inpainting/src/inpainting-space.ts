@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { validateArchitecture, type Architecture, type Batch, type CorruptionNamer, type NamedWeight, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { validateArchitecture, type Architecture, type Batch, type CorruptionNamer, type NamedWeight, type OutputScorer, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
 import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
 import { describeChain } from './describe-chain.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
@@ -37,9 +37,11 @@ export interface InpaintingSpaceOptions {
 /**
  * The {@link SearchSpace} of {@link createInpaintingSpace}, with its resolved
  * settings; it names its corruption (`corruption`, the mask's name, used by
- * the CLI to label restoration samples).
+ * the CLI to label restoration samples) and scores restorations
+ * (`scoreOutputs`: per-image MSE, PSNR and SSIM, used by the CLI's retraining
+ * and evaluation).
  */
-export interface InpaintingSpace extends SearchSpace, CorruptionNamer {
+export interface InpaintingSpace extends SearchSpace, CorruptionNamer, OutputScorer {
   /** The chain the variables describe. */
   readonly chain: ChainSpec;
   /** The corruption applied by `toBatch`. */
@@ -295,6 +297,11 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     chain,
     mask,
     corruption: mask.name,
+    scoreOutputs(outputs, targets, shape) {
+      if (shape.length !== 4) throw new RangeError(`inpainting: scoreOutputs: expected an NHWC shape, got [${shape.join(', ')}]`);
+      const sums = scoreRestorations(outputs, targets, [shape[0]!, shape[1]!, shape[2]!, shape[3]!]);
+      return { mse: sums.loss, psnr: sums.psnr, ssim: sums.ssim };
+    },
     plan,
     supernetWeightCount(task: TaskSpec): number {
       const convIn = Math.max(maxChannels, task.inputShape[2]);

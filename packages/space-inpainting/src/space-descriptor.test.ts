@@ -1,0 +1,31 @@
+import { parseSpaceOptions, scoresOutputs } from '@asng/core';
+import { describe, expect, it } from 'vitest';
+import { createInpaintingSpace } from './inpainting-space.js';
+import { scoreRestorations } from './evaluation.js';
+import { spaceDescriptor } from './space-descriptor.js';
+
+describe('the inpainting space descriptor', () => {
+  it("shows the factory's defaults: a space of the defaults is the default space", () => {
+    const defaults = Object.fromEntries(Object.entries(spaceDescriptor.options).map(([name, spec]) => [name, spec.default]));
+    expect(spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, defaults)).variables).toEqual(createInpaintingSpace().variables);
+  });
+
+  it('creates the space of command-line options, and names a bad one', () => {
+    const options = parseSpaceOptions(spaceDescriptor.options, { encoding: 'categorical', nodes: '4', levelBack: '2', kernelSizes: '1,3', channels: '2,4', mask: 'random-half' });
+    const space = spaceDescriptor.create(options);
+    expect(space.corruption).toBe('random-half');
+    expect(space.variables).toEqual(createInpaintingSpace({ encoding: 'categorical', nodes: 4, levelBack: 2, kernelSizes: [1, 3], channels: [2, 4], mask: 'random-half' }).variables);
+    expect(() => parseSpaceOptions(spaceDescriptor.options, { mask: 'square' })).toThrow('mask: expected one of center, random-pixel, random-half, got "square"');
+    expect(() => parseSpaceOptions(spaceDescriptor.options, { channels: '8,x' })).toThrow('channels: expected comma-separated integers >= 1, got "8,x"');
+  });
+
+  it('scores outputs as scoreRestorations, with the MSE of the raw outputs', () => {
+    const space = createInpaintingSpace({ nodes: 2, levelBack: 2, channels: [2, 4] });
+    expect(scoresOutputs(space)).toBe(true);
+    const targets = Float32Array.from({ length: 2 * 12 * 12 }, (_, i) => (i % 7) / 7);
+    const outputs = targets.map((t, i) => t + (i % 3 === 0 ? 0.2 : -0.1));
+    const sums = scoreRestorations(outputs, targets, [2, 12, 12, 1]);
+    expect(space.scoreOutputs(outputs, targets, [2, 12, 12, 1])).toEqual({ mse: sums.loss, psnr: sums.psnr, ssim: sums.ssim });
+    expect(() => space.scoreOutputs(outputs, targets, [2, 64])).toThrow('expected an NHWC shape, got [2, 64]');
+  });
+});
