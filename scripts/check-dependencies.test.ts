@@ -26,12 +26,12 @@ function workspace(packages: readonly [string, Record<string, unknown>, Record<s
   return dir;
 }
 
-const layers = (space: { deps?: Record<string, string>; src?: string }) =>
+const layers = (space: { deps?: Record<string, string>; src?: string }, cli: Record<string, string> = {}) =>
   workspace([
     ['core', {}, { 'index.ts': "import type { Tensor } from '@tensorflow/tfjs-core';\nexport type T = Tensor;\n" }],
     ['space-toy', { dependencies: { '@asng/core': '^0.1.0', ...space.deps } }, { 'index.ts': space.src ?? "import type { SearchSpace } from '@asng/core';\n" }],
     ['engine', { dependencies: { '@asng/core': '^0.1.0' } }, { 'index.ts': "export { x } from '@asng/core';\n" }],
-    ['cli', { dependencies: { '@asng/engine': '^0.1.0' } }, { 'commands/run.ts': "import { runSearch } from '@asng/engine';\nimport('@asng/space-toy');\n" }],
+    ['cli', { dependencies: { '@asng/engine': '^0.1.0', '@asng/space-toy': '^0.1.0' } }, { 'commands/run.ts': "import { runSearch } from '@asng/engine';\nconst spaces = ['@asng/space-toy'];\nawait import(spaces[0]);\n", ...cli }],
   ]);
 
 describe('check-dependencies', () => {
@@ -51,6 +51,16 @@ describe('check-dependencies', () => {
     ]);
     const tested = workspace([['space-toy', { devDependencies: { '@asng/engine': '^0.1.0' } }, { 'space.test.ts': "import { runSearch } from '@asng/engine';\n", 'space.ts': '// see @asng/engine\n' }]]);
     expect(checkDependencies(tested)).toEqual([]);
+  });
+
+  it('fails on CLI source that imports a search space, statically or by a literal dynamic import, but not on its tests', () => {
+    expect(checkDependencies(layers({}, { 'commands/retrain.ts': "import { scoreRestorations } from '@asng/space-toy';\n" }))).toEqual([
+      'packages/cli/src/commands/retrain.ts: @asng/cli imports @asng/space-toy (the CLI loads search spaces by module name and knows none of them)',
+    ]);
+    expect(checkDependencies(layers({}, { 'spaces.ts': "const m = await import('@asng/space-toy');\n" }))).toEqual([
+      'packages/cli/src/spaces.ts: @asng/cli imports @asng/space-toy (the CLI loads search spaces by module name and knows none of them)',
+    ]);
+    expect(checkDependencies(layers({}, { 'run.test.ts': "import { createToySpace } from '@asng/space-toy';\n" }))).toEqual([]);
   });
 
   it('fails on core importing any package of ours, and on cycles', () => {

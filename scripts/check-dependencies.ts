@@ -7,6 +7,10 @@
  * - `@asng/core` depends on or imports any `@asng/*` package,
  * - a search space (`@asng/space-*`) depends on or imports an `@asng/*`
  *   package other than `@asng/core`,
+ * - the CLI's source imports a search space: it loads spaces by module name
+ *   (`import(name)` of a string it holds, which this check does not see as an
+ *   import) and knows none of them; it may depend on the built-ins in its
+ *   package.json so that they are installed with it,
  * - the runtime dependencies and source imports between our packages form a
  *   cycle.
  *   tsx scripts/check-dependencies.ts [root]
@@ -19,6 +23,11 @@ import { fileURLToPath } from 'node:url';
 const ALLOWED: readonly { readonly pattern: RegExp; readonly allowed: readonly string[]; readonly why: string }[] = [
   { pattern: /^@asng\/core$/, allowed: [], why: 'core holds the contracts and depends on none of our packages' },
   { pattern: /^@asng\/space-/, allowed: ['@asng/core'], why: 'a search space depends on core and tfjs only' },
+];
+
+/** Packages whose source must not import certain of ours, though they may depend on them. */
+const NOT_IMPORTED: readonly { readonly pattern: RegExp; readonly forbidden: RegExp; readonly why: string }[] = [
+  { pattern: /^@asng\/cli$/, forbidden: /^@asng\/space-/, why: 'the CLI loads search spaces by module name and knows none of them' },
 ];
 
 interface PackageInfo {
@@ -66,6 +75,11 @@ export function checkDependencies(root: string): string[] {
     .filter((p): p is PackageInfo => p !== undefined);
   const problems: string[] = [];
   for (const p of packages) {
+    for (const rule of NOT_IMPORTED.filter((r) => r.pattern.test(p.name))) {
+      for (const [name, files] of p.imported) {
+        if (rule.forbidden.test(name)) for (const file of files) problems.push(`${relative(root, file)}: ${p.name} imports ${name} (${rule.why})`);
+      }
+    }
     const rule = ALLOWED.find((r) => r.pattern.test(p.name));
     if (rule === undefined) continue;
     for (const name of p.declared) {
@@ -105,5 +119,5 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const problems = checkDependencies(root);
   for (const problem of problems) console.error(problem);
   if (problems.length > 0) process.exit(1);
-  console.log('dependencies point one way: core and the search spaces use none of the upper layers, and there is no cycle');
+  console.log('dependencies point one way: core and the search spaces use none of the upper layers, the CLI imports no search space, and there is no cycle');
 }

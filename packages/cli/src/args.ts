@@ -12,6 +12,10 @@ export interface OptionSpec {
   readonly values?: readonly string[];
   /** Smallest value of a numeric option. */
   readonly min?: number;
+  /** A numeric option must be greater than this (for example `0` for a learning rate). */
+  readonly greaterThan?: number;
+  /** Largest value of a numeric option: a sane bound, with its own message. */
+  readonly max?: number;
   /** Shown in the usage text. */
   readonly description: string;
   /** Placeholder in the usage text, for example `'N'`. */
@@ -54,11 +58,16 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
 }
 
 function describeExpected(spec: OptionSpec): string {
+  const bounds = [
+    ...(spec.greaterThan !== undefined ? [`> ${spec.greaterThan}`] : []),
+    ...(spec.min !== undefined ? [`>= ${spec.min}`] : []),
+  ];
+  const range = bounds.length > 0 ? ` ${bounds.join(' and ')}` : '';
   switch (spec.type) {
     case 'integer':
-      return `an integer${spec.min !== undefined ? ` >= ${spec.min}` : ''}`;
+      return `an integer${range}`;
     case 'number':
-      return `a number${spec.min !== undefined ? ` >= ${spec.min}` : ''}`;
+      return `a number${range}`;
     case 'list':
       return 'a value';
     default:
@@ -66,17 +75,29 @@ function describeExpected(spec: OptionSpec): string {
   }
 }
 
+/** A decimal number as people write it (`12`, `0.025`, `4e6`): no hex, binary or octal, `Infinity` or blanks. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `raw` as a number when it is written as a decimal number, else `undefined`. */
+export function parseDecimal(raw: string): number | undefined {
+  return DECIMAL.test(raw) ? Number(raw) : undefined;
+}
+
 function convert(spec: OptionSpec, raw: string, previous: ParsedArgs['values'][string] | undefined): string | number | string[] {
   const bad = () => new UsageError(`--${spec.name}: expected ${describeExpected(spec)}, got ${JSON.stringify(raw)}`);
+  const inRange = (n: number) => {
+    if (spec.max !== undefined && n > spec.max) throw new UsageError(`--${spec.name}: expected at most ${spec.max}, got ${JSON.stringify(raw)}`);
+    return (spec.min === undefined || n >= spec.min) && (spec.greaterThan === undefined || n > spec.greaterThan);
+  };
   switch (spec.type) {
     case 'integer': {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isSafeInteger(n) || (spec.min !== undefined && n < spec.min)) throw bad();
+      const n = parseDecimal(raw);
+      if (n === undefined || !Number.isSafeInteger(n) || !inRange(n)) throw bad();
       return n;
     }
     case 'number': {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (spec.min !== undefined && n < spec.min)) throw bad();
+      const n = parseDecimal(raw);
+      if (n === undefined || !Number.isFinite(n) || !inRange(n)) throw bad();
       return n;
     }
     case 'list':
@@ -97,7 +118,11 @@ export function optionsUsage(specs: readonly OptionSpec[]): string {
   return rows.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`).join('\n');
 }
 
-/** Parses `--space-option key=value` entries into an object (numbers and booleans converted). */
+/**
+ * Parses `--space-option key=value` entries into an object (decimal numbers
+ * and booleans converted), as the run record keeps them; the space's schema
+ * checks them when the space is created.
+ */
 export function keyValues(entries: readonly string[], option: string): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const entry of entries) {
@@ -105,7 +130,7 @@ export function keyValues(entries: readonly string[], option: string): Record<st
     if (eq <= 0) throw new UsageError(`--${option}: expected key=value, got ${JSON.stringify(entry)}`);
     const key = entry.slice(0, eq);
     const value = entry.slice(eq + 1);
-    out[key] = value === 'true' ? true : value === 'false' ? false : value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+    out[key] = value === 'true' ? true : value === 'false' ? false : parseDecimal(value) !== undefined ? Number(value) : value;
   }
   return out;
 }

@@ -1,11 +1,12 @@
 export { runCli } from './run.js';
-export type { CliIo } from './run.js';
+export type { CliIo } from './cli-io.js';
+export type { Command } from './command.js';
 export { bufferedIo } from './buffered-io.js';
 export type { BufferedIo } from './buffered-io.js';
 export { parseArgs, keyValues, optionsUsage, UsageError } from './args.js';
 export type { OptionSpec, ParsedArgs } from './args.js';
-export { BUILT_IN_SPACES, loadSpace } from './spaces.js';
-export type { SpaceEntry, SpaceOptions } from './spaces.js';
+export { BUILT_IN_SPACES, loadSpace, loadSpaceModule } from './spaces.js';
+export type { BuiltInSpace, LoadedSpace, SpaceOptions } from './spaces.js';
 export { COMPARISON_FILE, renderReport, readRun, lineChart, beliefHeatMap, restorationGrids } from './report.js';
 export type { ComparisonRecord, RunRecord } from './report.js';
 export { ProgressBar, formatDuration } from './progress.js';

@@ -27,7 +27,7 @@ describe('asng argument errors', () => {
     [['search', '--run-dir', 'r', '--dataset', 'mnist'], /--space is required/],
     [['search', '--run-dir', 'r', '--space', 'nope', '--dataset', 'mnist'], /--space: unknown search space "nope"; accepted: image-classification, inpainting, <path of a module exporting a search space>/],
     [['search', '--run-dir', 'r', '--space', 'x.js', '--dataset', 'mnist', '--space-option', 'depth'], /--space-option: expected key=value, got "depth"/],
-    [['search', '--lr'], /--lr: expected a number >= 0, got nothing/],
+    [['search', '--lr'], /--lr: expected a number > 0, got nothing/],
     [['resume'], /'asng resume' takes one run directory, got 0/],
     [['report', 'a', 'b'], /'asng report' takes one run directory, got 2/],
     [['retrain'], /'asng retrain' takes one run directory, got 0/],

@@ -1,86 +1,56 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SearchSpace } from '@asng/core';
+import { SpaceOptionError, describeSpaceOption, hasWidthOption, isSpaceDescriptor, parseSpaceOptions, type SearchSpace, type SpaceDescriptor, type WidthOption } from '@asng/core';
 import { UsageError } from './args.js';
 
-/** Options passed to a space factory (`--space-option key=value`). */
-export type SpaceOptions = Record<string, string | number | boolean>;
+/** Options passed to a space factory (`--space-option key=value`), as the run record keeps them. */
+export type SpaceOptions = Record<string, string | number | boolean | readonly number[]>;
 
-/** A search space the CLI knows by name. */
-export interface SpaceEntry {
+/** A search space the CLI knows by name: the module that exports its `spaceDescriptor`. */
+export interface BuiltInSpace {
+  /** The name given to `--space`. */
   readonly name: string;
-  readonly description: string;
-  /** The module to import (a package name), and the factory it exports. */
+  /** The package to import. */
   readonly module: string;
-  readonly factory: string;
-  /** The options the factory accepts from `--space-option`, and how each is read. */
-  readonly options: Readonly<Record<string, 'string' | 'number' | 'numbers' | 'boolean'>>;
 }
 
 /**
  * Search spaces known by name. Each lives in its own package, imported only
- * when chosen.
+ * when chosen, and describes itself (options, help, factory) with the
+ * `spaceDescriptor` it exports: the CLI knows no more of it than this line.
  */
-export const BUILT_IN_SPACES: readonly SpaceEntry[] = [
-  {
-    name: 'image-classification',
-    description: "the paper's ENAS-style micro-cell space for image classification (normal and reduction cells)",
-    module: '@asng/space-image-classification',
-    factory: 'createImageClassificationSpace',
-    options: { cells: 'number', channels: 'number', nodes: 'number', stemMultiplier: 'number', evaluationStatistics: 'string', recomputeCells: 'boolean' },
-  },
-  {
-    name: 'inpainting',
-    description: "the paper's convolutional-autoencoder space for image inpainting (categorical or mixed encoding)",
-    module: '@asng/space-inpainting',
-    factory: 'createInpaintingSpace',
-    options: { encoding: 'string', nodes: 'number', levelBack: 'number', kernelSizes: 'numbers', channels: 'numbers', mask: 'string' },
-  },
+export const BUILT_IN_SPACES: readonly BuiltInSpace[] = [
+  { name: 'image-classification', module: '@asng/space-image-classification' },
+  { name: 'inpainting', module: '@asng/space-inpainting' },
 ];
 
-/** Converts `--space-option` values to what a built-in factory expects, naming any unknown or malformed option. */
-function convertOptions(entry: SpaceEntry, options: SpaceOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    const kind = entry.options[key];
-    if (kind === undefined) {
-      throw new UsageError(`--space-option ${key}: not an option of '${entry.name}'; accepted: ${Object.keys(entry.options).join(', ')}`);
-    }
-    if (kind === 'string') out[key] = String(value);
-    else if (kind === 'boolean') {
-      if (typeof value !== 'boolean') throw new UsageError(`--space-option ${key}: expected true or false, got ${JSON.stringify(value)}`);
-      out[key] = value;
-    }
-    else if (kind === 'number') {
-      if (typeof value !== 'number') throw new UsageError(`--space-option ${key}: expected a number, got ${JSON.stringify(value)}`);
-      out[key] = value;
-    } else {
-      const list = String(value).split(',').map(Number);
-      if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`--space-option ${key}: expected comma-separated numbers, got ${JSON.stringify(value)}`);
-      out[key] = list;
-    }
-  }
-  return out;
+/** A space module as the CLI loaded it: a built-in, or a user's module. */
+export interface LoadedSpace {
+  /** As given to `--space`: a built-in name or a path. */
+  readonly spec: string;
+  /** The module's descriptor; `undefined` for a module that exports only a space or a factory. */
+  readonly descriptor: SpaceDescriptor | undefined;
+  /** The width option of the descriptor, if it has one. */
+  readonly width: WidthOption['width'] | undefined;
+  /**
+   * The space for `options`: checked against the descriptor's schema when
+   * there is one (else passed to the module's factory as they are). Throws a
+   * usage error naming the option, or the module when it rejects them.
+   */
+  create(options: Readonly<SpaceOptions>): SearchSpace;
 }
 
-/**
- * Loads a search space: a built-in name, or the path of a module whose default
- * export (or `createSpace` export) is a `SearchSpace` or a factory
- * `(options) => SearchSpace`.
- */
-export async function loadSpace(spec: string, options: SpaceOptions, cwd = process.cwd()): Promise<SearchSpace> {
-  return (await spaceFactory(spec, cwd))(options);
-}
+const looksLikePath = (spec: string) => spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s|cjs)$/.test(spec);
 
 /**
- * The factory behind {@link loadSpace}: imports the module once, then makes a
- * space for any options synchronously (for example one per channel count, to
- * fit a parameter budget). Options and exports are checked as in `loadSpace`.
+ * Imports a space module: a built-in name (its package's `spaceDescriptor`),
+ * or the path of a module that exports a descriptor (as `spaceDescriptor` or
+ * its default export), or, without one, a `SearchSpace` or a factory
+ * `(options) => SearchSpace` as its default export or `createSpace`.
  */
-export async function spaceFactory(spec: string, cwd = process.cwd()): Promise<(options: SpaceOptions) => SearchSpace> {
+export async function loadSpaceModule(spec: string, cwd = process.cwd()): Promise<LoadedSpace> {
   const entry = BUILT_IN_SPACES.find((s) => s.name === spec);
-  const looksLikePath = spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s|cjs)$/.test(spec);
-  if (entry === undefined && !looksLikePath) {
+  if (entry === undefined && !looksLikePath(spec)) {
     const known = BUILT_IN_SPACES.map((s) => s.name);
     throw new UsageError(`--space: unknown search space ${JSON.stringify(spec)}; accepted: ${[...known, '<path of a module exporting a search space>'].join(', ')}`);
   }
@@ -91,30 +61,65 @@ export async function spaceFactory(spec: string, cwd = process.cwd()): Promise<(
   } catch (error) {
     throw new UsageError(`--space: cannot load ${JSON.stringify(spec)} (${(error as Error).message})`);
   }
-  const exported = entry ? module[entry.factory] : (module.default ?? module.createSpace);
-  return (options) => {
-    let space: unknown;
-    try {
-      space = typeof exported === 'function' ? (exported as (o: unknown) => unknown)(entry ? convertOptions(entry, options) : options) : exported;
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError(`--space-option: ${spec} rejected its options: ${(error as Error).message}`);
-    }
-    if (!isSearchSpace(space)) {
-      throw new UsageError(`--space: ${JSON.stringify(spec)} exports no search space (expected a default export or 'createSpace': a SearchSpace or a function returning one)`);
-    }
-    return space;
+  const descriptor = [module.spaceDescriptor, module.default].find(isSpaceDescriptor);
+  if (entry !== undefined && descriptor === undefined) throw new Error(`${entry.module}: exports no spaceDescriptor`);
+  const exported = descriptor === undefined ? (module.default ?? module.createSpace) : undefined;
+  const name = descriptor?.name ?? spec;
+  const make = (options: Readonly<SpaceOptions>): unknown => {
+    if (descriptor !== undefined) return descriptor.create(checkOptions(descriptor, options));
+    return typeof exported === 'function' ? (exported as (o: unknown) => unknown)(options) : exported;
+  };
+  return {
+    spec,
+    descriptor,
+    width: descriptor !== undefined && hasWidthOption(descriptor) ? descriptor.width : undefined,
+    create(options) {
+      let space: unknown;
+      try {
+        space = make(options);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`--space-option: ${name} rejected its options: ${(error as Error).message}`);
+      }
+      if (!isSearchSpace(space)) {
+        throw new UsageError(`--space: ${JSON.stringify(spec)} exports no search space (expected a spaceDescriptor, or a default export or 'createSpace': a SearchSpace or a function returning one)`);
+      }
+      return space;
+    },
   };
 }
 
+function checkOptions(descriptor: SpaceDescriptor, options: Readonly<SpaceOptions>) {
+  try {
+    return parseSpaceOptions(descriptor.options, options);
+  } catch (error) {
+    if (error instanceof SpaceOptionError) throw new UsageError(`--space-option ${error.message.replace('this space', `'${descriptor.name}'`)}`);
+    throw error;
+  }
+}
+
+/** Loads a search space (see {@link loadSpaceModule}) and creates it for `options`. */
+export async function loadSpace(spec: string, options: Readonly<SpaceOptions>, cwd = process.cwd()): Promise<SearchSpace> {
+  return (await loadSpaceModule(spec, cwd)).create(options);
+}
+
+/** The help text of a space: its description and the options of its schema, generated from its descriptor. */
+export function spaceHelp(loaded: LoadedSpace): string {
+  const { descriptor } = loaded;
+  if (descriptor === undefined) return `Space ${loaded.spec}: exports no spaceDescriptor; --space-option values are passed to its factory unchecked.\n`;
+  const rows = Object.entries(descriptor.options).map(([key, spec]) => {
+    const placeholder = spec.kind === 'enum' ? spec.values.join('|') : spec.kind === 'boolean' ? 'true|false' : spec.kind === 'number-list' ? 'N,N,...' : spec.kind === 'string' ? 'TEXT' : spec.kind === 'integer' ? 'N' : 'X';
+    const shown = spec.default === undefined ? '' : `; default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`;
+    const width = loaded.width?.option === key ? '; the width of --param-budget' : '';
+    return [`${key}=${placeholder}`, `${spec.help} (${describeSpaceOption(spec)}${shown}${width})`] as const;
+  });
+  const column = Math.max(0, ...rows.map(([l]) => l.length));
+  const options = rows.length > 0 ? rows.map(([l, d]) => `  ${l.padEnd(column)}  ${d}`).join('\n') : '  (none)';
+  return `Space ${descriptor.name}: ${descriptor.description}\nOptions (--space-option KEY=VALUE):\n${options}\n`;
+}
+
 function isSearchSpace(value: unknown): value is SearchSpace {
-  const s = value as SearchSpace | undefined;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.name === 'string' &&
-    Array.isArray(s.variables) &&
-    typeof s.createSupernet === 'function' &&
-    typeof s.toBatch === 'function'
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Partial<Record<keyof SearchSpace, unknown>>;
+  return typeof s.name === 'string' && Array.isArray(s.variables) && typeof s.createSupernet === 'function' && typeof s.toBatch === 'function';
 }

@@ -1,0 +1,29 @@
+import { Buffer } from 'node:buffer';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { readRun, renderReport } from '../report.js';
+import { writeTextAtomically } from '../run-record.js';
+import { workingDirectory } from '../setup.js';
+
+/** `asng report RUN_DIR`: the run's self-contained HTML report. */
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write an HTML report of a run',
+  synopsis: 'RUN_DIR [--out FILE]',
+  options: [
+    { name: 'out', type: 'string', placeholder: 'FILE', description: 'where to write the HTML (default RUN_DIR/report.html)' },
+    { name: 'json', type: 'boolean', description: 'print one JSON object as the last line' },
+  ],
+  async run({ positionals, values }, io) {
+    if (positionals.length !== 1) throw new UsageError(`'asng report' takes one run directory, got ${positionals.length}`);
+    const cwd = workingDirectory(io);
+    const runDir = resolve(cwd, positionals[0]!);
+    const out = resolve(cwd, (values.out as string | undefined) ?? join(runDir, 'report.html'));
+    const html = renderReport(readRun(runDir));
+    writeTextAtomically(out, html);
+    if (values.json === true) io.stdout(`${JSON.stringify({ report: out, bytes: Buffer.byteLength(html) })}\n`);
+    else io.stdout(`Report written to ${out}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { resumeSearch } from '@asng/engine';
+import { UsageError } from '../args.js';
+import { COMMON_OPTIONS, type Command } from '../command.js';
+import { readRunRecord } from '../run-record.js';
+import { followSearch, optimizerFactory } from '../search-progress.js';
+import { selectBackend, withDataset, workingDirectory } from '../setup.js';
+import { loadSpaceModule } from '../spaces.js';
+
+/** `asng resume RUN_DIR`: continues a stopped search from its checkpoint, with the space and dataset of its record. */
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'continue a stopped search',
+  synopsis: 'RUN_DIR [options]',
+  options: COMMON_OPTIONS,
+  async run({ positionals, values }, io) {
+    if (positionals.length !== 1) throw new UsageError(`'asng resume' takes one run directory, got ${positionals.length}`);
+    const cwd = workingDirectory(io);
+    const runDir = resolve(cwd, positionals[0]!);
+    const record = readRunRecord(runDir);
+    const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
+    return withDataset(record, io, async (dataset) => {
+      const backend = await selectBackend(io, values);
+      return followSearch({
+        io,
+        values,
+        runDir,
+        space,
+        dataset,
+        backend,
+        start: (callbacks) => resumeSearch({ space, dataset, runDir, optimizer: optimizerFactory(record), ...callbacks }),
+      });
+    });
+  },
+};

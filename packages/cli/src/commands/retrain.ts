@@ -1,0 +1,155 @@
+import { join, resolve } from 'node:path';
+import { checkTrainingConfig, largestWidthWithin, retrain, saveModelAtomically, trainableParameterCount, type RetrainConfig } from '@asng/engine';
+import { parseDecimal, UsageError, type OptionSpec } from '../args.js';
+import { COMMON_OPTIONS, type Command } from '../command.js';
+import { writeModelRestorations } from '../restorations.js';
+import { MODEL_DIR, modelRecord, readSearch, writeJsonAtomically, type CliRecord } from '../run-record.js';
+import { selectBackend, spaceMetrics, taskOf, withDataset, workingDirectory } from '../setup.js';
+import { loadSpaceModule, type LoadedSpace, type SpaceOptions } from '../spaces.js';
+import { checkWithEngine, TRAINING_OPTIONS, trainingConfig } from '../training-options.js';
+import { formatMetrics } from './evaluate.js';
+
+const OPTIONS: readonly OptionSpec[] = [
+  ...TRAINING_OPTIONS,
+  { name: 'optimizer', type: 'string', values: ['sgd', 'adam'], description: 'weight optimizer: SGD with momentum 0.9, or Adam (default sgd)' },
+  { name: 'schedule', type: 'string', values: ['cosine', 'step', 'constant'], description: 'learning-rate schedule (default cosine)' },
+  { name: 'min-lr', type: 'number', min: 0, placeholder: 'X', description: 'final learning rate of the cosine schedule (default 0)' },
+  { name: 'decay-epochs', type: 'string', placeholder: 'E1,E2', description: "epochs of the step schedule's decays (default half and three quarters of the budget)" },
+  { name: 'decay-factor', type: 'number', greaterThan: 0, max: 1, placeholder: 'X', description: 'factor of each step decay (default 0.1)' },
+  { name: 'cutout', type: 'integer', min: 1, placeholder: 'N', description: 'cutout square side (default none)' },
+  { name: 'cells', type: 'integer', min: 1, placeholder: 'N', description: "the space's 'cells' option for the retrained network (default: the search's)" },
+  { name: 'channels', type: 'integer', min: 2, placeholder: 'N', description: "the space's 'channels' option for the retrained network (default: the search's)" },
+  { name: 'param-budget', type: 'number', min: 1, placeholder: 'N', description: "the largest width (the space's width option) whose model has at most N trainable parameters (e.g. 4e6)" },
+  { name: 'auxiliary-weight', type: 'number', min: 0, placeholder: 'X', description: 'loss weight of an auxiliary head at 2/3 depth, training only (DARTS: 0.4; default none)' },
+  { name: 'drop-path', type: 'number', min: 0, placeholder: 'P', description: 'drop-path probability, raised linearly from 0 over training (default none)' },
+  ...COMMON_OPTIONS,
+];
+
+/** `--cells` / `--channels` as options of the run's space, refused where the space's schema has no such option. */
+function sizeOptions(loaded: LoadedSpace, values: Readonly<Record<string, unknown>>): SpaceOptions {
+  const out: SpaceOptions = {};
+  for (const name of ['cells', 'channels'] as const) {
+    const value = values[name] as number | undefined;
+    if (value === undefined) continue;
+    if (loaded.descriptor !== undefined && !Object.hasOwn(loaded.descriptor.options, name)) throw new UsageError(`--${name}: the space '${loaded.spec}' has no '${name}' option`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The settings of `asng retrain`'s options, checked by the engine's rules (errors name the option). */
+function retrainConfig(values: Readonly<Record<string, unknown>>): RetrainConfig {
+  const dropPath = values['drop-path'] as number | undefined;
+  if (dropPath !== undefined && !(dropPath < 1)) throw new UsageError(`--drop-path: expected a probability below 1, got ${dropPath}`);
+  const decayText = values['decay-epochs'] as string | undefined;
+  const decayEpochs = decayText?.split(',').map((e) => parseDecimal(e) ?? Number.NaN);
+  if (decayEpochs !== undefined && decayEpochs.some((e) => !(e > 0 && Number.isFinite(e)))) throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(decayText)}`);
+  const config: RetrainConfig = {
+    ...trainingConfig(values),
+    epochs: (values.epochs as number | undefined) ?? 10,
+    ...(values.optimizer !== undefined ? { optimizer: values.optimizer as 'sgd' | 'adam' } : {}),
+    ...(values.schedule !== undefined ? { schedule: values.schedule as 'cosine' | 'step' | 'constant' } : {}),
+    ...(values['min-lr'] !== undefined ? { minLearningRate: values['min-lr'] as number } : {}),
+    ...(decayEpochs !== undefined ? { decayEpochs } : {}),
+    ...(values['decay-factor'] !== undefined ? { decayFactor: values['decay-factor'] as number } : {}),
+    ...(values.cutout !== undefined ? { augment: { cutout: { size: values.cutout as number } } } : {}),
+    ...(values['auxiliary-weight'] !== undefined ? { auxiliaryWeight: values['auxiliary-weight'] as number } : {}),
+    ...(dropPath !== undefined ? { dropPath } : {}),
+  };
+  checkWithEngine(checkTrainingConfig, config);
+  return config;
+}
+
+/** `asng retrain RUN_DIR`: the most likely architecture of a finished search, trained from scratch, tested and saved. */
+export const retrainCommand: Command = {
+  name: 'retrain',
+  summary: 'train the found architecture from scratch, test it, save it to RUN_DIR/model',
+  synopsis: 'RUN_DIR [--epochs N --cells N --channels N | --param-budget N ...]',
+  options: OPTIONS,
+  async run({ positionals, values }, io) {
+    if (positionals.length !== 1) throw new UsageError(`'asng retrain' takes one run directory, got ${positionals.length}`);
+    const cwd = workingDirectory(io);
+    const runDir = resolve(cwd, positionals[0]!);
+    const budget = values['param-budget'] as number | undefined;
+    if (budget !== undefined && values.channels !== undefined) throw new UsageError('--param-budget chooses the channels: give it or --channels, not both');
+    const config = retrainConfig(values);
+    const { record, best } = readSearch(runDir);
+    const loaded = await loadSpaceModule(record.space, cwd);
+    let spaceOptions: SpaceOptions = { ...record.spaceOptions, ...sizeOptions(loaded, values) };
+    return withDataset(record, io, async (dataset) => {
+      const backend = await selectBackend(io, values);
+      if (budget !== undefined) spaceOptions = fitBudget(loaded, record, spaceOptions, budget, (space) => trainableParameterCount(space, best, taskOf(space, dataset)), (text) => values.quiet !== true && io.stderr(text));
+      const space = loaded.create(spaceOptions);
+      const metrics = spaceMetrics(space);
+      const result = await retrain({
+        space,
+        dataset,
+        architecture: best,
+        config,
+        ...(metrics ? { metrics } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+        onEpoch: (e) => {
+          if (values.quiet !== true) io.stderr(`epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(1)} s\n`);
+        },
+      });
+      const modelDir = join(runDir, MODEL_DIR);
+      try {
+        result.model.setUserDefinedMetadata({ asng: modelRecord(record, spaceOptions, best) });
+        await saveModelAtomically(result.model, modelDir);
+        if (space.kind === 'image-to-image') await writeModelRestorations(runDir, space, dataset, result.model);
+      } finally {
+        result.model.dispose();
+      }
+      const summary = {
+        architecture: best,
+        spaceOptions,
+        config,
+        parameters: result.parameters,
+        trainableParameters: result.trainableParameters,
+        epochs: result.epochs,
+        split: result.split,
+        test: result.test,
+        seconds: result.seconds,
+        backend,
+        runDir,
+        model: modelDir,
+      };
+      const out = join(runDir, 'retrain.json');
+      writeJsonAtomically(out, summary);
+      if (values.json === true) io.stdout(`${JSON.stringify(summary)}\n`);
+      else {
+        io.stdout(
+          `Retrained ${result.epochs} epoch(s): ${result.trainableParameters} trainable parameters (${result.parameters} with batch-norm statistics), ` +
+            `${result.split} ${formatMetrics(result.test)} (${result.seconds.toFixed(1)} s)\nModel saved to ${modelDir}; summary in ${out}\n`,
+        );
+      }
+      return result.epochs < (config.epochs ?? 10) ? 130 : 0;
+    });
+  },
+};
+
+/**
+ * `--param-budget`: the space's options with its width option (the
+ * `WidthOption` ability of its descriptor) set to the largest width whose
+ * model has at most `budget` trainable parameters.
+ */
+function fitBudget(
+  loaded: LoadedSpace,
+  record: CliRecord,
+  spaceOptions: SpaceOptions,
+  budget: number,
+  parameters: (space: ReturnType<LoadedSpace['create']>) => number,
+  say: (text: string) => void,
+): SpaceOptions {
+  const width = loaded.width;
+  if (width === undefined) throw new UsageError(`--param-budget: the space '${record.space}' names no width option (its descriptor has no 'width')`);
+  const step = width.step ?? 1;
+  const counts = new Map<number, number>();
+  const count = (w: number) => {
+    if (!counts.has(w)) counts.set(w, parameters(loaded.create({ ...spaceOptions, [width.option]: w })));
+    return counts.get(w)!;
+  };
+  const chosen = largestWidthWithin({ budget, parameters: count, step, ...(width.min !== undefined ? { minWidth: width.min } : {}) });
+  say(`--param-budget ${budget}: ${chosen} ${width.option}, ${counts.get(chosen)} trainable parameters (${count(chosen + step)} at ${chosen + step})\n`);
+  return { ...spaceOptions, [width.option]: chosen };
+}

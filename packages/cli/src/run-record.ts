@@ -1,0 +1,79 @@
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Architecture } from '@asng/core';
+import { runFiles } from '@asng/engine';
+import { readJsonFile } from './json-file.js';
+import type { SpaceOptions } from './spaces.js';
+
+/** Options of the space as the run record keeps them: `--space-option` values, numbers and booleans converted. */
+export type { SpaceOptions };
+
+/** What `asng search` saves in `cli.json` to rebuild its parts on resume (the format of every run so far). */
+export interface CliRecord {
+  /** A built-in space's name, or the path of a space module. */
+  readonly space: string;
+  readonly spaceOptions: SpaceOptions;
+  readonly dataset: string;
+  readonly dataPath?: string;
+  /** Whether image-file datasets keep their decoded images in the disk cache (`--data-cache`). */
+  readonly dataCache?: boolean;
+  readonly optimizer: 'asng' | 'sng';
+  readonly lambda: number;
+}
+
+/** What a saved model says about itself, in `model.json`'s `userDefinedMetadata.asng`. */
+export interface ModelRecord {
+  readonly space: string;
+  readonly spaceOptions: SpaceOptions;
+  readonly dataset: string;
+  readonly dataPath?: string;
+  readonly architecture: Architecture;
+}
+
+/** The directory of a run that holds its retrained model. */
+export const MODEL_DIR = 'model';
+
+/** The run record's file in a run directory. */
+export const recordPath = (runDir: string): string => join(runDir, 'cli.json');
+
+/**
+ * Replaces `path` with `text` atomically: a temporary file beside it, then a
+ * rename, so that a crash leaves the old file or the new one. The temporary
+ * file is removed when the write fails, and the error names `path`.
+ */
+export function writeTextAtomically(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new Error(`${path}: cannot write (${(error as Error).message})`);
+  }
+}
+
+/** Writes a JSON file atomically, two-space indented. */
+export const writeJsonAtomically = (path: string, value: unknown): void => writeTextAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
+
+/** Reads the run record of `runDir`, naming the file when it is missing or not JSON. */
+export function readRunRecord(runDir: string): CliRecord {
+  const path = recordPath(runDir);
+  if (!existsSync(path)) throw new Error(`${path}: missing; was ${runDir} started with 'asng search'?`);
+  return readJsonFile<CliRecord>(path);
+}
+
+/** Reads what `asng search` left in a run directory: its record and most likely architecture. */
+export function readSearch(runDir: string): { record: CliRecord; best: Architecture } {
+  const resultPath = runFiles(runDir).result;
+  for (const path of [recordPath(runDir), resultPath]) {
+    if (!existsSync(path)) throw new Error(`${path}: missing; this needs a completed 'asng search' run`);
+  }
+  const record = readJsonFile<CliRecord>(recordPath(runDir));
+  const { best } = readJsonFile<{ best: Architecture }>(resultPath);
+  return { record, best };
+}
+
+/** The record a saved model carries: the run's space and dataset, with the options the model was built with. */
+export function modelRecord(record: CliRecord, spaceOptions: SpaceOptions, architecture: Architecture): ModelRecord {
+  return { space: record.space, spaceOptions, dataset: record.dataset, ...(record.dataPath !== undefined ? { dataPath: record.dataPath } : {}), architecture };
+}
