@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { setupWasmTraining } from '@asng/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { normalizeBatch } from './supernet.js';
+import { normalizeBatch } from './normalize-batch.js';
 
 beforeAll(async () => {
   await setupWasmTraining({ threads: 1, activate: false });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { normalizeBatch } from './supernet.js';
+import { normalizeBatch } from './normalize-batch.js';
 
 /**
  * The batch norm of training models: the same weights as tfjs-layers'
