@@ -15,6 +15,13 @@ describe('asng help', () => {
     });
   }
 
+  it('shows the help even when other arguments are wrong', async () => {
+    const { io, stdout } = bufferedIo();
+    expect(await runCli(['search', 'inpainting', '--colour', 'red', '--help'], io)).toBe(0);
+    expect(stdout()).toContain('usage: asng search');
+    expect(stdout()).not.toContain('Space inpainting');
+  });
+
   it('asng --help and asng help list every command; asng alone is a usage error', async () => {
     for (const argv of [['--help'], ['help'], ['-h']]) {
       const { io, stdout } = bufferedIo();
@@ -28,7 +35,7 @@ describe('asng help', () => {
   });
 
   it("asng search --space inpainting --help adds the space's options, from its descriptor", async () => {
-    for (const argv of [['search', '--space', 'inpainting', '--help'], ['search', 'inpainting', '--help'], ['search', '--space=inpainting', '-h']]) {
+    for (const argv of [['search', '--space', 'inpainting', '--help'], ['search', 'inpainting', '--help'], ['search', '--space=inpainting', '-h'], ['search', '--space', 'inpainting', '--epochs', 'x', '--help']]) {
       const { io, stdout } = bufferedIo();
       expect(await runCli(argv, io)).toBe(0);
       expect(stdout()).toContain("Space inpainting: the paper's convolutional-autoencoder space");

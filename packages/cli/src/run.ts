@@ -37,8 +37,14 @@ function spaceArgument(command: Command, argv: readonly string[]): string | unde
   if (at >= 0) return argv[at + 1];
   const inline = argv.find((a) => a.startsWith('--space='));
   if (inline !== undefined) return inline.slice('--space='.length);
-  if (command.name === 'search') return parseArgs(argv.filter((a) => !HELP_FLAGS.includes(a)), command.options, 'asng search').positionals[0];
-  return undefined;
+  if (command.name !== 'search') return undefined;
+  try {
+    return parseArgs(argv.filter((a) => !HELP_FLAGS.includes(a)), command.options, 'asng search').positionals[0];
+  } catch (error) {
+    // Help is shown whatever else is wrong with the arguments.
+    if (error instanceof UsageError) return undefined;
+    throw error;
+  }
 }
 
 async function help(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
