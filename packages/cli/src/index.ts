@@ -1,6 +1,5 @@
 export { runCli } from './run.js';
 export type { CliIo } from './cli-io.js';
-export type { Command } from './command.js';
 export { bufferedIo } from './buffered-io.js';
 export type { BufferedIo } from './buffered-io.js';
 export { parseArgs, keyValues, optionsUsage, UsageError } from './args.js';

@@ -91,9 +91,9 @@ export async function loadSpaceModule(spec: string, cwd = process.cwd()): Promis
 
 function checkOptions(descriptor: SpaceDescriptor, options: Readonly<SpaceOptions>) {
   try {
-    return parseSpaceOptions(descriptor.options, options);
+    return parseSpaceOptions(descriptor.options, options, descriptor.name);
   } catch (error) {
-    if (error instanceof SpaceOptionError) throw new UsageError(`--space-option ${error.message.replace('this space', `'${descriptor.name}'`)}`);
+    if (error instanceof SpaceOptionError) throw new UsageError(`--space-option ${error.message}`);
     throw error;
   }
 }

@@ -41,6 +41,10 @@ describe('parseSpaceOptions', () => {
     expect(parseSpaceOptions(descriptor.options, {})).toEqual({});
   });
 
+  it('names the space in the error of an unknown option when told it', () => {
+    expect(() => parseSpaceOptions(descriptor.options, { depth: 1 }, 'toy')).toThrow("depth: not an option of 'toy'; accepted: cells,");
+  });
+
   it('names the option, what was given and what was expected', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ depth: 3 }, 'depth: not an option of this space; accepted: cells, rate, kernels, norm, label, fast'],

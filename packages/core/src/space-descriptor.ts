@@ -241,16 +241,17 @@ function parseOne(name: string, spec: SpaceOptionSpec, value: unknown): SpaceOpt
  * JSON file, or numbers and booleans already converted). Options not given
  * are left out, so that the factory applies its defaults. Throws a
  * {@link SpaceOptionError} naming the first unknown or malformed option,
- * what was given and what was expected.
+ * what was given and what was expected; `space`, the space's name, is named
+ * in the error of an unknown option.
  */
-export function parseSpaceOptions<S extends SpaceOptionSchema>(schema: S, raw: Readonly<Record<string, unknown>>): SpaceOptionsOf<S>;
-export function parseSpaceOptions(schema: SpaceOptionSchema, raw: Readonly<Record<string, unknown>>): Record<string, SpaceOptionValue> {
+export function parseSpaceOptions<S extends SpaceOptionSchema>(schema: S, raw: Readonly<Record<string, unknown>>, space?: string): SpaceOptionsOf<S>;
+export function parseSpaceOptions(schema: SpaceOptionSchema, raw: Readonly<Record<string, unknown>>, space?: string): Record<string, SpaceOptionValue> {
   const out: Record<string, SpaceOptionValue> = {};
   for (const [name, value] of Object.entries(raw)) {
     const spec = Object.hasOwn(schema, name) ? schema[name] : undefined;
     if (spec === undefined) {
       const known = Object.keys(schema);
-      throw new SpaceOptionError(name, `${name}: not an option of this space; accepted: ${known.length > 0 ? known.join(', ') : 'none'}`);
+      throw new SpaceOptionError(name, `${name}: not an option of ${space !== undefined ? `'${space}'` : 'this space'}; accepted: ${known.length > 0 ? known.join(', ') : 'none'}`);
     }
     if (value === undefined) continue;
     out[name] = parseOne(name, spec, value);
