@@ -5,28 +5,36 @@ import { runFiles } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
 import type { SpaceOptions } from './spaces.js';
 
-/** Options of the space as the run record keeps them: `--space-option` values, numbers and booleans converted. */
-export type { SpaceOptions };
 
 /** What `asng search` saves in `cli.json` to rebuild its parts on resume (the format of every run so far). */
 export interface CliRecord {
   /** A built-in space's name, or the path of a space module. */
   readonly space: string;
+  /** The `--space-option` values as given (numbers and booleans converted), checked against the space's schema when it is created. */
   readonly spaceOptions: SpaceOptions;
+  /** The dataset loader's name. */
   readonly dataset: string;
+  /** The dataset's files (`--data-path`), absolute. */
   readonly dataPath?: string;
   /** Whether image-file datasets keep their decoded images in the disk cache (`--data-cache`). */
   readonly dataCache?: boolean;
+  /** The architecture optimizer. */
   readonly optimizer: 'asng' | 'sng';
+  /** Architectures per update. */
   readonly lambda: number;
 }
 
 /** What a saved model says about itself, in `model.json`'s `userDefinedMetadata.asng`. */
 export interface ModelRecord {
+  /** The run's space, as in its {@link CliRecord}. */
   readonly space: string;
+  /** The options the model was built with (the search's, with `--cells`, `--channels` or the budget's width). */
   readonly spaceOptions: SpaceOptions;
+  /** The run's dataset. */
   readonly dataset: string;
+  /** The run's dataset files. */
   readonly dataPath?: string;
+  /** The architecture the model is. */
   readonly architecture: Architecture;
 }
 
