@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { validateArchitecture, type Architecture, type Batch, type ParameterCounter, type SearchSpace, type TaskSpec, type TrainingModelBuilder, type Variable } from '@asng/core';
+import { validateArchitecture, type Architecture, type ArchitectureGraphDescriber, type Batch, type ParameterCounter, type SearchSpace, type TaskSpec, type TrainingModelBuilder, type Variable } from '@asng/core';
 import { buildCellModel, countCellModelParameters } from './build-model.js';
 import type { DropPathControl } from './drop-path.js';
 import { CELL_OPERATIONS, CELL_TYPES, cellVariables, decodeCell, type CellOperation } from './cell-architecture.js';
 import { cellSvg, cellText } from './cell-diagram.js';
+import { cellArchitectureGraph } from './cell-graph.js';
 import { planNetwork } from './network-plan.js';
 import { createCellSupernet } from './supernet.js';
 
@@ -49,9 +50,10 @@ export interface ImageClassificationSpaceOptions {
  * The image-classification space: a `SearchSpace` that also builds training
  * models with an auxiliary head and drop-path (`buildTrainingModel`, used by
  * the engine's `retrain`) and counts a model's parameters without building it
- * (`countParameters`, used to fit a parameter budget).
+ * (`countParameters`, used to fit a parameter budget), and gives the graph of
+ * an architecture's cells (`architectureGraph`, drawn by `asng report`).
  */
-export interface ImageClassificationSpace extends SearchSpace, TrainingModelBuilder, ParameterCounter {}
+export interface ImageClassificationSpace extends SearchSpace, TrainingModelBuilder, ParameterCounter, ArchitectureGraphDescriber {}
 
 const positiveInteger = (name: string, v: number) => {
   if (!(Number.isSafeInteger(v) && v >= 1)) throw new RangeError(`${name}: expected an integer >= 1, got ${String(v)}`);
@@ -156,6 +158,12 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
       const text = [header, ...CELL_TYPES.map((type) => cellText(type, decodeCell(architecture, type, nodes)))].join('\n');
       const diagrams = Object.fromEntries(CELL_TYPES.map((type) => [`${type} cell`, cellSvg(type, decodeCell(architecture, type, nodes))]));
       return { text, diagrams };
+    },
+
+    architectureGraph(architecture: Architecture) {
+      validateArchitecture(variables, architecture);
+      const reductions = plan.cells.filter((c) => c.type === 'reduction').map((c) => c.index);
+      return cellArchitectureGraph(architecture, nodes, `image-classification: ${cells} cells of ${nodes} nodes, reduction cells at ${reductions.join(' and ')}`);
     },
   };
 }

@@ -1,5 +1,6 @@
 export { createImageClassificationSpace, type ImageClassificationSpace, type ImageClassificationSpaceOptions } from './image-classification-space.js';
 export { spaceDescriptor } from './space-descriptor.js';
+export { cellArchitectureGraph } from './cell-graph.js';
 export { DropPath, type DropPathControl } from './drop-path.js';
 export { TrainingBatchNorm } from './training-batch-norm.js';
 export { auxiliaryCell } from './build-model.js';

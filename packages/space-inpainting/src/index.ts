@@ -13,6 +13,7 @@ export {
 } from './architecture.js';
 export type { ChainGenes, ChainPlan, ChainSpec, InpaintingEncoding, NodeGene, PlannedLayer } from './architecture.js';
 export { describeChain } from './describe-chain.js';
+export { chainArchitectureGraph } from './chain-graph.js';
 export { HALVES, applyMask, centerMask, corruptImages, maskByName, randomHalfMask, randomPixelMask, sampleMasks } from './masks.js';
 export type { CorruptedImages, Mask, MaskName, RandomPixelMaskOptions } from './masks.js';
 export { MAX_PSNR, gaussianWindow, psnr, ssim } from './metrics.js';

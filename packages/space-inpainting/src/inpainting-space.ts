@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { validateArchitecture, type Architecture, type Batch, type CorruptionNamer, type NamedWeight, type OutputScorer, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { validateArchitecture, type Architecture, type ArchitectureGraphDescriber, type Batch, type CorruptionNamer, type NamedWeight, type OutputScorer, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
 import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
 import { describeChain } from './describe-chain.js';
+import { chainArchitectureGraph } from './chain-graph.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
 import { scoreRestorations } from './evaluation.js';
 
@@ -39,9 +40,10 @@ export interface InpaintingSpaceOptions {
  * settings; it names its corruption (`corruption`, the mask's name, used by
  * the CLI to label restoration samples) and scores restorations
  * (`scoreOutputs`: per-image MSE, PSNR and SSIM, used by the CLI's retraining
- * and evaluation).
+ * and evaluation), and gives the graph of an architecture's active chain
+ * (`architectureGraph`, drawn by `asng report`).
  */
-export interface InpaintingSpace extends SearchSpace, CorruptionNamer, OutputScorer {
+export interface InpaintingSpace extends SearchSpace, CorruptionNamer, OutputScorer, ArchitectureGraphDescriber {
   /** The chain the variables describe. */
   readonly chain: ChainSpec;
   /** The corruption applied by `toBatch`. */
@@ -314,5 +316,6 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     createSupernet,
     buildModel,
     describe: (architecture) => describeChain(genesOf(architecture)),
+    architectureGraph: (architecture) => chainArchitectureGraph(genesOf(architecture), `inpainting (${chain.encoding} encoding): a chain of ${chain.nodes} nodes, level-back ${chain.levelBack}`),
   };
 }
