@@ -59,10 +59,10 @@ export function architectureSvg(graph: ArchitectureGraph, options: ArchitectureS
 function diagram(layout: DiagramLayout, colours: ReadonlyMap<string, string>, prefix: string): string {
   const markerOf = new Map([...new Set(['#555', ...colours.values()])].map((c, i) => [c, `${prefix}-arrow${i}`]));
   const parts: string[] = [`<text x="14" y="16" font-size="13" font-weight="600">${escapeXml(layout.caption)}</text>`];
-  if (layout.lanes.length > 1) {
-    for (const lane of layout.lanes) parts.push(`<text x="14" y="${coord(lane.y)}" font-size="11" fill="#555" font-style="italic">${escapeXml(lane.label)}</text>`);
-  }
   const labels: string[] = [];
+  if (layout.lanes.length > 1) {
+    for (const lane of layout.lanes) labels.push(`<text x="14" y="${coord(lane.y)}" font-size="11" fill="#555" font-style="italic" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(lane.label)}</text>`);
+  }
   for (const e of layout.edges) {
     const colour = e.edge.label !== undefined ? colours.get(e.edge.label)! : '#555';
     const dashed = e.edge.kind === 'skip' ? ' stroke-dasharray="5 4"' : '';

@@ -85,7 +85,7 @@ export function probabilityEvolution(snapshots: readonly BeliefSnapshot[], maxPa
       const b = byName.get(row.name);
       row.choices.forEach((choice, j) => {
         const p = b?.probabilities[j] ?? Number.NaN;
-        const hover = `${snapshot.label}, ${row.name} = ${String(choice)}: ${Number.isFinite(p) ? p.toFixed(4) : 'not recorded'}`;
+        const hover = `${row.name} = ${String(choice)}, ${snapshot.label}: ${Number.isFinite(p) ? p.toFixed(3) : 'not recorded'}`;
         parts.push(`<rect x="${x0 + j * cell}" y="${top + r * cell}" width="${cell - 1}" height="${cell - 1}" fill="${Number.isFinite(p) ? shade(p) : '#f4f4f4'}"><title>${escapeXml(hover)}</title></rect>`);
       });
     });

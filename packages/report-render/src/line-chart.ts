@@ -57,7 +57,8 @@ export function lineChart(options: LineChartOptions): string {
   const xAxis = linearAxis(Math.min(...xs), Math.max(...xs), { integer: options.integerX ?? true });
   const labelWidth = Math.max(...yAxis.ticks.map((t) => textWidth(t.label, 11)));
   const legend = series.length > 1 || series.some((s) => s.long);
-  const m = { left: Math.max(40, labelWidth + 14), right: 14, top: legend ? 40 : 26, bottom: 34 };
+  const lastX = xAxis.ticks.at(-1)?.label ?? '';
+  const m = { left: Math.max(40, labelWidth + 14), right: Math.max(14, textWidth(lastX, 11) / 2 + 6), top: legend ? 40 : 26, bottom: 34 };
   const px = scaleOf(xAxis, m.left, width - m.right);
   const py = scaleOf(yAxis, height - m.bottom, m.top);
   const parts: string[] = [head];
