@@ -1,9 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Architecture, ArchitectureDescription, VariableBelief } from '@asng/core';
+import type { Architecture, ArchitectureDescription, ArchitectureGraph } from '@asng/core';
 import { runFiles, type EpochEvent, type StepEvent } from '@asng/engine';
+import { architectureSvg, lineChart as drawLineChart, probabilityEvolution, probabilityHeatMap, type ChartSeries } from '@asng/report-render';
 import { pngDataUri } from './png.js';
 import { readJsonFile } from './json-file.js';
+import { spaceFigures } from './report-architecture.js';
+import { comparisonHtml, qualityViews, readRetrain, retrainHtml, type ComparisonView, type RetrainSummary } from './report-comparison.js';
+import { architectureSection, distributionFigures, settingsTable, trainingPanels } from './report-figures.js';
+import { recordPath } from './run-record.js';
 import { readRestorations, type RestorationSet } from './restorations.js';
 
 /** What a report is made of, read from a run directory. */
@@ -20,7 +25,22 @@ export interface RunRecord {
   readonly restorations?: readonly RestorationSet[];
   /** The found architecture against others trained alike (`comparison.json`), when the run has such a comparison. */
   readonly comparison?: ComparisonRecord;
+  /** The run record of `asng search` (`cli.json`), for the settings table. */
+  readonly cli?: Record<string, unknown>;
+  /** What the quality benchmark (`quality.json`) measured. */
+  readonly comparisons?: readonly ComparisonView[];
+  /** What a retraining (`retrain.json`) measured. */
+  readonly retrain?: RetrainSummary;
+  /** What a retraining recorded about the machine (backend). */
+  readonly machine?: Record<string, unknown>;
+  /** The graph of the most likely architecture, from the run's space (see {@link readRunWithSpace}). */
+  readonly architectureGraph?: ArchitectureGraph;
+  /** Ranges of the numeric variables, from the run's space. */
+  readonly bounds?: Readonly<Record<string, readonly [number, number]>>;
 }
+
+/** The file of a run directory where `asng report` draws the most likely architecture. */
+export const ARCHITECTURE_FILE = 'architecture.svg';
 
 /** The file of a run directory that holds its {@link ComparisonRecord}. */
 export const COMPARISON_FILE = 'comparison.json';
@@ -72,6 +92,11 @@ export function readRun(runDir: string): RunRecord {
   const restorations = readRestorations(runDir);
   const comparisonPath = join(runDir, COMPARISON_FILE);
   const comparison = existsSync(comparisonPath) ? checkComparison(comparisonPath, readJsonFile<ComparisonRecord>(comparisonPath)) : undefined;
+  const cli = existsSync(recordPath(runDir)) ? readJsonFile<Record<string, unknown>>(recordPath(runDir)) : undefined;
+  const comparisons = qualityViews(runDir);
+  const retrain = readRetrain(runDir);
+  const retrained = existsSync(join(runDir, 'retrain.json')) ? readJsonFile<Record<string, unknown>>(join(runDir, 'retrain.json')) : {};
+  const machine = Object.fromEntries(Object.entries(retrained).filter(([k]) => k === 'backend' || k === 'threads'));
   return {
     runDir,
     settings,
@@ -81,7 +106,34 @@ export function readRun(runDir: string): RunRecord {
     ...(error ? { error } : {}),
     ...(restorations.length > 0 ? { restorations } : {}),
     ...(comparison ? { comparison } : {}),
+    ...(cli ? { cli } : {}),
+    ...(comparisons.length > 0 ? { comparisons } : {}),
+    ...(retrain ? { retrain } : {}),
+    ...(Object.keys(machine).length > 0 ? { machine } : {}),
   };
+}
+
+/**
+ * {@link readRun}, with what the run's space adds: the graph of the most
+ * likely architecture (when the space has the `ArchitectureGraphDescriber`
+ * ability) and the ranges of its numeric variables. `cwd` resolves a space
+ * module given as a relative path.
+ */
+export async function readRunWithSpace(runDir: string, cwd = process.cwd()): Promise<RunRecord> {
+  const run = readRun(runDir);
+  const { graph, bounds } = await spaceFigures(runDir, run.settings, run.best, cwd);
+  return { ...run, ...(graph !== undefined ? { architectureGraph: graph } : {}), bounds };
+}
+
+/**
+ * The report of a run: its HTML, and the SVG of its most likely architecture
+ * (to be written as {@link ARCHITECTURE_FILE} in the run directory) when the
+ * run's space can draw it.
+ */
+export async function buildReport(runDir: string, cwd = process.cwd()): Promise<{ readonly html: string; readonly architectureSvg?: string }> {
+  const run = await readRunWithSpace(runDir, cwd);
+  const html = renderReport(run);
+  return run.architectureGraph !== undefined ? { html, architectureSvg: architectureSvg(run.architectureGraph) } : { html };
 }
 
 function checkComparison(path: string, c: ComparisonRecord): ComparisonRecord {
@@ -97,106 +149,34 @@ function checkComparison(path: string, c: ComparisonRecord): ComparisonRecord {
   return c;
 }
 
-/** The comparison section of a report. */
-function comparisonSection(c: ComparisonRecord): string {
-  const rows = c.entries
-    .map((e) => `<tr${e.found ? ' class="found"' : ''}><th>${escape(e.label)}</th><td>${e.value.toFixed(4)}</td><td>${e.parameters.toLocaleString('en-US')}</td></tr>`)
-    .join('');
-  return `<h2>Found against others</h2><p>${escape(c.protocol)}</p><table><tr><th>architecture</th><th>${escape(c.metric)}</th><th>trainable parameters</th></tr>${rows}</table>`;
+/** `comparison.json` as a view: the found entry in its own row of the strip plot, the others by the first word of their label. */
+function comparisonView(c: ComparisonRecord): ComparisonView {
+  return {
+    title: c.metric,
+    metric: c.metric,
+    higherIsBetter: c.higherIsBetter,
+    protocol: c.protocol,
+    entries: c.entries.map((e) => ({ label: e.label, value: e.value, parameters: e.parameters, category: e.found ? 'found' : (e.label.split(/[\s(]/)[0] ?? e.label), found: e.found === true })),
+  };
 }
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-interface Series {
-  readonly name: string;
-  readonly color: string;
-  readonly points: readonly (readonly [number, number])[];
+/**
+ * A line chart as inline SVG in a figure.
+ * @deprecated Use `lineChart` of `@asng/report-render`, which draws one panel per metric with its own axis and unit.
+ */
+export function lineChart(title: string, xLabel: string, series: readonly ChartSeries[], width = 640, height = 260): string {
+  return `<figure>${drawLineChart({ title, xLabel, series, width, height })}</figure>`;
 }
 
-/** A line chart as inline SVG, with axes, ticks and a legend. */
-export function lineChart(title: string, xLabel: string, series: readonly Series[], width = 640, height = 260): string {
-  const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
-  if (all.length === 0) return `<figure><figcaption>${escape(title)}</figcaption><p class="empty">no data yet</p></figure>`;
-  const margin = { left: 56, right: 16, top: 28, bottom: 36 };
-  const xs = all.map(([x]) => x);
-  const ys = all.map(([, y]) => y);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs) === Math.min(...xs) ? Math.min(...xs) + 1 : Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const px = (x: number) => margin.left + ((x - x0) / (x1 - x0)) * (width - margin.left - margin.right);
-  const py = (y: number) => height - margin.bottom - ((y - y0) / (y1 - y0)) * (height - margin.top - margin.bottom);
-  const ticks = (a: number, b: number) => Array.from({ length: 5 }, (_, i) => a + ((b - a) * i) / 4);
-  const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
-  const grid = ticks(y0, y1)
-    .map((v) => `<line x1="${margin.left}" x2="${width - margin.right}" y1="${py(v)}" y2="${py(v)}" class="grid"/><text x="${margin.left - 6}" y="${py(v) + 4}" text-anchor="end">${fmt(v)}</text>`)
-    .join('');
-  const xTicks = ticks(x0, x1)
-    .map((v) => `<text x="${px(v)}" y="${height - margin.bottom + 16}" text-anchor="middle">${fmt(Math.round(v))}</text>`)
-    .join('');
-  const lines = series
-    .map((s) => {
-      const pts = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`);
-      return pts.length > 1
-        ? `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.join(' ')}"/>`
-        : pts.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${s.color}"/>`).join('');
-    })
-    .join('');
-  // Legend in the top margin, each entry as wide as its name.
-  let legendX = margin.left;
-  const legend = series
-    .map((s) => {
-      const x = legendX;
-      legendX += 30 + s.name.length * 6.2;
-      return `<rect x="${x}" y="8" width="14" height="3" fill="${s.color}"/><text x="${x + 18}" y="13">${escape(s.name)}</text>`;
-    })
-    .join('');
-  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">${grid}${xTicks}<text x="${(width + margin.left) / 2}" y="${height - 4}" text-anchor="middle">${escape(xLabel)}</text>${lines}${legend}</svg></figure>`;
-}
-
-/** Heat map of the probability of each choice of each categorical variable over the epochs. */
+/**
+ * The probabilities of the categorical variables at the last epoch, then over the epochs as small multiples.
+ * @deprecated Use `probabilityHeatMap` and `probabilityEvolution` of `@asng/report-render`.
+ */
 export function beliefHeatMap(epochs: readonly EpochEvent[]): string {
-  const categorical = (epochs.at(-1)?.beliefs ?? []).filter((b): b is Extract<VariableBelief, { kind: 'categorical' }> => b.kind === 'categorical');
-  if (categorical.length === 0) return '';
-  const cell = 14;
-  const rows = categorical.flatMap((v) => v.choices.map((c, j) => ({ variable: v.name, choice: String(c), j })));
-  // Wide enough for the longest label ("variable: choice"), at about 6.2 px a character.
-  const label = 12 + Math.ceil(6.2 * Math.max(...rows.map((r) => (r.j === 0 ? `${r.variable}: ${r.choice}` : r.choice).length)));
-  const width = label + epochs.length * cell + 10;
-  const height = rows.length * cell + 30;
-  const cells = rows
-    .map((row, r) => {
-      const rects = epochs
-        .map((e, t) => {
-          const b = e.beliefs.find((x) => x.name === row.variable);
-          const p = b?.kind === 'categorical' ? (b.probabilities[row.j] ?? 0) : 0;
-          const shade = Math.round(255 * (1 - p));
-          return `<rect x="${label + t * cell}" y="${r * cell}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)"><title>${escape(`${row.variable} = ${row.choice}, epoch ${e.epoch}: ${p.toFixed(3)}`)}</title></rect>`;
-        })
-        .join('');
-      const text = row.j === 0 ? `${row.variable}: ${row.choice}` : row.choice;
-      return `<text x="${label - 6}" y="${r * cell + 11}" text-anchor="end">${escape(text)}</text>${rects}`;
-    })
-    .join('');
-  return `<figure><figcaption>Probability of each choice over the epochs (white 0, blue 1)</figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="probability heat map">${cells}<text x="${label}" y="${height - 8}">epoch 0 .. ${epochs.length - 1}</text></svg></figure>`;
-}
-
-function numericBeliefs(epochs: readonly EpochEvent[]): string {
-  const last = epochs.at(-1);
-  const numeric = (last?.beliefs ?? []).filter((b): b is Extract<VariableBelief, { kind: 'integer' | 'continuous' }> => b.kind !== 'categorical');
-  return numeric
-    .map((v) =>
-      lineChart(`${v.name}: mean of the search distribution (and mean +/- std)`, 'epoch', [
-        { name: 'mean', color: '#1f6feb', points: epochs.map((e) => [e.epoch, beliefOf(e, v.name, 'mean')] as const) },
-        { name: '+std', color: '#9ab', points: epochs.map((e) => [e.epoch, beliefOf(e, v.name, 'mean') + beliefOf(e, v.name, 'std')] as const) },
-        { name: '-std', color: '#9ab', points: epochs.map((e) => [e.epoch, beliefOf(e, v.name, 'mean') - beliefOf(e, v.name, 'std')] as const) },
-      ]),
-    )
-    .join('');
-}
-
-function beliefOf(e: EpochEvent, name: string, key: 'mean' | 'std'): number {
-  const b = e.beliefs.find((x) => x.name === name);
-  return b && b.kind !== 'categorical' ? b[key] : Number.NaN;
+  const last = probabilityHeatMap(epochs.at(-1)?.beliefs ?? []);
+  return last === '' ? '' : `<figure>${last}</figure><figure>${probabilityEvolution(epochs.map((e) => ({ label: `epoch ${e.epoch}`, beliefs: e.beliefs })))}</figure>`;
 }
 
 /**
@@ -226,52 +206,15 @@ export function restorationGrids(sets: readonly RestorationSet[]): string {
     .join('');
 }
 
-/** Averages `values` over windows so that long runs plot at most `max` points. */
-function downsample(points: readonly (readonly [number, number])[], max = 400): [number, number][] {
-  if (points.length <= max) return points.map(([x, y]) => [x, y]);
-  const size = Math.ceil(points.length / max);
-  const out: [number, number][] = [];
-  for (let i = 0; i < points.length; i += size) {
-    const chunk = points.slice(i, i + size);
-    out.push([chunk.at(-1)![0], chunk.reduce((s, [, y]) => s + y, 0) / chunk.length]);
-  }
-  return out;
-}
-
-/** One self-contained HTML page (inline CSS and SVG, no script, no network) describing a run. */
+/**
+ * One self-contained HTML page (inline CSS and SVG, no script, no network)
+ * describing a run: the summary; the found architecture against others when
+ * the run holds a comparison, a retraining or a quality-benchmark result; the
+ * found architecture's diagram; one panel per training quantity; the search
+ * distribution; the settings in groups; sample restorations.
+ */
 export function renderReport(run: RunRecord): string {
   const title = `asng search report: ${run.runDir}`;
-  const loss = lineChart('Loss', 'step', [
-    { name: 'training (mean of lambda)', color: '#d1495b', points: downsample(run.steps.map((s) => [s.step, s.trainLoss])) },
-    {
-      name: 'validation (mean of lambda)',
-      color: '#00798c',
-      points: downsample(run.steps.map((s) => [s.step, s.validationLosses.reduce((a, b) => a + b, 0) / s.validationLosses.length])),
-    },
-  ]);
-  const metricNames = [...new Set(run.epochs.flatMap((e) => Object.keys(e.metrics)))];
-  const palette = ['#edae49', '#66a182', '#2e4057', '#8d96a3'];
-  const metrics = metricNames.length
-    ? lineChart(
-        'Metrics of the most likely architecture on held-out batches',
-        'epoch',
-        metricNames.map((m, i) => ({ name: m, color: palette[i % palette.length]!, points: run.epochs.map((e) => [e.epoch, e.metrics[m] ?? Number.NaN] as const) })),
-      )
-    : '';
-  const optimizerStats = lineChart('Optimizer: convergence (mean largest probability) and delta', 'step', [
-    { name: 'convergence', color: '#6a4c93', points: downsample(run.steps.map((s) => [s.step, s.optimizer.convergence ?? Number.NaN])) },
-    { name: 'delta', color: '#ff595e', points: downsample(run.steps.map((s) => [s.step, s.optimizer.delta ?? Number.NaN])) },
-  ]);
-  const lr = lineChart('Learning rate', 'step', [{ name: 'learning rate', color: '#444', points: downsample(run.steps.map((s) => [s.step, s.learningRate])) }]);
-  const best = run.best
-    ? `<table>${Object.entries(run.best)
-        .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`)
-        .join('')}</table>`
-    : '<p>No architecture yet.</p>';
-  const description = run.description ? `<pre>${escape(run.description.text)}</pre>` : '';
-  const diagrams = Object.entries(run.description?.diagrams ?? {})
-    .map(([name, svg]) => `<figure><figcaption>${escape(name)}</figcaption>${svg}</figure>`)
-    .join('');
   const lastStep = run.steps.at(-1);
   const summary = [
     ['steps', lastStep ? `${lastStep.step} of ${lastStep.totalSteps}` : '0'],
@@ -284,24 +227,39 @@ export function renderReport(run: RunRecord): string {
   const error = run.error
     ? `<p class="error">The search stopped at step ${run.error.step}: the ${escape(run.error.phase)} loss was ${escape(run.error.loss)} for ${escape(JSON.stringify(run.error.architecture))}.</p>`
     : '';
+  const views = [...(run.comparison ? [comparisonView(run.comparison)] : []), ...(run.comparisons ?? [])];
+  const retrained = run.retrain ? retrainHtml(run.retrain) : '';
+  const comparisons = views.length > 0 || retrained !== '' ? `<h2>Found against others</h2>${views.map(comparisonHtml).join('')}${retrained}` : '';
+  const values = run.best
+    ? `<table>${Object.entries(run.best)
+        .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`)
+        .join('')}</table>`
+    : '';
+  const architecture = run.best ? architectureSection(run.architectureGraph, run.description, values) : '<p>No architecture yet.</p>';
+  // SVG inside HTML needs no namespace; without it the page holds no URL at all.
+  return page(title, error, summary, comparisons, architecture, run).replaceAll(' xmlns="http://www.w3.org/2000/svg"', '');
+}
+
+function page(title: string, error: string, summary: string, comparisons: string, architecture: string, run: RunRecord): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
-h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
-svg{font-size:11px;background:#fff}svg text{fill:#333}.grid{stroke:#eee}
-figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}
+body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;padding:0 1em;color:#222}
+h1{font-size:1.4em;overflow-wrap:anywhere}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}h3{font-size:1em;margin:1.2em 0 .3em}
+svg{max-width:100%;height:auto}figure{margin:.6em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.3em}
+.panels{display:flex;flex-wrap:wrap;gap:4px 16px}.panels figure{margin:.3em 0}.side{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 table{border-collapse:collapse}tr.found{background:#e8f4ea;font-weight:600}th,td{text-align:left;padding:2px 10px;border-bottom:1px solid #eee}
+table.settings tr.group th{background:#f3f5f8;padding-top:6px;text-transform:capitalize}details{margin:.6em 0}summary{cursor:pointer;color:#555}
 pre{background:#f6f8fa;padding:.8em;overflow:auto}.images img{image-rendering:pixelated;display:block}.images td{padding:2px}.error{color:#b00;font-weight:600}.empty{color:#888}
 </style></head><body>
 <h1>${escape(title)}</h1>
 ${error}
 <h2>Summary</h2><table>${summary}</table>
-${run.comparison ? comparisonSection(run.comparison) : ''}
-<h2>Settings</h2><pre>${escape(JSON.stringify(run.settings, null, 2))}</pre>
-<h2>Training</h2>${loss}${metrics}${lr}
-<h2>Architecture distribution</h2>${optimizerStats}${beliefHeatMap(run.epochs)}${numericBeliefs(run.epochs)}
-<h2>Most likely architecture</h2>${best}${description}${diagrams}
+${comparisons}
+<h2>Most likely architecture</h2>${architecture}
+<h2>Training</h2>${trainingPanels(run.steps, run.epochs)}
+<h2>Architecture distribution</h2>${distributionFigures(run.steps, run.epochs, run.bounds)}
+<h2>Settings</h2>${settingsTable(run.settings, run.cli, run.machine ?? {})}
 ${run.restorations?.length ? `<h2>Restorations of test images</h2>${restorationGrids(run.restorations)}` : ''}
 </body></html>
 `;
