@@ -13,19 +13,22 @@ export interface SpaceFigures {
  * Asks the run's space for the graph of `best` (its `ArchitectureGraphDescriber`
  * ability) and for the ranges of its numeric variables. The space is the one
  * `cli.json` records with its options, else a built-in space named by the
- * engine's `config.json`, with its default options. Without a space, without
+ * engine's `config.json`, with its default options (then the graph's title
+ * names no sizes and no ranges are given). Without a space, without
  * the ability, or when the space does not take `best` (a run of other
  * options), the report falls back to what the run directory holds.
  */
 export async function spaceFigures(runDir: string, settings: Readonly<Record<string, unknown>>, best: Architecture | undefined, cwd: string): Promise<SpaceFigures> {
   let spec: string | undefined;
   let options: SpaceOptions = {};
+  let recorded = true;
   if (existsSync(recordPath(runDir))) {
     const record = readRunRecord(runDir);
     spec = record.space;
     options = record.spaceOptions;
   } else if (typeof settings.space === 'string' && BUILT_IN_SPACES.some((s) => s.name === settings.space)) {
     spec = settings.space;
+    recorded = false;
   }
   if (spec === undefined) return { bounds: {} };
   let space: SearchSpace;
@@ -34,10 +37,13 @@ export async function spaceFigures(runDir: string, settings: Readonly<Record<str
   } catch {
     return { bounds: {} };
   }
-  const bounds = Object.fromEntries(space.variables.flatMap((v) => (v.kind === 'categorical' ? [] : [[v.name, [v.min, v.max] as const]])));
+  // The default options' ranges need not be the run's: only recorded options give ranges.
+  const bounds = recorded ? Object.fromEntries(space.variables.flatMap((v) => (v.kind === 'categorical' ? [] : [[v.name, [v.min, v.max] as const]]))) : {};
   if (best === undefined || !describesArchitectureGraph(space)) return { bounds };
   try {
-    return { graph: space.architectureGraph(best), bounds };
+    const graph = space.architectureGraph(best);
+    // A title that states the space's sizes would state the defaults', not the run's.
+    return { graph: recorded ? graph : { ...graph, title: `${space.name}: the most likely architecture (the run records no space options)` }, bounds };
   } catch {
     return { bounds };
   }

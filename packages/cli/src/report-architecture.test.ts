@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Architecture, SearchSpace } from '@asng/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spaceFigures } from './report-architecture.js';
+import { loadSpace } from './spaces.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const first = (space: SearchSpace): Architecture => Object.fromEntries(space.variables.map((v) => [v.name, v.kind === 'categorical' ? v.choices[0]! : v.min]));
+
+describe('spaceFigures', () => {
+  it("asks the space recorded in cli.json, with the run's options, for the graph and the numeric ranges", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asng-figures-'));
+    dirs.push(dir);
+    const options = { encoding: 'mixed', nodes: 4, levelBack: 2 };
+    writeFileSync(join(dir, 'cli.json'), JSON.stringify({ space: 'inpainting', spaceOptions: options, dataset: 'x', optimizer: 'asng', lambda: 2 }));
+    const best = first(await loadSpace('inpainting', options));
+    const { graph, bounds } = await spaceFigures(dir, {}, best, dir);
+    expect(graph?.title).toBe('inpainting (mixed encoding): a chain of 4 nodes, level-back 2');
+    expect(bounds['node0.channels']).toEqual([8, 32]);
+  });
+
+  it('falls back to a built-in space named by config.json with its defaults, and then claims no sizes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asng-figures-'));
+    dirs.push(dir);
+    const best = first(await loadSpace('image-classification', {}));
+    const { graph, bounds } = await spaceFigures(dir, { space: 'image-classification' }, best, dir);
+    expect(graph?.title).toBe('image-classification: the most likely architecture (the run records no space options)');
+    expect(graph?.groups.map((g) => g.label)).toEqual(['normal cell', 'reduction cell']);
+    expect(bounds).toEqual({});
+  });
+
+  it('draws nothing when the architecture is not one of the space, or the space is unknown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asng-figures-'));
+    dirs.push(dir);
+    expect(await spaceFigures(dir, { space: 'image-classification' }, { 'normal.node0.input1': 'node 7' }, dir)).toEqual({ bounds: {} });
+    expect(await spaceFigures(dir, { space: 'my-own' }, {}, dir)).toEqual({ bounds: {} });
+  });
+});
