@@ -9,7 +9,9 @@
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true), `wasmOnlyMsPerStep` the same with
- * `native: false`.
+ * `native: false`; `peakRssMiB` is the process's peak resident memory
+ * (`process.resourceUsage().maxRSS`) and `wasmHeapMiB` the wasm heap's size
+ * at the end (it only grows, so its peak; the ceiling is 4 GiB).
  *
  * Human-readable results and the per-kernel profile go to stderr; with
  * `--json`, one JSON line goes to stdout last.
@@ -18,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers tfjs-core's gradients and the cpu backend.
 import '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { setupWasmTraining } from '../src/index.js';
+import { setupWasmTraining, wasmHeapBytes } from '../src/index.js';
 import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
 import { formatKernelProfile, profileKernels } from '../src/kernel-profile.js';
 
@@ -115,6 +117,8 @@ if (args.json) {
       cpuMsPerImage: round(cpuMsPerImage, 1),
       wasmMsPerImage: round(wasmMsPerImage, 3),
       speedup: round(cpuMsPerImage / wasmMsPerImage, 0),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      wasmHeapMiB: Math.round((wasmHeapBytes() ?? 0) / 2 ** 20),
     })}\n`,
   );
 }

@@ -1,10 +1,11 @@
 import { engine, getBackend, getGradient, Relu, setBackend } from '@tensorflow/tfjs-core';
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { isNode, MAX_WASM_THREADS, prepareNodeThreads } from './node-threads.js';
 import { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
 import { registerReluGradient } from './relu-gradient.js';
 import { loadNativeKernels, type NativeKernelsStatus } from './native-kernels.js';
+import { guardWasmHeap, resolveHeapLimitBytes, type WasmHeapExhaustedError } from './wasm-heap.js';
 
 /** Options of {@link setupWasmTraining}. */
 export interface WasmTrainingOptions {
@@ -38,6 +39,16 @@ export interface WasmTrainingOptions {
    * @default 'auto'
    */
   native?: boolean | 'auto';
+  /**
+   * Refuse tensor allocations that would take the wasm heap past this many
+   * MiB, with the same {@link WasmHeapExhaustedError} as at the backend's own
+   * 4 GiB ceiling ({@link WASM_HEAP_MAX_BYTES}). Meant for tests, which can
+   * reach a low limit cheaply; the environment variable
+   * `ASNG_WASM_HEAP_LIMIT_MIB` sets it too (this option wins). Values above
+   * the ceiling are the ceiling.
+   * @default the backend's ceiling, 4 GiB less 64 KiB
+   */
+  heapLimitMiB?: number;
 }
 
 /** What {@link setupWasmTraining} did. */
@@ -46,7 +57,7 @@ export interface WasmTrainingSetup {
   threads: number;
   /** Whether the native convolution kernels are in use, and why not. */
   native: NativeKernelsStatus & { used: boolean };
-  /** Undoes the kernel and gradient registrations (the backend stays). */
+  /** Undoes the kernel and gradient registrations and the heap guard (the backend stays). */
   unregister: () => void;
 }
 
@@ -84,7 +95,9 @@ async function resolveNative(native: boolean | 'auto'): ReturnType<typeof loadNa
  * kernels ({@link registerWasmTrainingKernels}) and, by default, the dilated
  * convolution gradients ({@link registerDilatedConvGradients}); starts the
  * backend with the requested number of threads (in Node.js, working around
- * what keeps tfjs single-threaded there); makes it the active backend.
+ * what keeps tfjs single-threaded there); makes a tensor that does not fit
+ * the wasm heap throw a {@link WasmHeapExhaustedError} ({@link guardWasmHeap})
+ * instead of failing inside wasm; makes it the active backend.
  *
  * @example
  * ```ts
@@ -97,13 +110,16 @@ async function resolveNative(native: boolean | 'auto'): ReturnType<typeof loadNa
  */
 export async function setupWasmTraining(options: WasmTrainingOptions = {}): Promise<WasmTrainingSetup> {
   const { dilatedGradients = true, activate = true } = options;
+  const heapLimitBytes = resolveHeapLimitBytes(options.heapLimitMiB);
   const wanted = await resolveThreads(options.threads ?? 1);
   const native = await resolveNative(options.native ?? 'auto');
   const restoreKernels = registerWasmTrainingKernels({ native: native.addon });
   const restoreGradients = dilatedGradients ? registerDilatedConvGradients() : () => {};
   // Without tfjs-core's gradients (inference only, `dilatedGradients: false`) there is no relu gradient to replace.
   const restoreReluGradient = getGradient(Relu) != null ? registerReluGradient() : () => {};
+  let restoreHeapGuard = () => {};
   const unregister = () => {
+    restoreHeapGuard();
     restoreReluGradient();
     restoreGradients();
     restoreKernels();
@@ -132,6 +148,7 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
       );
     }
     native.addon?.setThreads(actual);
+    restoreHeapGuard = guardWasmHeap(engine().registry['wasm'] as BackendWasm, heapLimitBytes);
     return { threads: actual, unregister, native: { ...native.status, used: native.addon !== undefined } };
   } catch (error) {
     unregister();
