@@ -14,7 +14,9 @@
  * it, is faster and fits batch 64 in the wasm heap. `--profile` prints the
  * time per kernel (stderr). `--check` first compares one architecture's loss
  * on wasm with the cpu backend's for the same weights and batch. Progress
- * goes to stderr; the last line of stdout is one JSON object.
+ * goes to stderr; the last line of stdout is one JSON object, with the
+ * memory: `peakRssMiB` (the process's peak resident memory) and `wasmHeapMiB`
+ * (the wasm heap at the end, its peak; the ceiling is 4 GiB).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,7 +29,7 @@ import { Rng, type Dataset } from '@asng/core';
 import { InMemorySplit } from '@asng/dataset-files';
 import { runSearch } from '@asng/engine';
 import { randomArchitecture } from '@asng/testing';
-import { formatKernelProfile, profileKernels, setupWasmTraining } from '@asng/tfjs-wasm-training';
+import { formatKernelProfile, profileKernels, setupWasmTraining, wasmHeapBytes } from '@asng/tfjs-wasm-training';
 import { createImageClassificationSpace } from '../src/index.js';
 
 const { values: args } = parseArgs({
@@ -122,10 +124,10 @@ const timed = times.slice(1);
 const secondsPerStep = timed.reduce((s, t) => s + t, 0) / timed.length;
 const cpuSecondsPerStep = cpuTimes.slice(1).reduce((s, t) => s + t, 0) / timed.length;
 /** Size of the wasm backend's heap at the end: it only grows, so this is the peak (limit 4 GiB). */
-const wasmHeapMiB = (() => {
-  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
-  return wasm?.HEAPU8 === undefined ? undefined : Math.round(wasm.HEAPU8.length / 2 ** 20);
-})();
+const heap = wasmHeapBytes();
+const wasmHeapMiB = heap === undefined ? undefined : Math.round(heap / 2 ** 20);
+/** The process's peak resident memory (`maxRSS` is in KiB). */
+const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 if (profiler !== undefined) {
   profiler.stop();
   console.error(`per-kernel profile (mean of ${timed.length} steps, self excludes nested kernels, share of the step):`);
@@ -155,6 +157,7 @@ console.log(
     minSecondsPerIteration: Math.min(...timed),
     cpuSecondsPerIteration: cpuSecondsPerStep,
     wasmHeapMiB,
+    peakRssMiB,
     loadAverage: loadavg()[0],
     totalSeconds: (performance.now() - started) / 1000,
     ...(check ? { check } : {}),
