@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { temporaryPathFor, writeFileAtomic } from './atomic-write.js';
+import { createDirectory } from './create-directory.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -24,8 +26,8 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new TypeError('fileSystemIO: binary model topologies are not supported');
-      const { fs, path: p } = await nodeModules();
-      await fs.mkdir(path, { recursive: true });
+      const { path: p } = await nodeModules();
+      createDirectory(path);
       const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
@@ -36,8 +38,8 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig !== undefined ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata !== undefined ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      await fs.writeFile(p.join(path, WEIGHTS_BIN), new Uint8Array(weightData));
-      await fs.writeFile(p.join(path, MODEL_JSON), JSON.stringify(modelJson));
+      writeFileAtomic(p.join(path, WEIGHTS_BIN), new Uint8Array(weightData));
+      writeFileAtomic(p.join(path, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
@@ -82,15 +84,20 @@ export function registerFileSystemRouter(): void {
  * Saves `model` to the directory `dir` (`model.json` and `weights.bin`, as
  * {@link fileSystemIO}) so that `dir` never holds a half-written model: the
  * files are written to a temporary directory beside it, which is then
- * renamed to `dir`. An existing `dir` is first moved aside and deleted after
- * the rename. Returns the save result.
+ * renamed to `dir` (a failed save removes it). An existing `dir` is first
+ * moved aside and deleted after the rename. Returns the save result.
  */
 export async function saveModelAtomically(model: { save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult> }, dir: string): Promise<tf.io.SaveResult> {
   const { fs } = await nodeModules();
-  const temp = `${dir}.tmp-${process.pid}`;
+  const temp = temporaryPathFor(dir);
   const old = `${dir}.old-${process.pid}`;
-  await fs.rm(temp, { recursive: true, force: true });
-  const result = await model.save(fileSystemIO(temp));
+  let result: tf.io.SaveResult;
+  try {
+    result = await model.save(fileSystemIO(temp));
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
   let replaced = false;
   try {
     await fs.rename(dir, old);

@@ -5,6 +5,12 @@ export type { EpochEvent, StepEvent } from './search-events.js';
 export { checkTrainingConfig, resolveSearchConfig } from './search-config.js';
 export type { ResolvedSearchConfig, SearchConfig, TrainingConfig } from './search-config.js';
 export { runFiles } from './run-directory.js';
+export { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+export type { AtomicWriteOptions } from './atomic-write.js';
+export { createDirectory } from './create-directory.js';
+export { EnvironmentChangeError } from './run-environment.js';
+export type { RunEnvironment } from './run-environment.js';
+export type { DatasetFingerprint } from './dataset-fingerprint.js';
 export {
   Adam,
   MomentumSgd,
@@ -24,7 +30,7 @@ export type {
   WeightOptimizerSettings,
 } from './weight-optimizer.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-export type { CheckpointArray, CheckpointContents } from './checkpoint.js';
+export type { CheckpointArray, CheckpointContents, SavedCheckpoint } from './checkpoint.js';
 export { copyWeightsByLayerName, retrain } from './retrain.js';
 export type { RetrainConfig, RetrainEpochEvent, RetrainOptions, RetrainResult } from './retrain.js';
 export { defaultMetrics, evaluateModel } from './evaluate.js';

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { fileError, writeFileAtomic } from './atomic-write.js';
 
 /** Paths of the files of a run. */
 export function runFiles(runDir: string) {
@@ -13,9 +13,17 @@ export function runFiles(runDir: string) {
   };
 }
 
-/** Appends one entry (a step, an epoch, an error) to the JSONL log at `path`. */
+/**
+ * Appends one entry (a step, an epoch, an error) to the JSONL log at `path`.
+ * An append, not an atomic write: a line torn by a kill or a full disk is
+ * dropped by {@link truncateLog} at resume.
+ */
 export function appendLogEntry(path: string, entry: unknown): void {
-  appendFileSync(path, `${JSON.stringify(entry)}\n`);
+  try {
+    appendFileSync(path, `${JSON.stringify(entry)}\n`);
+  } catch (error) {
+    throw fileError(path, 'could not append to the log', error);
+  }
 }
 
 /**

@@ -1,13 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, formatArchitecture, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
 import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
 import { createAsng } from '@asng/optimizer-asng';
-import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 import { writeCheckpoint } from './checkpoint.js';
+import { createDirectory } from './create-directory.js';
+import { fingerprintDataset } from './dataset-fingerprint.js';
 import { appendLogEntry, runFiles, truncateLog } from './run-directory.js';
 import type { ResolvedSearchConfig } from './search-config.js';
-import { restoreWeights, weightArrays, type SearchCheckpoint, type SearchCheckpointHeader } from './search-checkpoint.js';
+import { currentEnvironment } from './run-environment.js';
+import { checkResumable, restoreWeights, weightArrays, type SearchCheckpoint, type SearchCheckpointHeader } from './search-checkpoint.js';
 import { NonFiniteLossError, type EpochEvent, type StepEvent } from './search-events.js';
 import type { OptimizerFactory, SearchOptions, SearchResult } from './search-options.js';
 import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
@@ -27,7 +29,9 @@ export async function searchLoop(
 ): Promise<SearchResult> {
   const { space, dataset, runDir } = options;
   const files = runFiles(runDir);
-  mkdirSync(runDir, { recursive: true });
+  createDirectory(runDir);
+  // What writes killed before their rename left behind.
+  if (saved) removeLeftoverTempFiles(runDir);
   const info = dataset.info;
   const task: TaskSpec = { inputShape: info.shape, classes: space.kind === 'image-to-image' ? 0 : info.classes };
   if (space.kind !== 'image-to-image' && info.classes < 1) {
@@ -46,6 +50,16 @@ export async function searchLoop(
   const full = dataset.split('train');
   const usable = base.maxExamples !== undefined ? Math.min(base.maxExamples, full.size) : full.size;
   const source = usable < full.size ? subsetSplit(full, Int32Array.from({ length: usable }, (_, i) => i)) : full;
+  const dataFingerprint = await fingerprintDataset(info, full, source);
+  const environment = currentEnvironment(options.environment);
+  if (saved) {
+    checkResumable(files.checkpoint, saved, {
+      dataFingerprint,
+      environment,
+      acceptEnvironmentChange: options.acceptEnvironmentChange ?? false,
+      onWarning: options.onWarning ?? ((message) => console.warn(message)),
+    });
+  }
   const { train, validation } = splitTrainValidation(source.size, { validationFraction: base.validationFraction, rng: splitRng });
   const labels = task.classes > 0 ? 'int' : 'none';
   const loaderOptions = { batchSize: base.batchSize, labels, ...(base.normalize ? { normalize: base.normalize } : {}) } as const;
@@ -84,7 +98,7 @@ export async function searchLoop(
       lastMetrics = saved.header.lastMetrics;
       truncateLog(files.log, step);
     } else {
-      writeJsonAtomic(files.config, { space: space.name, dataset: info.name, config });
+      writeJsonAtomic(files.config, { space: space.name, dataset: info.name, config, dataFingerprint, environment });
       writeFileAtomic(files.log, '');
     }
 
@@ -105,6 +119,8 @@ export async function searchLoop(
           validationLoader: validationLoader.getState(),
           batchRng: batchRng.getState(),
           lastMetrics,
+          dataFingerprint,
+          environment,
         },
         arrays: weightArrays(supernet.weights, weightOptimizer),
       });

@@ -1,4 +1,5 @@
 import type { Architecture, ArchitectureDescription, Dataset, Optimizer, Rng, SearchSpace, Variable } from '@asng/core';
+import type { RunEnvironment } from './run-environment.js';
 import type { SearchConfig } from './search-config.js';
 import type { EpochEvent, StepEvent } from './search-events.js';
 
@@ -25,6 +26,27 @@ export interface SearchOptions {
   readonly onEpoch?: (event: EpochEvent) => void;
   /** Called after each checkpoint is written. */
   readonly onCheckpoint?: (path: string, step: number) => void;
+  /**
+   * What affects the run's numbers that the engine cannot see itself, for
+   * example `{ threads: 2, nativeKernels: true, '@tensorflow/tfjs-backend-wasm': '4.22.0' }`.
+   * Recorded with the backend and the tfjs-core version (see `RunEnvironment`)
+   * in `config.json` and every checkpoint; `resumeSearch` compares them.
+   * @default {}
+   */
+  readonly environment?: RunEnvironment;
+  /**
+   * Resume even if the environment differs from the saved one (another
+   * backend, thread count or version), with a warning; otherwise
+   * `resumeSearch` throws an `EnvironmentChangeError` saying what differs.
+   * @default false
+   */
+  readonly acceptEnvironmentChange?: boolean;
+  /**
+   * Receives what the run cannot check or guarantee (an old checkpoint
+   * without checksums, an accepted environment change).
+   * @default console.warn
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** How a search ended. */
