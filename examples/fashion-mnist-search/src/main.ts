@@ -13,12 +13,12 @@
  * current step (resume the search with `npm run -s asng -- resume <dir>`).
  */
 import '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Rng, type Architecture, type CategoricalVariable } from '@asng/core';
 import { COMPARISON_FILE, runCli, type ComparisonRecord } from '@asng/cli';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
-import { largestWidthWithin, retrain, type RetrainConfig } from '@asng/engine';
+import { largestWidthWithin, retrain, writeJsonAtomic, type RetrainConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { randomCellArchitecture } from './compare.js';
 
@@ -133,8 +133,7 @@ async function main(): Promise<number> {
     ],
   };
   const path = join(runDir, COMPARISON_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(comparison, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeJsonAtomic(path, comparison);
   const report = await runCli(['report', runDir, ...(json ? ['--json'] : [])], json ? quietStdout : io);
   if (report !== 0) return report;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

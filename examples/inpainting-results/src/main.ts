@@ -14,7 +14,7 @@
  * --json one JSON object as the last line.
  */
 import '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { selectBackend } from '@asng/backend-select';
 import type { Dataset } from '@asng/core';
@@ -23,6 +23,7 @@ import { celeba } from '@asng/dataset-celeba';
 import { DatasetNotFoundError } from '@asng/dataset-files';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
+import { writeFileAtomic } from '@asng/engine';
 import type { MaskName } from '@asng/space-inpainting';
 import { padDataset } from '@asng/data';
 import { allRestorations, maskResults, maskRunDir, type MaskResult, type ResultsSettings } from './results.js';
@@ -131,7 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const runDir = maskRunDir(out, entry.name, mask);
         results.push(await maskResults(dataset, mask, settings, runDir, log));
         runDirs.push(runDir);
-        writeAtomic(join(runDir, 'report.html'), renderReport(readRun(runDir)));
+        writeFileAtomic(join(runDir, 'report.html'), renderReport(readRun(runDir)));
       }
     } finally {
       await dataset.close?.();
@@ -159,16 +160,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const absent = report.filter((d) => !d.present).map((d) => `${d.dataset}: absent, skipped: ${d.reason}`);
   const text = [table, ...absent].join('\n');
   const seconds = (Date.now() - started) / 1000;
-  writeAtomic(join(out, 'results.html'), resultsPage(text, allRestorations(runDirs)));
-  writeAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.backend, seconds, datasets: report }, null, 2)}\n`);
+  writeFileAtomic(join(out, 'results.html'), resultsPage(text, allRestorations(runDirs)));
+  writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.backend, seconds, datasets: report }, null, 2)}\n`);
   process.stdout.write(`${text}\n\nWritten: ${join(out, 'results.html')}, ${join(out, 'results.json')}; ${seconds.toFixed(0)} s in all\n`);
   if (given.json === true) process.stdout.write(`${JSON.stringify({ settings, backend: backend.backend, seconds, datasets: report })}\n`);
   return 0;
-}
-
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
 }
 
 function resultsPage(table: string, sets: Parameters<typeof restorationGrids>[0]): string {

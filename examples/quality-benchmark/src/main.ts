@@ -28,10 +28,11 @@ import { optionsUsage, parseArgs, UsageError, type OptionSpec } from '@asng/cli'
 import type { Dataset } from '@asng/core';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
+import { writeFileAtomic, writeJsonAtomic } from '@asng/engine';
 import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
 import { qualityPage } from './html.js';
 import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, type InpaintingQuality, type InpaintingSettings } from './inpainting.js';
-import { BUDGETS, TASKS, pinSettings, reusablePieceDir, writeJsonAtomic, writeTextAtomic, type Budget, type Task } from './protocol.js';
+import { BUDGETS, TASKS, pinSettings, reusablePieceDir, type Budget, type Task } from './protocol.js';
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'task', type: 'string', values: [...TASKS], description: 'what to benchmark (required)' },
@@ -104,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
     result.task === 'classification'
       ? classificationPage(result)
       : qualityPage(`asng quality benchmark: inpainting, ${budget} budget`, [`Seeds ${seeds.join(', ')}; ${random} random architectures per seed.`], inpaintingTables(result), result.settings, inpaintingGridsHtml(runDir));
-  writeTextAtomic(join(runDir, 'quality.html'), page);
+  writeFileAtomic(join(runDir, 'quality.html'), page);
   process.stdout.write(`${result.task === 'classification' ? classificationText(result) : inpaintingTables(result).map(textTable).join('\n\n')}\n\nWritten: ${join(runDir, 'quality.html')}, ${join(runDir, 'quality.json')}\n`);
   if (given.json === true) process.stdout.write(`${JSON.stringify(output)}\n`);
   return 0;

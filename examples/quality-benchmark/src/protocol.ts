@@ -3,10 +3,10 @@
  * resumable store of finished pieces, the resumable search, and the
  * statistics of found against random.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, type Architecture, type Dataset, type SearchSpace, type Variable } from '@asng/core';
-import { resumeSearch, runFiles, runSearch, type SearchConfig, type StepEvent } from '@asng/engine';
+import { resumeSearch, runFiles, runSearch, writeFileAtomic, writeJsonAtomic, type SearchConfig, type StepEvent } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 
 /** The tasks of the benchmark. */
@@ -156,18 +156,6 @@ export function reusablePieceDir(pinned: { readonly task: string; readonly budge
 /** Whether a piece is a random architecture's retraining (the pieces {@link reusablePieceDir} allows to reuse). */
 export const isRandomPiece = (name: string): boolean => name.startsWith('random-');
 
-/** Writes `text` to `path` through a temporary file and a rename. */
-export function writeTextAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
-
-/** Writes `value` as indented JSON, atomically. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
 /**
  * Records the settings of a run in `settings.json`, or checks that a run
  * being resumed was started with the same ones: mixing figures of different
@@ -184,7 +172,7 @@ export function pinSettings(runDir: string, settings: unknown): void {
     }
     return;
   }
-  writeTextAtomic(path, text);
+  writeFileAtomic(path, text);
 }
 
 /** What a finished search leaves for the comparison. */
