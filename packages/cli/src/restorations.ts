@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, namesCorruption, type Architecture, type Dataset, type ImageShape, type SearchSpace, type TaskSpec } from '@asng/core';
-import { readCheckpoint, runFiles } from '@asng/engine';
+import { readCheckpoint, runFiles, writeFileAtomic } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
-import { writeTextAtomically } from './run-record.js';
 
 /** The file of a run directory that holds its sample restorations, for the report's image grids. */
 export const RESTORATIONS_FILE = 'restorations.json';
@@ -110,7 +109,7 @@ export function readRestorations(runDir: string): RestorationSet[] {
 /** Adds a set to the run's {@link RESTORATIONS_FILE}, replacing one of the same source and mask; the file is replaced atomically. */
 export function writeRestorationSet(runDir: string, set: RestorationSet): void {
   const sets = readRestorations(runDir).filter((s) => s.source !== set.source || s.mask !== set.mask);
-  writeTextAtomically(join(runDir, RESTORATIONS_FILE), `${JSON.stringify({ format: 'asng-restorations', sets: [...sets, set] })}\n`);
+  writeFileAtomic(join(runDir, RESTORATIONS_FILE), `${JSON.stringify({ format: 'asng-restorations', sets: [...sets, set] })}\n`);
 }
 
 /**

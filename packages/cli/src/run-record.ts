@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Architecture } from '@asng/core';
 import { runFiles } from '@asng/engine';
@@ -43,25 +43,6 @@ export const MODEL_DIR = 'model';
 
 /** The run record's file in a run directory. */
 export const recordPath = (runDir: string): string => join(runDir, 'cli.json');
-
-/**
- * Replaces `path` with `text` atomically: a temporary file beside it, then a
- * rename, so that a crash leaves the old file or the new one. The temporary
- * file is removed when the write fails, and the error names `path`.
- */
-export function writeTextAtomically(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw new Error(`${path}: cannot write (${(error as Error).message})`);
-  }
-}
-
-/** Writes a JSON file atomically, two-space indented. */
-export const writeJsonAtomically = (path: string, value: unknown): void => writeTextAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
 
 /** Reads the run record of `runDir`, naming the file when it is missing or not JSON. */
 export function readRunRecord(runDir: string): CliRecord {

@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@asng/engine';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ARCHITECTURE_FILE, buildReport } from '../report.js';
-import { writeTextAtomically } from '../run-record.js';
 import { workingDirectory } from '../setup.js';
 
 /** `asng report RUN_DIR`: the run's self-contained HTML report, and `architecture.svg` in the run directory when the run's space draws its architecture. */
@@ -21,8 +21,8 @@ export const reportCommand: Command = {
     const runDir = resolve(cwd, positionals[0]!);
     const out = resolve(cwd, (values.out as string | undefined) ?? join(runDir, 'report.html'));
     const { html, architectureSvg } = await buildReport(runDir, cwd);
-    writeTextAtomically(out, html);
-    if (architectureSvg !== undefined) writeTextAtomically(join(runDir, ARCHITECTURE_FILE), architectureSvg);
+    writeFileAtomic(out, html);
+    if (architectureSvg !== undefined) writeFileAtomic(join(runDir, ARCHITECTURE_FILE), architectureSvg);
     if (values.json === true) io.stdout(`${JSON.stringify({ report: out, bytes: Buffer.byteLength(html) })}\n`);
     else io.stdout(`Report written to ${out}\n`);
     return 0;

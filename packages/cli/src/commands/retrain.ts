@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
-import { checkTrainingConfig, largestWidthWithin, retrain, saveModelAtomically, trainableParameterCount, type RetrainConfig } from '@asng/engine';
+import { checkTrainingConfig, largestWidthWithin, retrain, saveModelAtomically, trainableParameterCount, writeJsonAtomic, type RetrainConfig } from '@asng/engine';
 import { parseDecimal, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { writeModelRestorations } from '../restorations.js';
-import { MODEL_DIR, modelRecord, readSearch, writeJsonAtomically, type CliRecord } from '../run-record.js';
+import { MODEL_DIR, modelRecord, readSearch, type CliRecord } from '../run-record.js';
 import { selectBackend, spaceMetrics, taskOf, withDataset, workingDirectory } from '../setup.js';
 import { loadSpaceModule, type LoadedSpace, type SpaceOptions } from '../spaces.js';
 import { checkWithEngine, TRAINING_OPTIONS, trainingConfig } from '../training-options.js';
@@ -115,7 +115,7 @@ export const retrainCommand: Command = {
         model: modelDir,
       };
       const out = join(runDir, 'retrain.json');
-      writeJsonAtomically(out, summary);
+      writeJsonAtomic(out, summary);
       if (values.json === true) io.stdout(`${JSON.stringify(summary)}\n`);
       else {
         io.stdout(

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resolveSearchConfig, runFiles, runSearch, type SearchConfig } from '@asng/engine';
+import { resolveSearchConfig, runFiles, runSearch, writeJsonAtomic, type SearchConfig } from '@asng/engine';
 import { keyValues, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
-import { recordPath, writeJsonAtomically, type CliRecord } from '../run-record.js';
+import { recordPath, type CliRecord } from '../run-record.js';
 import { followSearch, optimizerFactory } from '../search-progress.js';
 import { datasetNames, selectBackend, withDataset, workingDirectory } from '../setup.js';
 import { loadSpaceModule } from '../spaces.js';
@@ -66,7 +66,7 @@ export const searchCommand: Command = {
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);
       mkdirSync(runDir, { recursive: true });
-      writeJsonAtomically(recordPath(runDir), record);
+      writeJsonAtomic(recordPath(runDir), record);
       return followSearch({
         io,
         values,
