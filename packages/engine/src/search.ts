@@ -40,6 +40,14 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
  * Continues the search saved in `runDir` exactly where its last checkpoint
  * left it: the numbers that follow are those an uninterrupted run would have
  * produced. The settings are the saved ones.
+ *
+ * Before anything runs it removes the temporary files of killed writes from
+ * `runDir`, and refuses, with an error naming the checkpoint and what is
+ * wrong: a damaged checkpoint (checksums of its header and arrays), other
+ * training data than the run's (its fingerprint), and another environment
+ * (backend, versions, `environment`; an `EnvironmentChangeError`) unless
+ * `acceptEnvironmentChange` is set. A checkpoint written before these
+ * records existed resumes with `onWarning` saying what it could not check.
  */
 export async function resumeSearch(options: Omit<SearchOptions, 'config'>): Promise<SearchResult> {
   checkGradientsRegistered();
