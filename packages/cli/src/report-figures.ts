@@ -103,8 +103,8 @@ const show = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(
 /**
  * The settings of a run as one table in groups (search, data, architecture
  * optimizer, weight training, machine, other): from `config.json` (the
- * engine's), `cli.json` (the CLI's) and what a retraining recorded about the
- * machine. The two `optimizer` settings are told apart: the CLI's is the
+ * engine's, with its records of the environment and the data), `cli.json`
+ * (the CLI's) and what a retraining recorded about the machine. The two `optimizer` settings are told apart: the CLI's is the
  * architecture optimizer, the engine's the weights'.
  */
 export function settingsTable(engine: Readonly<Record<string, unknown>>, cli: Readonly<Record<string, unknown>> | undefined, machine: Readonly<Record<string, unknown>>): string {
@@ -117,7 +117,19 @@ export function settingsTable(engine: Readonly<Record<string, unknown>>, cli: Re
     else flat.set(k, v);
   }
   for (const [k, v] of Object.entries(machine)) flat.set(k, v);
-  const groupOf = (key: string) => (key.startsWith('space option ') ? 'search' : (GROUPS.find(([, keys]) => keys.includes(key))?.[0] ?? 'other'));
+  // The engine's records of the machine (backend, threads, versions) and of the data, one fact per row.
+  const machineKeys = new Set<string>();
+  for (const [record, prefix] of [['environment', ''], ['dataFingerprint', 'data ']] as const) {
+    const value = flat.get(record);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    flat.delete(record);
+    for (const [k, v] of Object.entries(value)) {
+      flat.set(`${prefix}${k}`, v);
+      if (record === 'environment') machineKeys.add(k);
+    }
+  }
+  const groupOf = (key: string) =>
+    key.startsWith('space option ') ? 'search' : key.startsWith('data ') ? 'data' : machineKeys.has(key) ? 'machine' : (GROUPS.find(([, keys]) => keys.includes(key))?.[0] ?? 'other');
   const rows = [...GROUPS.map(([g]) => g), 'other'].map((group) => {
     const inGroup = [...flat].filter(([k]) => groupOf(k) === group);
     if (group === 'machine' && inGroup.length === 0) inGroup.push(['backend', 'not recorded by the search']);
