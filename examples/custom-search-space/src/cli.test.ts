@@ -92,6 +92,6 @@ describe('the asng CLI on the custom space and the embedded Fashion-MNIST subset
     expect(await runCli(['report', split, '--json'], d.value)).toBe(0);
     const html = readFileSync(d.json().report, 'utf8');
     expect(html).toContain('Most likely architecture');
-    expect(html).toContain('kernel0: 1');
+    expect(html).toContain('<title>kernel0 = 1: ');
   });
 });
