@@ -10,12 +10,28 @@ import * as tf from '@tensorflow/tfjs-core';
 export type RunEnvironment = Readonly<Record<string, string | number | boolean>>;
 
 /**
- * The environment of this process: `backend` (`tf.getBackend()`) and
- * `@tensorflow/tfjs-core` (its version), then the caller's `extra` entries,
- * which win over these.
+ * The environment of this process: `backend` (`tf.getBackend()`),
+ * `@tensorflow/tfjs-core` (its version) and, on the wasm backend, `threads`
+ * (its thread count), then the caller's `extra` entries, which win over these.
  */
 export function currentEnvironment(extra: RunEnvironment = {}): RunEnvironment {
-  return { backend: tf.getBackend(), '@tensorflow/tfjs-core': tf.version_core, ...extra };
+  const threads = backendThreads();
+  return { backend: tf.getBackend(), '@tensorflow/tfjs-core': tf.version_core, ...(threads !== undefined ? { threads } : {}), ...extra };
+}
+
+/**
+ * The thread count of the active backend where tfjs exposes it: the wasm
+ * backend keeps it on its module (`wasm.tfjs.getThreadsCount`), read here
+ * without depending on `@tensorflow/tfjs-backend-wasm`.
+ */
+function backendThreads(): number | undefined {
+  const backend = tf.backend() as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  try {
+    const threads = backend.wasm?.tfjs?.getThreadsCount?.();
+    return typeof threads === 'number' && Number.isSafeInteger(threads) && threads > 0 ? threads : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What differs between the environment a run was saved with and this one, one phrase per key (`threads: saved 2, now 1`); empty if none. */
