@@ -94,10 +94,13 @@ export function resolveHeapLimitBytes(limitMiB?: number): number {
  * Makes a tensor that does not fit the wasm heap throw a
  * {@link WasmHeapExhaustedError} that names it, instead of what the stock
  * backend does (its `malloc` returns 0 when the heap cannot grow, and the
- * tensor is placed at address 0: a `memory access out of bounds` inside wasm,
- * or silently overwritten memory). Every tensor of the backend, the native
+ * tensor is placed at address 0: reproduced, a `memory access out of bounds`
+ * inside wasm on one thread, a main thread spinning at full CPU on two).
+ * Every tensor of the backend, the native
  * kernels' outputs included, is allocated by `backend.move`; this wraps it
- * and the module's `_malloc`. Allocations that end above `limitBytes` are
+ * and the module's `_malloc` (buffers that the C++ kernels allocate for
+ * themselves, XNNPACK's packed filters for instance, are not guarded).
+ * Allocations that end above `limitBytes` are
  * refused too (a lower limit lets tests reach the ceiling cheaply). A second
  * call replaces the first one's guard. Returns a function that puts the
  * originals back (a no-op once another guard has replaced this one).
