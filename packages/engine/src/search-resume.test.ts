@@ -62,7 +62,11 @@ describe('resumeSearch checks what it resumes', () => {
     const bytes = readFileSync(path);
     bytes.write('"step":3,', bytes.indexOf('"step":5,'), 'utf8');
     writeFileSync(path, bytes);
+    const log = readFileSync(runFiles(dir).log, 'utf8');
     await expect(resumeSearch({ ...base, runDir: dir })).rejects.toThrow(`${path}: the checkpoint's header fails its checksum`);
+    // Refused before anything changed: the log keeps its five steps.
+    expect(readFileSync(runFiles(dir).log, 'utf8')).toBe(log);
+    expect(steps(dir)).toHaveLength(5);
   });
 
   it.each([
