@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Architecture, SearchSpace } from '@asng/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bufferedIo } from './buffered-io.js';
 import { spaceFigures } from './report-architecture.js';
+import { runCli } from './run.js';
 import { loadSpace } from './spaces.js';
 
 const dirs: string[] = [];
@@ -37,5 +39,21 @@ describe('spaceFigures', () => {
     dirs.push(dir);
     expect(await spaceFigures(dir, { space: 'image-classification' }, { 'normal.node0.input1': 'node 7' }, dir)).toEqual({ bounds: {} });
     expect(await spaceFigures(dir, { space: 'my-own' }, {}, dir)).toEqual({ bounds: {} });
+  });
+
+  it('asng report writes the drawing as architecture.svg in the run directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asng-figures-'));
+    dirs.push(dir);
+    const options = { encoding: 'categorical', nodes: 3, levelBack: 2 };
+    const space = await loadSpace('inpainting', options);
+    const best = first(space);
+    writeFileSync(join(dir, 'cli.json'), JSON.stringify({ space: 'inpainting', spaceOptions: options, dataset: 'x', optimizer: 'asng', lambda: 2 }));
+    writeFileSync(join(dir, 'log.jsonl'), `${JSON.stringify({ type: 'epoch', epoch: 0, step: 1, best, metrics: { psnr: 12 }, beliefs: [], seconds: 1 })}\n`);
+    const io = bufferedIo({ cwd: dir });
+    expect(await runCli(['report', dir], io.io), io.stderr()).toBe(0);
+    const svg = readFileSync(join(dir, 'architecture.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('encoder: convolution, ReLU');
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
   });
 });
