@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetFormatError, DatasetNotFoundError } from '@asng/dataset-files';
 import { celeba } from './celeba.js';
-import type { ImageFileSplit } from './image-split.js';
+import type { ImageFileSplit } from '@asng/image-files';
 
 /** A width x height RGB image: three vertical bands, red | green | blue. */
 function bands(width: number, height: number): Buffer {

@@ -2,8 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset, DatasetInfo, DatasetLoader, DatasetLoadOptions, DatasetSplit, SplitName } from '@asng/core';
 import { DatasetFormatError, defaultCacheDir, exists, locateDataset } from '@asng/dataset-files';
-import type { DecodedImageCache } from './decoded-cache.js';
-import { ImageFileSplit } from './image-split.js';
+import { diskCacheDir, ImageFileSplit, type DecodedImageCache } from '@asng/image-files';
 
 /** Options of the CelebA loader. */
 export interface CelebaLoadOptions extends DatasetLoadOptions {
@@ -104,21 +103,6 @@ async function splitFiles(layout: Layout, validation: 'exclude' | 'train'): Prom
   };
 }
 
-/**
- * The directory of the decoded-image cache that `diskCache` asks for:
- * `undefined` when off, `<cacheDir>/decoded` for `true`, else the directory given.
- *
- * @throws TypeError naming `loader` for a value that is neither a boolean nor a non-empty string.
- */
-export function diskCacheDir(options: { readonly diskCache?: boolean | string; readonly cacheDir?: string }, loader: string): string | undefined {
-  const { diskCache } = options;
-  if (diskCache === undefined || diskCache === false) return undefined;
-  if (diskCache === true) return join(options.cacheDir ?? defaultCacheDir(), 'decoded');
-  if (typeof diskCache !== 'string' || diskCache === '') {
-    throw new TypeError(`${loader}: diskCache must be true, false or a directory, got ${JSON.stringify(diskCache)}`);
-  }
-  return diskCache;
-}
 
 /**
  * CelebA for inpainting (Liu et al., 2015): unlabelled face images, centre-

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { celeba } from './celeba.js';
-import { DECODED_CACHE_HEADER_BYTES } from './decoded-cache.js';
-import type { ImageFileSplit } from './image-split.js';
+import { DECODED_CACHE_HEADER_BYTES, type ImageFileSplit } from '@asng/image-files';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Dataset, DatasetInfo, DatasetLoader, DatasetLoadOptions, DatasetSplit, ExampleBatch, SplitName } from '@asng/core';
-import { diskCacheDir, ImageFileSplit } from '@asng/dataset-celeba';
+import { diskCacheDir, ImageFileSplit } from '@asng/image-files';
 import { DatasetFormatError, DatasetNotFoundError } from '@asng/dataset-files';
 
 /** Options of {@link imageFolder}. */
@@ -15,7 +15,7 @@ export interface ImageFolderLoadOptions extends DatasetLoadOptions {
   /**
    * Keeps the decoded, resized images of each split in a binary file, so
    * that every epoch after the first reads bytes instead of decoding (see
-   * `DecodedImageCache` in `@asng/dataset-celeba`): `true` for
+   * `DecodedImageCache` in `@asng/image-files`): `true` for
    * `<cacheDir>/decoded`, or a directory. Rebuilt when an image or option changes.
    * @default false
    */
