@@ -47,6 +47,14 @@ describe('asng argument errors', () => {
     expect(stderr()).toMatch(/--space: cannot load "\.\/missing-space\.js"/);
   });
 
+  it('a run directory that cannot be made fails at once, naming it (under /proc Node would spin forever)', async () => {
+    const { io, stderr } = capture();
+    const started = Date.now();
+    expect(await runCli(['search', '--run-dir', '/proc/asng-run', '--space', 'image-classification', '--dataset', 'fashion-mnist-subset', '--steps', '1', '--quiet'], io)).toBe(1);
+    expect(stderr()).toContain('/proc/asng-run');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
   it('prints usage on help', async () => {
     const { io, stdout } = capture();
     expect(await runCli(['help'], io)).toBe(0);

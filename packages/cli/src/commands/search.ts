@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resolveSearchConfig, runFiles, runSearch, writeJsonAtomic, type SearchConfig } from '@asng/engine';
+import { createDirectory, resolveSearchConfig, runFiles, runSearch, writeJsonAtomic, type SearchConfig } from '@asng/engine';
 import { keyValues, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { recordPath, type CliRecord } from '../run-record.js';
@@ -65,7 +65,7 @@ export const searchCommand: Command = {
     const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);
-      mkdirSync(runDir, { recursive: true });
+      createDirectory(runDir);
       writeJsonAtomic(recordPath(runDir), record);
       return followSearch({
         io,
