@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { resumeSearch } from '@asng/engine';
+import { EnvironmentChangeError, resumeSearch } from '@asng/engine';
 import { UsageError } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { readRunRecord } from '../run-record.js';
@@ -12,7 +12,14 @@ export const resumeCommand: Command = {
   name: 'resume',
   summary: 'continue a stopped search',
   synopsis: 'RUN_DIR [options]',
-  options: COMMON_OPTIONS,
+  options: [
+    ...COMMON_OPTIONS,
+    {
+      name: 'accept-environment-change',
+      type: 'boolean',
+      description: 'resume even if the backend, threads or versions differ from the saved run (its numbers then no longer continue exactly)',
+    },
+  ],
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError(`'asng resume' takes one run directory, got ${positionals.length}`);
     const cwd = workingDirectory(io);
@@ -28,7 +35,24 @@ export const resumeCommand: Command = {
         space,
         dataset,
         backend,
-        start: (callbacks) => resumeSearch({ space, dataset, runDir, optimizer: optimizerFactory(record), ...callbacks }),
+        start: async (callbacks) => {
+          try {
+            return await resumeSearch({
+              space,
+              dataset,
+              runDir,
+              optimizer: optimizerFactory(record),
+              acceptEnvironmentChange: values['accept-environment-change'] === true,
+              onWarning: (message) => io.stderr(`warning: ${message}\n`),
+              ...callbacks,
+            });
+          } catch (error) {
+            if (!(error instanceof EnvironmentChangeError)) throw error;
+            throw new Error(
+              `${error.path}: the run was saved in another environment (${error.differences.join('; ')}); resume with the saved settings (e.g. --threads), or pass --accept-environment-change to continue anyway, no longer bit-exactly`,
+            );
+          }
+        },
       });
     });
   },
