@@ -1,18 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedWeight } from '@asng/core';
 
-/** Settings of {@link MomentumSgd}. */
-export interface MomentumSgdOptions {
-  /** Momentum factor. @default 0.9 */
-  readonly momentum?: number;
-  /** L2 weight decay added to each gradient (PyTorch's `weight_decay`). @default 3e-4 */
-  readonly weightDecay?: number;
-  /** Largest global L2 norm of the gradient; larger gradients are scaled down. `Infinity` disables clipping. @default 5 */
-  readonly clipNorm?: number;
-  /** Use Nesterov momentum. @default false */
-  readonly nesterov?: boolean;
-}
-
 /**
  * What updates a network's weights from their gradients: {@link MomentumSgd}
  * or {@link Adam}, or a user's own. Its state (the slots) is a set of named
