@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { scoresOutputs, type Dataset, type DatasetLoader, type SearchSpace, type TaskSpec } from '@asng/core';
+import { scoresOutputs, taskFor, type Dataset, type DatasetLoader, type SearchSpace, type TaskSpec } from '@asng/core';
 import { datasetLoaders } from '@asng/data-cli';
 import type { BatchMetrics } from '@asng/engine';
 import { UsageError } from './args.js';
@@ -70,7 +70,7 @@ export async function withDataset<T>(choice: DatasetChoice, io: CliIo, use: (dat
 export const datasetNames = (): string[] => datasetLoaders.map((l) => l.name);
 
 /** The task of a space on a dataset, as the engine forms it. */
-export const taskOf = (space: SearchSpace, dataset: Dataset): TaskSpec => ({ inputShape: dataset.info.shape, classes: space.kind === 'image-to-image' ? 0 : dataset.info.classes });
+export const taskOf = (space: SearchSpace, dataset: Dataset): TaskSpec => taskFor(space, dataset.info);
 
 /**
  * The space's own metrics (its `OutputScorer` ability of `@asng/core`, for

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type Dataset, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
+import { Rng, taskFor, type Dataset, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
 import { DataLoader, subsetSplit, type Normalization } from '@asng/data';
 
 /**
@@ -83,7 +83,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`evaluateModel: batchSize: expected an integer >= 1, got ${String(batchSize)}`);
   const classify = space.kind !== 'image-to-image';
   if (classify && info.classes < 1) throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
-  const task: TaskSpec = { inputShape: info.shape, classes: classify ? info.classes : 0 };
+  const task: TaskSpec = taskFor(space, info);
   const full = dataset.split(splitName);
   const size = options.maxExamples !== undefined ? Math.min(options.maxExamples, full.size) : full.size;
   if (!(size >= 1)) throw new RangeError(`evaluateModel: nothing to evaluate in split '${splitName}' of '${info.name}' (${full.size} examples, maxExamples ${String(options.maxExamples)})`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { Rng, canBuildTrainingModel, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type SplitName, type TaskSpec, type TrainingModel } from '@asng/core';
+import { Rng, canBuildTrainingModel, taskFor, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type SplitName, type TaskSpec, type TrainingModel } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import { evaluateModel, type BatchMetrics } from './evaluate.js';
 import { checkTrainingConfig, type TrainingConfig } from './search-config.js';
@@ -116,7 +116,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const classify = space.kind !== 'image-to-image';
   const info = dataset.info;
   if (classify && info.classes < 1) throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
-  const task: TaskSpec = { inputShape: info.shape, classes: classify ? info.classes : 0 };
+  const task: TaskSpec = taskFor(space, info);
   const master = new Rng(c.seed ?? 0);
   const weightsRng = master.fork();
   const dataRng = master.fork();

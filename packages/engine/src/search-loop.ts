@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, formatArchitecture, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { Rng, formatArchitecture, taskFor, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
 import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
 import { createAsng } from '@asng/optimizer-asng';
 import { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
@@ -33,7 +33,7 @@ export async function searchLoop(
   // What writes killed before their rename left behind.
   if (saved) removeLeftoverTempFiles(runDir);
   const info = dataset.info;
-  const task: TaskSpec = { inputShape: info.shape, classes: space.kind === 'image-to-image' ? 0 : info.classes };
+  const task: TaskSpec = taskFor(space, info);
   if (space.kind !== 'image-to-image' && info.classes < 1) {
     throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
   }
