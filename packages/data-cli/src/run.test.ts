@@ -31,11 +31,14 @@ describe('asng-data', () => {
 
   it('explains where it looked when a dataset is missing and downloads are off', async () => {
     const toy = createIdxLoader({ name: 'toy', description: 'toy', classNames: ['a'], howToGet: 'build one.' });
-    const { code, stderr } = await run(['info', 'toy', '--no-download', '--cache-dir', dir, '--path', join(dir, 'mine')], [toy]);
+    const { code, stderr } = await run(['info', 'toy', '--no-download', '--cache-dir', dir], [toy]);
     expect(code).toBe(1);
-    expect(stderr).toContain(join(dir, 'mine'));
     expect(stderr).toContain(join(dir, 'toy'));
     expect(stderr).toContain('build one.');
+    // A given --path is the only place looked at: never a silent fallback to another copy.
+    const given = await run(['info', 'toy', '--no-download', '--cache-dir', dir, '--path', join(dir, 'mine')], [toy]);
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain(`${join(dir, 'mine')} (the path given: used alone`);
   });
 
   it('downloads from --mirror with a progress bar on stderr, then reports the cached copy', async () => {

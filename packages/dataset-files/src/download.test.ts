@@ -80,16 +80,25 @@ describe('downloadFile', () => {
 describe('locateDataset', () => {
   const probe = async (place: string) => ((await readdir(place)).includes('file.bin') ? join(place, 'file.bin') : null);
 
-  it('searches the user path, the cache, then the system paths, and says where it looked', async () => {
+  it('without a path searches the cache, then the system paths, and says where it looked', async () => {
     const system = join(dir, 'system');
-    const error = await locateDataset({ dataset: 'toy', path: join(dir, 'user'), cacheDir: join(dir, 'cache'), systemPaths: [system], download: false, probe, howToGet: 'ask the toy maker.' }).catch((e: unknown) => e);
+    const error = await locateDataset({ dataset: 'toy', cacheDir: join(dir, 'cache'), systemPaths: [system], download: false, probe, howToGet: 'ask the toy maker.' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetNotFoundError);
     const message = (error as Error).message;
-    expect(message).toContain(join(dir, 'user'));
     expect(message).toContain(join(dir, 'cache', 'toy'));
     expect(message).toContain(system);
     expect(message).toContain('ask the toy maker.');
-    expect(message.indexOf(join(dir, 'user'))).toBeLessThan(message.indexOf(join(dir, 'cache', 'toy')));
+    expect(message.indexOf(join(dir, 'cache', 'toy'))).toBeLessThan(message.indexOf(system));
+  });
+
+  it('with a path searches that path alone, even when downloads are allowed', async () => {
+    const system = join(dir, 'system');
+    const error = await locateDataset({ dataset: 'toy', path: join(dir, 'user'), cacheDir: join(dir, 'cache'), systemPaths: [system], mirror: base, remoteFiles: [{ name: 'file.bin', sha256: sum }], probe, howToGet: 'ask the toy maker.' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetNotFoundError);
+    const message = (error as Error).message;
+    expect(message).toContain(`${join(dir, 'user')} (the path given: used alone`);
+    expect(message).not.toContain(join(dir, 'cache', 'toy'));
+    expect(message).not.toContain(system);
   });
 
   it('downloads into the cache, then finds it there without downloading again', async () => {

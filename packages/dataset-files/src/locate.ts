@@ -45,15 +45,23 @@ export interface Located<T> {
 }
 
 /**
- * Finds a dataset: the user's `path`, then `cacheDir/<dataset>`, then the
- * system paths; otherwise (when `download` is not `false`) downloads the
- * remote files into the cache, verified by SHA-256, and probes again.
+ * Finds a dataset. A `path` the user gives is the only place looked at: the
+ * dataset is there or this fails naming it (never a silent fallback to
+ * another copy). Without one: `cacheDir/<dataset>`, then the system paths;
+ * otherwise (when `download` is not `false`) downloads the remote files into
+ * the cache, verified by SHA-256, and probes again.
  *
  * @throws {@link DatasetNotFoundError} listing every place searched and how to get the files.
  */
 export async function locateDataset<T>(options: LocateOptions<T>): Promise<Located<T>> {
   const cache = join(options.cacheDir ?? defaultCacheDir(), options.dataset);
-  const places = [...(options.path === undefined ? [] : [options.path]), cache, ...(options.systemPaths ?? [])];
+  if (options.path !== undefined) {
+    // A path the user gives is used alone: never a silent fallback to another copy.
+    const found = (await exists(options.path)) ? await options.probe(options.path) : null;
+    if (found !== null) return { found, source: options.path, downloaded: false };
+    throw new DatasetNotFoundError(options.dataset, [`${options.path} (the path given: used alone, no other place is searched)`], options.howToGet);
+  }
+  const places = [cache, ...(options.systemPaths ?? [])];
   const searched: string[] = [];
   for (const place of places) {
     searched.push(place);
