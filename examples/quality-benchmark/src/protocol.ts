@@ -140,7 +140,12 @@ const SEARCH_SCHEDULE_FIELDS = ['steps', 'warmupSteps', 'initialDelta', 'batchSi
 export function reusablePieceDir(pinned: { readonly task: string; readonly budget: string; readonly settings: { readonly search: object } }, otherRunDir: string): string {
   const path = join(otherRunDir, 'settings.json');
   if (!existsSync(path)) throw new Error(`--reuse-random ${otherRunDir}: no settings.json there; expected a run directory of this benchmark`);
-  const other = readPiece<typeof pinned>(path);
+  let other: typeof pinned;
+  try {
+    other = JSON.parse(readFileSync(path, 'utf8')) as typeof pinned;
+  } catch (error) {
+    throw new Error(`--reuse-random ${otherRunDir}: ${path} is not valid JSON (${(error as Error).message}); expected the settings of a run of this benchmark`);
+  }
   const comparable = (p: typeof pinned) =>
     JSON.stringify({
       task: p.task,

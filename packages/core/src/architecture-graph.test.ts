@@ -1,20 +1,9 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { describesArchitectureGraph, type ArchitectureGraph, type ArchitectureGraphDescriber } from './architecture-graph.js';
 import type { SearchSpace } from './search-space.js';
-import { categorical } from './variables.js';
+import { plainSpace } from './plain-space.fixture.js';
 
-const unused = () => {
-  throw new Error('not called by the guard');
-};
-const plain: SearchSpace = {
-  name: 'plain',
-  variables: [categorical('op', ['a', 'b'])],
-  metric: { name: 'accuracy', higherIsBetter: true },
-  toBatch: unused,
-  createSupernet: unused,
-  buildModel: unused,
-  describe: () => ({ text: '' }),
-};
+const plain = plainSpace;
 const graph: ArchitectureGraph = {
   title: 'one cell',
   groups: [{ id: 'cell', label: 'cell' }],

@@ -1,20 +1,9 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { SearchSpace } from './search-space.js';
 import { canBuildTrainingModel, canCountParameters, namesCorruption, type CorruptionNamer, type ParameterCounter, type TrainingModelBuilder } from './space-abilities.js';
-import { categorical } from './variables.js';
+import { plainSpace, unused } from './plain-space.fixture.js';
 
-const unused = () => {
-  throw new Error('not called by the guards');
-};
-const plain: SearchSpace = {
-  name: 'plain',
-  variables: [categorical('op', ['a', 'b'])],
-  metric: { name: 'accuracy', higherIsBetter: true },
-  toBatch: unused,
-  createSupernet: unused,
-  buildModel: unused,
-  describe: () => ({ text: '' }),
-};
+const plain = plainSpace;
 
 describe('the guards of the optional abilities', () => {
   it('find each ability by its member, and nothing on a plain space', () => {

@@ -2,20 +2,9 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { SearchSpace } from './search-space.js';
 import { scoresOutputs, type OutputScorer } from './space-abilities.js';
 import { SpaceOptionError, defineSpaceDescriptor, hasWidthOption, isSpaceDescriptor, parseSpaceOptions, type SpaceDescriptor } from './space-descriptor.js';
-import { categorical } from './variables.js';
+import { plainSpace } from './plain-space.fixture.js';
 
-const unused = () => {
-  throw new Error('not called here');
-};
-const plain: SearchSpace = {
-  name: 'plain',
-  variables: [categorical('op', ['a', 'b'])],
-  metric: { name: 'accuracy', higherIsBetter: true },
-  toBatch: unused,
-  createSupernet: unused,
-  buildModel: unused,
-  describe: () => ({ text: '' }),
-};
+const plain = plainSpace;
 
 const descriptor = defineSpaceDescriptor({
   name: 'toy',
