@@ -28,7 +28,7 @@ export interface CompareSettings {
   readonly cells: number;
   /** Channels of the retrained networks, unless `paramBudget` is given. */
   readonly channels: number;
-  /** Each retrained network gets the largest even channel count whose model has at most this many trainable parameters. */
+  /** Each retrained network gets the largest channel count whose model has at most this many trainable parameters. */
   readonly paramBudget?: number;
   readonly retrainEpochs: number;
   readonly retrainExamples?: number;

@@ -25,6 +25,13 @@ export interface ClassificationSettings {
      * the adaptation takes over); absent: the paper's 1.
      */
     readonly initialDelta?: number;
+    /**
+     * The engine's `SearchConfig.parameterPenalty`: the distribution ranks
+     * `loss * parameters ** parameterPenalty`, the loss at an equal parameter
+     * budget if the loss falls as that power of the parameters; absent: the
+     * paper's objective, the loss alone.
+     */
+    readonly parameterPenalty?: number;
     readonly batchSize: number;
     readonly learningRate: number;
     /** Training examples used (half of them validate); all when absent. */
@@ -106,6 +113,7 @@ export function classificationSearchConfig(settings: ClassificationSettings, see
     seed,
     steps: s.steps,
     warmupSteps: s.warmupSteps,
+    ...(s.parameterPenalty !== undefined ? { parameterPenalty: s.parameterPenalty } : {}),
     batchSize: s.batchSize,
     learningRate: s.learningRate,
     ...(s.maxExamples !== undefined ? { maxExamples: s.maxExamples } : {}),

@@ -4,7 +4,7 @@
  *
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
- *     [--warmup-steps N] [--initial-delta X] [--reuse-random DIR]
+ *     [--warmup-steps N] [--initial-delta X] [--parameter-penalty X] [--reuse-random DIR]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -14,8 +14,9 @@
  * as the last line. The run directory is named after the task, budget and
  * seeds, so running the same command again resumes a stopped run.
  *
- * `--warmup-steps N` and `--initial-delta X` run a variant of the budget's
- * search (`--warmup-steps 0 --initial-delta 1` is the paper's method);
+ * `--warmup-steps N`, `--initial-delta X` and `--parameter-penalty X` run a
+ * variant of the budget's search (`--warmup-steps 0 --initial-delta 1
+ * --parameter-penalty 0` is the paper's method);
  * `--reuse-random DIR` takes the
  * random architectures' retrainings from a run of the same budget, so that a
  * variant is compared with the very same random networks without training
@@ -42,6 +43,7 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
   { name: 'warmup-steps', type: 'integer', min: 0, placeholder: 'N', description: "a variant of the budget: this many warm-up steps in each search (0: the paper's method, no warm-up)" },
   { name: 'initial-delta', type: 'number', placeholder: 'X', description: "a variant of the classification budget: ASNG's initial trust region delta (the paper's 1)" },
+  { name: 'parameter-penalty', type: 'number', min: 0, placeholder: 'X', description: 'a variant of the classification budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)' },
   { name: 'reuse-random', type: 'string', placeholder: 'DIR', description: 'take the random architectures\' retrainings from this run directory of the same budget (for comparing search variants)' },
   { name: 'data-path', type: 'string', placeholder: 'DIR', default: DEBIAN_FASHION_MNIST_DIR, description: 'the full Fashion-MNIST IDX files (standard and best budgets)' },
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'where the run goes (default runs/quality-<task>-<budget>-seed<S>[-<last>])' },
@@ -73,11 +75,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const delta = v['initial-delta'] as number | undefined;
   if (delta !== undefined && !(delta > 0 && delta <= 10)) throw new UsageError(`--initial-delta: expected a number in (0, 10], got ${delta}`);
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
-  const search = { ...base.search, ...(warmup !== undefined ? { warmupSteps: warmup } : {}), ...(delta !== undefined ? { initialDelta: delta } : {}) };
-  const settings = warmup === undefined && delta === undefined ? base : { ...base, search };
+  const penalty = v['parameter-penalty'] as number | undefined;
+  if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
+  if (penalty !== undefined && task !== 'classification') throw new UsageError('--parameter-penalty: only the classification task has this variant');
+  const search = {
+    ...base.search,
+    ...(warmup !== undefined ? { warmupSteps: warmup } : {}),
+    ...(delta !== undefined ? { initialDelta: delta } : {}),
+    ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
+  };
+  const settings = warmup === undefined && delta === undefined && penalty === undefined ? base : { ...base, search };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}`;
+  const variant = `${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

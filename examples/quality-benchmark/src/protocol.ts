@@ -124,10 +124,10 @@ function readPiece<T>(path: string): T {
 
 /**
  * The search settings that change only how the search runs (its length,
- * warm-up and optimizer), not the space, the random architectures drawn from
+ * warm-up, optimizer and objective), not the space, the random architectures drawn from
  * it or their retraining.
  */
-const SEARCH_SCHEDULE_FIELDS = ['steps', 'warmupSteps', 'initialDelta', 'batchSize', 'learningRate', 'optimizer', 'weightDecay', 'maxExamples'];
+const SEARCH_SCHEDULE_FIELDS = ['steps', 'warmupSteps', 'initialDelta', 'parameterPenalty', 'batchSize', 'learningRate', 'optimizer', 'weightDecay', 'maxExamples'];
 
 /**
  * The piece directory of the run in `otherRunDir`, checked to be one whose

@@ -53,7 +53,7 @@ describe('asng help', () => {
     const json = bufferedIo();
     expect(await runCli(['spaces', 'image-classification', '--json'], json.io)).toBe(0);
     const [entry] = json.lastJson<any[]>();
-    expect(entry).toMatchObject({ name: 'image-classification', width: { option: 'channels', step: 2 }, options: { cells: { kind: 'integer', min: 1, default: 8 } } });
+    expect(entry).toMatchObject({ name: 'image-classification', width: { option: 'channels', step: 1 }, options: { cells: { kind: 'integer', min: 1, default: 8 } } });
   });
 });
 

@@ -43,7 +43,7 @@ describe('space modules', () => {
     // As an old run record keeps them: lists as strings, numbers converted.
     const space = loaded.create({ encoding: 'categorical', nodes: 3, levelBack: 2, kernelSizes: '1,3', channels: '2,4', mask: 'center' });
     expect(space.name).toBe('inpainting');
-    expect((await loadSpaceModule('image-classification')).width).toEqual({ option: 'channels', step: 2 });
+    expect((await loadSpaceModule('image-classification')).width).toEqual({ option: 'channels', step: 1 });
   });
 
   it("loads a user's descriptor as a built-in's: named or default export, options checked, help and listing", async () => {

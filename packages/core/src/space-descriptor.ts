@@ -106,7 +106,7 @@ export interface SpaceDescriptor<S extends SpaceOptionSchema = SpaceOptionSchema
    * The factory: a space for the given options, each already checked against
    * {@link SpaceDescriptor.options} by {@link parseSpaceOptions}; an option not
    * given takes the factory's default. It may still throw on combinations the
-   * schema cannot express (for example an odd channel count).
+   * schema cannot express (for example more nodes than a level-back allows).
    */
   create(options: SpaceOptionsOf<S>): T;
 }

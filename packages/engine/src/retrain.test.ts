@@ -135,14 +135,17 @@ describe('largestWidthWithin', () => {
   it('finds the largest multiple of the step within the budget', () => {
     for (const budget of [40, 100, 1234, 4e6, 4e6 + 1]) {
       const w = largestWidthWithin({ budget, parameters: count });
-      expect(w % 2).toBe(0);
       expect(count(w)).toBeLessThanOrEqual(budget);
-      expect(count(w + 2)).toBeGreaterThan(budget);
+      expect(count(w + 1)).toBeGreaterThan(budget);
+      const even = largestWidthWithin({ budget, parameters: count, step: 2 });
+      expect(even % 2).toBe(0);
+      expect(count(even)).toBeLessThanOrEqual(budget);
+      expect(count(even + 2)).toBeGreaterThan(budget);
     }
     expect(largestWidthWithin({ budget: 1e9, parameters: count, maxWidth: 100 })).toBe(100);
     expect(largestWidthWithin({ budget: 1000, parameters: count, step: 4, minWidth: 8 })).toBe(16);
   });
   it('refuses a budget that even the smallest width exceeds', () => {
-    expect(() => largestWidthWithin({ budget: 20, parameters: count })).toThrow(/even width 2 has 39 parameters, over the budget of 20/);
+    expect(() => largestWidthWithin({ budget: 10, parameters: count })).toThrow(/even width 1 has 20 parameters, over the budget of 10/);
   });
 });

@@ -61,6 +61,21 @@ export interface SearchConfig extends TrainingConfig {
    * @default 0
    */
   readonly warmupSteps?: number;
+  /**
+   * Makes the distribution's objective know a parameter budget: each
+   * architecture's validation loss is multiplied by `P ** parameterPenalty`,
+   * `P` its trainable parameter count in this space (the space must count
+   * parameters: the `ParameterCounter` ability). The supernet compares
+   * architectures at one width, where operations with more parameters win by
+   * capacity alone; retrained at an equal parameter budget, such an
+   * architecture gets fewer channels. If the loss falls as a power law in
+   * the parameters, `loss ~ P ** -alpha`, ranking by `loss * P ** alpha`
+   * ranks the architectures as they would be at equal budgets, so the
+   * penalty is that exponent. ASNG ranks, so only the order matters. The
+   * logged validation losses stay the raw losses.
+   * @default 0: the paper's objective, the validation loss alone
+   */
+  readonly parameterPenalty?: number;
 }
 
 /** A {@link SearchConfig} with every default filled in. */
@@ -111,6 +126,7 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
     evaluationBatches: config.evaluationBatches ?? 4,
     checkpointMinutes: config.checkpointMinutes ?? 10,
     warmupSteps: config.warmupSteps ?? 0,
+    parameterPenalty: config.parameterPenalty ?? 0,
     ...(config.steps !== undefined ? { steps: config.steps } : {}),
     ...(config.maxExamples !== undefined ? { maxExamples: config.maxExamples } : {}),
     ...(config.decayEpochs !== undefined ? { decayEpochs: config.decayEpochs } : {}),
@@ -125,6 +141,7 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
   integer('maxExamples', c.maxExamples, 2);
   integer('evaluationBatches', c.evaluationBatches, 0);
   integer('warmupSteps', c.warmupSteps, 0);
+  if (!(Number.isFinite(c.parameterPenalty) && c.parameterPenalty >= 0)) throw new RangeError(`config.parameterPenalty: expected a non-negative number, got ${String(c.parameterPenalty)}`);
   if (!(Number.isFinite(c.checkpointMinutes) && c.checkpointMinutes > 0)) throw new RangeError(`config.checkpointMinutes: expected a positive number, got ${String(c.checkpointMinutes)}`);
   if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
   return c;

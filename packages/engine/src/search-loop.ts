@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, formatArchitecture, taskFor, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import { Rng, canCountParameters, formatArchitecture, taskFor, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
 import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
 import { createAsng } from '@asng/optimizer-asng';
 import { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
@@ -15,6 +15,23 @@ import type { OptimizerFactory, SearchOptions, SearchResult } from './search-opt
 import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
 
 const defaultOptimizer: OptimizerFactory = (variables, rng) => createAsng({ variables, rng });
+
+/**
+ * The value told to the architecture optimizer for an architecture and its
+ * validation loss: the loss itself, or with `penalty > 0` its logarithm plus
+ * `penalty` times the logarithm of the parameter count (the order of
+ * `loss * P ** penalty`, finite and without overflow).
+ */
+export function distributionObjective(space: SearchSpace, task: TaskSpec, penalty: number): (architecture: Architecture, loss: number) => number {
+  if (penalty === 0) return (_architecture, loss) => loss;
+  if (!canCountParameters(space)) {
+    throw new Error(`config.parameterPenalty: search space '${space.name}' cannot count the parameters of its architectures (no countParameters), so it cannot take a parameter penalty`);
+  }
+  return (architecture, loss) => {
+    if (!(loss > 0)) throw new RangeError(`config.parameterPenalty: needs positive validation losses, got ${loss} for architecture ${JSON.stringify(architecture)}`);
+    return Math.log(loss) + penalty * Math.log(Math.max(1, space.countParameters(architecture, task)));
+  };
+}
 
 /**
  * The search itself, started afresh (`saved` undefined: writes the run's
@@ -79,6 +96,8 @@ export async function searchLoop(
   const config: ResolvedSearchConfig = { ...base, steps: base.steps ?? base.epochs * stepsPerEpoch };
   const totalSteps = config.steps;
 
+  /** What the distribution ranks: the validation loss, times the parameter count to the penalty's power when there is one. */
+  const objective = distributionObjective(space, task, config.parameterPenalty);
   const optimizer = (options.optimizer ?? defaultOptimizer)(space.variables, optimizerRng);
   const supernet = space.createSupernet(task, weightsRng);
   const weightOptimizer = createWeightOptimizer(config);
@@ -143,7 +162,10 @@ export async function searchLoop(
       }
       const bad = losses.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new NonFiniteLossError(done + 1, 'validation', validationCandidates[bad]!.architecture, losses[bad]!);
-      optimizer.tell(validationCandidates as Candidate[], losses);
+      optimizer.tell(
+        validationCandidates as Candidate[],
+        losses.map((loss, i) => objective(validationCandidates[i]!.architecture, loss)),
+      );
       return losses;
     };
     while (step < totalSteps) {

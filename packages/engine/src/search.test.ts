@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { createSng } from '@asng/optimizer-asng';
+import type { Architecture } from '@asng/core';
+import { createAsng, createSng } from '@asng/optimizer-asng';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, tinySpace } from '../test/fixtures.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -176,6 +177,52 @@ describe('runSearch', () => {
     expect(() => resolveSearchConfig({ decayFactor: 2 })).toThrow(/config.decayFactor: expected a number in \(0, 1\]/);
     expect(() => resolveSearchConfig({ decayEpochs: [0] })).toThrow(/config.decayEpochs/);
     expect(() => resolveSearchConfig({ adamBetas: [0.9, 1] })).toThrow(/config.adamBetas/);
+    expect(() => resolveSearchConfig({ parameterPenalty: -0.1 })).toThrow(/config.parameterPenalty: expected a non-negative number, got -0.1/);
+  });
+
+  describe('parameter penalty', () => {
+    /** The tiny space, counting 10^width parameters: wider is much dearer. */
+    const counting = () => ({ ...tinySpace(), countParameters: (architecture: Architecture) => 10 ** (architecture.width as number) });
+
+    it('tells the optimizer log(loss) + penalty * log(parameters), and logs the raw losses', async () => {
+      const dir = runDir();
+      const told: { widths: number[]; values: number[] }[] = [];
+      const penalty = 0.3;
+      await runSearch({
+        space: counting(),
+        dataset: syntheticDataset(),
+        runDir: dir,
+        config: { ...config, epochs: 1, parameterPenalty: penalty },
+        optimizer: (variables, rng) => {
+          const asng = createAsng({ variables, rng });
+          const tell = asng.tell.bind(asng);
+          asng.tell = (candidates, values) => {
+            told.push({ widths: candidates.map((c) => c.architecture.width as number), values: Array.from(values) });
+            tell(candidates, values);
+          };
+          return asng;
+        },
+      });
+      const logged = stepLines(dir).map((e) => e.validationLosses);
+      expect(told).toHaveLength(logged.length);
+      told.forEach(({ widths, values }, k) =>
+        values.forEach((v, i) => expect(v).toBeCloseTo(Math.log(logged[k]![i]!) + penalty * widths[i]! * Math.log(10), 10)),
+      );
+    });
+
+    it('moves the distribution towards cheaper architectures', async () => {
+      const widthOf = async (parameterPenalty: number) =>
+        (await runSearch({ space: counting(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, epochs: 4, parameterPenalty } })).best.width as number;
+      const [plain, penalised] = [await widthOf(0), await widthOf(1)];
+      expect(penalised).toBe(2);
+      expect(plain).toBeGreaterThan(2);
+    });
+
+    it('needs a space that counts parameters', async () => {
+      await expect(runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, parameterPenalty: 0.1 } })).rejects.toThrow(
+        /config.parameterPenalty: search space 'tiny' cannot count the parameters of its architectures/,
+      );
+    });
   });
 });
 

@@ -8,7 +8,7 @@ export interface WidthSearchOptions {
   readonly parameters: (width: number) => number;
   /** The smallest width tried, a multiple of `step`. @default step */
   readonly minWidth?: number;
-  /** Widths are multiples of this (2: the cell space's factorized reductions halve the channels). @default 2 */
+  /** Widths are multiples of this. @default 1 */
   readonly step?: number;
   /** Give up above this width. @default 65536 */
   readonly maxWidth?: number;
@@ -22,7 +22,7 @@ export interface WidthSearchOptions {
  * `minWidth` is over the budget.
  */
 export function largestWidthWithin(options: WidthSearchOptions): number {
-  const step = options.step ?? 2;
+  const step = options.step ?? 1;
   const minWidth = options.minWidth ?? step;
   const maxWidth = options.maxWidth ?? 65536;
   const { budget, parameters } = options;

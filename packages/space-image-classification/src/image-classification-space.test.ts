@@ -86,7 +86,7 @@ describe('the paper space', () => {
 
   it('validates its options', () => {
     expect(() => createImageClassificationSpace({ cells: 0 })).toThrow(/cells: expected an integer >= 1, got 0/);
-    expect(() => createImageClassificationSpace({ channels: 5 })).toThrow(/channels: expected an even integer >= 2, got 5/);
+    expect(() => createImageClassificationSpace({ channels: 0 })).toThrow(/channels: expected an integer >= 1, got 0/);
     expect(() => createImageClassificationSpace({ operations: [] })).toThrow(/at least one operation/);
     expect(() => createImageClassificationSpace({ operations: ['conv_7x7' as never] })).toThrow(/unknown operation "conv_7x7"/);
     expect(() => createImageClassificationSpace({ operations: ['identity', 'identity'] })).toThrow(/duplicate/);
@@ -252,57 +252,61 @@ describe('standalone models', () => {
   const task: TaskSpec = { inputShape: [9, 7, 3], classes: 4 };
   const space = createImageClassificationSpace(tiny);
 
-  it('compute what the supernet computes for the same architecture and weights', () => {
-    const rng = new Rng(21);
-    const supernet = space.createSupernet(task, rng.fork());
-    const inputs = tf.randomUniform([3, 9, 7, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
-    try {
-      // Batch-norm parameters and statistics away from 0 and 1, so that copying them matters.
-      supernet.weights.forEach((w, i) => {
-        const positive = /(variance|gamma)$/.test(w.name);
-        if (positive || /(mean|beta)$/.test(w.name)) tf.tidy(() => w.variable.assign(tf.randomUniform(w.variable.shape, positive ? 0.5 : -0.3, positive ? 1.5 : 0.3, 'float32', i)));
-      });
-      const outputs: number[][] = [];
-      // Each node applying one operation twice to one input (a shared module in the authors' code), then random ones.
-      const twice = Object.fromEntries(space.variables.map((v) => [v.name, v.name.endsWith('input1') || v.name.endsWith('input2') ? 'cell input 1' : v.name.startsWith('normal') ? 'sep_conv_3x3' : 'identity']));
-      for (const architecture of [twice, randomArchitecture(space.variables, rng), randomArchitecture(space.variables, rng)]) {
-        const model = space.buildModel(architecture, task, rng.fork());
-        const types = planNetwork(tiny.cells, tiny.channels, 3).cells.map((c) => c.type);
-        const genotypes = { normal: decodeCell(architecture, 'normal', 5), reduction: decodeCell(architecture, 'reduction', 5) };
-        const byName = new Map(supernet.weights.map((w) => [w.name, w.variable] as const));
-        let copied = 0;
-        for (const layer of model.layers) {
-          if (layer.weights.length === 0) continue;
-          const sources = supernetNames(layer, genotypes, types);
-          // Copies, not views: tfjs-layers assigns the given tensors' storage to its variables.
-          const values = sources.map((group, k) => tf.tidy(() => {
-            if (group[0] === KEEP) return tf.clone(layer.getWeights()[k]!);
-            const joined = group.length > 1 ? tf.concat(group.map((n) => byName.get(n)!), 2) : byName.get(group[0]!)!;
-            return tf.tensor(joined.dataSync(), joined.shape, 'float32');
-          }));
-          layer.setWeights(values);
-          tf.dispose(values);
-          copied += sources.flat().length;
+  // An odd width as well: parameter budgets choose any channel count.
+  for (const options of [tiny, { cells: 3, channels: 3 }]) {
+    it(`compute what the supernet computes for the same architecture and weights (${options.channels} channels)`, () => {
+      const space = createImageClassificationSpace(options);
+      const rng = new Rng(21);
+      const supernet = space.createSupernet(task, rng.fork());
+      const inputs = tf.randomUniform([3, 9, 7, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+      try {
+        // Batch-norm parameters and statistics away from 0 and 1, so that copying them matters.
+        supernet.weights.forEach((w, i) => {
+          const positive = /(variance|gamma)$/.test(w.name);
+          if (positive || /(mean|beta)$/.test(w.name)) tf.tidy(() => w.variable.assign(tf.randomUniform(w.variable.shape, positive ? 0.5 : -0.3, positive ? 1.5 : 0.3, 'float32', i)));
+        });
+        const outputs: number[][] = [];
+        // Each node applying one operation twice to one input (a shared module in the authors' code), then random ones.
+        const twice = Object.fromEntries(space.variables.map((v) => [v.name, v.name.endsWith('input1') || v.name.endsWith('input2') ? 'cell input 1' : v.name.startsWith('normal') ? 'sep_conv_3x3' : 'identity']));
+        for (const architecture of [twice, randomArchitecture(space.variables, rng), randomArchitecture(space.variables, rng)]) {
+          const model = space.buildModel(architecture, task, rng.fork());
+          const types = planNetwork(options.cells, options.channels, 3).cells.map((c) => c.type);
+          const genotypes = { normal: decodeCell(architecture, 'normal', 5), reduction: decodeCell(architecture, 'reduction', 5) };
+          const byName = new Map(supernet.weights.map((w) => [w.name, w.variable] as const));
+          let copied = 0;
+          for (const layer of model.layers) {
+            if (layer.weights.length === 0) continue;
+            const sources = supernetNames(layer, genotypes, types);
+            // Copies, not views: tfjs-layers assigns the given tensors' storage to its variables.
+            const values = sources.map((group, k) => tf.tidy(() => {
+              if (group[0] === KEEP) return tf.clone(layer.getWeights()[k]!);
+              const joined = group.length > 1 ? tf.concat(group.map((n) => byName.get(n)!), 2) : byName.get(group[0]!)!;
+              return tf.tensor(joined.dataSync(), joined.shape, 'float32');
+            }));
+            layer.setWeights(values);
+            tf.dispose(values);
+            copied += sources.flat().length;
+          }
+          expect(copied).toBeGreaterThan(20);
+          const [fromModel, fromSupernet] = tf.tidy(() => [model.predict(inputs) as tf.Tensor, supernet.apply(architecture, inputs, { training: false })]);
+          expect(fromModel.shape).toEqual([3, 4]);
+          const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(fromModel, fromSupernet))).dataSync()[0]!);
+          const scale = tf.tidy(() => tf.max(tf.abs(fromSupernet)).dataSync()[0]!);
+          outputs.push(Array.from(fromSupernet.dataSync()));
+          expect(scale).toBeGreaterThan(1e-3);
+          expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
+          tf.dispose([fromModel, fromSupernet]);
+          model.dispose();
         }
-        expect(copied).toBeGreaterThan(20);
-        const [fromModel, fromSupernet] = tf.tidy(() => [model.predict(inputs) as tf.Tensor, supernet.apply(architecture, inputs, { training: false })]);
-        expect(fromModel.shape).toEqual([3, 4]);
-        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(fromModel, fromSupernet))).dataSync()[0]!);
-        const scale = tf.tidy(() => tf.max(tf.abs(fromSupernet)).dataSync()[0]!);
-        outputs.push(Array.from(fromSupernet.dataSync()));
-        expect(scale).toBeGreaterThan(1e-3);
-        expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
-        tf.dispose([fromModel, fromSupernet]);
-        model.dispose();
+        // Not a constant network: examples and architectures give different logits.
+        for (const out of outputs) expect(out.slice(0, 4)).not.toEqual(out.slice(4, 8));
+        expect(outputs[1]).not.toEqual(outputs[2]);
+      } finally {
+        inputs.dispose();
+        supernet.dispose();
       }
-      // Not a constant network: examples and architectures give different logits.
-      for (const out of outputs) expect(out.slice(0, 4)).not.toEqual(out.slice(4, 8));
-      expect(outputs[1]).not.toEqual(outputs[2]);
-    } finally {
-      inputs.dispose();
-      supernet.dispose();
-    }
-  });
+    });
+  }
 
   it('save to file:// and load back with tf.loadLayersModel, giving the same outputs', async () => {
     registerFileSystemRouter();

@@ -16,7 +16,10 @@ export interface ImageClassificationSpaceOptions {
    * @default 8 (the paper's search network)
    */
   readonly cells?: number;
-  /** Channels of the first cells (an even number: factorized reductions split them in two). @default 16 */
+  /**
+   * Channels of the first cells, any count >= 1 (the factorized reductions
+   * split only the doubled counts after a reduction cell, always even). @default 16
+   */
   readonly channels?: number;
   /** Nodes per cell. @default 5 */
   readonly nodes?: number;
@@ -89,9 +92,7 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
   positiveInteger('cells', cells);
   positiveInteger('nodes', nodes);
   positiveInteger('stemMultiplier', stemMultiplier);
-  if (!(Number.isSafeInteger(channels) && channels >= 2 && channels % 2 === 0)) {
-    throw new RangeError(`channels: expected an even integer >= 2, got ${String(channels)}`);
-  }
+  positiveInteger('channels', channels);
   if (operations.length === 0) throw new RangeError('operations: expected at least one operation');
   for (const op of operations) {
     if (!(CELL_OPERATIONS as readonly string[]).includes(op)) {

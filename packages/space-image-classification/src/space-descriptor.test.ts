@@ -18,7 +18,7 @@ describe('the image-classification space descriptor', () => {
     const space = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, { cells: '2', channels: '4', nodes: '2', evaluationStatistics: 'moving', recomputeCells: 'true' }));
     expect(space.variables.length).toBe(2 * 2 * 4);
     expect(() => parseSpaceOptions(spaceDescriptor.options, { cells: '0x2' })).toThrow('cells: expected an integer >= 1, got "0x2"');
-    expect(() => spaceDescriptor.create({ channels: 5 })).toThrow('channels: expected an even integer >= 2, got 5');
-    expect(hasWidthOption(spaceDescriptor) && spaceDescriptor.width).toEqual({ option: 'channels', step: 2 });
+    expect(() => spaceDescriptor.create({ channels: 2.5 })).toThrow('channels: expected an integer >= 1, got 2.5');
+    expect(hasWidthOption(spaceDescriptor) && spaceDescriptor.width).toEqual({ option: 'channels', step: 1 });
   });
 });

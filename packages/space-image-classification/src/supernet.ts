@@ -173,7 +173,9 @@ function applyOp(op: CellOperation, x: tf.Tensor4D, stride: number, w: OpWeights
 function createCell(store: WeightStore, plan: CellPlan, nodes: number, operations: readonly CellOperation[]): CellWeights {
   const at = `cell${plan.index}`;
   const c = plan.channels;
+  // Factorized reductions sit in and right after reduction cells, whose channels are doubled, so even.
   const half = c / 2;
+  if ((plan.reduceInput0 || plan.type === 'reduction') && !Number.isInteger(half)) throw new Error(`cell ${plan.index}: a factorized reduction needs an even channel count, got ${c}`);
   const reduce = (name: string, inChannels: number): FactorizedReduceWeights => ({
     convs: [store.kernel(`${name}/conv1`, [1, 1, inChannels, half], inChannels), store.kernel(`${name}/conv2`, [1, 1, inChannels, half], inChannels)],
     norm: store.norm(`${name}/bn`, c, false),
