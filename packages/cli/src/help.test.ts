@@ -48,7 +48,7 @@ describe('asng help', () => {
     const { io, stdout } = bufferedIo();
     expect(await runCli(['spaces'], io)).toBe(0);
     expect(stdout()).toContain('Space image-classification:');
-    expect(stdout()).toMatch(/channels=N +channels of the first cells \(even\) \(an integer >= 2; default 16; the width of --param-budget\)/);
+    expect(stdout()).toMatch(/channels=N +channels of the first cells \(an integer >= 1; default 16; the width of --param-budget\)/);
     expect(stdout()).toContain('Space inpainting:');
     const json = bufferedIo();
     expect(await runCli(['spaces', 'image-classification', '--json'], json.io)).toBe(0);
@@ -60,6 +60,7 @@ describe('asng help', () => {
 describe('arguments are checked once, at the CLI, naming the option (exit code 2)', () => {
   const cases: [string[], RegExp][] = [
     [['search', '--lr', '0'], /^asng: --lr: expected a number > 0, got "0"/],
+    [['search', '--parameter-penalty', '-0.5'], /^asng: --parameter-penalty: expected a number >= 0, got "-0.5"/],
     [['search', '--checkpoint-minutes', '0'], /^asng: --checkpoint-minutes: expected a number > 0, got "0"/],
     [['search', '--epochs', '0x2'], /^asng: --epochs: expected an integer >= 1, got "0x2"/],
     [['search', '--seed', '1e400'], /^asng: --seed: expected an integer, got "1e400"/],
@@ -69,7 +70,7 @@ describe('arguments are checked once, at the CLI, naming the option (exit code 2
     [['retrain', 'run', '--decay-epochs', '0x3'], /^asng: --decay-epochs: expected comma-separated positive numbers, got "0x3"/],
     [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'image-classification', '--space-option', 'cells=0x2'], /^asng: --space-option cells: expected an integer >= 1, got "0x2"/],
     [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'inpainting', '--space-option', 'depth=3'], /^asng: --space-option depth: not an option of 'inpainting'; accepted: encoding, nodes, levelBack, kernelSizes, channels, mask/],
-    [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'image-classification', '--space-option', 'channels=5'], /^asng: --space-option: image-classification rejected its options: channels: expected an even integer >= 2, got 5/],
+    [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'inpainting', '--space-option', 'kernelSizes=2,3'], /^asng: --space-option: inpainting rejected its options: createInpaintingSpace: kernelSizes must be distinct odd positive integers, got \[2, 3\]/],
   ];
   for (const [argv, message] of cases) {
     it(`asng ${argv.join(' ')}`, async () => {

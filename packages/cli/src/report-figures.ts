@@ -91,7 +91,7 @@ export function architectureSection(graph: ArchitectureGraph | undefined, descri
 
 /** The groups of the settings table, each with the setting names it takes (others go to "other"). */
 const GROUPS: readonly (readonly [string, readonly string[]])[] = [
-  ['search', ['space', 'spaceOptions', 'seed', 'epochs', 'steps', 'warmupSteps', 'validationFraction', 'evaluationBatches', 'checkpointMinutes']],
+  ['search', ['space', 'spaceOptions', 'seed', 'epochs', 'steps', 'warmupSteps', 'parameterPenalty', 'validationFraction', 'evaluationBatches', 'checkpointMinutes']],
   ['data', ['dataset', 'dataPath', 'dataCache', 'batchSize', 'maxExamples', 'augment', 'normalize']],
   ['architecture optimizer', ['optimizer', 'lambda', 'initialDelta']],
   ['weight training', ['weightOptimizer', 'learningRate', 'schedule', 'minLearningRate', 'decayEpochs', 'decayFactor', 'momentum', 'adamBetas', 'weightDecay', 'clipNorm']],

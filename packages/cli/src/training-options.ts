@@ -21,6 +21,7 @@ const OPTION_OF_SETTING: Readonly<Record<string, string>> = {
   maxExamples: 'max-examples',
   steps: 'steps',
   warmupSteps: 'warmup-steps',
+  parameterPenalty: 'parameter-penalty',
   checkpointMinutes: 'checkpoint-minutes',
   optimizer: 'optimizer',
   schedule: 'schedule',

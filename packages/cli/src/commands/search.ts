@@ -20,6 +20,13 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'lambda', type: 'integer', min: 2, max: 1000, placeholder: 'N', description: 'architectures per update (default 2)' },
   { name: 'steps', type: 'integer', min: 1, placeholder: 'N', description: 'budget in steps (overrides --epochs)' },
   { name: 'warmup-steps', type: 'integer', min: 0, placeholder: 'N', description: 'first train the weights N steps with the distribution frozen (default 0, the paper)' },
+  {
+    name: 'parameter-penalty',
+    type: 'number',
+    min: 0,
+    placeholder: 'X',
+    description: 'the distribution ranks loss x parameters^X, architectures as at an equal parameter budget (default 0, the paper: the loss alone)',
+  },
   ...TRAINING_OPTIONS,
   { name: 'checkpoint-minutes', type: 'number', greaterThan: 0, placeholder: 'X', description: 'minutes between checkpoints (default 10)' },
   ...COMMON_OPTIONS,
@@ -59,6 +66,7 @@ export const searchCommand: Command = {
       ...trainingConfig(values),
       ...(values.steps !== undefined ? { steps: values.steps as number } : {}),
       ...(values['warmup-steps'] !== undefined ? { warmupSteps: values['warmup-steps'] as number } : {}),
+      ...(values['parameter-penalty'] !== undefined ? { parameterPenalty: values['parameter-penalty'] as number } : {}),
       ...(values['checkpoint-minutes'] !== undefined ? { checkpointMinutes: values['checkpoint-minutes'] as number } : {}),
     };
     checkWithEngine(resolveSearchConfig, config);
