@@ -1,5 +1,5 @@
 import type { SearchSpace } from './search-space.js';
-import type { Architecture } from './variables.js';
+import type { Architecture } from '@asng/core/base';
 
 /*
  * An architecture as a graph of labelled boxes and arrows, for drawings. The

@@ -1,26 +1,6 @@
-export { Rng } from './rng.js';
-export type { RandomSource, RngState } from './rng.js';
-export {
-  categorical,
-  continuous,
-  formatArchitecture,
-  integer,
-  minStdOf,
-  validateArchitecture,
-  validateVariables,
-} from './variables.js';
-export type {
-  Architecture,
-  CategoricalVariable,
-  Choice,
-  ContinuousVariable,
-  IntegerVariable,
-  NumericVariable,
-  Variable,
-} from './variables.js';
-export { ProductDistribution } from './distribution.js';
-export type { Distribution, DistributionState, SampleOf } from './distribution.js';
-export type { Candidate, Optimizer, OptimizerState, VariableBelief } from './optimizer.js';
+// Everything that needs no tfjs types, from the one module instance that the
+// distributions and the optimizer use too (`@asng/core/base`).
+export * from '@asng/core/base';
 export type {
   ArchitectureDescription,
   Batch,
@@ -62,4 +42,3 @@ export type {
   ProgressEvent,
   SplitName,
 } from './dataset.js';
-export { checkSampleWeights, checkVectorLength, outputVector } from './vectors.js';

@@ -1,9 +1,8 @@
 import type { Scalar, Tensor, Tensor1D, Tensor4D, Variable as TensorVariable } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Architecture, RandomSource, Variable } from '@asng/core/base';
 import type { ImageShape } from './dataset.js';
-import type { RandomSource } from './rng.js';
 import type { CorruptionNamer, ParameterCounter, TrainingModelBuilder } from './space-abilities.js';
-import type { Architecture, Variable } from './variables.js';
 
 /** The learning problem a search space is instantiated for, read off the dataset. */
 export interface TaskSpec {

@@ -1,7 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { RandomSource } from './rng.js';
+import type { Architecture, RandomSource } from '@asng/core/base';
 import type { SearchSpace, TaskSpec } from './search-space.js';
-import type { Architecture } from './variables.js';
 
 /*
  * The optional abilities of a search space. A space is a SearchSpace and, if

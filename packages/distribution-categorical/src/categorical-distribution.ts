@@ -1,4 +1,4 @@
-import { checkSampleWeights, checkVectorLength, outputVector, type Distribution, type DistributionState, type RandomSource } from '@asng/core';
+import { checkSampleWeights, checkVectorLength, outputVector, type Distribution, type DistributionState, type RandomSource } from '@asng/core/base';
 
 /** Options of {@link CategoricalDistribution}. */
 export interface CategoricalDistributionOptions {

@@ -1,4 +1,4 @@
-import { Rng } from '@asng/core';
+import { Rng } from '@asng/core/base';
 import { describeDistribution } from '@asng/testing';
 import { describe, expect, it } from 'vitest';
 import { GaussianDistribution, decodeInteger } from './gaussian-distribution.js';

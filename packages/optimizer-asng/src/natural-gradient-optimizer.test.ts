@@ -1,4 +1,4 @@
-import { categorical, continuous, integer, ProductDistribution, Rng, type Architecture } from '@asng/core';
+import { categorical, continuous, integer, ProductDistribution, Rng, type Architecture } from '@asng/core/base';
 import { GaussianDistribution } from '@asng/distribution-gaussian';
 import { CategoricalDistribution } from '@asng/distribution-categorical';
 import { describeDistribution, describeOptimizer } from '@asng/testing';

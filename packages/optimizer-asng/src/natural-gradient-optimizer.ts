@@ -1,4 +1,4 @@
-import type { Architecture, Candidate, Optimizer, OptimizerState, Rng, RngState, Variable, VariableBelief } from '@asng/core';
+import type { Architecture, Candidate, Optimizer, OptimizerState, Rng, RngState, Variable, VariableBelief } from '@asng/core/base';
 import {
   AdaptiveSng,
   Sng,

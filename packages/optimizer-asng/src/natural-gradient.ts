@@ -1,4 +1,4 @@
-import type { Distribution, DistributionState } from '@asng/core';
+import type { Distribution, DistributionState } from '@asng/core/base';
 import { rankingUtility } from './ranking-utility.js';
 
 /** Options shared by {@link AdaptiveSng} and {@link Sng}. */

@@ -11,7 +11,7 @@ import {
   type NumericVariable,
   type RandomSource,
   type Variable,
-} from '@asng/core';
+} from '@asng/core/base';
 import { CategoricalDistribution } from '@asng/distribution-categorical';
 import { GaussianDistribution, decodeContinuous, decodeInteger } from '@asng/distribution-gaussian';
 
