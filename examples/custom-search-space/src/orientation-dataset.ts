@@ -10,7 +10,10 @@ import { InMemorySplit } from '@asng/dataset-files';
  */
 export function orientationDataset(size = 256, seed = 1): Dataset {
   let state = seed >>> 0;
-  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
   const pixels = 64;
   const images = new Uint8Array(size * pixels);
   const labels = new Int32Array(size);

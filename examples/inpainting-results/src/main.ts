@@ -70,7 +70,7 @@ function list(value: string, option: string): number[] {
 async function main(argv: readonly string[]): Promise<number> {
   const { positionals, values: given } = parseArgs(argv, OPTIONS, 'inpainting-results');
   if (given.help === true) {
-    process.stdout.write(`options:\n${OPTIONS.map((o) => `  --${o.name}${o.placeholder ? ` ${o.placeholder}` : ''}`.padEnd(30) + `${o.description}${o.default ? ` (default ${o.default})` : ''}`).join('\n')}\n`);
+    process.stdout.write(`options:\n${OPTIONS.map((o) => `${`  --${o.name}${o.placeholder ? ` ${o.placeholder}` : ''}`.padEnd(30)}${o.description}${o.default ? ` (default ${o.default})` : ''}`).join('\n')}\n`);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -168,11 +168,11 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 function resultsPage(table: string, sets: Parameters<typeof restorationGrids>[0]): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>asng inpainting results</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:980px}pre{background:#f6f8fa;padding:.8em}.images img{image-rendering:pixelated;display:block}.images td{padding:2px}</style>
-</head><body><h1>asng inpainting results</h1><pre>${escape(table)}</pre>${restorationGrids(sets)}</body></html>
+</head><body><h1>asng inpainting results</h1><pre>${escapeXml(table)}</pre>${restorationGrids(sets)}</body></html>
 `;
 }
 

@@ -5,7 +5,7 @@
  * parameter budget with the same recipe, and tested on the whole test split.
  */
 import { join } from 'node:path';
-import { type Architecture, type Dataset, type TaskSpec } from '@asng/core';
+import type { Architecture, Dataset, TaskSpec } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { pieceStoreOf, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';

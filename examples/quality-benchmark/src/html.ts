@@ -1,6 +1,6 @@
 /** The benchmark's HTML page: the table of found against random, self-contained. */
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A table: a header row and body rows of already formatted cells; `highlight` marks rows to emphasise. */
 export interface HtmlTable {
@@ -17,15 +17,15 @@ export interface HtmlTable {
  */
 export function qualityPage(title: string, lines: readonly string[], tables: readonly HtmlTable[], settings: unknown, extra = ''): string {
   const table = (t: HtmlTable) =>
-    `<table><caption>${escape(t.caption)}</caption><thead><tr>${t.header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${t.rows
-      .map((r, i) => `<tr${t.highlight?.[i] ? ' class="found"' : ''}>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
+    `<table><caption>${escapeXml(t.caption)}</caption><thead><tr>${t.header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${t.rows
+      .map((r, i) => `<tr${t.highlight?.[i] ? ' class="found"' : ''}>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`)
       .join('')}</tbody></table>`;
   const flat = flatten(settings);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;padding:0 1em}table{border-collapse:collapse;margin:1em 0}caption{text-align:left;font-weight:600;padding:.3em 0}td,th{border-bottom:1px solid #ddd;padding:.25em .7em;text-align:right}td:first-child,th:first-child{text-align:left}tr.found{background:#e8f4ea;font-weight:600}dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}dt{color:#555}.images img{image-rendering:pixelated;display:block}.images td{padding:2px}</style>
-</head><body><h1>${escape(title)}</h1>${lines.map((l) => `<p>${escape(l)}</p>`).join('')}${tables.map(table).join('')}${extra}
-<h2>Settings</h2><dl>${flat.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl></body></html>
+</head><body><h1>${escapeXml(title)}</h1>${lines.map((l) => `<p>${escapeXml(l)}</p>`).join('')}${tables.map(table).join('')}${extra}
+<h2>Settings</h2><dl>${flat.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('')}</dl></body></html>
 `;
 }
 

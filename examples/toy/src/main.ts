@@ -45,7 +45,7 @@ const optimizer = options.optimizer ?? 'asng';
 if (!json) {
   console.log(`toy problem: D=${options.dimensions ?? 30}, K=${options.choices ?? 5}, optimizer=${optimizer}, seed=${options.seed ?? 0}`);
 }
-let result;
+let result: ReturnType<typeof runToy>;
 try {
   result = runToy({
     ...options,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { stripPlot, type StripEntry } from '@asng/report-render';
+import { escapeXml, type StripEntry, stripPlot } from '@asng/report-render';
 import { readJsonFile } from './json-file.js';
 
 /**
@@ -40,7 +40,6 @@ export function metricInfo(name: string): { readonly title: string; readonly uni
   return { title: NAMES[name] ?? name, ...(unit !== undefined ? { unit } : {}), higherIsBetter: !/loss|mse|error/i.test(name) };
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
@@ -70,12 +69,12 @@ export function retrainHtml(r: RetrainSummary): string {
   const names = Object.keys(r.test);
   const head = names.map((n) => {
     const info = metricInfo(n);
-    return `<th>${escape(`${info.title}${info.unit !== undefined ? ` (${info.unit})` : ''}`)}</th>`;
+    return `<th>${escapeXml(`${info.title}${info.unit !== undefined ? ` (${info.unit})` : ''}`)}</th>`;
   });
   const cells = names.map((n) => `<td>${r.test[n]!.toFixed(4)}</td>`);
   const protocol = `The most likely architecture retrained from scratch by asng retrain${r.epochs !== undefined ? ` for ${r.epochs} epoch(s)` : ''}, tested on the ${r.split ?? 'test'} split (retrain.json).`;
   return (
-    `<h3>retrained</h3><p>${escape(protocol)}</p><table><tr><th>architecture</th>${head.join('')}<th>trainable parameters</th></tr>` +
+    `<h3>retrained</h3><p>${escapeXml(protocol)}</p><table><tr><th>architecture</th>${head.join('')}<th>trainable parameters</th></tr>` +
     `<tr class="found"><th>found (retrained)</th>${cells.join('')}<td>${r.trainableParameters !== undefined ? r.trainableParameters.toLocaleString('en-US') : '-'}</td></tr></table>`
   );
 }
@@ -133,14 +132,14 @@ export function qualityViews(runDir: string): ComparisonView[] {
 /** A comparison as a table (the found row highlighted) beside its strip plot. */
 export function comparisonHtml(view: ComparisonView): string {
   const rows = view.entries
-    .map((e) => `<tr${e.found ? ' class="found"' : ''}><th>${escape(e.label)}</th><td>${e.value.toFixed(4)}</td><td>${e.parameters !== undefined ? e.parameters.toLocaleString('en-US') : '-'}</td></tr>`)
+    .map((e) => `<tr${e.found ? ' class="found"' : ''}><th>${escapeXml(e.label)}</th><td>${e.value.toFixed(4)}</td><td>${e.parameters !== undefined ? e.parameters.toLocaleString('en-US') : '-'}</td></tr>`)
     .join('');
   const entries: StripEntry[] = view.entries.map((e) => ({ label: e.label, value: e.value, category: e.category, highlight: e.found }));
   const plot = stripPlot({ metric: view.metric, ...(view.unit !== undefined ? { unit: view.unit } : {}), higherIsBetter: view.higherIsBetter, entries });
   const metric = `${view.metric}${view.unit !== undefined ? ` (${view.unit})` : ''}`;
   return (
-    `<h3>${escape(view.title)}</h3><p>${escape(view.protocol)}</p><div class="side">` +
-    `<table><tr><th>architecture</th><th>${escape(metric)}</th><th>trainable parameters</th></tr>${rows}</table>` +
+    `<h3>${escapeXml(view.title)}</h3><p>${escapeXml(view.protocol)}</p><div class="side">` +
+    `<table><tr><th>architecture</th><th>${escapeXml(metric)}</th><th>trainable parameters</th></tr>${rows}</table>` +
     `${view.entries.length > 1 ? `<figure>${plot}</figure>` : ''}</div>`
   );
 }

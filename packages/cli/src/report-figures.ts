@@ -1,9 +1,8 @@
 import type { ArchitectureDescription, ArchitectureGraph, VariableBelief } from '@asng/core';
 import type { EpochEvent, StepEvent } from '@asng/engine';
-import { architectureSvg, lineChart, numericBeliefPlot, probabilityEvolution, probabilityHeatMap } from '@asng/report-render';
+import { architectureSvg, escapeXml, lineChart, numericBeliefPlot, probabilityEvolution, probabilityHeatMap } from '@asng/report-render';
 import { metricInfo } from './report-comparison.js';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const figure = (svg: string) => (svg === '' ? '' : `<figure>${svg}</figure>`);
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -84,8 +83,8 @@ export function distributionFigures(steps: readonly StepEvent[], epochs: readonl
  * description and the architecture's values folded away.
  */
 export function architectureSection(graph: ArchitectureGraph | undefined, description: ArchitectureDescription | undefined, table: string): string {
-  const drawn = graph !== undefined ? figure(architectureSvg(graph, { idPrefix: 'report-architecture' })) : Object.entries(description?.diagrams ?? {}).map(([name, svg]) => `<figure><figcaption>${escape(name)}</figcaption>${svg}</figure>`).join('');
-  const text = description !== undefined ? `<pre>${escape(description.text)}</pre>` : '';
+  const drawn = graph !== undefined ? figure(architectureSvg(graph, { idPrefix: 'report-architecture' })) : Object.entries(description?.diagrams ?? {}).map(([name, svg]) => `<figure><figcaption>${escapeXml(name)}</figcaption>${svg}</figure>`).join('');
+  const text = description !== undefined ? `<pre>${escapeXml(description.text)}</pre>` : '';
   return `${drawn}<details${drawn === '' ? ' open' : ''}><summary>Description and value of every variable</summary>${text}${table}</details>`;
 }
 
@@ -134,7 +133,7 @@ export function settingsTable(engine: Readonly<Record<string, unknown>>, cli: Re
     const inGroup = [...flat].filter(([k]) => groupOf(k) === group);
     if (group === 'machine' && inGroup.length === 0) inGroup.push(['backend', 'not recorded by the search']);
     if (inGroup.length === 0) return '';
-    return `<tr class="group"><th colspan="2">${escape(group)}</th></tr>${inGroup.map(([k, v]) => `<tr><th>${escape(k === 'weightOptimizer' ? 'optimizer' : k)}</th><td>${escape(show(v))}</td></tr>`).join('')}`;
+    return `<tr class="group"><th colspan="2">${escapeXml(group)}</th></tr>${inGroup.map(([k, v]) => `<tr><th>${escapeXml(k === 'weightOptimizer' ? 'optimizer' : k)}</th><td>${escapeXml(show(v))}</td></tr>`).join('')}`;
   });
   return `<table class="settings">${rows.join('')}</table>`;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Architecture, ArchitectureDescription, ArchitectureGraph } from '@asng/core';
 import { runFiles, type EpochEvent, type StepEvent } from '@asng/engine';
-import { architectureSvg, lineChart as drawLineChart, probabilityEvolution, probabilityHeatMap, type ChartSeries } from '@asng/report-render';
+import { architectureSvg, type ChartSeries, escapeXml, lineChart as drawLineChart, probabilityEvolution, probabilityHeatMap } from '@asng/report-render';
 import { pngDataUri } from './png.js';
 import { readJsonFile } from './json-file.js';
 import { spaceFigures } from './report-architecture.js';
@@ -160,7 +160,6 @@ function comparisonView(c: ComparisonRecord): ComparisonView {
   };
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * A line chart as inline SVG in a figure.
@@ -192,16 +191,16 @@ export function restorationGrids(sets: readonly RestorationSet[]): string {
         .filter((s) => s.mask === mask)
         .map((set) => {
           const [h, w, c] = set.shape;
-          if (c !== 1 && c !== 3) return `<p class="empty">${escape(set.label)}: ${c}-channel images are not drawn</p>`;
+          if (c !== 1 && c !== 3) return `<p class="empty">${escapeXml(set.label)}: ${c}-channel images are not drawn</p>`;
           const scale = Math.max(1, Math.ceil(96 / Math.max(h, w)));
           const image = (b64: string, alt: string) =>
-            `<img src="${pngDataUri(Buffer.from(b64, 'base64'), w, h, c)}" width="${w * scale}" height="${h * scale}" alt="${escape(alt)}">`;
+            `<img src="${pngDataUri(Buffer.from(b64, 'base64'), w, h, c)}" width="${w * scale}" height="${h * scale}" alt="${escapeXml(alt)}">`;
           const row = (name: string, key: 'input' | 'output' | 'target') =>
             `<tr><th>${name}</th>${set.samples.map((sample, i) => `<td>${image(sample[key], `${name} ${i + 1}`)}</td>`).join('')}</tr>`;
-          return `<figure><figcaption>${escape(`${set.source}: ${set.label}`)}</figcaption><table class="images">${row('corrupted input', 'input')}${row('restoration', 'output')}${row('ground truth', 'target')}</table></figure>`;
+          return `<figure><figcaption>${escapeXml(`${set.source}: ${set.label}`)}</figcaption><table class="images">${row('corrupted input', 'input')}${row('restoration', 'output')}${row('ground truth', 'target')}</table></figure>`;
         })
         .join('');
-      return `<h3>${escape(mask)} mask</h3>${figures}`;
+      return `<h3>${escapeXml(mask)} mask</h3>${figures}`;
     })
     .join('');
 }
@@ -222,17 +221,17 @@ export function renderReport(run: RunRecord): string {
     ['images per second (last step)', lastStep ? lastStep.imagesPerSecond.toFixed(1) : '-'],
     ...Object.entries(run.metrics ?? {}).map(([k, v]) => [k, v.toFixed(4)]),
   ]
-    .map(([k, v]) => `<tr><th>${escape(k!)}</th><td>${escape(v!)}</td></tr>`)
+    .map(([k, v]) => `<tr><th>${escapeXml(k!)}</th><td>${escapeXml(v!)}</td></tr>`)
     .join('');
   const error = run.error
-    ? `<p class="error">The search stopped at step ${run.error.step}: the ${escape(run.error.phase)} loss was ${escape(run.error.loss)} for ${escape(JSON.stringify(run.error.architecture))}.</p>`
+    ? `<p class="error">The search stopped at step ${run.error.step}: the ${escapeXml(run.error.phase)} loss was ${escapeXml(run.error.loss)} for ${escapeXml(JSON.stringify(run.error.architecture))}.</p>`
     : '';
   const views = [...(run.comparison ? [comparisonView(run.comparison)] : []), ...(run.comparisons ?? [])];
   const retrained = run.retrain ? retrainHtml(run.retrain) : '';
   const comparisons = views.length > 0 || retrained !== '' ? `<h2>Found against others</h2>${views.map(comparisonHtml).join('')}${retrained}` : '';
   const values = run.best
     ? `<table>${Object.entries(run.best)
-        .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`)
+        .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(String(v))}</td></tr>`)
         .join('')}</table>`
     : '';
   const architecture = run.best ? architectureSection(run.architectureGraph, run.description, values) : '<p>No architecture yet.</p>';
@@ -242,7 +241,7 @@ export function renderReport(run: RunRecord): string {
 
 function page(title: string, error: string, summary: string, comparisons: string, architecture: string, run: RunRecord): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;padding:0 1em;color:#222}
 h1{font-size:1.4em;overflow-wrap:anywhere}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}h3{font-size:1em;margin:1.2em 0 .3em}
@@ -252,7 +251,7 @@ table{border-collapse:collapse}tr.found{background:#e8f4ea;font-weight:600}th,td
 table.settings tr.group th{background:#f3f5f8;padding-top:6px;text-transform:capitalize}details{margin:.6em 0}summary{cursor:pointer;color:#555}
 pre{background:#f6f8fa;padding:.8em;overflow:auto}.images img{image-rendering:pixelated;display:block}.images td{padding:2px}.error{color:#b00;font-weight:600}.empty{color:#888}
 </style></head><body>
-<h1>${escape(title)}</h1>
+<h1>${escapeXml(title)}</h1>
 ${error}
 <h2>Summary</h2><table>${summary}</table>
 ${comparisons}

@@ -1,4 +1,4 @@
-import { Rng, type DatasetSplit, type ImageShape, type RngState } from '@asng/core';
+import type { Rng, DatasetSplit, ImageShape, RngState } from '@asng/core';
 import { tensor1d, tensor2d, tensor4d, type Tensor1D, type Tensor2D, type Tensor4D } from '@tensorflow/tfjs-core';
 import { checkAugmentOptions, drawAugmentation, renderImage, valueTable, type AugmentDraw, type AugmentOptions, type Normalization } from './augment.js';
 

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset, DatasetInfo, DatasetLoader, DatasetLoadOptions, DatasetSplit, SplitName } from '@asng/core';
-import { DatasetFormatError, defaultCacheDir, exists, locateDataset } from '@asng/dataset-files';
+import { DatasetFormatError, exists, locateDataset } from '@asng/dataset-files';
 import { diskCacheDir, ImageFileSplit, type DecodedImageCache } from '@asng/image-files';
 
 /** Options of the CelebA loader. */

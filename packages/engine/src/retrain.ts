@@ -37,7 +37,7 @@ export interface RetrainConfig extends TrainingConfig {
 export function copyWeightsByLayerName(from: LayersModel, to: LayersModel): void {
   for (const layer of to.layers) {
     if (layer.weights.length === 0) continue;
-    let twin;
+    let twin: ReturnType<LayersModel['getLayer']>;
     try {
       twin = from.getLayer(layer.name);
     } catch {

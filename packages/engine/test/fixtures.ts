@@ -20,7 +20,10 @@ import {
  */
 export function syntheticDataset(size = 96, seed = 1): Dataset {
   let state = seed;
-  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
   const images = new Uint8Array(size * 16);
   const labels = new Int32Array(size);
   for (let i = 0; i < size; i++) {

@@ -1,4 +1,4 @@
-import { categorical, continuous, integer, ProductDistribution, Rng, type Architecture } from '@asng/core/base';
+import { categorical, continuous, integer, ProductDistribution, Rng } from '@asng/core/base';
 import { GaussianDistribution } from '@asng/distribution-gaussian';
 import { CategoricalDistribution } from '@asng/distribution-categorical';
 import { describeDistribution, describeOptimizer } from '@asng/testing';
@@ -14,7 +14,6 @@ const mixed = [
   continuous('dropout', 0, 0.5),
   categorical('fixed', ['only']),
 ];
-const optimum: Architecture = { op: 'pool', channels: 40, activation: 'gelu', dropout: 0.5, fixed: 'only' };
 const cells = Array.from({ length: 8 }, (_, i) => categorical(`v${i}`, ['a', 'b', 'c', 'd', 'e'].slice(0, 2 + (i % 4))));
 const cellOptimum = Object.fromEntries(cells.map((v) => [v.name, v.choices[v.choices.length - 1]!]));
 

@@ -160,7 +160,7 @@ function layoutDiagram(id: string, groups: readonly ArchitectureGraphGroup[], gr
   const laneTop: number[] = [];
   let y = CAPTION + 6;
   const pos = new Array<{ x: number; y: number }>(items.length);
-  cells.forEach((laneCells, l) => {
+  cells.forEach((laneCells, _l) => {
     if (several) y += LANE_LABEL;
     laneTop.push(y);
     const stack = laneCells.map((ids) => ids.reduce((h, i) => h + items[i]!.height, 0) + ROW_GAP * Math.max(0, ids.length - 1));

@@ -9,7 +9,7 @@ export function cellText(type: CellType, genotype: CellGenotype): string {
   return [`${type} cell:`, ...lines, `  output = ReLU-conv1x1-BN(concat(${outs}))`].join('\n');
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * A self-contained SVG of a cell: the two cell inputs on the left, the nodes
@@ -31,7 +31,7 @@ export function cellSvg(type: CellType, genotype: CellGenotype): string {
   const box = (x: number, y: number, label: string, fill: string) =>
     parts.push(
       `<rect x="${x}" y="${y}" width="${boxW}" height="${boxH}" rx="6" fill="${fill}" stroke="#333"/>`,
-      `<text x="${x + boxW / 2}" y="${y + boxH / 2 + 4}" text-anchor="middle">${escape(label)}</text>`,
+      `<text x="${x + boxW / 2}" y="${y + boxH / 2 + 4}" text-anchor="middle">${escapeXml(label)}</text>`,
     );
   const edge = (from: [number, number], to: [number, number], label: string, colour: string, offset: number) => {
     const x1 = from[0] + boxW;
@@ -42,7 +42,7 @@ export function cellSvg(type: CellType, genotype: CellGenotype): string {
     parts.push(`<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="${colour}" stroke-width="1.5" marker-end="url(#arrow-${type})"/>`);
     if (label !== '') {
       const ly = (y1 + y2) / 2 - 3;
-      parts.push(`<text x="${mx}" y="${ly}" text-anchor="middle" font-size="10" fill="${colour}" stroke="#fff" stroke-width="3" paint-order="stroke">${escape(label)}</text>`);
+      parts.push(`<text x="${mx}" y="${ly}" text-anchor="middle" font-size="10" fill="${colour}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(label)}</text>`);
     }
   };
   const colours = ['#1f77b4', '#d62728'];
@@ -57,9 +57,9 @@ export function cellSvg(type: CellType, genotype: CellGenotype): string {
   box(...out, 'output (concat)', '#ffe0b3');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<title>${escape(`${type} cell`)}</title>`,
+    `<title>${escapeXml(`${type} cell`)}</title>`,
     `<defs><marker id="arrow-${type}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>`,
-    `<text x="20" y="24" font-size="14" font-weight="bold">${escape(`${type} cell`)}</text>`,
+    `<text x="20" y="24" font-size="14" font-weight="bold">${escapeXml(`${type} cell`)}</text>`,
     ...parts,
     '</svg>',
   ].join('\n');

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { Rng, type TaskSpec } from '@asng/core';
 import { largestWidthWithin, retrain } from '@asng/engine';
 import { randomArchitecture } from '@asng/testing';

@@ -8,7 +8,10 @@ import { InMemorySplit } from '@asng/dataset-files';
  */
 export function barsDataset(count = 192, size = 8, seed = 5): Dataset {
   let state = seed >>> 0;
-  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
   const pixels = size * size;
   const images = new Uint8Array(count * pixels);
   const labels = new Int32Array(count);

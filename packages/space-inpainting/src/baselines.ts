@@ -95,7 +95,7 @@ export function handWrittenAutoencoder(space: InpaintingSpace, options: HandWrit
   // Active nodes spread evenly between the input image (-1) and the output layer (nodes).
   const count = layers.length;
   const positions = Array.from({ length: count }, (_, j) => Math.round(((j + 1) * (chain.nodes + 1)) / (count + 1)) - 1);
-  const reads = positions.map((p, j) => (j === 0 ? -1 : positions[j - 1]!));
+  const reads = positions.map((_p, j) => (j === 0 ? -1 : positions[j - 1]!));
   const fits =
     count <= chain.nodes &&
     positions.every((p, j) => inputCandidates(p, chain.levelBack).includes(reads[j]!)) &&

@@ -35,7 +35,8 @@ export function scoreRestorations(
     let se = 0;
     for (let k = 0; k < size; k++) {
       const o = outputs[i * size + k]!;
-      const t = (target[k] = targets[i * size + k]!);
+      const t = targets[i * size + k]!;
+      target[k] = t;
       se += (o - t) ** 2;
       clipped[k] = Math.min(1, Math.max(0, o));
     }

@@ -66,9 +66,9 @@ describe('randomHalfMask', () => {
   it('zeroes the left, top, right or bottom half chosen by rng.int(4)', () => {
     const [h, w] = [5, 6];
     const expected = {
-      left: (y: number, x: number) => x < 3,
+      left: (_y: number, x: number) => x < 3,
       top: (y: number) => y < 2,
-      right: (y: number, x: number) => x >= 3,
+      right: (_y: number, x: number) => x >= 3,
       bottom: (y: number) => y >= 2,
     };
     const rng = new Rng(11);

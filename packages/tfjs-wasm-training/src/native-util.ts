@@ -1,4 +1,4 @@
-import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** A 4-D shape. */

@@ -39,7 +39,7 @@ export const reluGradKernel: KernelFunc = ({ inputs, backend: b }) => {
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   for (let i = 0; i < dx.length; i++) {
     const v = x[i]!;
-    dx[i] = dy[i]! * (v > 0 ? 1 : v === v ? 0 : Number.NaN);
+    dx[i] = dy[i]! * (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
   }
   return out;
 };

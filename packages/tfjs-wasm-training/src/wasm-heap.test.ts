@@ -56,7 +56,7 @@ describe('the wasm heap guard', () => {
     expect(big.size).toBe(4 * MIB);
     big.dispose();
     restore();
-    expect(Object.prototype.hasOwnProperty.call(backend, 'move')).toBe(false);
+    expect(Object.hasOwn(backend, 'move')).toBe(false);
   });
 
   it('reads the limit from the option, then ASNG_WASM_HEAP_LIMIT_MIB, and checks it', () => {

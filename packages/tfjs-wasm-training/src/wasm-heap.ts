@@ -109,7 +109,7 @@ export function guardWasmHeap(backend: BackendWasm, limitBytes: number = WASM_HE
   installed.get(backend)?.();
   const wasm = backend.wasm as unknown as { _malloc: Malloc; _free: (ptr: number) => void; HEAPU8: Uint8Array };
   const originalMalloc = wasm._malloc;
-  const originalMove = Object.prototype.hasOwnProperty.call(backend, 'move') ? backend.move : undefined;
+  const originalMove = Object.hasOwn(backend, 'move') ? backend.move : undefined;
   const move: Move = backend.move;
   const guarded: Malloc = (bytes) => {
     const ptr = originalMalloc(bytes) >>> 0;

@@ -43,7 +43,7 @@ function retrainConfig(values: Readonly<Record<string, unknown>>): RetrainConfig
   if (dropPath !== undefined && !(dropPath < 1)) throw new UsageError(`--drop-path: expected a probability below 1, got ${dropPath}`);
   const decayText = values['decay-epochs'] as string | undefined;
   const decayEpochs = decayText?.split(',').map((e) => parseDecimal(e) ?? Number.NaN);
-  if (decayEpochs !== undefined && decayEpochs.some((e) => !(e > 0 && Number.isFinite(e)))) throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(decayText)}`);
+  if (decayEpochs?.some((e) => !(e > 0 && Number.isFinite(e)))) throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(decayText)}`);
   const config: RetrainConfig = {
     ...trainingConfig(values),
     epochs: (values.epochs as number | undefined) ?? 10,
