@@ -31,7 +31,11 @@ const layers = (space: { deps?: Record<string, string>; src?: string }, cli: Rec
     ['core', {}, { 'index.ts': "import type { Tensor } from '@tensorflow/tfjs-core';\nexport type T = Tensor;\n" }],
     ['space-toy', { dependencies: { '@asng/core': '^0.1.0', ...space.deps } }, { 'index.ts': space.src ?? "import type { SearchSpace } from '@asng/core';\n" }],
     ['engine', { dependencies: { '@asng/core': '^0.1.0' } }, { 'index.ts': "export { x } from '@asng/core';\n" }],
-    ['cli', { dependencies: { '@asng/engine': '^0.1.0', '@asng/space-toy': '^0.1.0' } }, { 'commands/run.ts': "import { runSearch } from '@asng/engine';\nconst spaces = ['@asng/space-toy'];\nawait import(spaces[0]);\n", ...cli }],
+    [
+      'cli',
+      { dependencies: { '@asng/engine': '^0.1.0', '@asng/space-toy': '^0.1.0' } },
+      { 'commands/run.ts': "import { runSearch } from '@asng/engine';\nconst spaces = ['@asng/space-toy'];\nawait import(spaces[0]);\n", ...cli },
+    ],
   ]);
 
 describe('check-dependencies', () => {
@@ -40,8 +44,12 @@ describe('check-dependencies', () => {
   });
 
   it('fails on a space that imports the engine, even for types only, and names the file', () => {
-    const problems = checkDependencies(layers({ src: "import type { SearchSpace } from '@asng/core';\nimport type { ParameterCounter } from '@asng/engine';\n" }));
-    expect(problems).toEqual([expect.stringMatching(/^packages\/space-toy\/src\/index\.ts: @asng\/space-toy imports @asng\/engine \(a search space depends on core and tfjs only\)$/)]);
+    const problems = checkDependencies(
+      layers({ src: "import type { SearchSpace } from '@asng/core';\nimport type { ParameterCounter } from '@asng/engine';\n" }),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^packages\/space-toy\/src\/index\.ts: @asng\/space-toy imports @asng\/engine \(a search space depends on core and tfjs only\)$/),
+    ]);
   });
 
   it('fails on a space that depends on the CLI in its package.json, but not on one that only tests with it', () => {
@@ -49,7 +57,13 @@ describe('check-dependencies', () => {
       'packages/space-toy/package.json: @asng/space-toy depends on @asng/cli (a search space depends on core and tfjs only)',
       'dependency cycle: @asng/cli -> @asng/space-toy -> @asng/cli',
     ]);
-    const tested = workspace([['space-toy', { devDependencies: { '@asng/engine': '^0.1.0' } }, { 'space.test.ts': "import { runSearch } from '@asng/engine';\n", 'space.ts': '// see @asng/engine\n' }]]);
+    const tested = workspace([
+      [
+        'space-toy',
+        { devDependencies: { '@asng/engine': '^0.1.0' } },
+        { 'space.test.ts': "import { runSearch } from '@asng/engine';\n", 'space.ts': '// see @asng/engine\n' },
+      ],
+    ]);
     expect(checkDependencies(tested)).toEqual([]);
   });
 

@@ -12,7 +12,9 @@ for (let t = 0; t < 20; t++) {
   const candidates = optimizer.ask();
   optimizer.tell(
     candidates,
-    candidates.map(({ architecture }: { architecture: Architecture }) => (architecture.op === 'maxpool' ? 0 : 1) + Math.abs((architecture.channels as number) - 96) / 32),
+    candidates.map(
+      ({ architecture }: { architecture: Architecture }) => (architecture.op === 'maxpool' ? 0 : 1) + Math.abs((architecture.channels as number) - 96) / 32,
+    ),
   );
 }
 const state: string = JSON.stringify(optimizer.getState());

@@ -38,8 +38,29 @@ describe('the CIFAR-10 search example', () => {
     writeTinyCifar(join(root, 'data'), 4);
     const { io, stderr, lastJson } = capture();
     const code = await runCifar10Search(
-      ['--data-path', 'data', '--run-dir', 'run', '--cells', '3', '--channels', '2', '--steps', '2', '--max-examples', '8', '--batch-size', '4',
-        '--retrain-epochs', '1', '--retrain-max-examples', '4', '--backend', 'cpu', '--json'],
+      [
+        '--data-path',
+        'data',
+        '--run-dir',
+        'run',
+        '--cells',
+        '3',
+        '--channels',
+        '2',
+        '--steps',
+        '2',
+        '--max-examples',
+        '8',
+        '--batch-size',
+        '4',
+        '--retrain-epochs',
+        '1',
+        '--retrain-max-examples',
+        '4',
+        '--backend',
+        'cpu',
+        '--json',
+      ],
       io,
     );
     expect(stderr()).not.toMatch(/asng: /);
@@ -60,7 +81,9 @@ describe('the CIFAR-10 search example', () => {
     mkdirSync(join(root, 'empty'));
     const { io, stderr } = capture();
     expect(await runCifar10Search(['--data-path', 'empty', '--run-dir', 'nothing'], io)).toBe(1);
-    expect(stderr()).toMatch(/CIFAR-10 \(binary version\) was not found\. To get it:\n {2}1\. download https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz/);
+    expect(stderr()).toMatch(
+      /CIFAR-10 \(binary version\) was not found\. To get it:\n {2}1\. download https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz/,
+    );
     expect(existsSync(join(root, 'nothing'))).toBe(false);
   });
 

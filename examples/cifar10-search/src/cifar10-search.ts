@@ -12,7 +12,12 @@ import { DatasetNotFoundError } from '@asng/dataset-files';
 
 /** The options of the example, with their defaults (a few minutes on 2 CPU cores). */
 export const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
-  { name: 'data-path', type: 'string', placeholder: 'PATH', description: 'cifar-10-binary.tar.gz, its extracted folder, or a folder holding either (default: the cache ~/.cache/asng/datasets/cifar10)' },
+  {
+    name: 'data-path',
+    type: 'string',
+    placeholder: 'PATH',
+    description: 'cifar-10-binary.tar.gz, its extracted folder, or a folder holding either (default: the cache ~/.cache/asng/datasets/cifar10)',
+  },
   { name: 'download', type: 'boolean', description: 'download the archive (163 MB) into the cache when it is not found' },
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'directory of the run (default runs/cifar10-<time>)' },
   { name: 'cells', type: 'integer', min: 1, placeholder: 'N', default: '5', description: "cells of the supernet (the paper's search: 8)" },
@@ -24,7 +29,14 @@ export const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'lr', type: 'number', min: 0, placeholder: 'X', default: '0.025', description: 'learning rate of the search' },
   { name: 'recompute', type: 'boolean', description: 'gradient checkpointing per cell (needed for batch 64 on wasm)' },
   { name: 'seed', type: 'integer', placeholder: 'N', default: '1', description: 'seed of every random choice' },
-  { name: 'retrain-epochs', type: 'integer', min: 0, placeholder: 'N', default: '0', description: 'then retrain the found architecture for N epochs, evaluate and export it (0: no)' },
+  {
+    name: 'retrain-epochs',
+    type: 'integer',
+    min: 0,
+    placeholder: 'N',
+    default: '0',
+    description: 'then retrain the found architecture for N epochs, evaluate and export it (0: no)',
+  },
   { name: 'retrain-cells', type: 'integer', min: 1, placeholder: 'N', description: "cells of the retrained network (default: the search's)" },
   { name: 'param-budget', type: 'number', min: 1, placeholder: 'N', description: 'retrained network as wide as fits N trainable parameters' },
   { name: 'retrain-max-examples', type: 'integer', min: 1, placeholder: 'N', description: 'training examples of the retraining (default all)' },
@@ -80,19 +92,29 @@ export async function runCifar10Search(argv: readonly string[], io: CliIo): Prom
     return code;
   };
   const searchArgs = [
-    'search', 'image-classification',
-    '--space-option', `cells=${option('cells')}`,
-    '--space-option', `channels=${option('channels')}`,
+    'search',
+    'image-classification',
+    '--space-option',
+    `cells=${option('cells')}`,
+    '--space-option',
+    `channels=${option('channels')}`,
     ...(values.recompute === true ? ['--space-option', 'recomputeCells=true'] : []),
-    '--dataset', 'cifar10',
+    '--dataset',
+    'cifar10',
     ...(dataPath !== undefined ? ['--data-path', dataPath] : []),
-    '--run-dir', runDir,
-    '--epochs', option('epochs'),
+    '--run-dir',
+    runDir,
+    '--epochs',
+    option('epochs'),
     ...(values.steps !== undefined ? ['--steps', String(values.steps)] : []),
-    '--max-examples', option('max-examples'),
-    '--batch-size', option('batch-size'),
-    '--lr', option('lr'),
-    '--seed', option('seed'),
+    '--max-examples',
+    option('max-examples'),
+    '--batch-size',
+    option('batch-size'),
+    '--lr',
+    option('lr'),
+    '--seed',
+    option('seed'),
     ...common,
   ];
   let code = existsSync(join(runDir, 'checkpoint.bin')) ? await step('search', ['resume', runDir, ...common]) : await step('search', searchArgs);
@@ -102,10 +124,14 @@ export async function runCifar10Search(argv: readonly string[], io: CliIo): Prom
   const retrainEpochs = Number(option('retrain-epochs'));
   if (retrainEpochs > 0) {
     code = await step('retrain', [
-      'retrain', runDir,
-      '--epochs', String(retrainEpochs),
-      '--batch-size', option('batch-size'),
-      '--seed', option('seed'),
+      'retrain',
+      runDir,
+      '--epochs',
+      String(retrainEpochs),
+      '--batch-size',
+      option('batch-size'),
+      '--seed',
+      option('seed'),
       ...(values['retrain-cells'] !== undefined ? ['--cells', String(values['retrain-cells'])] : []),
       ...(values['param-budget'] !== undefined ? ['--param-budget', String(values['param-budget'])] : []),
       ...(values['retrain-max-examples'] !== undefined ? ['--max-examples', String(values['retrain-max-examples'])] : []),

@@ -39,7 +39,9 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     const found = result.best.kernel0 !== 1 && result.best.activation !== 'linear';
     const summary = { best: result.best, accuracy: result.metrics.accuracy ?? Number.NaN, foundKnownAnswer: found, seconds: (Date.now() - started) / 1000 };
-    process.stdout.write(`most likely architecture: ${JSON.stringify(result.best)}\nheld-out accuracy ${summary.accuracy.toFixed(3)}; ${found ? 'the known answer (a 3x3 or 5x5 kernel and a non-linearity)' : 'NOT the known answer'}; ${summary.seconds.toFixed(1)} s${kept ? `; run directory ${kept}` : ''}\n`);
+    process.stdout.write(
+      `most likely architecture: ${JSON.stringify(result.best)}\nheld-out accuracy ${summary.accuracy.toFixed(3)}; ${found ? 'the known answer (a 3x3 or 5x5 kernel and a non-linearity)' : 'NOT the known answer'}; ${summary.seconds.toFixed(1)} s${kept ? `; run directory ${kept}` : ''}\n`,
+    );
     if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     return found ? 0 : 1;
   } finally {

@@ -37,8 +37,8 @@ describe('retraining a found architecture from scratch', () => {
   });
 
   it('names a bad setting', async () => {
-    await expect(retrain({ space, dataset: orientationDataset(), architecture: { channels: 8, kernel0: 3, activation: 'relu', pool: 'max' }, config: { epochs: 0 } })).rejects.toThrow(
-      /config.epochs: expected an integer >= 1, got 0/,
-    );
+    await expect(
+      retrain({ space, dataset: orientationDataset(), architecture: { channels: 8, kernel0: 3, activation: 'relu', pool: 'max' }, config: { epochs: 0 } }),
+    ).rejects.toThrow(/config.epochs: expected an integer >= 1, got 0/);
   });
 });

@@ -47,10 +47,8 @@ export function createSmallCnnSpace(options: SmallCnnOptions = {}): SearchSpace 
     categorical('pool', ['max', 'avg']),
   ];
   const depthOf = (a: Architecture) => (maxDepth > 1 ? (a.depth as number) : 1);
-  const activate = (name: string, x: tf.Tensor4D): tf.Tensor4D =>
-    name === 'relu' ? tf.relu(x) : name === 'tanh' ? tf.tanh(x) : x;
-  const pool = (name: string, x: tf.Tensor4D): tf.Tensor4D =>
-    name === 'max' ? tf.maxPool(x, 2, 2, 'same') : tf.avgPool(x, 2, 2, 'same');
+  const activate = (name: string, x: tf.Tensor4D): tf.Tensor4D => (name === 'relu' ? tf.relu(x) : name === 'tanh' ? tf.tanh(x) : x);
+  const pool = (name: string, x: tf.Tensor4D): tf.Tensor4D => (name === 'max' ? tf.maxPool(x, 2, 2, 'same') : tf.avgPool(x, 2, 2, 'same'));
 
   return {
     name: 'small-cnn',
@@ -66,7 +64,10 @@ export function createSmallCnnSpace(options: SmallCnnOptions = {}): SearchSpace 
       if (task.classes < 2) throw new RangeError(`small-cnn: expected a classification task with at least 2 classes, got ${task.classes}`);
       const inChannels = task.inputShape[2];
       const he = (shape: number[], fanIn: number) =>
-        tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => Math.sqrt(2 / fanIn) * rng.normal()), shape);
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => Math.sqrt(2 / fanIn) * rng.normal()),
+          shape,
+        );
       const weights: NamedWeight[] = [];
       const add = (name: string, init: () => tf.Tensor) => {
         const variable = tf.tidy(() => tf.variable(init(), true, `small-cnn/${name}/${Math.floor(rng.uniform() * 2 ** 31)}`));
@@ -74,7 +75,12 @@ export function createSmallCnnSpace(options: SmallCnnOptions = {}): SearchSpace 
         return variable;
       };
       const kernels = Array.from({ length: maxDepth }, (_, i) =>
-        Object.fromEntries(KERNELS.map((k) => [k, add(`conv${i}/k${k}`, () => he([k, k, i === 0 ? inChannels : maxChannels, maxChannels], k * k * (i === 0 ? inChannels : maxChannels)))])),
+        Object.fromEntries(
+          KERNELS.map((k) => [
+            k,
+            add(`conv${i}/k${k}`, () => he([k, k, i === 0 ? inChannels : maxChannels, maxChannels], k * k * (i === 0 ? inChannels : maxChannels))),
+          ]),
+        ),
       );
       const biases = Array.from({ length: maxDepth }, (_, i) => add(`conv${i}/bias`, () => tf.zeros([maxChannels])));
       const dense = add('dense/kernel', () => he([maxChannels, task.classes], maxChannels));
@@ -103,10 +109,7 @@ export function createSmallCnnSpace(options: SmallCnnOptions = {}): SearchSpace 
         async evaluate(a, batch) {
           const [correct, loss] = tf.tidy(() => {
             const logits = apply(a, batch.inputs);
-            return [
-              tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), 'float32')),
-              tf.sum(crossEntropy(logits, batch.targets)),
-            ];
+            return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), 'float32')), tf.sum(crossEntropy(logits, batch.targets))];
           });
           const out = { accuracy: (await correct.data())[0]!, loss: (await loss.data())[0]! };
           tf.dispose([correct, loss]);

@@ -4,7 +4,13 @@ import type { CompareSettings } from './compare.js';
 
 /** The options of `npm run -s compare`, with their defaults. */
 export const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
-  { name: 'dataset', type: 'string', values: ['fashion-mnist-subset', 'fashion-mnist'], default: 'fashion-mnist-subset', description: 'the embedded subset, or the full dataset' },
+  {
+    name: 'dataset',
+    type: 'string',
+    values: ['fashion-mnist-subset', 'fashion-mnist'],
+    default: 'fashion-mnist-subset',
+    description: 'the embedded subset, or the full dataset',
+  },
   { name: 'data-path', type: 'string', placeholder: 'DIR', description: 'directory of the full dataset (default: the Debian package, then the cache)' },
   { name: 'seed', type: 'integer', placeholder: 'N', default: '1', description: 'seed of the search and the retrainings' },
   { name: 'random-seed', type: 'integer', placeholder: 'N', default: '2', description: 'seed of the random architecture' },
@@ -39,7 +45,8 @@ export const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
 export function parseCompareArgs(argv: readonly string[]) {
   const { positionals, values } = parseArgs(argv, OPTIONS, 'compare');
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  for (const o of OPTIONS) if (o.default !== undefined && values[o.name] === undefined) values[o.name] = parseArgs([`--${o.name}`, o.default], [o], 'compare').values[o.name]!;
+  for (const o of OPTIONS)
+    if (o.default !== undefined && values[o.name] === undefined) values[o.name] = parseArgs([`--${o.name}`, o.default], [o], 'compare').values[o.name]!;
   const n = (name: string) => values[name] as number | undefined;
   if (n('drop-path') !== undefined && !(n('drop-path')! < 1)) throw new UsageError(`--drop-path: expected a probability below 1, got ${n('drop-path')}`);
   const settings: CompareSettings = {

@@ -28,7 +28,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (args.help) {
-    console.log(`npm run -s compare -w @asng/example-fashion-mnist-search -- [options]\n${optionsUsage(OPTIONS.map((o) => (o.default ? { ...o, description: `${o.description} (default ${o.default})` } : o)))}`);
+    console.log(
+      `npm run -s compare -w @asng/example-fashion-mnist-search -- [options]\n${optionsUsage(OPTIONS.map((o) => (o.default ? { ...o, description: `${o.description} (default ${o.default})` } : o)))}`,
+    );
     return 0;
   }
   const root = resolve(import.meta.dirname, '../../..');
@@ -40,7 +42,9 @@ async function main(): Promise<number> {
   const loadStarted = process.hrtime.bigint();
   const dataset = await loader.load({ ...(args.dataPath !== undefined ? { path: resolve(args.dataPath) } : {}), download: false });
   const loadSeconds = Number(process.hrtime.bigint() - loadStarted) / 1e9;
-  console.error(`${dataset.info.name}: ${JSON.stringify(dataset.info.splits)} examples of ${dataset.info.shape.join('x')} (${loadSeconds.toFixed(1)} s to load)`);
+  console.error(
+    `${dataset.info.name}: ${JSON.stringify(dataset.info.splits)} examples of ${dataset.info.shape.join('x')} (${loadSeconds.toFixed(1)} s to load)`,
+  );
   try {
     const result = await compare(dataset, args.settings, runDir, (line) => console.error(line));
     const summary = { ...result, settings: args.settings, backend: chosen.backend, runDir, loadSeconds };

@@ -21,8 +21,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the comparison of the found architecture with a random one', () => {
   it('searches the embedded subset and retrains both with the same budget (tiny)', async () => {
     const { settings } = parseCompareArgs([
-      '--search-steps', '2', '--search-examples', '32', '--search-batch-size', '8', '--search-cells', '1', '--search-channels', '2',
-      '--cells', '2', '--retrain-examples', '16', '--retrain-batch-size', '8', '--test-examples', '16', '--param-budget', '3000',
+      '--search-steps',
+      '2',
+      '--search-examples',
+      '32',
+      '--search-batch-size',
+      '8',
+      '--search-cells',
+      '1',
+      '--search-channels',
+      '2',
+      '--cells',
+      '2',
+      '--retrain-examples',
+      '16',
+      '--retrain-batch-size',
+      '8',
+      '--test-examples',
+      '16',
+      '--param-budget',
+      '3000',
     ]);
     const dataset = await fashionMnistSubset.load({});
     const lines: string[] = [];
@@ -31,7 +49,8 @@ describe('the comparison of the found architecture with a random one', () => {
     expect(result.search.steps).toBe(2);
     for (const r of [result.found, result.random]) {
       expect(r.parameters).toBeLessThanOrEqual(3000);
-      const count = (c: number) => createImageClassificationSpace({ cells: 2, channels: c }).countParameters(r.architecture, { inputShape: [28, 28, 1], classes: 10 });
+      const count = (c: number) =>
+        createImageClassificationSpace({ cells: 2, channels: c }).countParameters(r.architecture, { inputShape: [28, 28, 1], classes: 10 });
       expect(r.parameters).toBe(count(r.channels));
       expect(count(r.channels + 2)).toBeGreaterThan(3000);
       expect(r.testExamples).toBe(16);
@@ -54,7 +73,12 @@ describe('the comparison of the found architecture with a random one', () => {
 
   it('fills the defaults and names bad options', () => {
     const parsed = parseCompareArgs(['--dataset', 'fashion-mnist', '--retrain-epochs', '30', '--json']);
-    expect(parsed).toMatchObject({ dataset: 'fashion-mnist', json: true, backend: 'auto', settings: { retrainEpochs: 30, searchEpochs: 1, cells: 3, optimizer: 'sgd', schedule: 'cosine' } });
+    expect(parsed).toMatchObject({
+      dataset: 'fashion-mnist',
+      json: true,
+      backend: 'auto',
+      settings: { retrainEpochs: 30, searchEpochs: 1, cells: 3, optimizer: 'sgd', schedule: 'cosine' },
+    });
     expect(() => parseCompareArgs(['--dataset', 'mnist'])).toThrow(/--dataset: expected one of fashion-mnist-subset, fashion-mnist, got "mnist"/);
     expect(() => parseCompareArgs(['--drop-path', '1.5'])).toThrow(UsageError);
     expect(() => parseCompareArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate for 'compare'/);

@@ -111,7 +111,9 @@ export async function compare(dataset: Dataset, settings: CompareSettings, runDi
     onStep: (e) => {
       if (e.seconds - lastReport < 30 && e.step !== e.totalSteps) return;
       lastReport = e.seconds;
-      progress(`search step ${e.step}/${e.totalSteps}: loss ${e.trainLoss.toFixed(3)}, convergence ${(e.optimizer.convergence ?? Number.NaN).toFixed(3)}, ${e.seconds.toFixed(0)} s`);
+      progress(
+        `search step ${e.step}/${e.totalSteps}: loss ${e.trainLoss.toFixed(3)}, convergence ${(e.optimizer.convergence ?? Number.NaN).toFixed(3)}, ${e.seconds.toFixed(0)} s`,
+      );
     },
   });
   const searchSeconds = seconds(searchStarted);
@@ -141,13 +143,18 @@ export async function compare(dataset: Dataset, settings: CompareSettings, runDi
             parameters: (c) => createImageClassificationSpace({ cells: settings.cells, channels: c }).countParameters(architecture, task),
           });
     const space = createImageClassificationSpace({ cells: settings.cells, channels });
-    progress(`retrain ${name}: ${settings.cells} cells of ${channels} channels, ${space.countParameters(architecture, task)} parameters, ${JSON.stringify(retrainConfig)}`);
+    progress(
+      `retrain ${name}: ${settings.cells} cells of ${channels} channels, ${space.countParameters(architecture, task)} parameters, ${JSON.stringify(retrainConfig)}`,
+    );
     const result = await retrain({
       space,
       dataset,
       architecture,
       config: retrainConfig,
-      onEpoch: (e) => progress(`retrain ${name} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(0)} s`),
+      onEpoch: (e) =>
+        progress(
+          `retrain ${name} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(0)} s`,
+        ),
     });
     try {
       await saveModelAtomically(result.model, join(runDir, `${name}-model`));

@@ -44,7 +44,11 @@ for (let i = 0; i < args.length; i++) {
   const name = args[i]!.replace(/^--/, '');
   if (name === 'json') continue;
   if (!(name in defaults) || args[i + 1] === undefined || !/^\d+(\.\d+)?$/.test(args[i + 1]!)) {
-    console.error(`main: unknown or incomplete option ${JSON.stringify(args[i])}; accepted: ${Object.keys(defaults).map((k) => `--${k} N`).join(', ')}, --json`);
+    console.error(
+      `main: unknown or incomplete option ${JSON.stringify(args[i])}; accepted: ${Object.keys(defaults)
+        .map((k) => `--${k} N`)
+        .join(', ')}, --json`,
+    );
     process.exit(2);
   }
   settings[name] = args[++i]!;
@@ -71,16 +75,26 @@ async function main(): Promise<number> {
     [
       'search',
       'image-classification',
-      '--space-option', `cells=${settings.cells}`,
-      '--space-option', `channels=${settings.channels}`,
-      '--dataset', 'fashion-mnist-subset',
-      '--run-dir', runDir,
-      '--steps', settings.steps!,
-      '--warmup-steps', settings['warmup-steps']!,
-      '--max-examples', settings['max-examples']!,
-      '--batch-size', settings['batch-size']!,
-      '--lr', settings.lr!,
-      '--seed', settings.seed!,
+      '--space-option',
+      `cells=${settings.cells}`,
+      '--space-option',
+      `channels=${settings.channels}`,
+      '--dataset',
+      'fashion-mnist-subset',
+      '--run-dir',
+      runDir,
+      '--steps',
+      settings.steps!,
+      '--warmup-steps',
+      settings['warmup-steps']!,
+      '--max-examples',
+      settings['max-examples']!,
+      '--batch-size',
+      settings['batch-size']!,
+      '--lr',
+      settings.lr!,
+      '--seed',
+      settings.seed!,
       ...(json ? ['--json'] : []),
     ],
     json ? quietStdout : io,
@@ -89,7 +103,18 @@ async function main(): Promise<number> {
   const searchSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   // 2. The found architecture retrained from scratch at the parameter budget, saved as the run's model.
-  const retrainArgs = ['--param-budget', settings['param-budget']!, '--epochs', settings['retrain-epochs']!, '--batch-size', '64', '--lr', settings['retrain-lr']!, '--seed', settings.seed!];
+  const retrainArgs = [
+    '--param-budget',
+    settings['param-budget']!,
+    '--epochs',
+    settings['retrain-epochs']!,
+    '--batch-size',
+    '64',
+    '--lr',
+    settings['retrain-lr']!,
+    '--seed',
+    settings.seed!,
+  ];
   const retrained = await runCli(['retrain', runDir, ...retrainArgs, '--json'], quietStdout);
   if (retrained !== 0) return retrained;
   const found = JSON.parse(readFileSync(join(runDir, 'retrain.json'), 'utf8')) as {
@@ -129,7 +154,11 @@ async function main(): Promise<number> {
     protocol: `Each architecture retrained from scratch as wide as fits ${settings['param-budget']} trainable parameters, ${settings['retrain-epochs']} epochs of the subset's ${dataset.split('train').size} training images, the same recipe and seed; tested on its ${testImages} test images. One random architecture is one sample: the quality benchmark (npm run -s bench:quality) compares against several.`,
     entries: [
       { label: `found by ASNG (${found.spaceOptions.channels} channels)`, value: found.test.accuracy, parameters: found.trainableParameters, found: true },
-      { label: `random, seed ${settings['random-seed']} (${channels} channels)`, value: randomResult.test.accuracy!, parameters: randomResult.trainableParameters },
+      {
+        label: `random, seed ${settings['random-seed']} (${channels} channels)`,
+        value: randomResult.test.accuracy!,
+        parameters: randomResult.trainableParameters,
+      },
     ],
   };
   const path = join(runDir, COMPARISON_FILE);

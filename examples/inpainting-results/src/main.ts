@@ -30,7 +30,11 @@ import { allRestorations, maskResults, maskRunDir, type MaskResult, type Results
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'masks', type: 'string', placeholder: 'LIST', default: 'center,random-pixel,random-half', description: 'masks, comma-separated' },
-  { name: 'full', type: 'boolean', description: `the full Fashion-MNIST (60,000 + 10,000) from --fashion-mnist-path instead of the embedded 6,000 + 1,000 subset` },
+  {
+    name: 'full',
+    type: 'boolean',
+    description: `the full Fashion-MNIST (60,000 + 10,000) from --fashion-mnist-path instead of the embedded 6,000 + 1,000 subset`,
+  },
   { name: 'fashion-mnist-path', type: 'string', placeholder: 'DIR', default: DEBIAN_FASHION_MNIST_DIR, description: 'the IDX files of --full' },
   { name: 'celeba-path', type: 'string', placeholder: 'DIR', description: 'CelebA (default: the loader lookup, ~/.cache/asng/datasets/celeba)' },
   { name: 'celeba-size', type: 'integer', min: 11, placeholder: 'N', default: '32', description: 'side of the CelebA images (the paper: 64)' },
@@ -43,11 +47,25 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'batch-size', type: 'integer', min: 1, placeholder: 'N', default: '32', description: 'batch size of the search and the retrainings' },
   { name: 'max-examples', type: 'integer', min: 2, placeholder: 'N', description: 'training examples used (default: all)' },
   { name: 'test-images', type: 'integer', min: 1, placeholder: 'N', description: 'test images scored per method (default: all)' },
-  { name: 'search-epochs', type: 'integer', min: 1, placeholder: 'N', default: '1', description: 'search budget in epochs (each pairs a training and a validation half)' },
+  {
+    name: 'search-epochs',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    default: '1',
+    description: 'search budget in epochs (each pairs a training and a validation half)',
+  },
   { name: 'search-steps', type: 'integer', min: 1, placeholder: 'N', description: 'search budget in steps (overrides --search-epochs)' },
   { name: 'search-optimizer', type: 'string', values: ['adam', 'sgd'], default: 'adam', description: 'weight optimizer of the search' },
   { name: 'search-lr', type: 'number', min: 0, placeholder: 'X', default: '0.001', description: 'learning rate of the search (cosine schedule)' },
-  { name: 'retrain-epochs', type: 'integer', min: 1, placeholder: 'N', default: '2', description: 'epochs of each retraining (searched and hand-written alike)' },
+  {
+    name: 'retrain-epochs',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    default: '2',
+    description: 'epochs of each retraining (searched and hand-written alike)',
+  },
   { name: 'retrain-lr', type: 'number', min: 0, placeholder: 'X', default: '0.001', description: "Adam's initial learning rate" },
   { name: 'decay-epochs', type: 'string', placeholder: 'LIST', description: 'epochs of the step decays (default: half and three quarters of the budget)' },
   { name: 'decay-factor', type: 'number', min: 0, placeholder: 'X', default: '0.1', description: 'factor of each decay' },
@@ -70,11 +88,16 @@ function list(value: string, option: string): number[] {
 async function main(argv: readonly string[]): Promise<number> {
   const { positionals, values: given } = parseArgs(argv, OPTIONS, 'inpainting-results');
   if (given.help === true) {
-    process.stdout.write(`options:\n${OPTIONS.map((o) => `${`  --${o.name}${o.placeholder ? ` ${o.placeholder}` : ''}`.padEnd(30)}${o.description}${o.default ? ` (default ${o.default})` : ''}`).join('\n')}\n`);
+    process.stdout.write(
+      `options:\n${OPTIONS.map((o) => `${`  --${o.name}${o.placeholder ? ` ${o.placeholder}` : ''}`.padEnd(30)}${o.description}${o.default ? ` (default ${o.default})` : ''}`).join('\n')}\n`,
+    );
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const v: Record<string, unknown> = { ...Object.fromEntries(OPTIONS.filter((o) => o.default !== undefined).map((o) => [o.name, o.type === 'string' ? o.default : Number(o.default)])), ...given };
+  const v: Record<string, unknown> = {
+    ...Object.fromEntries(OPTIONS.filter((o) => o.default !== undefined).map((o) => [o.name, o.type === 'string' ? o.default : Number(o.default)])),
+    ...given,
+  };
   const masks = String(v.masks).split(',') as MaskName[];
   for (const m of masks) if (!MASKS.includes(m)) throw new UsageError(`--masks: unknown mask ${JSON.stringify(m)}; accepted: ${MASKS.join(', ')}`);
   const settings: ResultsSettings = {
@@ -98,7 +121,10 @@ async function main(argv: readonly string[]): Promise<number> {
     weightDecay: v['weight-decay'] as number,
   };
   const root = resolve(import.meta.dirname, '../../..');
-  const out = resolve(process.env.INIT_CWD ?? process.cwd(), (v.out as string | undefined) ?? join(root, 'runs', `inpainting-results-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const out = resolve(
+    process.env.INIT_CWD ?? process.cwd(),
+    (v.out as string | undefined) ?? join(root, 'runs', `inpainting-results-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+  );
   mkdirSync(out, { recursive: true });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const backend = await selectBackend({ backend: v.backend as 'auto', ...(v.threads !== undefined ? { wasmThreads: v.threads as number } : {}) });
@@ -107,13 +133,25 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const datasets: { name: string; open: () => Promise<Dataset>; optional: boolean }[] = [
     v.full === true
-      ? { name: 'fashion-mnist-32', open: async () => padDataset(await fashionMnist.load({ path: String(v['fashion-mnist-path']), download: false }), 32, 32), optional: false }
+      ? {
+          name: 'fashion-mnist-32',
+          open: async () => padDataset(await fashionMnist.load({ path: String(v['fashion-mnist-path']), download: false }), 32, 32),
+          optional: false,
+        }
       : { name: 'fashion-mnist-subset-32', open: async () => padDataset(await fashionMnistSubset.load(), 32, 32), optional: false },
     ...(v['no-celeba'] === true
       ? []
-      : [{ name: 'celeba', open: () => celeba.load({ size: v['celeba-size'] as number, download: false, ...(v['celeba-path'] !== undefined ? { path: String(v['celeba-path']) } : {}) }), optional: true }]),
+      : [
+          {
+            name: 'celeba',
+            open: () =>
+              celeba.load({ size: v['celeba-size'] as number, download: false, ...(v['celeba-path'] !== undefined ? { path: String(v['celeba-path']) } : {}) }),
+            optional: true,
+          },
+        ]),
   ];
-  const report: { dataset: string; present: boolean; reason?: string; source?: string; shape?: readonly number[]; splits?: unknown; masks?: MaskResult[] }[] = [];
+  const report: { dataset: string; present: boolean; reason?: string; source?: string; shape?: readonly number[]; splits?: unknown; masks?: MaskResult[] }[] =
+    [];
   const runDirs: string[] = [];
   for (const entry of datasets) {
     let dataset: Dataset;
@@ -156,7 +194,14 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const header = ['dataset', 'mask', 'method', 'PSNR dB', 'SSIM', 'weights', 'seconds'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const table = [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  const table = [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
   const absent = report.filter((d) => !d.present).map((d) => `${d.dataset}: absent, skipped: ${d.reason}`);
   const text = [table, ...absent].join('\n');
   const seconds = (Date.now() - started) / 1000;

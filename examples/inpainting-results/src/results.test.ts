@@ -18,7 +18,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 12x12 grey images with labels: a bright square at a position that depends on the index. */
 function squares(train: number, test: number): Dataset {
-  const image = (k: number) => Uint8Array.from({ length: 144 }, (_, i) => (Math.abs((i % 12) - (k % 8)) < 3 && Math.abs(Math.floor(i / 12) - (k % 5) - 3) < 3 ? 220 : 10));
+  const image = (k: number) =>
+    Uint8Array.from({ length: 144 }, (_, i) => (Math.abs((i % 12) - (k % 8)) < 3 && Math.abs(Math.floor(i / 12) - (k % 5) - 3) < 3 ? 220 : 10));
   const split = (offset: number, size: number) => ({
     size,
     async read(indices: ArrayLike<number>) {
@@ -32,7 +33,6 @@ function squares(train: number, test: number): Dataset {
     split: (name) => (name === 'train' ? split(0, train) : split(100, test)),
   };
 }
-
 
 describe('maskResults', () => {
   it('searches, retrains, trains the hand-written baseline and scores all four methods on the same holes', async () => {

@@ -144,7 +144,10 @@ export async function maskResults(
       dataset,
       architecture: arch,
       config: retrainConfig,
-      onEpoch: (e) => log(`[${mask}] ${source} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(5)}, lr ${e.learningRate.toExponential(1)}, ${e.seconds.toFixed(0)} s`),
+      onEpoch: (e) =>
+        log(
+          `[${mask}] ${source} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(5)}, lr ${e.learningRate.toExponential(1)}, ${e.seconds.toFixed(0)} s`,
+        ),
     });
     try {
       const scores = await score((x) => result.model.predict(x) as tf.Tensor4D);
@@ -196,7 +199,10 @@ async function writeMeanFillRestorations(runDir: string, dataset: Dataset, mask:
   const { inputs, keep } = corruptImages(images, mask, new Rng(0));
   const filled = meanFill(inputs, keep);
   try {
-    writeRestorationSet(runDir, await restorationSet({ source: 'mean-fill', label: 'mean of the visible pixels, no training', mask: name }, inputs, filled, images));
+    writeRestorationSet(
+      runDir,
+      await restorationSet({ source: 'mean-fill', label: 'mean of the visible pixels, no training', mask: name }, inputs, filled, images),
+    );
   } finally {
     tf.dispose([images, inputs, keep, filled]);
   }

@@ -51,7 +51,12 @@ describe('runClassificationQuality', () => {
 
   it('compares each search with K random architectures retrained at the same budget and tested on the whole test split', () => {
     expect(first.found.map((f) => f.seed)).toEqual([1, 2]);
-    expect(first.random.map((r) => [r.seed, r.index])).toEqual([[1, 0], [1, 1], [2, 0], [2, 1]]);
+    expect(first.random.map((r) => [r.seed, r.index])).toEqual([
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+    ]);
     expect(first.testExamples).toBe(6);
     for (const x of [...first.found, ...first.random]) {
       expect(x.parameters).toBeLessThanOrEqual(20000);
@@ -62,7 +67,14 @@ describe('runClassificationQuality', () => {
     }
     const { mean, std, max } = stats(first.random.map((r) => r.metric));
     expect([first.randomMean, first.randomStd, first.randomMax]).toEqual([mean, std, max]);
-    expect(first.foundRank).toEqual(first.found.map((f) => rankAmong(f.metric, first.random.map((r) => r.metric))));
+    expect(first.foundRank).toEqual(
+      first.found.map((f) =>
+        rankAmong(
+          f.metric,
+          first.random.map((r) => r.metric),
+        ),
+      ),
+    );
     expect(first.found.every((f) => f.convergence > 0 && f.convergence <= 1 && f.searchSteps === 4)).toBe(true);
     // Random architectures differ between seeds.
     expect(first.random[0]!.architecture).not.toEqual(first.random[2]!.architecture);

@@ -94,7 +94,11 @@ export interface RetrainedArchitecture {
 export interface ClassificationQuality {
   readonly task: 'classification';
   readonly budget: Budget;
-  readonly found: (RetrainedArchitecture & { readonly convergence: number; readonly searchSteps: number; readonly searchMetrics: Readonly<Record<string, number>> })[];
+  readonly found: (RetrainedArchitecture & {
+    readonly convergence: number;
+    readonly searchSteps: number;
+    readonly searchMetrics: Readonly<Record<string, number>>;
+  })[];
   readonly random: (RetrainedArchitecture & { readonly index: number })[];
   readonly randomMean: number;
   readonly randomStd: number;
@@ -182,7 +186,12 @@ export async function retrainAtBudget(
  * Runs the classification comparison for every seed of `ctx`, resuming from
  * the pieces a stopped run left in `ctx.runDir`.
  */
-export async function runClassificationQuality(ctx: TaskContext, settings: ClassificationSettings, budget: Budget, dataset: Dataset): Promise<ClassificationQuality> {
+export async function runClassificationQuality(
+  ctx: TaskContext,
+  settings: ClassificationSettings,
+  budget: Budget,
+  dataset: Dataset,
+): Promise<ClassificationQuality> {
   const store = pieceStoreOf(ctx);
   const found: ClassificationQuality['found'][number][] = [];
   const random: ClassificationQuality['random'][number][] = [];
@@ -209,9 +218,13 @@ export async function runClassificationQuality(ctx: TaskContext, settings: Class
     const drawn = randomArchitectures(searchSpace.variables, seed, ctx.random);
     for (const [index, architecture] of drawn.entries()) {
       const name = `random-seed${seed}-${index}`;
-      const r = await store.get(name, () => retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`));
+      const r = await store.get(name, () =>
+        retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`),
+      );
       if (JSON.stringify(r.architecture) !== JSON.stringify(architecture)) {
-        throw new Error(`${join(store.dir, `${name}.json`)}: holds another architecture than random architecture ${index + 1} of seed ${seed}; delete it to retrain`);
+        throw new Error(
+          `${join(store.dir, `${name}.json`)}: holds another architecture than random architecture ${index + 1} of seed ${seed}; delete it to retrain`,
+        );
       }
       retrainSeconds += r.seconds;
       random.push({ ...r, index });

@@ -27,13 +27,28 @@ export function inpaintingTables(quality: InpaintingQuality): HtmlTable[] {
     };
     quality.found.forEach((f, i) => {
       const rank = quality.foundRank[mask];
-      row(`found (convergence ${f.convergence[mask]?.toFixed(3)})`, f.seed, f.metric[mask], [String(f.parameters[mask]), String(f.width[mask]), `${rank?.psnr[i]} of ${of}`, `${rank?.ssim[i]} of ${of}`], true);
+      row(
+        `found (convergence ${f.convergence[mask]?.toFixed(3)})`,
+        f.seed,
+        f.metric[mask],
+        [String(f.parameters[mask]), String(f.width[mask]), `${rank?.psnr[i]} of ${of}`, `${rank?.ssim[i]} of ${of}`],
+        true,
+      );
     });
     for (const h of quality.handWritten) row('hand-written', h.seed, h.metric[mask], [String(h.parameters[mask]), String(h.width[mask]), '', '']);
     for (const r of quality.random) row(`random ${r.index + 1}`, r.seed, r.metric[mask], [String(r.parameters[mask]), String(r.width[mask]), '', '']);
     if (quality.random.length > 0) {
       const [mean, std] = [quality.randomMean[mask]!, quality.randomStd[mask]!];
-      rows.push(['random mean ± std', '', `${mean.psnr.toFixed(2)} ± ${std.psnr.toFixed(2)}`, `${mean.ssim.toFixed(4)} ± ${std.ssim.toFixed(4)}`, '', '', '', '']);
+      rows.push([
+        'random mean ± std',
+        '',
+        `${mean.psnr.toFixed(2)} ± ${std.psnr.toFixed(2)}`,
+        `${mean.ssim.toFixed(4)} ± ${std.ssim.toFixed(4)}`,
+        '',
+        '',
+        '',
+        '',
+      ]);
       highlight.push(false);
       row('random best', '', quality.randomMax[mask], ['', '', '', '']);
     }

@@ -7,7 +7,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, TaskSpec } from '@asng/core';
 import { createInpaintingSpace, planParameterCount } from '@asng/space-inpainting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, scaledToBudget, type InpaintingQuality, type InpaintingSettings } from './inpainting.js';
+import {
+  INPAINTING_BUDGETS,
+  inpaintingGridsHtml,
+  inpaintingTables,
+  runInpaintingQuality,
+  scaledToBudget,
+  type InpaintingQuality,
+  type InpaintingSettings,
+} from './inpainting.js';
 import { randomArchitectures, rankAmong, stats } from './protocol.js';
 
 beforeAll(async () => {
@@ -70,7 +78,12 @@ describe('runInpaintingQuality', () => {
     expect(r).toMatchObject({ task: 'inpainting', budget: 'smoke', testImages: 6, settings: SETTINGS });
     expect(r.found.map((f) => f.seed)).toEqual(SEEDS);
     expect(r.handWritten.map((h) => h.seed)).toEqual(SEEDS);
-    expect(r.random.map((x) => [x.seed, x.index])).toEqual([[1, 0], [1, 1], [2, 0], [2, 1]]);
+    expect(r.random.map((x) => [x.seed, x.index])).toEqual([
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+    ]);
     for (const mask of SETTINGS.masks) {
       for (const entry of [...r.found, ...r.random, ...r.handWritten]) {
         expect(Number.isFinite(entry.metric[mask]!.psnr)).toBe(true);
@@ -126,9 +139,9 @@ describe('runInpaintingQuality', () => {
     expect(JSON.stringify(second)).toBe(JSON.stringify(first));
     expect(again.filter((l) => / retraining| step \d/.test(l))).toEqual([]);
     expect(statSync(restorations).mtimeMs).toBe(mtime);
-    await expect(runInpaintingQuality({ runDir, seeds: SEEDS, random: K, log: () => undefined }, { ...SETTINGS, testImages: 5 }, 'smoke', squares(16, 8))).rejects.toThrow(
-      /started with other settings/,
-    );
+    await expect(
+      runInpaintingQuality({ runDir, seeds: SEEDS, random: K, log: () => undefined }, { ...SETTINGS, testImages: 5 }, 'smoke', squares(16, 8)),
+    ).rejects.toThrow(/started with other settings/);
   });
 
   it('renders a table per mask and the grids of the found, best random and hand-written networks', () => {
@@ -157,7 +170,16 @@ describe('runInpaintingQuality without random or hand-written networks (the best
     const settings: InpaintingSettings = { ...SETTINGS, masks: ['random-half'], handWritten: false };
     const lines: string[] = [];
     const r = await runInpaintingQuality({ runDir: join(dir, 'best'), seeds: [4], random: 0, log: (l) => lines.push(l) }, settings, 'best', squares(16, 8));
-    expect(r).toMatchObject({ budget: 'best', random: [], handWritten: [], randomMean: {}, randomStd: {}, randomMax: {}, handWrittenMean: {}, foundRank: { 'random-half': { psnr: [1], ssim: [1] } } });
+    expect(r).toMatchObject({
+      budget: 'best',
+      random: [],
+      handWritten: [],
+      randomMean: {},
+      randomStd: {},
+      randomMax: {},
+      handWrittenMean: {},
+      foundRank: { 'random-half': { psnr: [1], ssim: [1] } },
+    });
     expect(r.found).toHaveLength(1);
     expect(lines.filter((l) => / retraining, width /.test(l)).map((l) => l.split(':')[0])).toEqual(['found-seed4-random-half']);
     expect(inpaintingTables(r)[0]!.rows).toHaveLength(1);
@@ -183,7 +205,13 @@ describe('scaledToBudget', () => {
       'output.input': 'node2',
     };
     const scaled = scaledToBudget(space, architecture, TASK, 5000);
-    expect(scaled.architecture).toMatchObject({ 'node0.type': 'skip', 'node0.kernelIndex': 2, 'node1.type': 'down', 'node2.kernelIndex': 3, 'output.input': 'node2' });
+    expect(scaled.architecture).toMatchObject({
+      'node0.type': 'skip',
+      'node0.kernelIndex': 2,
+      'node1.type': 'down',
+      'node2.kernelIndex': 3,
+      'output.input': 'node2',
+    });
     expect(scaled.architecture['node0.channels']).toBe(scaled.width);
     expect(scaled.architecture['node1.channels']).toBe(Math.round(scaled.width / 2));
     const retrainSpace = createInpaintingSpace({ encoding: 'mixed', nodes: 3, levelBack: 2, channels: [1, 4096] });
@@ -194,7 +222,7 @@ describe('scaledToBudget', () => {
     expect(next.width).toBeGreaterThan(scaled.width);
   });
 
-  it('budgets: smoke is tiny, and every budget names the paper\'s three masks', () => {
+  it("budgets: smoke is tiny, and every budget names the paper's three masks", () => {
     for (const settings of Object.values(INPAINTING_BUDGETS)) expect(settings.masks).toEqual(['center', 'random-pixel', 'random-half']);
     expect(INPAINTING_BUDGETS.smoke.testImages).toBeDefined();
     expect(INPAINTING_BUDGETS.standard.testImages).toBeUndefined();

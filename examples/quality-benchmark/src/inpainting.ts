@@ -39,7 +39,17 @@ import {
   type Restoration,
   type RetrainPiece,
 } from './inpainting-settings.js';
-import { pieceStoreOf, pinSettings, randomArchitectures, rankAmong, searchOrResume, stats, type Budget, type SearchOutcome, type TaskContext } from './protocol.js';
+import {
+  pieceStoreOf,
+  pinSettings,
+  randomArchitectures,
+  rankAmong,
+  searchOrResume,
+  stats,
+  type Budget,
+  type SearchOutcome,
+  type TaskContext,
+} from './protocol.js';
 
 export * from './inpainting-settings.js';
 export { inpaintingGridsHtml, inpaintingTables } from './inpainting-report.js';
@@ -50,7 +60,6 @@ export { inpaintingGridsHtml, inpaintingTables } from './inpainting-report.js';
  */
 const MAX_WIDTH = 4096;
 
-
 /** The search space of `settings` for one mask. */
 function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): InpaintingSpace {
   return createInpaintingSpace({ encoding: settings.encoding, nodes: settings.nodes, levelBack: settings.levelBack, channels: settings.channels, mask });
@@ -58,7 +67,14 @@ function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): Inpainting
 
 /** A space with the chain of `chain` (mixed encoding) whose channels reach {@link MAX_WIDTH}: it builds the scaled networks. */
 function retrainSpaceOf(chain: ChainSpec, mask: MaskName): InpaintingSpace {
-  return createInpaintingSpace({ encoding: 'mixed', nodes: chain.nodes, levelBack: chain.levelBack, kernelSizes: chain.kernelSizes, channels: [1, MAX_WIDTH], mask });
+  return createInpaintingSpace({
+    encoding: 'mixed',
+    nodes: chain.nodes,
+    levelBack: chain.levelBack,
+    kernelSizes: chain.kernelSizes,
+    channels: [1, MAX_WIDTH],
+    mask,
+  });
 }
 
 /** `genes` written as an architecture of a mixed-encoding space of the same chain. */
@@ -126,7 +142,8 @@ function handWrittenWithin(retrainSpace: InpaintingSpace, task: TaskSpec, budget
 export async function runInpaintingQuality(ctx: TaskContext, settings: InpaintingSettings, budget: Budget, given: Dataset): Promise<InpaintingQuality> {
   const { log } = ctx;
   const [height, width] = given.info.shape;
-  const dataset = height === nextPowerOfTwo(height) && width === nextPowerOfTwo(width) ? given : padDataset(given, nextPowerOfTwo(height), nextPowerOfTwo(width));
+  const dataset =
+    height === nextPowerOfTwo(height) && width === nextPowerOfTwo(width) ? given : padDataset(given, nextPowerOfTwo(height), nextPowerOfTwo(width));
   const pieces = pieceStoreOf(ctx);
   pinSettings(pieces.dir, settings);
   const restorationsDir = join(ctx.runDir, RESTORATIONS_DIR);
@@ -180,7 +197,14 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       } finally {
         result.model.dispose();
       }
-      const piece = { psnr: result.test.psnr!, ssim: result.test.ssim!, mse: result.test.mse!, parameters: result.parameters, width: network.width, seconds: result.seconds };
+      const piece = {
+        psnr: result.test.psnr!,
+        ssim: result.test.ssim!,
+        mse: result.test.mse!,
+        parameters: result.parameters,
+        width: network.width,
+        seconds: result.seconds,
+      };
       log(`${name}: PSNR ${piece.psnr.toFixed(2)} dB, SSIM ${piece.ssim.toFixed(4)}, ${piece.seconds.toFixed(0)} s`);
       return piece;
     });
@@ -190,7 +214,13 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
   const handWritten: HandWrittenInpainting[] = [];
   const seconds = { search: 0, retrain: 0 };
   for (const seed of ctx.seeds) {
-    const done: { mask: MaskName; search: SearchOutcome; found: RetrainPiece; hand: RetrainPiece | undefined; random: (RetrainPiece & { architecture: string })[] }[] = [];
+    const done: {
+      mask: MaskName;
+      search: SearchOutcome;
+      found: RetrainPiece;
+      hand: RetrainPiece | undefined;
+      random: (RetrainPiece & { architecture: string })[];
+    }[] = [];
     for (const mask of s.masks) {
       const space = searchSpaceOf(s, mask);
       const retrainSpace = retrainSpaceOf(space.chain, mask);
@@ -202,11 +232,23 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
       const foundPiece = await retrainPiece(`found-seed${seed}-${mask}`, retrainSpace, scaled(search.best), seed, `most likely architecture of seed ${seed}`);
       const hand = s.handWritten
-        ? await retrainPiece(`hand-written-seed${seed}-${mask}`, retrainSpace, handWrittenWithin(retrainSpace, task, s.retrain.parameterBudget), seed, `hand-written autoencoder, seed ${seed}`)
+        ? await retrainPiece(
+            `hand-written-seed${seed}-${mask}`,
+            retrainSpace,
+            handWrittenWithin(retrainSpace, task, s.retrain.parameterBudget),
+            seed,
+            `hand-written autoencoder, seed ${seed}`,
+          )
         : undefined;
       const randomPieces = [];
       for (const [index, architecture] of randomArchitectures(space.variables, seed, ctx.random).entries()) {
-        const piece = await retrainPiece(`random-seed${seed}-${mask}-${index}`, retrainSpace, scaled(architecture), seed, `random architecture ${index} of seed ${seed}`);
+        const piece = await retrainPiece(
+          `random-seed${seed}-${mask}-${index}`,
+          retrainSpace,
+          scaled(architecture),
+          seed,
+          `random architecture ${index} of seed ${seed}`,
+        );
         randomPieces.push({ ...piece, architecture: space.describe(architecture).text.split('\n')[0] ?? '' });
       }
       seconds.search += search.seconds;
@@ -223,7 +265,13 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       convergence: perMask((d) => d.search.convergence),
       architecture: perMask((d) => d.search.summary),
     });
-    if (s.handWritten) handWritten.push({ seed, metric: perMask((d) => restoration(d.hand!)), parameters: perMask((d) => d.hand!.parameters), width: perMask((d) => d.hand!.width) });
+    if (s.handWritten)
+      handWritten.push({
+        seed,
+        metric: perMask((d) => restoration(d.hand!)),
+        parameters: perMask((d) => d.hand!.parameters),
+        width: perMask((d) => d.hand!.width),
+      });
     for (let index = 0; index < ctx.random; index++) {
       random.push({
         seed,
@@ -245,7 +293,13 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
   };
   const foundRank = Object.fromEntries(
     s.masks.map((mask) => {
-      const rank = (key: keyof Restoration) => found.map((e) => rankAmong(e.metric[mask]![key], random.map((x) => x.metric[mask]![key])));
+      const rank = (key: keyof Restoration) =>
+        found.map((e) =>
+          rankAmong(
+            e.metric[mask]![key],
+            random.map((x) => x.metric[mask]![key]),
+          ),
+        );
       return [mask, { psnr: rank('psnr'), ssim: rank('ssim') }];
     }),
   );

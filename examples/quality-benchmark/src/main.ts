@@ -32,20 +32,61 @@ import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
 import { writeFileAtomic, writeJsonAtomic } from '@asng/engine';
 import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
 import { qualityPage } from './html.js';
-import { INPAINTING_BUDGETS, inpaintingGridsHtml, inpaintingTables, runInpaintingQuality, type InpaintingQuality, type InpaintingSettings } from './inpainting.js';
+import {
+  INPAINTING_BUDGETS,
+  inpaintingGridsHtml,
+  inpaintingTables,
+  runInpaintingQuality,
+  type InpaintingQuality,
+  type InpaintingSettings,
+} from './inpainting.js';
 import { BUDGETS, TASKS, pinSettings, reusablePieceDir, type Budget, type Task } from './protocol.js';
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'task', type: 'string', values: [...TASKS], description: 'what to benchmark (required)' },
-  { name: 'budget', type: 'string', values: [...BUDGETS], default: 'standard', description: 'smoke (CI, minutes), standard (found against K random, under 2 h per seed), best (found only, under 2 h)' },
+  {
+    name: 'budget',
+    type: 'string',
+    values: [...BUDGETS],
+    default: 'standard',
+    description: 'smoke (CI, minutes), standard (found against K random, under 2 h per seed), best (found only, under 2 h)',
+  },
   { name: 'search-seeds', type: 'integer', min: 1, placeholder: 'N', default: '1', description: 'number of searches' },
   { name: 'seed', type: 'integer', min: 0, placeholder: 'S', default: '1', description: 'the first search seed; the others follow it' },
   { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
-  { name: 'warmup-steps', type: 'integer', min: 0, placeholder: 'N', description: "a variant of the budget: this many warm-up steps in each search (0: the paper's method, no warm-up)" },
-  { name: 'initial-delta', type: 'number', placeholder: 'X', description: "a variant of the classification budget: ASNG's initial trust region delta (the paper's 1)" },
-  { name: 'parameter-penalty', type: 'number', min: 0, placeholder: 'X', description: 'a variant of the classification budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)' },
-  { name: 'reuse-random', type: 'string', placeholder: 'DIR', description: 'take the random architectures\' retrainings from this run directory of the same budget (for comparing search variants)' },
-  { name: 'data-path', type: 'string', placeholder: 'DIR', default: DEBIAN_FASHION_MNIST_DIR, description: 'the full Fashion-MNIST IDX files (standard and best budgets)' },
+  {
+    name: 'warmup-steps',
+    type: 'integer',
+    min: 0,
+    placeholder: 'N',
+    description: "a variant of the budget: this many warm-up steps in each search (0: the paper's method, no warm-up)",
+  },
+  {
+    name: 'initial-delta',
+    type: 'number',
+    placeholder: 'X',
+    description: "a variant of the classification budget: ASNG's initial trust region delta (the paper's 1)",
+  },
+  {
+    name: 'parameter-penalty',
+    type: 'number',
+    min: 0,
+    placeholder: 'X',
+    description: 'a variant of the classification budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)',
+  },
+  {
+    name: 'reuse-random',
+    type: 'string',
+    placeholder: 'DIR',
+    description: "take the random architectures' retrainings from this run directory of the same budget (for comparing search variants)",
+  },
+  {
+    name: 'data-path',
+    type: 'string',
+    placeholder: 'DIR',
+    default: DEBIAN_FASHION_MNIST_DIR,
+    description: 'the full Fashion-MNIST IDX files (standard and best budgets)',
+  },
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'where the run goes (default runs/quality-<task>-<budget>-seed<S>[-<last>])' },
   { name: 'backend', type: 'string', values: ['auto', 'node-gpu', 'node', 'wasm', 'webgpu', 'cpu'], default: 'auto', description: 'tfjs backend' },
   { name: 'threads', type: 'integer', min: 1, placeholder: 'N', description: 'threads of the wasm backend (default: all cores, at most 8)' },
@@ -61,17 +102,22 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (given.task === undefined) throw new UsageError(`--task is required: ${TASKS.join(' or ')}`);
-  const v: Record<string, unknown> = { ...Object.fromEntries(OPTIONS.filter((o) => o.default !== undefined).map((o) => [o.name, o.type === 'string' ? o.default : Number(o.default)])), ...given };
+  const v: Record<string, unknown> = {
+    ...Object.fromEntries(OPTIONS.filter((o) => o.default !== undefined).map((o) => [o.name, o.type === 'string' ? o.default : Number(o.default)])),
+    ...given,
+  };
   const task = v.task as Task;
   const budget = v.budget as Budget;
   const first = v.seed as number;
   const seeds = Array.from({ length: v['search-seeds'] as number }, (_, i) => first + i);
   const random = budget === 'best' ? 0 : (v.random as number);
-  if (budget === 'best' && given.random !== undefined && given.random !== 0) throw new UsageError('--random: the best budget retrains the found architecture only; leave --random out');
+  if (budget === 'best' && given.random !== undefined && given.random !== 0)
+    throw new UsageError('--random: the best budget retrains the found architecture only; leave --random out');
 
   const base = task === 'classification' ? CLASSIFICATION_BUDGETS[budget] : INPAINTING_BUDGETS[budget];
   const warmup = v['warmup-steps'] as number | undefined;
-  if (warmup !== undefined && warmup >= base.search.steps) throw new UsageError(`--warmup-steps: expected fewer than the budget's ${base.search.steps} search steps, got ${warmup}`);
+  if (warmup !== undefined && warmup >= base.search.steps)
+    throw new UsageError(`--warmup-steps: expected fewer than the budget's ${base.search.steps} search steps, got ${warmup}`);
   const delta = v['initial-delta'] as number | undefined;
   if (delta !== undefined && !(delta > 0 && delta <= 10)) throw new UsageError(`--initial-delta: expected a number in (0, 10], got ${delta}`);
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
@@ -104,7 +150,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   let result: ClassificationQuality | InpaintingQuality;
   try {
-    result = task === 'classification' ? await runClassificationQuality(ctx, settings as ClassificationSettings, budget, dataset) : await runInpaintingQuality(ctx, settings as InpaintingSettings, budget, dataset);
+    result =
+      task === 'classification'
+        ? await runClassificationQuality(ctx, settings as ClassificationSettings, budget, dataset)
+        : await runInpaintingQuality(ctx, settings as InpaintingSettings, budget, dataset);
   } finally {
     await dataset.close?.();
   }
@@ -114,9 +163,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const page =
     result.task === 'classification'
       ? classificationPage(result)
-      : qualityPage(`asng quality benchmark: inpainting, ${budget} budget`, [`Seeds ${seeds.join(', ')}; ${random} random architectures per seed.`], inpaintingTables(result), result.settings, inpaintingGridsHtml(runDir));
+      : qualityPage(
+          `asng quality benchmark: inpainting, ${budget} budget`,
+          [`Seeds ${seeds.join(', ')}; ${random} random architectures per seed.`],
+          inpaintingTables(result),
+          result.settings,
+          inpaintingGridsHtml(runDir),
+        );
   writeFileAtomic(join(runDir, 'quality.html'), page);
-  process.stdout.write(`${result.task === 'classification' ? classificationText(result) : inpaintingTables(result).map(textTable).join('\n\n')}\n\nWritten: ${join(runDir, 'quality.html')}, ${join(runDir, 'quality.json')}\n`);
+  process.stdout.write(
+    `${result.task === 'classification' ? classificationText(result) : inpaintingTables(result).map(textTable).join('\n\n')}\n\nWritten: ${join(runDir, 'quality.html')}, ${join(runDir, 'quality.json')}\n`,
+  );
   if (given.json === true) process.stdout.write(`${JSON.stringify(output)}\n`);
   return 0;
 }
@@ -126,7 +183,15 @@ function classificationRows(r: ClassificationQuality): { header: string[]; rows:
   const rows: string[][] = [];
   const highlight: boolean[] = [];
   for (const [i, f] of r.found.entries()) {
-    rows.push([`found (convergence ${f.convergence.toFixed(3)})`, String(f.seed), f.metric.toFixed(4), String(f.parameters), String(f.channels), `${r.foundRank[i]} of ${r.random.length + 1}`, f.seconds.toFixed(0)]);
+    rows.push([
+      `found (convergence ${f.convergence.toFixed(3)})`,
+      String(f.seed),
+      f.metric.toFixed(4),
+      String(f.parameters),
+      String(f.channels),
+      `${r.foundRank[i]} of ${r.random.length + 1}`,
+      f.seconds.toFixed(0),
+    ]);
     highlight.push(true);
   }
   for (const x of r.random) {
@@ -157,7 +222,15 @@ function classificationText(r: ClassificationQuality): string {
 
 function textTable(t: { caption: string; header: readonly string[]; rows: readonly (readonly string[])[] }): string {
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((row) => row[i]?.length ?? 0)));
-  return [t.caption, ...[t.header, ...t.rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())].join('\n');
+  return [
+    t.caption,
+    ...[t.header, ...t.rows].map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ].join('\n');
 }
 
 main(process.argv.slice(2)).then(

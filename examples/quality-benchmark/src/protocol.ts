@@ -127,7 +127,17 @@ function readPiece<T>(path: string): T {
  * warm-up, optimizer and objective), not the space, the random architectures drawn from
  * it or their retraining.
  */
-const SEARCH_SCHEDULE_FIELDS = ['steps', 'warmupSteps', 'initialDelta', 'parameterPenalty', 'batchSize', 'learningRate', 'optimizer', 'weightDecay', 'maxExamples'];
+const SEARCH_SCHEDULE_FIELDS = [
+  'steps',
+  'warmupSteps',
+  'initialDelta',
+  'parameterPenalty',
+  'batchSize',
+  'learningRate',
+  'optimizer',
+  'weightDecay',
+  'maxExamples',
+];
 
 /**
  * The piece directory of the run in `otherRunDir`, checked to be one whose
@@ -137,7 +147,10 @@ const SEARCH_SCHEDULE_FIELDS = ['steps', 'warmupSteps', 'initialDelta', 'paramet
  * warm-up, say) can then be compared with the same random architectures
  * without retraining them again.
  */
-export function reusablePieceDir(pinned: { readonly task: string; readonly budget: string; readonly settings: { readonly search: object } }, otherRunDir: string): string {
+export function reusablePieceDir(
+  pinned: { readonly task: string; readonly budget: string; readonly settings: { readonly search: object } },
+  otherRunDir: string,
+): string {
   const path = join(otherRunDir, 'settings.json');
   if (!existsSync(path)) throw new Error(`--reuse-random ${otherRunDir}: no settings.json there; expected a run directory of this benchmark`);
   let other: typeof pinned;
@@ -153,7 +166,9 @@ export function reusablePieceDir(pinned: { readonly task: string; readonly budge
       settings: { ...p.settings, search: Object.fromEntries(Object.entries(p.settings?.search ?? {}).filter(([k]) => !SEARCH_SCHEDULE_FIELDS.includes(k))) },
     });
   if (comparable(other) !== comparable(pinned)) {
-    throw new Error(`--reuse-random ${otherRunDir}: its task, budget or settings (other than the search's ${SEARCH_SCHEDULE_FIELDS.join(', ')}) differ from this run's; its random architectures are not comparable`);
+    throw new Error(
+      `--reuse-random ${otherRunDir}: its task, budget or settings (other than the search's ${SEARCH_SCHEDULE_FIELDS.join(', ')}) differ from this run's; its random architectures are not comparable`,
+    );
   }
   return join(otherRunDir, 'pieces');
 }
@@ -173,7 +188,9 @@ export function pinSettings(runDir: string, settings: unknown): void {
   if (existsSync(path)) {
     const saved = readFileSync(path, 'utf8');
     if (saved !== text) {
-      throw new Error(`${path}: this run directory was started with other settings; use another --run-dir, or delete it to start again\nsaved: ${saved.replace(/\s+/g, ' ')}\nnow:   ${text.replace(/\s+/g, ' ')}`);
+      throw new Error(
+        `${path}: this run directory was started with other settings; use another --run-dir, or delete it to start again\nsaved: ${saved.replace(/\s+/g, ' ')}\nnow:   ${text.replace(/\s+/g, ' ')}`,
+      );
     }
     return;
   }
@@ -215,7 +232,9 @@ export async function searchOrResume(options: {
     last = e;
     if (e.seconds - lastReport < 30 && e.step !== e.totalSteps) return;
     lastReport = e.seconds;
-    log(`${label} step ${e.step}/${e.totalSteps}: loss ${e.trainLoss.toFixed(3)}, convergence ${(e.optimizer.convergence ?? Number.NaN).toFixed(3)}, ${e.seconds.toFixed(0)} s`);
+    log(
+      `${label} step ${e.step}/${e.totalSteps}: loss ${e.trainLoss.toFixed(3)}, convergence ${(e.optimizer.convergence ?? Number.NaN).toFixed(3)}, ${e.seconds.toFixed(0)} s`,
+    );
   };
   const resumed = existsSync(runFiles(runDir).checkpoint);
   if (resumed) log(`${label}: resuming ${runDir}`);

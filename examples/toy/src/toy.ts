@@ -48,7 +48,12 @@ export interface ToyResult {
 
 /** The variables of the toy problem: `D` categorical variables `c{d}` with choices `0 .. K-1`. */
 export function toyVariables(dimensions: number, choices: number): Variable[] {
-  return Array.from({ length: dimensions }, (_, d) => categorical(`c${d}`, Array.from({ length: choices }, (_, k) => k)));
+  return Array.from({ length: dimensions }, (_, d) =>
+    categorical(
+      `c${d}`,
+      Array.from({ length: choices }, (_, k) => k),
+    ),
+  );
 }
 
 /**
@@ -79,8 +84,7 @@ export function runToy(options: ToyOptions = {}): ToyResult {
   const rng = new Rng(seed);
   const variables = toyVariables(D, K);
   const optimizerRng = rng.fork();
-  const optimizer: Optimizer =
-    options.optimizer === 'sng' ? createSng({ variables, rng: optimizerRng }) : createAsng({ variables, rng: optimizerRng });
+  const optimizer: Optimizer = options.optimizer === 'sng' ? createSng({ variables, rng: optimizerRng }) : createAsng({ variables, rng: optimizerRng });
   const x = Float64Array.from({ length: D * K }, () => rng.normal());
   const velocity = new Float64Array(D * K);
   const grad = new Float64Array(D * K);

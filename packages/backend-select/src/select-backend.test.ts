@@ -61,9 +61,7 @@ describe('selectBackend', () => {
       }),
     });
     expect(selection.backend).toBe('cpu');
-    expect(selection.attempts[0]!.reason).toBe(
-      '@tensorflow/tfjs-node-gpu failed to load: libcudart.so.11.0: cannot open shared object file',
-    );
+    expect(selection.attempts[0]!.reason).toBe('@tensorflow/tfjs-node-gpu failed to load: libcudart.so.11.0: cannot open shared object file');
   });
 
   it('skips WebGPU when no adapter exists', async () => {
@@ -90,9 +88,9 @@ describe('selectBackend', () => {
   });
 
   it('fails with every reason when nothing can run', async () => {
-    await expect(
-      selectBackend({ candidates: ['node'], importModule: importer({ '@tensorflow/tfjs-node': notInstalled('x') }) }),
-    ).rejects.toThrow('No TensorFlow.js backend can run here (node: @tensorflow/tfjs-node is not installed).');
+    await expect(selectBackend({ candidates: ['node'], importModule: importer({ '@tensorflow/tfjs-node': notInstalled('x') }) })).rejects.toThrow(
+      'No TensorFlow.js backend can run here (node: @tensorflow/tfjs-node is not installed).',
+    );
     expect(BACKEND_PREFERENCE).toEqual(['node-gpu', 'node', 'wasm', 'webgpu', 'cpu']);
   });
 });

@@ -70,11 +70,7 @@ const defaultImport = (specifier: string): Promise<unknown> => import(/* @vite-i
 function isNotInstalled(error: unknown, specifier: string): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
-  return (
-    typeof message === 'string' &&
-    message.includes(specifier) &&
-    /cannot find|could not resolve|failed to (load|resolve)|not found/i.test(message)
-  );
+  return typeof message === 'string' && message.includes(specifier) && /cannot find|could not resolve|failed to (load|resolve)|not found/i.test(message);
 }
 
 async function load(importModule: (s: string) => Promise<unknown>, specifier: string): Promise<unknown> {
@@ -146,9 +142,7 @@ async function start(
       };
       try {
         const { threads, native } = await training.setupWasmTraining({ threads: wasmThreads });
-        const kernels = native?.used
-          ? 'native AVX2 training kernels'
-          : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
+        const kernels = native?.used ? 'native AVX2 training kernels' : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
         return { tfjsName: 'wasm', reason: `wasm (XNNPACK) with ${kernels}, ${threads} thread(s)` };
       } catch (error) {
         throw new Unavailable(`the wasm backend failed to start: ${(error as Error).message}`);
@@ -213,7 +207,5 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     }
   }
   const summary = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
-  throw new Error(
-    forced ? `The forced backend '${backend}' cannot run here (${summary}).` : `No TensorFlow.js backend can run here (${summary}).`,
-  );
+  throw new Error(forced ? `The forced backend '${backend}' cannot run here (${summary}).` : `No TensorFlow.js backend can run here (${summary}).`);
 }

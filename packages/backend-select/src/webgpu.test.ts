@@ -13,8 +13,14 @@ async function adapterExists(): Promise<boolean> {
 
 /** Loss gradient of a small conv layer with respect to its filter, read asynchronously. */
 async function filterGradient(): Promise<Float32Array> {
-  const x = tf.tensor4d(Array.from({ length: 2 * 6 * 6 * 3 }, (_, i) => Math.sin(i)), [2, 6, 6, 3]);
-  const w = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)), [3, 3, 3, 4]);
+  const x = tf.tensor4d(
+    Array.from({ length: 2 * 6 * 6 * 3 }, (_, i) => Math.sin(i)),
+    [2, 6, 6, 3],
+  );
+  const w = tf.tensor4d(
+    Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)),
+    [3, 3, 3, 4],
+  );
   const grad = tf.grad((f: tf.Tensor) => tf.sum(tf.relu(tf.conv2d(x, f as tf.Tensor4D, 1, 'same'))))(w);
   const data = (await grad.data()) as Float32Array;
   tf.dispose([x, w, grad]);

@@ -58,10 +58,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
 }
 
 function describeExpected(spec: OptionSpec): string {
-  const bounds = [
-    ...(spec.greaterThan !== undefined ? [`> ${spec.greaterThan}`] : []),
-    ...(spec.min !== undefined ? [`>= ${spec.min}`] : []),
-  ];
+  const bounds = [...(spec.greaterThan !== undefined ? [`> ${spec.greaterThan}`] : []), ...(spec.min !== undefined ? [`>= ${spec.min}`] : [])];
   const range = bounds.length > 0 ? ` ${bounds.join(' and ')}` : '';
   switch (spec.type) {
     case 'integer':

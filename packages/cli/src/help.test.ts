@@ -35,11 +35,18 @@ describe('asng help', () => {
   });
 
   it("asng search --space inpainting --help adds the space's options, from its descriptor", async () => {
-    for (const argv of [['search', '--space', 'inpainting', '--help'], ['search', 'inpainting', '--help'], ['search', '--space=inpainting', '-h'], ['search', '--space', 'inpainting', '--epochs', 'x', '--help']]) {
+    for (const argv of [
+      ['search', '--space', 'inpainting', '--help'],
+      ['search', 'inpainting', '--help'],
+      ['search', '--space=inpainting', '-h'],
+      ['search', '--space', 'inpainting', '--epochs', 'x', '--help'],
+    ]) {
       const { io, stdout } = bufferedIo();
       expect(await runCli(argv, io)).toBe(0);
       expect(stdout()).toContain("Space inpainting: the paper's convolutional-autoencoder space");
-      expect(stdout()).toMatch(/mask=center\|random-pixel\|random-half +the corruption of the inputs \(one of center, random-pixel, random-half; default center\)/);
+      expect(stdout()).toMatch(
+        /mask=center\|random-pixel\|random-half +the corruption of the inputs \(one of center, random-pixel, random-half; default center\)/,
+      );
       expect(stdout()).toContain('kernelSizes=N,N,...');
     }
   });
@@ -53,7 +60,11 @@ describe('asng help', () => {
     const json = bufferedIo();
     expect(await runCli(['spaces', 'image-classification', '--json'], json.io)).toBe(0);
     const [entry] = json.lastJson<any[]>();
-    expect(entry).toMatchObject({ name: 'image-classification', width: { option: 'channels', step: 1 }, options: { cells: { kind: 'integer', min: 1, default: 8 } } });
+    expect(entry).toMatchObject({
+      name: 'image-classification',
+      width: { option: 'channels', step: 1 },
+      options: { cells: { kind: 'integer', min: 1, default: 8 } },
+    });
   });
 });
 
@@ -68,9 +79,18 @@ describe('arguments are checked once, at the CLI, naming the option (exit code 2
     [['search', '--lambda', '100000'], /^asng: --lambda: expected at most 1000, got "100000"/],
     [['retrain', 'run', '--lr', '0.5', '--min-lr', '1'], /^asng: --min-lr \(1\) must not exceed --lr \(0.5\)/],
     [['retrain', 'run', '--decay-epochs', '0x3'], /^asng: --decay-epochs: expected comma-separated positive numbers, got "0x3"/],
-    [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'image-classification', '--space-option', 'cells=0x2'], /^asng: --space-option cells: expected an integer >= 1, got "0x2"/],
-    [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'inpainting', '--space-option', 'depth=3'], /^asng: --space-option depth: not an option of 'inpainting'; accepted: encoding, nodes, levelBack, kernelSizes, channels, mask/],
-    [['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'inpainting', '--space-option', 'kernelSizes=2,3'], /^asng: --space-option: inpainting rejected its options: createInpaintingSpace: kernelSizes must be distinct odd positive integers, got \[2, 3\]/],
+    [
+      ['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'image-classification', '--space-option', 'cells=0x2'],
+      /^asng: --space-option cells: expected an integer >= 1, got "0x2"/,
+    ],
+    [
+      ['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'inpainting', '--space-option', 'depth=3'],
+      /^asng: --space-option depth: not an option of 'inpainting'; accepted: encoding, nodes, levelBack, kernelSizes, channels, mask/,
+    ],
+    [
+      ['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'inpainting', '--space-option', 'kernelSizes=2,3'],
+      /^asng: --space-option: inpainting rejected its options: createInpaintingSpace: kernelSizes must be distinct odd positive integers, got \[2, 3\]/,
+    ],
   ];
   for (const [argv, message] of cases) {
     it(`asng ${argv.join(' ')}`, async () => {

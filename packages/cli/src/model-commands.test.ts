@@ -50,13 +50,18 @@ const capture = () => bufferedIo({ cwd: root, selectBackend: onCpu });
 const spaceOptions = { cells: 3, channels: 2 };
 const space = createImageClassificationSpace(spaceOptions);
 const rng = new Rng(7);
-const best: Architecture = Object.fromEntries(space.variables.map((v) => [v.name, (v as CategoricalVariable).choices[rng.int((v as CategoricalVariable).choices.length)]!]));
+const best: Architecture = Object.fromEntries(
+  space.variables.map((v) => [v.name, (v as CategoricalVariable).choices[rng.int((v as CategoricalVariable).choices.length)]!]),
+);
 
 /** A run directory as `asng search` leaves it, without the search. */
 function fakeRun(name: string): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'cli.json'), JSON.stringify({ space: 'image-classification', spaceOptions, dataset: 'cifar10', dataPath: join(root, 'data'), optimizer: 'asng', lambda: 2 }));
+  writeFileSync(
+    join(dir, 'cli.json'),
+    JSON.stringify({ space: 'image-classification', spaceOptions, dataset: 'cifar10', dataPath: join(root, 'data'), optimizer: 'asng', lambda: 2 }),
+  );
   writeFileSync(join(dir, 'result.json'), JSON.stringify({ best }));
   return dir;
 }
@@ -72,7 +77,28 @@ describe('asng retrain, evaluate and export', () => {
     expect(untrained.stderr()).toMatch(/has no retrained model: exporting the architecture with initial weights/);
 
     const trained = capture();
-    const code = await runCli(['retrain', 'run', '--epochs', '2', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.01', '--schedule', 'step', '--decay-epochs', '1', '--json'], trained.io);
+    const code = await runCli(
+      [
+        'retrain',
+        'run',
+        '--epochs',
+        '2',
+        '--batch-size',
+        '4',
+        '--max-examples',
+        '4',
+        '--optimizer',
+        'adam',
+        '--lr',
+        '0.01',
+        '--schedule',
+        'step',
+        '--decay-epochs',
+        '1',
+        '--json',
+      ],
+      trained.io,
+    );
     expect(trained.stderr()).toMatch(/epoch 2\/2/);
     expect(code).toBe(0);
     const summary = trained.lastJson<any>();
@@ -114,7 +140,32 @@ describe('asng retrain, evaluate and export', () => {
     const task = { inputShape: [32, 32, 3] as const, classes: 10 };
     const budget = trainableParameterCount(createImageClassificationSpace({ ...spaceOptions, channels: 8 }), best, task) + 1;
     const { io, lastJson, stderr } = capture();
-    expect(await runCli(['retrain', 'budget', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--param-budget', String(budget), '--cells', '4', '--auxiliary-weight', '0.4', '--drop-path', '0.2', '--cutout', '8', '--json'], io)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'retrain',
+          'budget',
+          '--epochs',
+          '1',
+          '--batch-size',
+          '4',
+          '--max-examples',
+          '4',
+          '--param-budget',
+          String(budget),
+          '--cells',
+          '4',
+          '--auxiliary-weight',
+          '0.4',
+          '--drop-path',
+          '0.2',
+          '--cutout',
+          '8',
+          '--json',
+        ],
+        io,
+      ),
+    ).toBe(0);
     const summary = lastJson<any>();
     const channels = summary.spaceOptions.channels as number;
     expect(summary.spaceOptions.cells).toBe(4);
@@ -134,13 +185,23 @@ describe('asng retrain, evaluate and export', () => {
     const spaceOptions = { encoding: 'categorical', nodes: 3, levelBack: 2, kernelSizes: '1,3', channels: '2,4', mask: 'center' };
     const inpainting = createInpaintingSpace({ encoding: 'categorical', nodes: 3, levelBack: 2, kernelSizes: [1, 3], channels: [2, 4], mask: 'center' });
     const r = new Rng(4);
-    const architecture = Object.fromEntries(inpainting.variables.map((v) => [v.name, (v as CategoricalVariable).choices[r.int((v as CategoricalVariable).choices.length)]!]));
+    const architecture = Object.fromEntries(
+      inpainting.variables.map((v) => [v.name, (v as CategoricalVariable).choices[r.int((v as CategoricalVariable).choices.length)]!]),
+    );
     const dir = join(root, 'inpainting');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'cli.json'), JSON.stringify({ space: 'inpainting', spaceOptions, dataset: 'cifar10', dataPath: join(root, 'data'), optimizer: 'asng', lambda: 2 }));
+    writeFileSync(
+      join(dir, 'cli.json'),
+      JSON.stringify({ space: 'inpainting', spaceOptions, dataset: 'cifar10', dataPath: join(root, 'data'), optimizer: 'asng', lambda: 2 }),
+    );
     writeFileSync(join(dir, 'result.json'), JSON.stringify({ best: architecture }));
     const trained = capture();
-    expect(await runCli(['retrain', 'inpainting', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.001', '--json'], trained.io)).toBe(0);
+    expect(
+      await runCli(
+        ['retrain', 'inpainting', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', '--optimizer', 'adam', '--lr', '0.001', '--json'],
+        trained.io,
+      ),
+    ).toBe(0);
     const summary = trained.lastJson<any>();
     expect(Object.keys(summary.test).sort()).toEqual(['mse', 'psnr', 'ssim']);
     const evaluated = capture();
@@ -182,7 +243,10 @@ describe('asng search --data-cache', () => {
     const { encodePng } = await import('./png.js');
     const folder = join(root, 'shapes');
     const pixels = (bright: boolean) => Uint8Array.from({ length: 8 * 8 * 3 }, (_, i) => ((i % 3 === 0) === bright ? 220 : 30));
-    for (const [name, bright] of [['bright', true], ['dark', false]] as const) {
+    for (const [name, bright] of [
+      ['bright', true],
+      ['dark', false],
+    ] as const) {
       mkdirSync(join(folder, name), { recursive: true });
       for (let i = 0; i < 4; i++) writeFileSync(join(folder, name, `${i}.png`), encodePng(pixels(bright), 8, 8, 3));
     }
@@ -191,7 +255,19 @@ describe('asng search --data-cache', () => {
     process.env.ASNG_CACHE_DIR = cache;
     try {
       const { io, lastJson } = capture();
-      const argv = ['search', 'image-classification', '--space-option', 'cells=1', '--space-option', 'channels=2', '--dataset', 'image-folder', '--data-path', folder, '--data-cache'];
+      const argv = [
+        'search',
+        'image-classification',
+        '--space-option',
+        'cells=1',
+        '--space-option',
+        'channels=2',
+        '--dataset',
+        'image-folder',
+        '--data-path',
+        folder,
+        '--data-cache',
+      ];
       expect(await runCli([...argv, '--run-dir', 'cached', '--batch-size', '2', '--steps', '2', '--json', '--quiet'], io)).toBe(0);
       expect(lastJson<any>().status).toBe('completed');
       expect(JSON.parse(readFileSync(join(root, 'cached', 'cli.json'), 'utf8')).dataCache).toBe(true);

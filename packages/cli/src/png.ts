@@ -30,7 +30,8 @@ function chunk(type: string, data: Uint8Array): Buffer {
  * (3) or RGBA (4), no filtering, deflate-compressed.
  */
 export function encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3 | 4): Buffer {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`encodePng: width and height must be integers >= 1, got ${width}x${height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`encodePng: width and height must be integers >= 1, got ${width}x${height}`);
   if (![1, 3, 4].includes(channels)) throw new RangeError(`encodePng: channels must be 1, 3 or 4, got ${channels}`);
   if (pixels.length !== width * height * channels) {
     throw new RangeError(`encodePng: expected ${width}x${height}x${channels} = ${width * height * channels} bytes, got ${pixels.length}`);

@@ -18,7 +18,12 @@ export interface SpaceFigures {
  * the ability, or when the space does not take `best` (a run of other
  * options), the report falls back to what the run directory holds.
  */
-export async function spaceFigures(runDir: string, settings: Readonly<Record<string, unknown>>, best: Architecture | undefined, cwd: string): Promise<SpaceFigures> {
+export async function spaceFigures(
+  runDir: string,
+  settings: Readonly<Record<string, unknown>>,
+  best: Architecture | undefined,
+  cwd: string,
+): Promise<SpaceFigures> {
   let spec: string | undefined;
   let options: SpaceOptions = {};
   let recorded = true;

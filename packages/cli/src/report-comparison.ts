@@ -61,7 +61,12 @@ export function readRetrain(runDir: string): RetrainSummary | undefined {
   const test = Object.fromEntries(Object.entries(r.test).flatMap(([k, v]) => (num(v) !== undefined ? [[k, v as number]] : [])));
   const parameters = num(r.trainableParameters);
   const epochs = num(r.epochs);
-  return { test, ...(parameters !== undefined ? { trainableParameters: parameters } : {}), ...(epochs !== undefined ? { epochs } : {}), ...(typeof r.split === 'string' ? { split: r.split } : {}) };
+  return {
+    test,
+    ...(parameters !== undefined ? { trainableParameters: parameters } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(typeof r.split === 'string' ? { split: r.split } : {}),
+  };
 }
 
 /** The retraining as one table row: each test metric with its unit, and the trainable parameters. */
@@ -103,7 +108,13 @@ export function qualityViews(runDir: string): ComparisonView[] {
         const value = pick(e.metric);
         if (value === undefined) continue;
         const parameters = mask !== undefined && isRecord(e.parameters) ? num(e.parameters[mask]) : num(e.parameters);
-        out.push({ label: label(e), value, ...(parameters !== undefined ? { parameters } : {}), category, found: category === 'found' && (seed === undefined || e.seed === seed) });
+        out.push({
+          label: label(e),
+          value,
+          ...(parameters !== undefined ? { parameters } : {}),
+          category,
+          found: category === 'found' && (seed === undefined || e.seed === seed),
+        });
       }
     };
     add(q.found, 'found', (e) => `found (seed ${String(e.seed)})`);
@@ -120,7 +131,14 @@ export function qualityViews(runDir: string): ComparisonView[] {
         (['psnr', 'ssim'] as const).map((key) => {
           const info = metricInfo(key);
           const pick = (metric: unknown) => (isRecord(metric) && isRecord(metric[m]) ? num(metric[m][key]) : undefined);
-          return { title: `${m} mask: ${info.title}`, metric: info.title, ...(info.unit !== undefined ? { unit: info.unit } : {}), higherIsBetter: true, protocol, entries: entriesOf(pick, m) };
+          return {
+            title: `${m} mask: ${info.title}`,
+            metric: info.title,
+            ...(info.unit !== undefined ? { unit: info.unit } : {}),
+            higherIsBetter: true,
+            protocol,
+            entries: entriesOf(pick, m),
+          };
         }),
       )
       .filter((v) => v.entries.length > 0);
@@ -132,7 +150,10 @@ export function qualityViews(runDir: string): ComparisonView[] {
 /** A comparison as a table (the found row highlighted) beside its strip plot. */
 export function comparisonHtml(view: ComparisonView): string {
   const rows = view.entries
-    .map((e) => `<tr${e.found ? ' class="found"' : ''}><th>${escapeXml(e.label)}</th><td>${e.value.toFixed(4)}</td><td>${e.parameters !== undefined ? e.parameters.toLocaleString('en-US') : '-'}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr${e.found ? ' class="found"' : ''}><th>${escapeXml(e.label)}</th><td>${e.value.toFixed(4)}</td><td>${e.parameters !== undefined ? e.parameters.toLocaleString('en-US') : '-'}</td></tr>`,
+    )
     .join('');
   const entries: StripEntry[] = view.entries.map((e) => ({ label: e.label, value: e.value, category: e.category, highlight: e.found }));
   const plot = stripPlot({ metric: view.metric, ...(view.unit !== undefined ? { unit: view.unit } : {}), higherIsBetter: view.higherIsBetter, entries });

@@ -4,7 +4,18 @@ import { settingsTable } from './report-figures.js';
 describe('settingsTable', () => {
   it("groups the engine's, the CLI's and the machine's settings, one fact per row, every value escaped", () => {
     const html = settingsTable(
-      { space: 'image-classification', config: { seed: 1, batchSize: 64, optimizer: 'sgd', learningRate: 0.05, environment: { backend: 'wasm', '@tensorflow/tfjs-core': '4.22.0' }, dataFingerprint: { name: 'mnist' }, odd: '<b>' } },
+      {
+        space: 'image-classification',
+        config: {
+          seed: 1,
+          batchSize: 64,
+          optimizer: 'sgd',
+          learningRate: 0.05,
+          environment: { backend: 'wasm', '@tensorflow/tfjs-core': '4.22.0' },
+          dataFingerprint: { name: 'mnist' },
+          odd: '<b>',
+        },
+      },
       { space: 'image-classification', spaceOptions: { cells: 3 }, optimizer: 'asng', lambda: 2 },
       { threads: 2 },
     );

@@ -18,7 +18,11 @@ export function trainingPanels(steps: readonly StepEvent[], epochs: readonly Epo
       xLabel: 'step',
       series: [
         { name: 'training', color: '#d1495b', points: steps.map((s) => [s.step, s.trainLoss] as const) },
-        { name: 'validation', color: '#00798c', points: steps.map((s) => [s.step, s.validationLosses.length > 0 ? mean(s.validationLosses) : Number.NaN] as const) },
+        {
+          name: 'validation',
+          color: '#00798c',
+          points: steps.map((s) => [s.step, s.validationLosses.length > 0 ? mean(s.validationLosses) : Number.NaN] as const),
+        },
       ],
     }),
     ...[...new Set(epochs.flatMap((e) => Object.keys(e.metrics)))].map((name, i) => {
@@ -27,11 +31,22 @@ export function trainingPanels(steps: readonly StepEvent[], epochs: readonly Epo
         title: `${info.title} of the most likely architecture (held-out batches)`,
         ...(info.unit !== undefined ? { unit: info.unit } : {}),
         xLabel: 'epoch',
-        series: [{ name: info.title, color: ['#edae49', '#66a182', '#2e4057', '#8d96a3'][i % 4]!, points: epochs.map((e) => [e.epoch, e.metrics[name] ?? Number.NaN] as const) }],
+        series: [
+          {
+            name: info.title,
+            color: ['#edae49', '#66a182', '#2e4057', '#8d96a3'][i % 4]!,
+            points: epochs.map((e) => [e.epoch, e.metrics[name] ?? Number.NaN] as const),
+          },
+        ],
         scale: 'linear',
       });
     }),
-    lineChart({ title: 'Learning rate', xLabel: 'step', series: [{ name: 'learning rate', color: '#444', points: steps.map((s) => [s.step, s.learningRate] as const) }], scale: 'linear' }),
+    lineChart({
+      title: 'Learning rate',
+      xLabel: 'step',
+      series: [{ name: 'learning rate', color: '#444', points: steps.map((s) => [s.step, s.learningRate] as const) }],
+      scale: 'linear',
+    }),
   ];
   return `<div class="panels">${panels.map(figure).join('')}</div>`;
 }
@@ -44,9 +59,17 @@ type NumericBelief = Extract<VariableBelief, { kind: 'integer' | 'continuous' }>
  * evolution over the epochs, and the numeric variables (a summary, and
  * their mean by epoch when there are few of them).
  */
-export function distributionFigures(steps: readonly StepEvent[], epochs: readonly EpochEvent[], bounds: Readonly<Record<string, readonly [number, number]>> = {}): string {
+export function distributionFigures(
+  steps: readonly StepEvent[],
+  epochs: readonly EpochEvent[],
+  bounds: Readonly<Record<string, readonly [number, number]>> = {},
+): string {
   const stat = (key: string, title: string) =>
-    lineChart({ title, xLabel: 'step', series: [{ name: key, color: key === 'delta' ? '#ff595e' : '#6a4c93', points: steps.map((s) => [s.step, s.optimizer[key] ?? Number.NaN] as const) }] });
+    lineChart({
+      title,
+      xLabel: 'step',
+      series: [{ name: key, color: key === 'delta' ? '#ff595e' : '#6a4c93', points: steps.map((s) => [s.step, s.optimizer[key] ?? Number.NaN] as const) }],
+    });
   const last = epochs.at(-1)?.beliefs ?? [];
   const numeric = last.filter((b): b is NumericBelief => b.kind !== 'categorical');
   const beliefOf = (e: EpochEvent, name: string, key: 'mean' | 'std') => {
@@ -83,17 +106,28 @@ export function distributionFigures(steps: readonly StepEvent[], epochs: readonl
  * description and the architecture's values folded away.
  */
 export function architectureSection(graph: ArchitectureGraph | undefined, description: ArchitectureDescription | undefined, table: string): string {
-  const drawn = graph !== undefined ? figure(architectureSvg(graph, { idPrefix: 'report-architecture' })) : Object.entries(description?.diagrams ?? {}).map(([name, svg]) => `<figure><figcaption>${escapeXml(name)}</figcaption>${svg}</figure>`).join('');
+  const drawn =
+    graph !== undefined
+      ? figure(architectureSvg(graph, { idPrefix: 'report-architecture' }))
+      : Object.entries(description?.diagrams ?? {})
+          .map(([name, svg]) => `<figure><figcaption>${escapeXml(name)}</figcaption>${svg}</figure>`)
+          .join('');
   const text = description !== undefined ? `<pre>${escapeXml(description.text)}</pre>` : '';
   return `${drawn}<details${drawn === '' ? ' open' : ''}><summary>Description and value of every variable</summary>${text}${table}</details>`;
 }
 
 /** The groups of the settings table, each with the setting names it takes (others go to "other"). */
 const GROUPS: readonly (readonly [string, readonly string[]])[] = [
-  ['search', ['space', 'spaceOptions', 'seed', 'epochs', 'steps', 'warmupSteps', 'parameterPenalty', 'validationFraction', 'evaluationBatches', 'checkpointMinutes']],
+  [
+    'search',
+    ['space', 'spaceOptions', 'seed', 'epochs', 'steps', 'warmupSteps', 'parameterPenalty', 'validationFraction', 'evaluationBatches', 'checkpointMinutes'],
+  ],
   ['data', ['dataset', 'dataPath', 'dataCache', 'batchSize', 'maxExamples', 'augment', 'normalize']],
   ['architecture optimizer', ['optimizer', 'lambda', 'initialDelta']],
-  ['weight training', ['weightOptimizer', 'learningRate', 'schedule', 'minLearningRate', 'decayEpochs', 'decayFactor', 'momentum', 'adamBetas', 'weightDecay', 'clipNorm']],
+  [
+    'weight training',
+    ['weightOptimizer', 'learningRate', 'schedule', 'minLearningRate', 'decayEpochs', 'decayFactor', 'momentum', 'adamBetas', 'weightDecay', 'clipNorm'],
+  ],
   ['machine', ['backend', 'threads', 'versions']],
 ];
 
@@ -106,7 +140,11 @@ const show = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(
  * (the CLI's) and what a retraining recorded about the machine. The two `optimizer` settings are told apart: the CLI's is the
  * architecture optimizer, the engine's the weights'.
  */
-export function settingsTable(engine: Readonly<Record<string, unknown>>, cli: Readonly<Record<string, unknown>> | undefined, machine: Readonly<Record<string, unknown>>): string {
+export function settingsTable(
+  engine: Readonly<Record<string, unknown>>,
+  cli: Readonly<Record<string, unknown>> | undefined,
+  machine: Readonly<Record<string, unknown>>,
+): string {
   const flat = new Map<string, unknown>();
   for (const [k, v] of Object.entries(engine)) if (k !== 'config') flat.set(k, v);
   const config = engine.config;
@@ -118,7 +156,10 @@ export function settingsTable(engine: Readonly<Record<string, unknown>>, cli: Re
   for (const [k, v] of Object.entries(machine)) flat.set(k, v);
   // The engine's records of the machine (backend, threads, versions) and of the data, one fact per row.
   const machineKeys = new Set<string>();
-  for (const [record, prefix] of [['environment', ''], ['dataFingerprint', 'data ']] as const) {
+  for (const [record, prefix] of [
+    ['environment', ''],
+    ['dataFingerprint', 'data '],
+  ] as const) {
     const value = flat.get(record);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
     flat.delete(record);
@@ -128,7 +169,13 @@ export function settingsTable(engine: Readonly<Record<string, unknown>>, cli: Re
     }
   }
   const groupOf = (key: string) =>
-    key.startsWith('space option ') ? 'search' : key.startsWith('data ') ? 'data' : machineKeys.has(key) ? 'machine' : (GROUPS.find(([, keys]) => keys.includes(key))?.[0] ?? 'other');
+    key.startsWith('space option ')
+      ? 'search'
+      : key.startsWith('data ')
+        ? 'data'
+        : machineKeys.has(key)
+          ? 'machine'
+          : (GROUPS.find(([, keys]) => keys.includes(key))?.[0] ?? 'other');
   const rows = [...GROUPS.map(([g]) => g), 'other'].map((group) => {
     const inGroup = [...flat].filter(([k]) => groupOf(k) === group);
     if (group === 'machine' && inGroup.length === 0) inGroup.push(['backend', 'not recorded by the search']);

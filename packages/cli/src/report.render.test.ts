@@ -34,7 +34,15 @@ function run(): RunRecord {
     ],
     seconds: (e + 1) * 5,
   }));
-  return { runDir: 'runs/demo', settings: { space: 'demo' }, steps, epochs, best: { op: 'sep3x3', width: 32 }, description: { text: 'demo architecture' }, metrics: { accuracy: 0.8 } };
+  return {
+    runDir: 'runs/demo',
+    settings: { space: 'demo' },
+    steps,
+    epochs,
+    best: { op: 'sep3x3', width: 32 },
+    description: { text: 'demo architecture' },
+    metrics: { accuracy: 0.8 },
+  };
 }
 
 describe.skipIf(chromium === undefined)('the HTML report in a headless browser', () => {

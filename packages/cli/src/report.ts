@@ -87,7 +87,9 @@ export function readRun(runDir: string): RunRecord {
       else if (entry.type === 'error') error = entry as unknown as RunRecord['error'];
     });
   const settings = existsSync(files.config) ? readJsonFile<Record<string, unknown>>(files.config) : {};
-  const result = existsSync(files.result) ? readJsonFile<{ best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }>(files.result) : undefined;
+  const result = existsSync(files.result)
+    ? readJsonFile<{ best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }>(files.result)
+    : undefined;
   const lastEpoch = epochs.at(-1);
   const restorations = readRestorations(runDir);
   const comparisonPath = join(runDir, COMPARISON_FILE);
@@ -102,7 +104,11 @@ export function readRun(runDir: string): RunRecord {
     settings,
     steps,
     epochs,
-    ...(result ? { best: result.best, description: result.description, metrics: result.metrics } : lastEpoch ? { best: lastEpoch.best, metrics: { ...lastEpoch.metrics } } : {}),
+    ...(result
+      ? { best: result.best, description: result.description, metrics: result.metrics }
+      : lastEpoch
+        ? { best: lastEpoch.best, metrics: { ...lastEpoch.metrics } }
+        : {}),
     ...(error ? { error } : {}),
     ...(restorations.length > 0 ? { restorations } : {}),
     ...(comparison ? { comparison } : {}),
@@ -144,7 +150,8 @@ function checkComparison(path: string, c: ComparisonRecord): ComparisonRecord {
   if (typeof c.higherIsBetter !== 'boolean') throw bad('higherIsBetter', 'true or false');
   if (!Array.isArray(c.entries)) throw bad('entries', 'an array');
   c.entries.forEach((e, i) => {
-    if (typeof e?.label !== 'string' || typeof e.value !== 'number' || typeof e.parameters !== 'number') throw bad(`entries[${i}]`, '{ label: string, value: number, parameters: number }');
+    if (typeof e?.label !== 'string' || typeof e.value !== 'number' || typeof e.parameters !== 'number')
+      throw bad(`entries[${i}]`, '{ label: string, value: number, parameters: number }');
   });
   return c;
 }
@@ -156,10 +163,15 @@ function comparisonView(c: ComparisonRecord): ComparisonView {
     metric: c.metric,
     higherIsBetter: c.higherIsBetter,
     protocol: c.protocol,
-    entries: c.entries.map((e) => ({ label: e.label, value: e.value, parameters: e.parameters, category: e.found ? 'found' : (e.label.split(/[\s(]/)[0] ?? e.label), found: e.found === true })),
+    entries: c.entries.map((e) => ({
+      label: e.label,
+      value: e.value,
+      parameters: e.parameters,
+      category: e.found ? 'found' : (e.label.split(/[\s(]/)[0] ?? e.label),
+      found: e.found === true,
+    })),
   };
 }
-
 
 /**
  * A line chart as inline SVG in a figure.
@@ -175,7 +187,9 @@ export function lineChart(title: string, xLabel: string, series: readonly ChartS
  */
 export function beliefHeatMap(epochs: readonly EpochEvent[]): string {
   const last = probabilityHeatMap(epochs.at(-1)?.beliefs ?? []);
-  return last === '' ? '' : `<figure>${last}</figure><figure>${probabilityEvolution(epochs.map((e) => ({ label: `epoch ${e.epoch}`, beliefs: e.beliefs })))}</figure>`;
+  return last === ''
+    ? ''
+    : `<figure>${last}</figure><figure>${probabilityEvolution(epochs.map((e) => ({ label: `epoch ${e.epoch}`, beliefs: e.beliefs })))}</figure>`;
 }
 
 /**

@@ -27,7 +27,7 @@ const tempDir = () => {
 
 /** 12x12 grey ramps, a train and a test split. */
 function ramps(train: number, test: number): Dataset {
-  const image = (k: number) => Uint8Array.from({ length: 144 }, (_, i) => (((i % 12) * 20 + k * 7) % 256));
+  const image = (k: number) => Uint8Array.from({ length: 144 }, (_, i) => ((i % 12) * 20 + k * 7) % 256);
   const split = (offset: number, size: number) => ({
     size,
     async read(indices: ArrayLike<number>) {
@@ -51,7 +51,9 @@ describe('restoration sets', () => {
     expect(set.shape).toEqual([2, 2, 1]);
     expect(Array.from(Buffer.from(set.samples[0]!.output, 'base64'))).toEqual([0, 128, 255, 51]);
     expect(Array.from(Buffer.from(set.samples[0]!.target, 'base64'))).toEqual([26, 128, 255, 64]);
-    await expect(restorationSet({ source: 's', label: 'l', mask: 'm' }, tf.zeros([1, 2, 3, 1]) as tf.Tensor4D, outputs, targets)).rejects.toThrow(/inputs have shape \[1, 2, 3, 1\]/);
+    await expect(restorationSet({ source: 's', label: 'l', mask: 'm' }, tf.zeros([1, 2, 3, 1]) as tf.Tensor4D, outputs, targets)).rejects.toThrow(
+      /inputs have shape \[1, 2, 3, 1\]/,
+    );
     tf.dispose([inputs, outputs, targets]);
 
     const dir = tempDir();
@@ -88,7 +90,12 @@ describe('after a search and a retraining of an image-to-image space', () => {
     const dir = tempDir();
     const space = createInpaintingSpace({ encoding: 'mixed', nodes: 3, levelBack: 2, kernelSizes: [1, 3], channels: [2, 4], mask: 'center' });
     const dataset = ramps(16, 6);
-    const result = await afterSearch(await runSearch({ space, dataset, runDir: dir, config: { seed: 1, batchSize: 4, steps: 2, evaluationBatches: 1 } }), dir, space, dataset);
+    const result = await afterSearch(
+      await runSearch({ space, dataset, runDir: dir, config: { seed: 1, batchSize: 4, steps: 2, evaluationBatches: 1 } }),
+      dir,
+      space,
+      dataset,
+    );
     const before = tf.memory().numTensors;
     const model = space.buildModel(result.best, { inputShape: [12, 12, 1], classes: 0 }, new Rng(1));
     await writeModelRestorations(dir, space, dataset, model);

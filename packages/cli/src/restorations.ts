@@ -51,12 +51,20 @@ export async function restorationSet(
   targets: tf.Tensor4D,
 ): Promise<RestorationSet> {
   const [n, h, w, c] = targets.shape;
-  for (const [name, t] of [['inputs', inputs], ['outputs', outputs]] as const) {
-    if (t.shape.some((d, i) => d !== targets.shape[i])) throw new RangeError(`restorationSet: ${name} have shape [${t.shape.join(', ')}], the targets [${targets.shape.join(', ')}]`);
+  for (const [name, t] of [
+    ['inputs', inputs],
+    ['outputs', outputs],
+  ] as const) {
+    if (t.shape.some((d, i) => d !== targets.shape[i]))
+      throw new RangeError(`restorationSet: ${name} have shape [${t.shape.join(', ')}], the targets [${targets.shape.join(', ')}]`);
   }
   const [x, y, z] = (await Promise.all([inputs.data(), outputs.data(), targets.data()])) as Float32Array[];
   const size = h * w * c;
-  const samples = Array.from({ length: n }, (_, i) => ({ input: toBase64(x!, i * size, size), output: toBase64(y!, i * size, size), target: toBase64(z!, i * size, size) }));
+  const samples = Array.from({ length: n }, (_, i) => ({
+    input: toBase64(x!, i * size, size),
+    output: toBase64(y!, i * size, size),
+    target: toBase64(z!, i * size, size),
+  }));
   return { ...meta, shape: [h, w, c], samples };
 }
 
@@ -91,7 +99,12 @@ export async function sampleRestorations(options: SampleRestorationsOptions): Pr
   let outputs: tf.Tensor | undefined;
   try {
     outputs = options.restore(batch.inputs);
-    return await restorationSet({ source: options.source, label: options.label, mask: corruptionName(space) }, batch.inputs, outputs as tf.Tensor4D, batch.targets as tf.Tensor4D);
+    return await restorationSet(
+      { source: options.source, label: options.label, mask: corruptionName(space) },
+      batch.inputs,
+      outputs as tf.Tensor4D,
+      batch.targets as tf.Tensor4D,
+    );
   } finally {
     tf.dispose([images, batch.inputs, batch.targets, ...(outputs ? [outputs] : [])]);
   }

@@ -5,7 +5,6 @@ import { runFiles } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
 import type { SpaceOptions } from './spaces.js';
 
-
 /** What `asng search` saves in `cli.json` to rebuild its parts on resume (the format of every run so far). */
 export interface CliRecord {
   /** A built-in space's name, or the path of a space module. */

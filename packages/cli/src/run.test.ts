@@ -21,11 +21,17 @@ describe('asng argument errors', () => {
     [['search', '--epochs', 'ten'], /--epochs: expected an integer >= 1, got "ten"/],
     [['search', '--batch-size', '0'], /--batch-size: expected an integer >= 1, got "0"/],
     [['search', '--backend', 'tpu'], /--backend: expected one of auto, node-gpu, node, wasm, webgpu, cpu, got "tpu"/],
-    [['search', '--dataset', 'imagenet'], /--dataset: expected one of fashion-mnist-subset, fashion-mnist, mnist, cifar10, celeba, image-folder, got "imagenet"/],
+    [
+      ['search', '--dataset', 'imagenet'],
+      /--dataset: expected one of fashion-mnist-subset, fashion-mnist, mnist, cifar10, celeba, image-folder, got "imagenet"/,
+    ],
     [['search', '--colour', 'red'], /unknown option --colour for 'asng search'; accepted: --space, /],
     [['search', '--space', 'x.js', '--dataset', 'mnist'], /--run-dir is required/],
     [['search', '--run-dir', 'r', '--dataset', 'mnist'], /--space is required/],
-    [['search', '--run-dir', 'r', '--space', 'nope', '--dataset', 'mnist'], /--space: unknown search space "nope"; accepted: image-classification, inpainting, <path of a module exporting a search space>/],
+    [
+      ['search', '--run-dir', 'r', '--space', 'nope', '--dataset', 'mnist'],
+      /--space: unknown search space "nope"; accepted: image-classification, inpainting, <path of a module exporting a search space>/,
+    ],
     [['search', '--run-dir', 'r', '--space', 'x.js', '--dataset', 'mnist', '--space-option', 'depth'], /--space-option: expected key=value, got "depth"/],
     [['search', '--lr'], /--lr: expected a number > 0, got nothing/],
     [['resume'], /'asng resume' takes one run directory, got 0/],
@@ -50,7 +56,12 @@ describe('asng argument errors', () => {
   it('a run directory that cannot be made fails at once, naming it (under /proc Node would spin forever)', async () => {
     const { io, stderr } = capture();
     const started = Date.now();
-    expect(await runCli(['search', '--run-dir', '/proc/asng-run', '--space', 'image-classification', '--dataset', 'fashion-mnist-subset', '--steps', '1', '--quiet'], io)).toBe(1);
+    expect(
+      await runCli(
+        ['search', '--run-dir', '/proc/asng-run', '--space', 'image-classification', '--dataset', 'fashion-mnist-subset', '--steps', '1', '--quiet'],
+        io,
+      ),
+    ).toBe(1);
     expect(stderr()).toContain('/proc/asng-run');
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);

@@ -39,7 +39,11 @@ function spaceArgument(command: Command, argv: readonly string[]): string | unde
   if (inline !== undefined) return inline.slice('--space='.length);
   if (command.name !== 'search') return undefined;
   try {
-    return parseArgs(argv.filter((a) => !HELP_FLAGS.includes(a)), command.options, 'asng search').positionals[0];
+    return parseArgs(
+      argv.filter((a) => !HELP_FLAGS.includes(a)),
+      command.options,
+      'asng search',
+    ).positionals[0];
   } catch (error) {
     // Help is shown whatever else is wrong with the arguments.
     if (error instanceof UsageError) return undefined;
@@ -73,7 +77,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run({ ...parsed, argv: rest }, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`asng: ${error.message}\nRun 'asng ${name !== undefined && COMMANDS.some((c) => c.name === name) ? `${name} --help` : 'help'}' for the options.\n`);
+      io.stderr(
+        `asng: ${error.message}\nRun 'asng ${name !== undefined && COMMANDS.some((c) => c.name === name) ? `${name} --help` : 'help'}' for the options.\n`,
+      );
       return 2;
     }
     io.stderr(`asng: ${(error as Error).message}\n`);

@@ -40,7 +40,10 @@ export async function followSearch(search: FollowedSearch): Promise<number> {
         if (quiet) return;
         bar ??= new ProgressBar(io.stderr, e.totalSteps, io.tty ?? false, e.step - 1);
         const conv = e.optimizer.convergence;
-        bar.update(e.step, `loss ${e.trainLoss.toFixed(3)} | conv ${conv !== undefined ? conv.toFixed(3) : '-'} | lr ${e.learningRate.toExponential(1)} | ${e.imagesPerSecond.toFixed(0)} img/s`);
+        bar.update(
+          e.step,
+          `loss ${e.trainLoss.toFixed(3)} | conv ${conv !== undefined ? conv.toFixed(3) : '-'} | lr ${e.learningRate.toExponential(1)} | ${e.imagesPerSecond.toFixed(0)} img/s`,
+        );
       },
     })
     .then((r) => afterSearch(r, runDir, search.space, search.dataset));

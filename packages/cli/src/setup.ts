@@ -45,7 +45,8 @@ export interface DatasetChoice {
 export async function openDataset(choice: DatasetChoice, io: CliIo): Promise<Dataset> {
   const { dataset: name, dataPath, dataCache = false } = choice;
   const loader: DatasetLoader | undefined = datasetLoaders.find((l) => l.name === name);
-  if (loader === undefined) throw new UsageError(`--dataset: unknown dataset ${JSON.stringify(name)}; accepted: ${datasetLoaders.map((l) => l.name).join(', ')}`);
+  if (loader === undefined)
+    throw new UsageError(`--dataset: unknown dataset ${JSON.stringify(name)}; accepted: ${datasetLoaders.map((l) => l.name).join(', ')}`);
   if (dataCache && !IMAGE_FILE_DATASETS.includes(name)) {
     throw new UsageError(`--data-cache: dataset '${name}' is not decoded from image files; the cache applies to ${IMAGE_FILE_DATASETS.join(' and ')}`);
   }

@@ -51,7 +51,23 @@ describe.skipIf(!built)('Ctrl-C on the published CLI (plain node, dist; run `npm
       writeFileSync(space, SPACE);
       const child = spawn(
         process.execPath,
-        [bin, 'search', '--space', space, '--dataset', 'fashion-mnist-subset', '--run-dir', runDir, '--batch-size', '4', '--epochs', '100', '--backend', 'cpu', '--json'],
+        [
+          bin,
+          'search',
+          '--space',
+          space,
+          '--dataset',
+          'fashion-mnist-subset',
+          '--run-dir',
+          runDir,
+          '--batch-size',
+          '4',
+          '--epochs',
+          '100',
+          '--backend',
+          'cpu',
+          '--json',
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
@@ -72,7 +88,10 @@ describe.skipIf(!built)('Ctrl-C on the published CLI (plain node, dist; run `npm
       const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
       expect(result.status).toBe('stopped');
       expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
-      const steps = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"type":"step"'));
+      const steps = readFileSync(join(runDir, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('"type":"step"'));
       expect(steps).toHaveLength(result.steps);
     } finally {
       rmSync(dir, { recursive: true, force: true });

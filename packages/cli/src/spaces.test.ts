@@ -55,7 +55,9 @@ describe('space modules', () => {
     }
     const help = bufferedIo({ cwd: dir });
     expect(await runCli(['search', './stripes.mjs', '--help'], help.io)).toBe(0);
-    expect(help.stdout()).toMatch(/Space stripes: a user space of stripes\nOptions \(--space-option KEY=VALUE\):\n {2}width=N +stripe width \(an integer >= 2; default 4; the width of --param-budget\)/);
+    expect(help.stdout()).toMatch(
+      /Space stripes: a user space of stripes\nOptions \(--space-option KEY=VALUE\):\n {2}width=N +stripe width \(an integer >= 2; default 4; the width of --param-budget\)/,
+    );
     const listed = bufferedIo({ cwd: dir });
     expect(await runCli(['spaces', './stripes.mjs', '--json'], listed.io)).toBe(0);
     expect(listed.lastJson<any[]>()[0]).toMatchObject({ name: 'stripes', options: { colour: { kind: 'enum' } } });

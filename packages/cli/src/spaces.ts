@@ -1,6 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SpaceOptionError, describeSpaceOption, hasWidthOption, isSpaceDescriptor, parseSpaceOptions, type SearchSpace, type SpaceDescriptor, type WidthOption } from '@asng/core';
+import {
+  SpaceOptionError,
+  describeSpaceOption,
+  hasWidthOption,
+  isSpaceDescriptor,
+  parseSpaceOptions,
+  type SearchSpace,
+  type SpaceDescriptor,
+  type WidthOption,
+} from '@asng/core';
 import { UsageError } from './args.js';
 
 /** Options passed to a space factory (`--space-option key=value`), as the run record keeps them. */
@@ -52,7 +61,9 @@ export async function loadSpaceModule(spec: string, cwd = process.cwd()): Promis
   const entry = BUILT_IN_SPACES.find((s) => s.name === spec);
   if (entry === undefined && !looksLikePath(spec)) {
     const known = BUILT_IN_SPACES.map((s) => s.name);
-    throw new UsageError(`--space: unknown search space ${JSON.stringify(spec)}; accepted: ${[...known, '<path of a module exporting a search space>'].join(', ')}`);
+    throw new UsageError(
+      `--space: unknown search space ${JSON.stringify(spec)}; accepted: ${[...known, '<path of a module exporting a search space>'].join(', ')}`,
+    );
   }
   const specifier = entry ? entry.module : pathToFileURL(resolve(cwd, spec)).href;
   let module: Record<string, unknown>;
@@ -82,7 +93,9 @@ export async function loadSpaceModule(spec: string, cwd = process.cwd()): Promis
         throw new UsageError(`--space-option: ${name} rejected its options: ${(error as Error).message}`);
       }
       if (!isSearchSpace(space)) {
-        throw new UsageError(`--space: ${JSON.stringify(spec)} exports no search space (expected a spaceDescriptor, or a default export or 'createSpace': a SearchSpace or a function returning one)`);
+        throw new UsageError(
+          `--space: ${JSON.stringify(spec)} exports no search space (expected a spaceDescriptor, or a default export or 'createSpace': a SearchSpace or a function returning one)`,
+        );
       }
       return space;
     },
@@ -108,7 +121,18 @@ export function spaceHelp(loaded: LoadedSpace): string {
   const { descriptor } = loaded;
   if (descriptor === undefined) return `Space ${loaded.spec}: exports no spaceDescriptor; --space-option values are passed to its factory unchecked.\n`;
   const rows = Object.entries(descriptor.options).map(([key, spec]) => {
-    const placeholder = spec.kind === 'enum' ? spec.values.join('|') : spec.kind === 'boolean' ? 'true|false' : spec.kind === 'number-list' ? 'N,N,...' : spec.kind === 'string' ? 'TEXT' : spec.kind === 'integer' ? 'N' : 'X';
+    const placeholder =
+      spec.kind === 'enum'
+        ? spec.values.join('|')
+        : spec.kind === 'boolean'
+          ? 'true|false'
+          : spec.kind === 'number-list'
+            ? 'N,N,...'
+            : spec.kind === 'string'
+              ? 'TEXT'
+              : spec.kind === 'integer'
+                ? 'N'
+                : 'X';
     const shown = spec.default === undefined ? '' : `; default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`;
     const width = loaded.width?.option === key ? '; the width of --param-budget' : '';
     return [`${key}=${placeholder}`, `${spec.help} (${describeSpaceOption(spec)}${shown}${width})`] as const;

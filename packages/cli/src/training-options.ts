@@ -56,7 +56,9 @@ export function checkWithEngine<C>(check: (config: C) => unknown, config: C): vo
     check(config);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    const message = error.message.replace(/config\.(\w+)/g, (whole, setting: string) => (OPTION_OF_SETTING[setting] !== undefined ? `--${OPTION_OF_SETTING[setting]}` : whole));
+    const message = error.message.replace(/config\.(\w+)/g, (whole, setting: string) =>
+      OPTION_OF_SETTING[setting] !== undefined ? `--${OPTION_OF_SETTING[setting]}` : whole,
+    );
     throw new UsageError(message);
   }
 }

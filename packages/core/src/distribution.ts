@@ -147,7 +147,12 @@ export class ProductDistribution<B extends Record<string, Distribution<unknown>>
 
   naturalGradient(samples: readonly SampleRecord<B>[], weights: ArrayLike<number>, out?: Float64Array): Float64Array {
     return this.concat(
-      (k, view) => this.blocks[k]!.naturalGradient(samples.map((s) => s[k]), weights, view),
+      (k, view) =>
+        this.blocks[k]!.naturalGradient(
+          samples.map((s) => s[k]),
+          weights,
+          view,
+        ),
       this.thetaLength,
       this.thetaOffsets,
       out,
@@ -155,12 +160,7 @@ export class ProductDistribution<B extends Record<string, Distribution<unknown>>
   }
 
   fisherSqrt(g: Float64Array, out?: Float64Array): Float64Array {
-    return this.concat(
-      (k, view) => this.blocks[k]!.fisherSqrt(this.slice(g, this.keys.indexOf(k)), view),
-      this.freeParameters,
-      this.freeOffsets,
-      out,
-    );
+    return this.concat((k, view) => this.blocks[k]!.fisherSqrt(this.slice(g, this.keys.indexOf(k)), view), this.freeParameters, this.freeOffsets, out);
   }
 
   step(g: Float64Array, epsilon: number): void {

@@ -13,7 +13,14 @@ export type {
 } from './search-space.js';
 export { taskFor } from './task.js';
 export { canBuildTrainingModel, canCountParameters, namesCorruption, scoresOutputs } from './space-abilities.js';
-export { describesArchitectureGraph, type ArchitectureGraph, type ArchitectureGraphDescriber, type ArchitectureGraphEdge, type ArchitectureGraphGroup, type ArchitectureGraphNode } from './architecture-graph.js';
+export {
+  describesArchitectureGraph,
+  type ArchitectureGraph,
+  type ArchitectureGraphDescriber,
+  type ArchitectureGraphEdge,
+  type ArchitectureGraphGroup,
+  type ArchitectureGraphNode,
+} from './architecture-graph.js';
 export type { CorruptionNamer, OutputScorer, ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './space-abilities.js';
 export { SpaceOptionError, defineSpaceDescriptor, describeSpaceOption, hasWidthOption, isSpaceDescriptor, parseSpaceOptions } from './space-descriptor.js';
 export type {

@@ -1,6 +1,13 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { SearchSpace } from './search-space.js';
-import { canBuildTrainingModel, canCountParameters, namesCorruption, type CorruptionNamer, type ParameterCounter, type TrainingModelBuilder } from './space-abilities.js';
+import {
+  canBuildTrainingModel,
+  canCountParameters,
+  namesCorruption,
+  type CorruptionNamer,
+  type ParameterCounter,
+  type TrainingModelBuilder,
+} from './space-abilities.js';
 import { plainSpace, unused } from './plain-space.fixture.js';
 
 const plain = plainSpace;

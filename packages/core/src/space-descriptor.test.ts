@@ -24,7 +24,12 @@ describe('parseSpaceOptions', () => {
   it('converts command-line strings and JS values, and leaves out options not given', () => {
     const raw = { cells: '4', rate: '0.5', kernels: '1,3,5', norm: 'moving', label: 'x', fast: 'true' };
     expect(parseSpaceOptions(descriptor.options, raw)).toEqual({ cells: 4, rate: 0.5, kernels: [1, 3, 5], norm: 'moving', label: 'x', fast: true });
-    expect(parseSpaceOptions(descriptor.options, { cells: 4, kernels: [3], fast: false, label: 7 })).toEqual({ cells: 4, kernels: [3], fast: false, label: '7' });
+    expect(parseSpaceOptions(descriptor.options, { cells: 4, kernels: [3], fast: false, label: 7 })).toEqual({
+      cells: 4,
+      kernels: [3],
+      fast: false,
+      label: '7',
+    });
     // A single number read before the schema was known (an old run record) is a list of one.
     expect(parseSpaceOptions(descriptor.options, { kernels: 5 })).toEqual({ kernels: [5] });
     expect(parseSpaceOptions(descriptor.options, {})).toEqual({});
@@ -75,7 +80,12 @@ describe('parseSpaceOptions', () => {
 
 describe('the guards of descriptors and their abilities', () => {
   it('find a descriptor among module exports', () => {
-    expect([isSpaceDescriptor(descriptor), isSpaceDescriptor(plain), isSpaceDescriptor(() => plain), isSpaceDescriptor(null)]).toEqual([true, false, false, false]);
+    expect([isSpaceDescriptor(descriptor), isSpaceDescriptor(plain), isSpaceDescriptor(() => plain), isSpaceDescriptor(null)]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('find the width option, and the space metrics', () => {
@@ -86,7 +96,10 @@ describe('the guards of descriptors and their abilities', () => {
     expect(hasWidthOption({ ...descriptor, width: 'cells' } as SpaceDescriptor)).toBe(false);
 
     expect(scoresOutputs(plain)).toBe(false);
-    const scoring: SearchSpace & OutputScorer = { ...plain, scoreOutputs: (o, t, [n]) => ({ sum: Array.from(o).reduce((a, b) => a + b, 0) - Array.from(t).length + (n ?? 0) }) };
+    const scoring: SearchSpace & OutputScorer = {
+      ...plain,
+      scoreOutputs: (o, t, [n]) => ({ sum: Array.from(o).reduce((a, b) => a + b, 0) - Array.from(t).length + (n ?? 0) }),
+    };
     const space: SearchSpace = scoring;
     expect(scoresOutputs(space)).toBe(true);
     if (scoresOutputs(space)) expect(space.scoreOutputs([1, 2], [0, 0], [2, 1])).toEqual({ sum: 3 });

@@ -216,7 +216,8 @@ function parseOne(name: string, spec: SpaceOptionSpec, value: unknown): SpaceOpt
     case 'number-list': {
       const items: unknown[] = Array.isArray(value) ? value : typeof value === 'number' ? [value] : typeof value === 'string' ? value.split(',') : [];
       const list = items.map(toNumber);
-      const ok = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n) && (spec.integer !== true || Number.isSafeInteger(n)) && inRange(n, spec);
+      const ok = (n: number | undefined): n is number =>
+        n !== undefined && Number.isFinite(n) && (spec.integer !== true || Number.isSafeInteger(n)) && inRange(n, spec);
       if (list.length === 0 || !list.every(ok)) throw bad();
       return list.filter(ok);
     }
@@ -251,7 +252,10 @@ export function parseSpaceOptions(schema: SpaceOptionSchema, raw: Readonly<Recor
     const spec = Object.hasOwn(schema, name) ? schema[name] : undefined;
     if (spec === undefined) {
       const known = Object.keys(schema);
-      throw new SpaceOptionError(name, `${name}: not an option of ${space !== undefined ? `'${space}'` : 'this space'}; accepted: ${known.length > 0 ? known.join(', ') : 'none'}`);
+      throw new SpaceOptionError(
+        name,
+        `${name}: not an option of ${space !== undefined ? `'${space}'` : 'this space'}; accepted: ${known.length > 0 ? known.join(', ') : 'none'}`,
+      );
     }
     if (value === undefined) continue;
     out[name] = parseOne(name, spec, value);

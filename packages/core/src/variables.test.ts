@@ -16,12 +16,16 @@ describe('variables', () => {
     expect(() => validateVariables([integer('n', 1.5, 3)])).toThrow(/integer bounds must be integers/);
     expect(() => validateVariables([continuous('r', 1, 1)])).toThrow(/expected max > min/);
     expect(() => validateVariables([integer('n', 0, 4, { minStd: 3 })])).toThrow(/minStd: expected a number in \(0, 2\]/);
-    expect(() => validateVariables([{ kind: 'boolean', name: 'b' } as never])).toThrow(/kind: expected 'categorical', 'integer' or 'continuous', got "boolean"/);
+    expect(() => validateVariables([{ kind: 'boolean', name: 'b' } as never])).toThrow(
+      /kind: expected 'categorical', 'integer' or 'continuous', got "boolean"/,
+    );
   });
 
   it('validate architectures against them', () => {
     expect(() => validateArchitecture(variables, { op: 'pool', channels: 32, rate: 0.5 })).not.toThrow();
-    expect(() => validateArchitecture(variables, { op: 'max', channels: 32, rate: 0.5 })).toThrow(/architecture.op: expected one of \["conv","pool"\], got "max"/);
+    expect(() => validateArchitecture(variables, { op: 'max', channels: 32, rate: 0.5 })).toThrow(
+      /architecture.op: expected one of \["conv","pool"\], got "max"/,
+    );
     expect(() => validateArchitecture(variables, { op: 'pool', channels: 32.5, rate: 0.5 })).toThrow(/channels: expected an integer in \[16, 64\], got 32.5/);
     expect(() => validateArchitecture(variables, { op: 'pool', channels: 32 })).toThrow(/missing variable 'rate'/);
     expect(() => validateArchitecture(variables, { op: 'pool', channels: 32, rate: 0, extra: 1 })).toThrow(/unknown variable 'extra'/);

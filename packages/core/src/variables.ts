@@ -67,22 +67,12 @@ export function categorical(name: string, choices: readonly Choice[], descriptio
 }
 
 /** Declares an integer variable in `[min, max]`. */
-export function integer(
-  name: string,
-  min: number,
-  max: number,
-  options: { minStd?: number; description?: string } = {},
-): IntegerVariable {
+export function integer(name: string, min: number, max: number, options: { minStd?: number; description?: string } = {}): IntegerVariable {
   return { kind: 'integer', name, min, max, ...options };
 }
 
 /** Declares a continuous variable in `[min, max]`. */
-export function continuous(
-  name: string,
-  min: number,
-  max: number,
-  options: { minStd?: number; description?: string } = {},
-): ContinuousVariable {
+export function continuous(name: string, min: number, max: number, options: { minStd?: number; description?: string } = {}): ContinuousVariable {
   return { kind: 'continuous', name, min, max, ...options };
 }
 

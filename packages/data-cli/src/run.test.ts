@@ -26,7 +26,14 @@ describe('asng-data', () => {
   it('info fashion-mnist-subset --json prints the embedded subset as the last line', async () => {
     const { code, stdout } = await run(['info', 'fashion-mnist-subset', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ name: 'fashion-mnist-subset', train: 6000, test: 1000, shape: [28, 28, 1], classes: 10, source: 'embedded' });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
+      name: 'fashion-mnist-subset',
+      train: 6000,
+      test: 1000,
+      shape: [28, 28, 1],
+      classes: 10,
+      source: 'embedded',
+    });
   });
 
   it('explains where it looked when a dataset is missing and downloads are off', async () => {
@@ -42,7 +49,8 @@ describe('asng-data', () => {
   });
 
   it('downloads from --mirror with a progress bar on stderr, then reports the cached copy', async () => {
-    const header = (magic: number, ...dims: number[]) => Buffer.concat([Buffer.from([0, 0, 8, magic & 0xff]), ...dims.map((d) => Buffer.from([d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]))]);
+    const header = (magic: number, ...dims: number[]) =>
+      Buffer.concat([Buffer.from([0, 0, 8, magic & 0xff]), ...dims.map((d) => Buffer.from([d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]))]);
     const files: Record<string, Buffer> = {
       [MNIST_FILE_NAMES.trainImages]: Buffer.concat([header(3, 3, 2, 2), Buffer.alloc(12, 7)]),
       [MNIST_FILE_NAMES.trainLabels]: Buffer.concat([header(1, 3), Buffer.from([0, 1, 0])]),
@@ -63,7 +71,14 @@ describe('asng-data', () => {
       const first = await run(['info', 'toy', '--json', '--mirror', mirror, '--cache-dir', dir], [toy]);
       expect(first.code).toBe(0);
       expect(first.stderr).toContain(`download ${MNIST_FILE_NAMES.trainImages}.gz [####################] 100%`);
-      expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toEqual({ name: 'toy', train: 3, test: 1, shape: [2, 2, 1], classes: 2, source: join(dir, 'toy') });
+      expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toEqual({
+        name: 'toy',
+        train: 3,
+        test: 1,
+        shape: [2, 2, 1],
+        classes: 2,
+        source: join(dir, 'toy'),
+      });
       const second = await run(['info', 'toy', '--json', '--no-download', '--cache-dir', dir], [toy]);
       expect(second.code).toBe(0);
       expect(second.stderr).toBe('');
@@ -89,15 +104,25 @@ describe('asng-data cache', () => {
   it('decodes every image of a folder dataset into the decoded-image cache', async () => {
     const { mkdir, readdir, writeFile } = await import('node:fs/promises');
     const { default: sharp } = await import('sharp');
-    const jpeg = await sharp(Buffer.alloc(20 * 24 * 3, 120), { raw: { width: 20, height: 24, channels: 3 } }).jpeg().toBuffer();
-    for (const [split, count] of [['train', 3], ['test', 2]] as const) {
+    const jpeg = await sharp(Buffer.alloc(20 * 24 * 3, 120), { raw: { width: 20, height: 24, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    for (const [split, count] of [
+      ['train', 3],
+      ['test', 2],
+    ] as const) {
       await mkdir(join(dir, 'faces', split), { recursive: true });
       for (let i = 0; i < count; i++) await writeFile(join(dir, 'faces', split, `${i}.jpg`), jpeg);
     }
     const { code, stdout, stderr } = await run(['cache', 'celeba', '--path', join(dir, 'faces'), '--cache-dir', join(dir, 'store'), '--size', '8', '--json']);
     expect(stderr).toContain('decoding train [####################] 100% 3/3');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ name: 'celeba', shape: [8, 8, 3], cacheDir: join(dir, 'store', 'decoded'), images: { train: 3, test: 2 } });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
+      name: 'celeba',
+      shape: [8, 8, 3],
+      cacheDir: join(dir, 'store', 'decoded'),
+      images: { train: 3, test: 2 },
+    });
     const files = await readdir(join(dir, 'store', 'decoded'));
     expect(files.filter((f) => f.endsWith('.bin'))).toHaveLength(2);
     expect(files.filter((f) => f.includes('.partial-'))).toEqual([]);

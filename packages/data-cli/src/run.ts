@@ -84,11 +84,20 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
     const dataset = await loader.load(options);
     const { info } = dataset;
     await dataset.close?.();
-    const summary = { name: info.name, train: info.splits.train ?? 0, test: info.splits.test ?? 0, shape: [...info.shape], classes: info.classes, source: info.source };
+    const summary = {
+      name: info.name,
+      train: info.splits.train ?? 0,
+      test: info.splits.test ?? 0,
+      shape: [...info.shape],
+      classes: info.classes,
+      source: info.source,
+    };
     if (json) {
       io.stdout(`${JSON.stringify(summary)}\n`);
     } else {
-      io.stdout(`${info.name}: ${summary.train} training and ${summary.test} test images of ${info.shape.join('x')}, ${info.classes} classes\nsource: ${info.source}\n`);
+      io.stdout(
+        `${info.name}: ${summary.train} training and ${summary.test} test images of ${info.shape.join('x')}, ${info.classes} classes\nsource: ${info.source}\n`,
+      );
     }
     return 0;
   } catch (error) {
@@ -113,7 +122,9 @@ async function fillCache(loader: DatasetLoader, options: DatasetLoadOptions & { 
       for (const name of Object.keys(dataset.info.splits)) {
         const split = dataset.split(name as SplitName);
         if (!isPreparable(split)) {
-          io.stderr(`asng-data: ${loader.name} has no decoded-image cache: its images are not decoded from image files (cache works for celeba and image-folder)\n`);
+          io.stderr(
+            `asng-data: ${loader.name} has no decoded-image cache: its images are not decoded from image files (cache works for celeba and image-folder)\n`,
+          );
           return 1;
         }
         let last = -1;
@@ -130,7 +141,13 @@ async function fillCache(loader: DatasetLoader, options: DatasetLoadOptions & { 
       await dataset.close?.();
     }
     const summary = { name: dataset.info.name, shape: [...dataset.info.shape], cacheDir: join(options.cacheDir ?? defaultCacheDir(), 'decoded'), images };
-    io.stdout(json ? `${JSON.stringify(summary)}\n` : `${summary.name}: ${Object.entries(images).map(([k, v]) => `${v} ${k}`).join(', ')} images of ${summary.shape.join('x')} decoded into ${summary.cacheDir}\n`);
+    io.stdout(
+      json
+        ? `${JSON.stringify(summary)}\n`
+        : `${summary.name}: ${Object.entries(images)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')} images of ${summary.shape.join('x')} decoded into ${summary.cacheDir}\n`,
+    );
     return 0;
   } catch (error) {
     io.stderr(`asng-data: ${(error as Error).message}\n`);
@@ -170,6 +187,8 @@ function progressBar(write: (text: string) => void): (event: ProgressEvent) => v
     lastPercent = percent;
     const filled = Math.round(percent / 5);
     const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-    write(`\r${event.task} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% ${mb(event.done)}/${mb(event.total)} MB${event.done >= event.total ? '\n' : ''}`);
+    write(
+      `\r${event.task} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% ${mb(event.done)}/${mb(event.total)} MB${event.done >= event.total ? '\n' : ''}`,
+    );
   };
 }

@@ -99,7 +99,16 @@ async function trainingRate(shape: ImageShape, classes: number): Promise<Rate> {
   return { perSecond: forwardRate.perSecond / 3, cpuMs: forwardRate.cpuMs * 3 };
 }
 
-const results: { name: string; pipeline: number; training: number; ratio: number; pipelineCpuMs: number; trainingCpuMs: number; cpuRatio: number; ok: boolean }[] = [];
+const results: {
+  name: string;
+  pipeline: number;
+  training: number;
+  ratio: number;
+  pipelineCpuMs: number;
+  trainingCpuMs: number;
+  cpuRatio: number;
+  ok: boolean;
+}[] = [];
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /**
@@ -122,7 +131,9 @@ function report(name: string, pipelineRate: Rate, trainingRate: Rate): boolean {
     cpuRatio: round(cpuRatio, 1),
     ok: ratio >= 10,
   });
-  console.log(`${name.padEnd(44)} pipeline ${pipeline.toFixed(0).padStart(7)} img/s   training step ${training.toFixed(0).padStart(6)} img/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 10 ? 'ok' : 'TOO SLOW'}   CPU ${pipelineRate.cpuMs.toFixed(2)} vs ${trainingRate.cpuMs.toFixed(1)} ms/img (${cpuRatio.toFixed(1)}x)`);
+  console.log(
+    `${name.padEnd(44)} pipeline ${pipeline.toFixed(0).padStart(7)} img/s   training step ${training.toFixed(0).padStart(6)} img/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 10 ? 'ok' : 'TOO SLOW'}   CPU ${pipelineRate.cpuMs.toFixed(2)} vs ${trainingRate.cpuMs.toFixed(1)} ms/img (${cpuRatio.toFixed(1)}x)`,
+  );
   return ratio >= 10;
 }
 
@@ -143,7 +154,10 @@ async function face(seed: number): Promise<Buffer> {
       for (let c = 0; c < 3; c++) pixels[(y * width + x) * 3 + c] = Math.min(255, 60 + (x + y) * 0.4 + c * 30 + rng.uniform() * 40);
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).blur(1).jpeg({ quality: 90 }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .blur(1)
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** Images per second over the first epoch (decoding, writing the disk cache) and over the next (reading it). */
@@ -172,7 +186,8 @@ try {
   await mkdir(join(dir, 'train'));
   await mkdir(join(dir, 'test'));
   const faces = await Promise.all([1, 2, 3, 4].map(face));
-  for (let i = 0; i < jpegCount; i++) await writeFile(join(dir, i < jpegCount - 8 ? 'train' : 'test', `${String(i).padStart(6, '0')}.jpg`), faces[i % faces.length]!);
+  for (let i = 0; i < jpegCount; i++)
+    await writeFile(join(dir, i < jpegCount - 8 ? 'train' : 'test', `${String(i).padStart(6, '0')}.jpg`), faces[i % faces.length]!);
   const decoded = await celeba.load({ path: dir, size: 64, cacheSize: 0 });
   const faceBatches = Math.min(batchCount, Math.floor((jpegCount - 8) / batchSize) - 1);
   const faceTraining = await trainingRate(decoded.info.shape, 0);

@@ -17,20 +17,40 @@ function render(draw: Partial<AugmentDraw>, cutout = 0): number[][] {
 
 describe('augmentation', () => {
   it('renders the image unchanged without a draw', () => {
-    expect(render({})).toEqual([[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]]);
+    expect(render({})).toEqual([
+      [0, 1, 2, 3],
+      [10, 11, 12, 13],
+      [20, 21, 22, 23],
+    ]);
   });
 
   it('crops the zero-padded image at the drawn offset', () => {
-    expect(render({ dy: 1, dx: -1 })).toEqual([[0, 10, 11, 12], [0, 20, 21, 22], [0, 0, 0, 0]]);
+    expect(render({ dy: 1, dx: -1 })).toEqual([
+      [0, 10, 11, 12],
+      [0, 20, 21, 22],
+      [0, 0, 0, 0],
+    ]);
   });
 
   it('mirrors left-right', () => {
-    expect(render({ flip: true })).toEqual([[3, 2, 1, 0], [13, 12, 11, 10], [23, 22, 21, 20]]);
+    expect(render({ flip: true })).toEqual([
+      [3, 2, 1, 0],
+      [13, 12, 11, 10],
+      [23, 22, 21, 20],
+    ]);
   });
 
   it('cuts out a square around the drawn centre, clipped at the edges', () => {
-    expect(render({ cutY: 0, cutX: 3 }, 2)).toEqual([[0, 1, 0, 0], [10, 11, 12, 13], [20, 21, 22, 23]]);
-    expect(render({ cutY: 1, cutX: 1 }, 3)).toEqual([[0, 0, 0, 3], [0, 0, 0, 13], [0, 0, 0, 23]]);
+    expect(render({ cutY: 0, cutX: 3 }, 2)).toEqual([
+      [0, 1, 0, 0],
+      [10, 11, 12, 13],
+      [20, 21, 22, 23],
+    ]);
+    expect(render({ cutY: 1, cutX: 1 }, 3)).toEqual([
+      [0, 0, 0, 3],
+      [0, 0, 0, 13],
+      [0, 0, 0, 23],
+    ]);
   });
 
   it('draws offsets within the padding, flips about half the time, centres anywhere', () => {

@@ -50,13 +50,16 @@ export function drawAugmentation(options: AugmentOptions | undefined, shape: Ima
 /** Checks augmentation and normalisation options against an image shape. */
 export function checkAugmentOptions(options: AugmentOptions | undefined, normalize: Normalization | undefined, shape: ImageShape): void {
   const padding = options?.crop?.padding;
-  if (padding !== undefined && !(Number.isInteger(padding) && padding >= 0)) throw new RangeError(`augment.crop.padding must be a non-negative integer, got ${padding}`);
+  if (padding !== undefined && !(Number.isInteger(padding) && padding >= 0))
+    throw new RangeError(`augment.crop.padding must be a non-negative integer, got ${padding}`);
   const size = options?.cutout?.size;
   if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new RangeError(`augment.cutout.size must be a positive integer, got ${size}`);
   if (normalize) {
     const channels = shape[2];
     if (normalize.mean.length !== channels || normalize.std.length !== channels) {
-      throw new RangeError(`normalize: expected ${channels} means and standard deviations (one per channel), got ${normalize.mean.length} and ${normalize.std.length}`);
+      throw new RangeError(
+        `normalize: expected ${channels} means and standard deviations (one per channel), got ${normalize.mean.length} and ${normalize.std.length}`,
+      );
     }
     if (!normalize.std.every((s) => s > 0)) throw new RangeError(`normalize.std must be positive, got ${normalize.std.join(', ')}`);
   }

@@ -30,7 +30,12 @@ async function take(loader: DataLoader, n: number) {
   const out: { indices: number[]; images: number[]; labels: number[]; epoch: number }[] = [];
   for (let i = 0; i < n; i++) {
     const batch = await loader.next();
-    out.push({ indices: Array.from(batch.indices), images: Array.from(batch.images.dataSync()), labels: Array.from(batch.labels!.dataSync()), epoch: batch.epoch });
+    out.push({
+      indices: Array.from(batch.indices),
+      images: Array.from(batch.images.dataSync()),
+      labels: Array.from(batch.labels!.dataSync()),
+      epoch: batch.epoch,
+    });
     batch.dispose();
   }
   return out;
@@ -70,7 +75,12 @@ describe('DataLoader', () => {
   it('drops the remainder when asked', async () => {
     const loader = new DataLoader(toySplit(10), [4, 4, 1], { batchSize: 4, rng: new Rng(0), dropRemainder: true });
     const batches = await take(loader, 4);
-    expect(batches.map((b) => [b.epoch, b.indices.length])).toEqual([[0, 4], [0, 4], [1, 4], [1, 4]]);
+    expect(batches.map((b) => [b.epoch, b.indices.length])).toEqual([
+      [0, 4],
+      [0, 4],
+      [1, 4],
+      [1, 4],
+    ]);
   });
 
   for (const resumeAfter of [0, 2, 3, 4, 7]) {
@@ -88,7 +98,9 @@ describe('DataLoader', () => {
 
   it('refuses a state taken on another split size or batch size', () => {
     const state = new DataLoader(toySplit(10), [4, 4, 1], { batchSize: 4, rng: new Rng(0) }).getState();
-    expect(() => new DataLoader(toySplit(11), [4, 4, 1], { batchSize: 4, rng: new Rng(0) }).setState(state)).toThrow(/state is for 10 examples in batches of 4/);
+    expect(() => new DataLoader(toySplit(11), [4, 4, 1], { batchSize: 4, rng: new Rng(0) }).setState(state)).toThrow(
+      /state is for 10 examples in batches of 4/,
+    );
     expect(() => new DataLoader(toySplit(10), [4, 4, 1], { batchSize: 5, rng: new Rng(0) }).setState(state)).toThrow(RangeError);
   });
 
@@ -113,7 +125,13 @@ describe('DataLoader', () => {
     expect(ints.labels!.dtype).toBe('int32');
     expect(Array.from(ints.labels!.dataSync())).toEqual([0, 1, 2, 3]);
     ints.dispose();
-    const hot = await new DataLoader(toySplit(4, [4, 4, 1], 3), [4, 4, 1], { batchSize: 4, rng: new Rng(0), shuffle: false, labels: 'one-hot', classes: 3 }).next();
+    const hot = await new DataLoader(toySplit(4, [4, 4, 1], 3), [4, 4, 1], {
+      batchSize: 4,
+      rng: new Rng(0),
+      shuffle: false,
+      labels: 'one-hot',
+      classes: 3,
+    }).next();
     expect(hot.labels!.shape).toEqual([4, 3]);
     expect(Array.from(hot.labels!.dataSync())).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0]);
     hot.dispose();
@@ -146,7 +164,9 @@ describe('DataLoader', () => {
   it('checks its options', () => {
     const split = toySplit(4);
     expect(() => new DataLoader(split, [4, 4, 1], { batchSize: 0, rng: new Rng(0) })).toThrow(/batchSize/);
-    expect(() => new DataLoader(split, [4, 4, 1], { batchSize: 2, rng: new Rng(0), normalize: { mean: [0, 0, 0], std: [1, 1, 1] } })).toThrow(/one per channel/);
+    expect(() => new DataLoader(split, [4, 4, 1], { batchSize: 2, rng: new Rng(0), normalize: { mean: [0, 0, 0], std: [1, 1, 1] } })).toThrow(
+      /one per channel/,
+    );
     expect(() => new DataLoader(split, [4, 4, 1], { batchSize: 2, rng: new Rng(0), augment: { crop: { padding: -1 } } })).toThrow(/padding/);
   });
 });

@@ -218,7 +218,9 @@ export class DataLoader {
   setState(state: DataLoaderState): void {
     if (state?.version !== 1) throw new TypeError(`DataLoader.setState: expected a version 1 state, got ${JSON.stringify(state)}`);
     if (state.size !== this.size || state.batchSize !== this.options.batchSize) {
-      throw new RangeError(`DataLoader.setState: the state is for ${state.size} examples in batches of ${state.batchSize}, this loader has ${this.size} in batches of ${this.options.batchSize}`);
+      throw new RangeError(
+        `DataLoader.setState: the state is for ${state.size} examples in batches of ${state.batchSize}, this loader has ${this.size} in batches of ${this.options.batchSize}`,
+      );
     }
     if (!Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.position) || state.position < 0 || state.position > this.epochLength) {
       throw new RangeError(`DataLoader.setState: epoch ${state.epoch} and position ${state.position} are not valid for an epoch of ${this.epochLength}`);
@@ -302,7 +304,8 @@ export class DataLoader {
     if (labels !== null && this.options.labels === 'one-hot') {
       const classes = this.options.classes!;
       for (let i = 0; i < labels.length; i++) {
-        if (labels[i]! < 0 || labels[i]! >= classes) throw new RangeError(`DataLoader: label ${labels[i]} of example ${plan.indices[i]} is outside [0, ${classes})`);
+        if (labels[i]! < 0 || labels[i]! >= classes)
+          throw new RangeError(`DataLoader: label ${labels[i]} of example ${plan.indices[i]} is outside [0, ${classes})`);
       }
     }
     return { count: examples.count, shape, images, labels, indices: plan.indices, epoch: plan.epoch };

@@ -4,7 +4,8 @@ import { padDataset } from './pad-dataset.js';
 
 /** 12x12 grey images: a bright square whose position depends on the index. */
 function squares(train: number, test: number): Dataset {
-  const image = (k: number) => Uint8Array.from({ length: 144 }, (_, i) => (Math.abs((i % 12) - (k % 8)) < 3 && Math.abs(Math.floor(i / 12) - (k % 5) - 3) < 3 ? 220 : 10));
+  const image = (k: number) =>
+    Uint8Array.from({ length: 144 }, (_, i) => (Math.abs((i % 12) - (k % 8)) < 3 && Math.abs(Math.floor(i / 12) - (k % 5) - 3) < 3 ? 220 : 10));
   const split = (offset: number, size: number) => ({
     size,
     async read(indices: ArrayLike<number>) {

@@ -13,7 +13,7 @@ export function padDataset(dataset: Dataset, height: number, width: number): Dat
     const out = new Uint8Array(batch.count * height * width * c);
     for (let i = 0; i < batch.count; i++) {
       for (let y = 0; y < h; y++) {
-        const from = ((i * h + y) * w) * c;
+        const from = (i * h + y) * w * c;
         out.set(batch.images.subarray(from, from + w * c), ((i * height + top + y) * width + left) * c);
       }
     }

@@ -51,7 +51,11 @@ describe('DataLoader on real data', () => {
     await checkEpoch(await fashionMnistSubset.load());
   });
 
-  it.skipIf(process.env.ASNG_SLOW !== '1')('runs an augmented epoch over both halves of the full Debian Fashion-MNIST (slow)', async () => {
-    await checkEpoch(await fashionMnist.load({ path: DEBIAN_FASHION_MNIST_DIR, download: false }));
-  }, 120_000);
+  it.skipIf(process.env.ASNG_SLOW !== '1')(
+    'runs an augmented epoch over both halves of the full Debian Fashion-MNIST (slow)',
+    async () => {
+      await checkEpoch(await fashionMnist.load({ path: DEBIAN_FASHION_MNIST_DIR, download: false }));
+    },
+    120_000,
+  );
 });

@@ -19,8 +19,14 @@ function bands(width: number, height: number): Buffer {
   return pixels;
 }
 
-const png = (width: number, height: number) => sharp(bands(width, height), { raw: { width, height, channels: 3 } }).png().toBuffer();
-const jpeg = (width: number, height: number, grey: number) => sharp(Buffer.alloc(width * height * 3, grey), { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+const png = (width: number, height: number) =>
+  sharp(bands(width, height), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+const jpeg = (width: number, height: number, grey: number) =>
+  sharp(Buffer.alloc(width * height * 3, grey), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 
 let dir: string;
 beforeEach(async () => {
@@ -96,12 +102,16 @@ describe('celeba', () => {
 
   it('names a missing partition file', async () => {
     await writeCeleba(dir, 2, '');
-    await expect(celeba.load({ path: dir })).rejects.toThrow(`${join(dir, 'list_eval_partition.txt')}: expected the standard split file list_eval_partition.txt beside img_align_celeba/, found no such file`);
+    await expect(celeba.load({ path: dir })).rejects.toThrow(
+      `${join(dir, 'list_eval_partition.txt')}: expected the standard split file list_eval_partition.txt beside img_align_celeba/, found no such file`,
+    );
   });
 
   it('names a malformed partition line, and a listed image that is not there', async () => {
     await writeCeleba(dir, 2, '000001.jpg 0\n000002.jpg train\n');
-    await expect(celeba.load({ path: dir })).rejects.toThrow(/list_eval_partition\.txt: expected lines of the form "<image file> <0\|1\|2>", found line 2: "000002\.jpg train"/);
+    await expect(celeba.load({ path: dir })).rejects.toThrow(
+      /list_eval_partition\.txt: expected lines of the form "<image file> <0\|1\|2>", found line 2: "000002\.jpg train"/,
+    );
     await writeFile(join(dir, 'list_eval_partition.txt'), '000001.jpg 0\n000009.jpg 2\n');
     await expect(celeba.load({ path: dir })).rejects.toThrow(/found 000009\.jpg listed but not there/);
   });
@@ -112,9 +122,16 @@ describe('celeba', () => {
     const full = await jpeg(36, 44, 99);
     await writeFile(join(dir, 'img_align_celeba', '000002.jpg'), full.subarray(0, full.length >> 1));
     const data = await celeba.load({ path: dir, size: 8 });
-    const bad = await data.split('train').read([0]).catch((e: unknown) => e);
+    const bad = await data
+      .split('train')
+      .read([0])
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(DatasetFormatError);
-    expect((bad as Error).message).toMatch(new RegExp(`^${join(dir, 'img_align_celeba', '000001.jpg')}: expected a readable image \\(JPEG, PNG or WebP\\), found an error: .*unsupported image format`));
+    expect((bad as Error).message).toMatch(
+      new RegExp(
+        `^${join(dir, 'img_align_celeba', '000001.jpg')}: expected a readable image \\(JPEG, PNG or WebP\\), found an error: .*unsupported image format`,
+      ),
+    );
     await expect(data.split('train').read([1])).rejects.toThrow(/000002\.jpg: expected a readable image .*found an error: .*(premature end|truncated)/i);
     expect((await data.split('test').read([0])).count).toBe(1);
   });

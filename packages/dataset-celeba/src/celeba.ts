@@ -103,7 +103,6 @@ async function splitFiles(layout: Layout, validation: 'exclude' | 'train'): Prom
   };
 }
 
-
 /**
  * CelebA for inpainting (Liu et al., 2015): unlabelled face images, centre-
  * cropped and resized (64x64 by default), decoded on demand with sharp so
@@ -130,7 +129,8 @@ export const celeba: DatasetLoader<CelebaLoadOptions> = {
     const size = options.size ?? 64;
     const cacheSize = options.cacheSize ?? 2048;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`celeba: size must be a positive integer, got ${size}`);
-    if (options.crop !== undefined && !(Number.isInteger(options.crop) && options.crop > 0)) throw new RangeError(`celeba: crop must be a positive integer, got ${options.crop}`);
+    if (options.crop !== undefined && !(Number.isInteger(options.crop) && options.crop > 0))
+      throw new RangeError(`celeba: crop must be a positive integer, got ${options.crop}`);
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new RangeError(`celeba: cacheSize must be a non-negative integer, got ${cacheSize}`);
     const located = await locateDataset({
       ...options,

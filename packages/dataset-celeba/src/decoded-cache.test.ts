@@ -16,7 +16,9 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 function jpeg(seed: number): Promise<Buffer> {
   const pixels = Buffer.alloc(30 * 40 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * (seed + 3) + seed * 41) % 256;
-  return sharp(pixels, { raw: { width: 30, height: 40, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(pixels, { raw: { width: 30, height: 40, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 async function writeFolders(count: number): Promise<void> {
@@ -138,6 +140,8 @@ describe('the decoded-image disk cache', () => {
     await writeFile(join(dir, 'a-file'), 'not a directory');
     const blocked = await celeba.load({ path: join(dir, 'data'), size: 8, diskCache: join(dir, 'a-file') });
     await expect(blocked.split('train').read([0])).rejects.toThrow(`decoded-image cache: cannot use the directory ${join(dir, 'a-file')}: `);
-    await expect(celeba.load({ path: join(dir, 'data'), diskCache: 5 as unknown as string })).rejects.toThrow('celeba: diskCache must be true, false or a directory, got 5');
+    await expect(celeba.load({ path: join(dir, 'data'), diskCache: 5 as unknown as string })).rejects.toThrow(
+      'celeba: diskCache must be true, false or a directory, got 5',
+    );
   });
 });

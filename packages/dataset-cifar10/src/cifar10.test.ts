@@ -46,7 +46,13 @@ describe('cifar10', () => {
     await writeFolder(join(dir, 'cifar-10-batches-bin'));
     for (const path of [join(dir, 'cifar-10-batches-bin'), dir]) {
       const data = await load(path);
-      expect(data.info).toMatchObject({ name: 'cifar10', shape: [32, 32, 3], classes: 10, splits: { train: 15, test: 4 }, source: join(dir, 'cifar-10-batches-bin') });
+      expect(data.info).toMatchObject({
+        name: 'cifar10',
+        shape: [32, 32, 3],
+        classes: 10,
+        splits: { train: 15, test: 4 },
+        source: join(dir, 'cifar-10-batches-bin'),
+      });
       const batch = await data.split('train').read([4]);
       // Record 1 of data_batch_2 (f = 1).
       expect(batch.labels![0]).toBe(2);
@@ -57,7 +63,13 @@ describe('cifar10', () => {
   });
 
   it('reads the .tar.gz itself, given directly or in a folder', async () => {
-    const archive = gzipSync(packTar([{ name: 'cifar-10-batches-bin/', data: new Uint8Array(0), type: '5' }, ...fileSet().map((f) => ({ ...f, name: `cifar-10-batches-bin/${f.name}` })), { name: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\n') }]));
+    const archive = gzipSync(
+      packTar([
+        { name: 'cifar-10-batches-bin/', data: new Uint8Array(0), type: '5' },
+        ...fileSet().map((f) => ({ ...f, name: `cifar-10-batches-bin/${f.name}` })),
+        { name: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\n') },
+      ]),
+    );
     await writeFile(join(dir, 'cifar-10-binary.tar.gz'), archive);
     const direct = await load(join(dir, 'cifar-10-binary.tar.gz'));
     const inFolder = await load(dir);
@@ -76,7 +88,9 @@ describe('cifar10', () => {
     await writeFolder(dir, files);
     const error = await load(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetFormatError);
-    expect((error as Error).message).toBe(`${join(dir, 'data_batch_3.bin')}: expected a whole number of 3073-byte records (1 label byte + 3072 pixel bytes), found 9209 bytes (3063 bytes over a whole number)`);
+    expect((error as Error).message).toBe(
+      `${join(dir, 'data_batch_3.bin')}: expected a whole number of 3073-byte records (1 label byte + 3072 pixel bytes), found 9209 bytes (3063 bytes over a whole number)`,
+    );
   });
 
   it('names the file and record of a label out of range', async () => {
@@ -87,13 +101,18 @@ describe('cifar10', () => {
   });
 
   it('names a missing batch file, and a truncated or incomplete archive', async () => {
-    await writeFolder(join(dir, 'a'), fileSet().filter((f) => f.name !== 'test_batch.bin'));
+    await writeFolder(
+      join(dir, 'a'),
+      fileSet().filter((f) => f.name !== 'test_batch.bin'),
+    );
     await expect(load(join(dir, 'a'))).rejects.toThrow(/a: expected the CIFAR-10 batch files .*, found no test_batch.bin/);
     const tar = packTar(fileSet().map((f) => ({ ...f, name: `cifar-10-batches-bin/${f.name}` })));
     await writeFile(join(dir, 'cut.tar.gz'), gzipSync(tar.subarray(0, 20_000)));
     await expect(load(join(dir, 'cut.tar.gz'))).rejects.toThrow(/cut\.tar\.gz: expected \d+ more bytes of tar data/);
     await writeFile(join(dir, 'few.tar.gz'), gzipSync(packTar(fileSet().slice(0, 2))));
-    await expect(load(join(dir, 'few.tar.gz'))).rejects.toThrow(/few\.tar\.gz: expected an archive holding .*, found one without data_batch_3\.bin, data_batch_4\.bin, data_batch_5\.bin, test_batch\.bin/);
+    await expect(load(join(dir, 'few.tar.gz'))).rejects.toThrow(
+      /few\.tar\.gz: expected an archive holding .*, found one without data_batch_3\.bin, data_batch_4\.bin, data_batch_5\.bin, test_batch\.bin/,
+    );
   });
 
   describe('download', () => {

@@ -47,7 +47,11 @@ async function probe(place: string): Promise<Found | null> {
  */
 export function decodeCifar10Records(bytes: Uint8Array, file: string): { images: Uint8Array; labels: Int32Array } {
   if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-    throw new DatasetFormatError(file, `a whole number of ${CIFAR10_RECORD_BYTES}-byte records (1 label byte + 3072 pixel bytes)`, `${bytes.length} bytes (${bytes.length % CIFAR10_RECORD_BYTES} bytes over a whole number)`);
+    throw new DatasetFormatError(
+      file,
+      `a whole number of ${CIFAR10_RECORD_BYTES}-byte records (1 label byte + 3072 pixel bytes)`,
+      `${bytes.length} bytes (${bytes.length % CIFAR10_RECORD_BYTES} bytes over a whole number)`,
+    );
   }
   const count = bytes.length / CIFAR10_RECORD_BYTES;
   const images = new Uint8Array(count * 3072);

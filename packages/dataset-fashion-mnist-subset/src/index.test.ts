@@ -5,7 +5,10 @@ describe('fashionMnistSubset', () => {
   it('ships 6,000 + 1,000 real images, balanced over the ten classes', async () => {
     const data = await fashionMnistSubset.load();
     expect(data.info).toMatchObject({ name: 'fashion-mnist-subset', shape: [28, 28, 1], classes: 10, splits: { train: 6000, test: 1000 }, source: 'embedded' });
-    for (const [name, perClass] of [['train', 600], ['test', 100]] as const) {
+    for (const [name, perClass] of [
+      ['train', 600],
+      ['test', 100],
+    ] as const) {
       const split = data.split(name);
       const batch = await split.read(Int32Array.from({ length: split.size }, (_, i) => i));
       const counts = new Array<number>(10).fill(0);

@@ -23,7 +23,8 @@ export const fashionMnistSubset: DatasetLoader = {
   description: 'An embedded, balanced subset of Fashion-MNIST: 6,000 + 1,000 grey 28x28 images, 10 classes, no download.',
   async load(): Promise<Dataset> {
     const paths = await findIdxFiles(FASHION_MNIST_SUBSET_DIR);
-    if (paths === null) throw new Error(`fashion-mnist-subset: the embedded files are missing from ${FASHION_MNIST_SUBSET_DIR}; reinstall @asng/dataset-fashion-mnist-subset`);
+    if (paths === null)
+      throw new Error(`fashion-mnist-subset: the embedded files are missing from ${FASHION_MNIST_SUBSET_DIR}; reinstall @asng/dataset-fashion-mnist-subset`);
     return openIdxDataset(paths, { name: 'fashion-mnist-subset', classNames: FASHION_MNIST_CLASS_NAMES }, 'embedded');
   },
 };

@@ -82,7 +82,14 @@ describe('locateDataset', () => {
 
   it('without a path searches the cache, then the system paths, and says where it looked', async () => {
     const system = join(dir, 'system');
-    const error = await locateDataset({ dataset: 'toy', cacheDir: join(dir, 'cache'), systemPaths: [system], download: false, probe, howToGet: 'ask the toy maker.' }).catch((e: unknown) => e);
+    const error = await locateDataset({
+      dataset: 'toy',
+      cacheDir: join(dir, 'cache'),
+      systemPaths: [system],
+      download: false,
+      probe,
+      howToGet: 'ask the toy maker.',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetNotFoundError);
     const message = (error as Error).message;
     expect(message).toContain(join(dir, 'cache', 'toy'));
@@ -93,7 +100,16 @@ describe('locateDataset', () => {
 
   it('with a path searches that path alone, even when downloads are allowed', async () => {
     const system = join(dir, 'system');
-    const error = await locateDataset({ dataset: 'toy', path: join(dir, 'user'), cacheDir: join(dir, 'cache'), systemPaths: [system], mirror: base, remoteFiles: [{ name: 'file.bin', sha256: sum }], probe, howToGet: 'ask the toy maker.' }).catch((e: unknown) => e);
+    const error = await locateDataset({
+      dataset: 'toy',
+      path: join(dir, 'user'),
+      cacheDir: join(dir, 'cache'),
+      systemPaths: [system],
+      mirror: base,
+      remoteFiles: [{ name: 'file.bin', sha256: sum }],
+      probe,
+      howToGet: 'ask the toy maker.',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetNotFoundError);
     const message = (error as Error).message;
     expect(message).toContain(`${join(dir, 'user')} (the path given: used alone`);
@@ -110,7 +126,14 @@ describe('locateDataset', () => {
   });
 
   it('turns a failed download into a not-found error naming the mirror, with an empty cache', async () => {
-    const error = await locateDataset({ dataset: 'toy', cacheDir: join(dir, 'cache'), mirror: base, remoteFiles: [{ name: 'file.bin', sha256: 'f'.repeat(64) }], probe, howToGet: '-' }).catch((e: unknown) => e);
+    const error = await locateDataset({
+      dataset: 'toy',
+      cacheDir: join(dir, 'cache'),
+      mirror: base,
+      remoteFiles: [{ name: 'file.bin', sha256: 'f'.repeat(64) }],
+      probe,
+      howToGet: '-',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetNotFoundError);
     expect((error as Error).message).toContain(`${base} (download)`);
     expect((error as Error).message).toMatch(/expected SHA-256 f{64}/);

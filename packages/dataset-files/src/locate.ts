@@ -72,7 +72,11 @@ export async function locateDataset<T>(options: LocateOptions<T>): Promise<Locat
   const remote = options.remoteFiles ?? [];
   if (options.download === false || remote.length === 0 || options.mirror === undefined) {
     const why = options.download === false ? ' (downloading is turned off)' : '';
-    throw new DatasetNotFoundError(options.dataset, searched.map((place, i) => (i === searched.length - 1 ? place + why : place)), options.howToGet);
+    throw new DatasetNotFoundError(
+      options.dataset,
+      searched.map((place, i) => (i === searched.length - 1 ? place + why : place)),
+      options.howToGet,
+    );
   }
   const mirror = options.mirror.endsWith('/') ? options.mirror : `${options.mirror}/`;
   try {

@@ -144,7 +144,11 @@ function verifyChecksum(header: Buffer, path: string): void {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
   if (!/^[0-7]+$/.test(text) || parseInt(text, 8) !== sum) {
-    throw new DatasetFormatError(path, `a tar header with checksum ${sum.toString(8)}`, `checksum field ${JSON.stringify(text)} (not a tar archive, or corrupt)`);
+    throw new DatasetFormatError(
+      path,
+      `a tar header with checksum ${sum.toString(8)}`,
+      `checksum field ${JSON.stringify(text)} (not a tar archive, or corrupt)`,
+    );
   }
 }
 

@@ -11,12 +11,20 @@ const root = mkdtempSync(join(tmpdir(), 'asng-image-folder-'));
 async function png(path: string, w: number, h: number, rgb: [number, number, number]): Promise<void> {
   const data = Buffer.alloc(w * h * 3);
   for (let i = 0; i < w * h; i++) data.set(rgb, i * 3);
-  await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 beforeAll(async () => {
-  for (const [split, count] of [['train', 3], ['test', 1]] as const) {
-    for (const [cls, colour] of [['cat', [200, 10, 10]], ['dog', [10, 10, 200]]] as const) {
+  for (const [split, count] of [
+    ['train', 3],
+    ['test', 1],
+  ] as const) {
+    for (const [cls, colour] of [
+      ['cat', [200, 10, 10]],
+      ['dog', [10, 10, 200]],
+    ] as const) {
       mkdirSync(join(root, 'split', split, cls), { recursive: true });
       for (let i = 0; i < count; i++) await png(join(root, 'split', split, cls, `${i}.png`), 20, 12, [...colour]);
     }

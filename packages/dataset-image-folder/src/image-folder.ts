@@ -125,7 +125,11 @@ export const imageFolder: DatasetLoader<ImageFolderLoadOptions> = {
     const trainDir = hasSplits ? join(root, 'train') : root;
     const classes = await subdirectories(trainDir);
     if (classes.length < 2) {
-      throw new DatasetFormatError(trainDir, 'at least two class folders of images', classes.length === 0 ? 'no sub-folder' : `only the folder '${classes[0]}'`);
+      throw new DatasetFormatError(
+        trainDir,
+        'at least two class folders of images',
+        classes.length === 0 ? 'no sub-folder' : `only the folder '${classes[0]}'`,
+      );
     }
     const transform = { size };
     const diskCache = diskCacheDir(options, 'image-folder');

@@ -64,11 +64,7 @@ export async function findIdxFiles(dir: string, names: IdxFileNames = MNIST_FILE
  *
  * @param source - recorded as {@link DatasetInfo.source}.
  */
-export async function openIdxDataset(
-  paths: IdxPaths,
-  spec: Pick<IdxDatasetSpec, 'name' | 'classNames'>,
-  source: string,
-): Promise<Dataset> {
+export async function openIdxDataset(paths: IdxPaths, spec: Pick<IdxDatasetSpec, 'name' | 'classNames'>, source: string): Promise<Dataset> {
   const classes = spec.classNames.length;
   const [train, test] = await Promise.all([
     readIdxExamples(paths.trainImages, paths.trainLabels, classes),

@@ -81,10 +81,30 @@ describe('IDX loader', () => {
   }
 
   const cases: [string, (f: Files) => void, keyof Files, RegExp][] = [
-    ['a wrong magic number', (f) => (f.trainLabels = idxLabels([0, 1, 2, 3, 4], 0x00000803)), 'trainLabels', /expected IDX magic number 0x00000801, found 0x00000803/],
-    ['a truncated file', (f) => (f.testImages = f.testImages.subarray(0, f.testImages.length - 5)), 'testImages', /expected 40 bytes for dimensions 2x4x3, found 35 \(the file is truncated\)/],
-    ['a truncated header', (f) => (f.trainImages = f.trainImages.subarray(0, 10)), 'trainImages', /expected a 16-byte IDX header, found a truncated file of 10 bytes/],
-    ['a count mismatch', (f) => (f.trainLabels = idxLabels([0, 1, 2])), 'trainLabels', /expected 5 labels, one per image of .*train-images-idx3-ubyte, found 3/],
+    [
+      'a wrong magic number',
+      (f) => (f.trainLabels = idxLabels([0, 1, 2, 3, 4], 0x00000803)),
+      'trainLabels',
+      /expected IDX magic number 0x00000801, found 0x00000803/,
+    ],
+    [
+      'a truncated file',
+      (f) => (f.testImages = f.testImages.subarray(0, f.testImages.length - 5)),
+      'testImages',
+      /expected 40 bytes for dimensions 2x4x3, found 35 \(the file is truncated\)/,
+    ],
+    [
+      'a truncated header',
+      (f) => (f.trainImages = f.trainImages.subarray(0, 10)),
+      'trainImages',
+      /expected a 16-byte IDX header, found a truncated file of 10 bytes/,
+    ],
+    [
+      'a count mismatch',
+      (f) => (f.trainLabels = idxLabels([0, 1, 2])),
+      'trainLabels',
+      /expected 5 labels, one per image of .*train-images-idx3-ubyte, found 3/,
+    ],
     ['a label out of range', (f) => (f.testLabels = idxLabels([3, 10])), 'testLabels', /expected labels in \[0, 9\], found label 10 at index 1/],
   ];
   for (const [what, corrupt, file, message] of cases) {
@@ -128,7 +148,14 @@ describe('IDX download', () => {
 
   const sums = () => Object.fromEntries([...served].map(([url, bytes]) => [url.slice(1), createHash('sha256').update(bytes).digest('hex')]));
   const toy = (sha256: Record<string, string>) =>
-    createIdxLoader({ name: 'toy', description: 'toy', classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], mirror, sha256, howToGet: 'make some.' });
+    createIdxLoader({
+      name: 'toy',
+      description: 'toy',
+      classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'],
+      mirror,
+      sha256,
+      howToGet: 'make some.',
+    });
 
   it('downloads into the cache with progress, verified, then loads from it', async () => {
     const tasks = new Set<string>();
@@ -136,12 +163,18 @@ describe('IDX download', () => {
     expect(data.info.source).toBe(join(dir, 'toy'));
     expect(data.info.splits).toEqual({ train: 5, test: 2 });
     expect(tasks).toEqual(new Set(Object.values(MNIST_FILE_NAMES).map((n) => `download ${n}.gz`)));
-    expect((await readdir(join(dir, 'toy'))).sort()).toEqual(Object.values(MNIST_FILE_NAMES).map((n) => `${n}.gz`).sort());
+    expect((await readdir(join(dir, 'toy'))).sort()).toEqual(
+      Object.values(MNIST_FILE_NAMES)
+        .map((n) => `${n}.gz`)
+        .sort(),
+    );
   });
 
   it('keeps nothing from a download whose checksum does not match', async () => {
     const wrong = { ...sums(), 't10k-images-idx3-ubyte.gz': 'a'.repeat(64) };
-    const error = await toy(wrong).load({ cacheDir: dir }).catch((e: unknown) => e);
+    const error = await toy(wrong)
+      .load({ cacheDir: dir })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetNotFoundError);
     expect((error as Error).message).toMatch(/t10k-images-idx3-ubyte\.gz: expected SHA-256 a{64}/);
     const left = await readdir(join(dir, 'toy'));

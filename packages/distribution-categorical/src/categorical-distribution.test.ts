@@ -7,7 +7,13 @@ describeDistribution('categorical [3, 5, 2, 1, 4]', () => new CategoricalDistrib
 describeDistribution('categorical, one binary variable', () => new CategoricalDistribution([2]));
 describeDistribution(
   'categorical, non-uniform start',
-  () => new CategoricalDistribution([3, 2], { theta: [[0.7, 0.2, 0.1], [0.25, 0.75]] }),
+  () =>
+    new CategoricalDistribution([3, 2], {
+      theta: [
+        [0.7, 0.2, 0.1],
+        [0.25, 0.75],
+      ],
+    }),
 );
 
 describe('CategoricalDistribution', () => {
@@ -28,7 +34,12 @@ describe('CategoricalDistribution', () => {
   });
 
   it('takes the mode as the most likely sample (first on ties)', () => {
-    const d = new CategoricalDistribution([3, 2], { theta: [[0.2, 0.5, 0.3], [0.5, 0.5]] });
+    const d = new CategoricalDistribution([3, 2], {
+      theta: [
+        [0.2, 0.5, 0.3],
+        [0.5, 0.5],
+      ],
+    });
     expect(Array.from(d.mostLikely())).toEqual([1, 0]);
   });
 

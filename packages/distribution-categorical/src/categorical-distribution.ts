@@ -251,9 +251,7 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
     }
     const categories = state.categories;
     if (!Array.isArray(categories) || categories.length !== this.categories.length || categories.some((k, i) => k !== this.categories[i])) {
-      throw new TypeError(
-        `CategoricalDistribution.setState: 'categories' must be ${JSON.stringify(this.categories)}, got ${JSON.stringify(categories)}`,
-      );
+      throw new TypeError(`CategoricalDistribution.setState: 'categories' must be ${JSON.stringify(this.categories)}, got ${JSON.stringify(categories)}`);
     }
     this.th.set(this.checkTheta(state.theta as readonly (readonly number[])[], 'state.theta'));
   }
@@ -295,5 +293,4 @@ export class CategoricalDistribution implements Distribution<Int32Array> {
       }
     }
   }
-
 }

@@ -3,7 +3,15 @@ import { describeDistribution } from '@asng/testing';
 import { describe, expect, it } from 'vitest';
 import { GaussianDistribution, decodeInteger } from './gaussian-distribution.js';
 
-describeDistribution('gaussian, integer-like ranges', () => new GaussianDistribution([{ min: 1, max: 8 }, { min: 16, max: 128 }, { min: -3, max: 3 }]));
+describeDistribution(
+  'gaussian, integer-like ranges',
+  () =>
+    new GaussianDistribution([
+      { min: 1, max: 8 },
+      { min: 16, max: 128 },
+      { min: -3, max: 3 },
+    ]),
+);
 describeDistribution('gaussian, narrow start', () => new GaussianDistribution([{ min: 0, max: 1, minStd: 0.01 }], { mean: [0.2], std: [0.05] }));
 
 /** The Fisher information of N(m, v) in expectation coordinates (m, m^2 + v), by the chain rule. */
@@ -27,7 +35,10 @@ describe('GaussianDistribution', () => {
   });
 
   it('samples in mirrored pairs, and an odd count works', () => {
-    const d = new GaussianDistribution([{ min: 0, max: 10 }, { min: -1, max: 1 }]);
+    const d = new GaussianDistribution([
+      { min: 0, max: 10 },
+      { min: -1, max: 1 },
+    ]);
     const xs = d.sample(5, new Rng(3));
     expect(xs).toHaveLength(5);
     const m = d.mean();

@@ -170,7 +170,7 @@ export class GaussianDistribution implements Distribution<Float64Array> {
         continue;
       }
       const root = Math.sqrt((1 - c) * (1 - c) + 4 * b * b);
-      const l1 = ((1 + c) + root) / 2;
+      const l1 = (1 + c + root) / 2;
       // l1 * l2 = det = c - b^2 = 2 sigma^2: this form avoids the cancellation of (1 + c - root) / 2.
       const l2 = (2 * variance) / l1;
       // Eigenvectors of [[1, b], [b, c]]: (1, (l - 1) / b), normalised.
@@ -233,7 +233,6 @@ export class GaussianDistribution implements Distribution<Float64Array> {
       throw new RangeError(`GaussianDistribution: a sample must have ${this.size} entries, got ${x.length}`);
     }
   }
-
 }
 
 /** Decodes a real draw into an integer variable's value: rounded, then clipped to `[min, max]`. */

@@ -86,8 +86,17 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   const task: TaskSpec = taskFor(space, info);
   const full = dataset.split(splitName);
   const size = options.maxExamples !== undefined ? Math.min(options.maxExamples, full.size) : full.size;
-  if (!(size >= 1)) throw new RangeError(`evaluateModel: nothing to evaluate in split '${splitName}' of '${info.name}' (${full.size} examples, maxExamples ${String(options.maxExamples)})`);
-  const split = size < full.size ? subsetSplit(full, Int32Array.from({ length: size }, (_, i) => i)) : full;
+  if (!(size >= 1))
+    throw new RangeError(
+      `evaluateModel: nothing to evaluate in split '${splitName}' of '${info.name}' (${full.size} examples, maxExamples ${String(options.maxExamples)})`,
+    );
+  const split =
+    size < full.size
+      ? subsetSplit(
+          full,
+          Int32Array.from({ length: size }, (_, i) => i),
+        )
+      : full;
   const loader = new DataLoader(split, info.shape, {
     batchSize,
     rng: new Rng(0),

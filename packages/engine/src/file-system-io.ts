@@ -74,8 +74,9 @@ export function registerFileSystemRouter(): void {
   if (registered) return;
   registered = true;
   // tfjs routers answer null for URLs they do not handle, although IORouter's type omits it.
-  const route = ((url: string | string[]) =>
-    typeof url === 'string' && url.startsWith('file://') ? fileSystemIO(url.slice('file://'.length)) : null) as (url: string | string[]) => tf.io.IOHandler;
+  const route = ((url: string | string[]) => (typeof url === 'string' && url.startsWith('file://') ? fileSystemIO(url.slice('file://'.length)) : null)) as (
+    url: string | string[],
+  ) => tf.io.IOHandler;
   tf.io.registerSaveRouter(route);
   tf.io.registerLoadRouter(route);
 }

@@ -31,9 +31,16 @@ function spaceWithModels(dropPathCalls: number[] = []): SearchSpace & TrainingMo
     const hidden = tfl.layers
       .dense({ name: 'hidden', units: a.width as number, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }) })
       .apply(flat) as tfl.SymbolicTensor;
-    const logits = tfl.layers.dense({ name: 'classifier', units: task.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }) }).apply(hidden) as tfl.SymbolicTensor;
+    const logits = tfl.layers
+      .dense({ name: 'classifier', units: task.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }) })
+      .apply(hidden) as tfl.SymbolicTensor;
     const outputs = [logits];
-    if (auxiliary) outputs.push(tfl.layers.dense({ name: 'aux', units: task.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }) }).apply(hidden) as tfl.SymbolicTensor);
+    if (auxiliary)
+      outputs.push(
+        tfl.layers
+          .dense({ name: 'aux', units: task.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }) })
+          .apply(hidden) as tfl.SymbolicTensor,
+      );
     return tfl.model({ inputs: input, outputs });
   };
   return {
@@ -74,7 +81,12 @@ describe('retrain', () => {
 
   it('schedules the drop-path probability linearly from 0 to its final value', async () => {
     const calls: number[] = [];
-    const result = await retrain({ space: spaceWithModels(calls), dataset: syntheticDataset(64), architecture, config: { epochs: 2, batchSize: 16, dropPath: 0.3 } });
+    const result = await retrain({
+      space: spaceWithModels(calls),
+      dataset: syntheticDataset(64),
+      architecture,
+      config: { epochs: 2, batchSize: 16, dropPath: 0.3 },
+    });
     result.model.dispose();
     expect(calls).toHaveLength(8);
     calls.forEach((p, i) => expect(p).toBeCloseTo((0.3 * i) / 7, 12));
@@ -85,8 +97,12 @@ describe('retrain', () => {
     await expect(retrain({ space, dataset: syntheticDataset(32), architecture, config: { dropPath: 0.2 } })).rejects.toThrow(
       /config.dropPath: search space 'tiny' has no buildTrainingModel/,
     );
-    await expect(retrain({ space, dataset: syntheticDataset(32), architecture, config: { dropPath: 1 } })).rejects.toThrow(/config.dropPath: expected a probability in \[0, 1\), got 1/);
-    await expect(retrain({ space, dataset: syntheticDataset(32), architecture, config: { auxiliaryWeight: -1 } })).rejects.toThrow(/config.auxiliaryWeight: expected a number >= 0/);
+    await expect(retrain({ space, dataset: syntheticDataset(32), architecture, config: { dropPath: 1 } })).rejects.toThrow(
+      /config.dropPath: expected a probability in \[0, 1\), got 1/,
+    );
+    await expect(retrain({ space, dataset: syntheticDataset(32), architecture, config: { auxiliaryWeight: -1 } })).rejects.toThrow(
+      /config.auxiliaryWeight: expected a number >= 0/,
+    );
   });
 
   it('leaves no tensor behind once its model is disposed', async () => {

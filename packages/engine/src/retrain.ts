@@ -1,6 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { Rng, canBuildTrainingModel, taskFor, type Architecture, type Dataset, type NamedWeight, type SearchSpace, type SplitName, type TaskSpec, type TrainingModel } from '@asng/core';
+import {
+  Rng,
+  canBuildTrainingModel,
+  taskFor,
+  type Architecture,
+  type Dataset,
+  type NamedWeight,
+  type SearchSpace,
+  type SplitName,
+  type TaskSpec,
+  type TrainingModel,
+} from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import { evaluateModel, type BatchMetrics } from './evaluate.js';
 import { checkTrainingConfig, type TrainingConfig } from './search-config.js';
@@ -106,12 +117,15 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const batchSize = c.batchSize ?? 64;
   const auxiliaryWeight = c.auxiliaryWeight ?? 0;
   const dropPath = c.dropPath ?? 0;
-  if (!(auxiliaryWeight >= 0 && Number.isFinite(auxiliaryWeight))) throw new RangeError(`config.auxiliaryWeight: expected a number >= 0, got ${String(auxiliaryWeight)}`);
+  if (!(auxiliaryWeight >= 0 && Number.isFinite(auxiliaryWeight)))
+    throw new RangeError(`config.auxiliaryWeight: expected a number >= 0, got ${String(auxiliaryWeight)}`);
   if (!(dropPath >= 0 && dropPath < 1)) throw new RangeError(`config.dropPath: expected a probability in [0, 1), got ${String(dropPath)}`);
   const extras = auxiliaryWeight > 0 || dropPath > 0;
   const builder = canBuildTrainingModel(space) ? space : undefined;
   if (extras && builder === undefined) {
-    throw new Error(`config.${auxiliaryWeight > 0 ? 'auxiliaryWeight' : 'dropPath'}: search space '${space.name}' has no buildTrainingModel (auxiliary head and drop-path)`);
+    throw new Error(
+      `config.${auxiliaryWeight > 0 ? 'auxiliaryWeight' : 'dropPath'}: search space '${space.name}' has no buildTrainingModel (auxiliary head and drop-path)`,
+    );
   }
   const classify = space.kind !== 'image-to-image';
   const info = dataset.info;
@@ -125,7 +139,13 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
 
   const full = dataset.split('train');
   const usable = c.maxExamples !== undefined ? Math.min(c.maxExamples, full.size) : full.size;
-  const train = usable < full.size ? subsetSplit(full, Int32Array.from({ length: usable }, (_, i) => i)) : full;
+  const train =
+    usable < full.size
+      ? subsetSplit(
+          full,
+          Int32Array.from({ length: usable }, (_, i) => i),
+        )
+      : full;
   const labels = classify ? 'int' : 'none';
   const loader = new DataLoader(train, info.shape, {
     batchSize,
@@ -142,7 +162,9 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       : { model: space.buildModel(architecture, task, weightsRng), setDropPathProbability: () => undefined };
     if (auxiliaryWeight > 0 && training.model.outputs.length !== 2) {
       training.model.dispose();
-      throw new Error(`search space '${space.name}': buildTrainingModel gave ${training.model.outputs.length} output(s); expected the main and the auxiliary one`);
+      throw new Error(
+        `search space '${space.name}': buildTrainingModel gave ${training.model.outputs.length} output(s); expected the main and the auxiliary one`,
+      );
     }
   } catch (error) {
     loader.close();
@@ -226,7 +248,15 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       ...(c.maxTestExamples !== undefined ? { maxExamples: c.maxTestExamples } : {}),
     });
     const trainableParameters = final.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-    return { model: final, parameters: final.countParams(), trainableParameters, epochs: epoch, split: evaluation.split, test: evaluation.metrics, seconds: seconds() };
+    return {
+      model: final,
+      parameters: final.countParams(),
+      trainableParameters,
+      epochs: epoch,
+      split: evaluation.split,
+      test: evaluation.metrics,
+      seconds: seconds(),
+    };
   } catch (error) {
     final.dispose();
     throw error;

@@ -21,7 +21,7 @@ describe('currentEnvironment', () => {
     });
   });
 
-  it("records the thread count of a backend that exposes it as the wasm backend does", async () => {
+  it('records the thread count of a backend that exposes it as the wasm backend does', async () => {
     tf.registerBackend('threaded-test', () => Object.assign(new MathBackendCPU(), { wasm: { tfjs: { getThreadsCount: () => 3 } } }));
     await tf.setBackend('threaded-test');
     expect(currentEnvironment()).toEqual({ backend: 'threaded-test', '@tensorflow/tfjs-core': tf.version_core, threads: 3 });

@@ -69,7 +69,8 @@ export interface ResumeContext {
  */
 export function checkResumable(path: string, saved: SearchCheckpoint, context: ResumeContext): void {
   const { dataFingerprint, environment } = saved.header;
-  if (saved.version === 1) context.onWarning(`${path}: a checkpoint of format version 1, without checksums: read unverified (the next checkpoint is written as version 2)`);
+  if (saved.version === 1)
+    context.onWarning(`${path}: a checkpoint of format version 1, without checksums: read unverified (the next checkpoint is written as version 2)`);
   if (dataFingerprint === undefined) {
     context.onWarning(`${path}: the checkpoint records no fingerprint of the training data; resuming without checking that the data is the same`);
   } else {
@@ -116,7 +117,10 @@ export function restoreWeights(path: string, weights: readonly NamedWeight[], we
   // Found here, a NaN or an infinity is not blamed on whichever architecture would meet it first.
   for (const a of arrays) {
     const bad = a.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`${path}: array '${a.name}' holds ${a.data[bad]} at index ${bad}: the checkpoint is damaged, or the weights diverged before it was written`);
+    if (bad >= 0)
+      throw new Error(
+        `${path}: array '${a.name}' holds ${a.data[bad]} at index ${bad}: the checkpoint is damaged, or the weights diverged before it was written`,
+      );
   }
   for (const w of weights) {
     const a = byName.get(`weight/${w.name}`)!;

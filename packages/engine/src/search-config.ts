@@ -95,13 +95,16 @@ export function checkTrainingConfig(c: TrainingConfig): void {
   integer('epochs', c.epochs, 1);
   integer('maxExamples', c.maxExamples, 1);
   const positive = (name: string, v: number | undefined, allowZero = false) => {
-    if (v !== undefined && !(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw new RangeError(`config.${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+    if (v !== undefined && !(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0)))
+      throw new RangeError(`config.${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
   };
   positive('learningRate', c.learningRate);
   positive('minLearningRate', c.minLearningRate, true);
   positive('weightDecay', c.weightDecay, true);
-  if (c.clipNorm !== undefined && !(c.clipNorm > 0)) throw new RangeError(`config.clipNorm: expected a positive number (Infinity disables clipping), got ${String(c.clipNorm)}`);
-  if (c.momentum !== undefined && !(c.momentum >= 0 && c.momentum < 1)) throw new RangeError(`config.momentum: expected a number in [0, 1), got ${String(c.momentum)}`);
+  if (c.clipNorm !== undefined && !(c.clipNorm > 0))
+    throw new RangeError(`config.clipNorm: expected a positive number (Infinity disables clipping), got ${String(c.clipNorm)}`);
+  if (c.momentum !== undefined && !(c.momentum >= 0 && c.momentum < 1))
+    throw new RangeError(`config.momentum: expected a number in [0, 1), got ${String(c.momentum)}`);
   checkOptimizerSettings(c);
   const lr = c.learningRate ?? 0.025;
   if ((c.minLearningRate ?? 0) > lr) throw new RangeError(`config.minLearningRate (${String(c.minLearningRate)}) must not exceed config.learningRate (${lr})`);
@@ -141,8 +144,11 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
   integer('maxExamples', c.maxExamples, 2);
   integer('evaluationBatches', c.evaluationBatches, 0);
   integer('warmupSteps', c.warmupSteps, 0);
-  if (!(Number.isFinite(c.parameterPenalty) && c.parameterPenalty >= 0)) throw new RangeError(`config.parameterPenalty: expected a non-negative number, got ${String(c.parameterPenalty)}`);
-  if (!(Number.isFinite(c.checkpointMinutes) && c.checkpointMinutes > 0)) throw new RangeError(`config.checkpointMinutes: expected a positive number, got ${String(c.checkpointMinutes)}`);
-  if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
+  if (!(Number.isFinite(c.parameterPenalty) && c.parameterPenalty >= 0))
+    throw new RangeError(`config.parameterPenalty: expected a non-negative number, got ${String(c.parameterPenalty)}`);
+  if (!(Number.isFinite(c.checkpointMinutes) && c.checkpointMinutes > 0))
+    throw new RangeError(`config.checkpointMinutes: expected a positive number, got ${String(c.checkpointMinutes)}`);
+  if (!(c.validationFraction > 0 && c.validationFraction < 1))
+    throw new RangeError(`config.validationFraction: expected a number in (0, 1), got ${String(c.validationFraction)}`);
   return c;
 }

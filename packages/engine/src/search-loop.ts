@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, canCountParameters, formatArchitecture, taskFor, type Architecture, type Candidate, type RngState, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import {
+  Rng,
+  canCountParameters,
+  formatArchitecture,
+  taskFor,
+  type Architecture,
+  type Candidate,
+  type RngState,
+  type SearchSpace,
+  type Supernet,
+  type TaskSpec,
+} from '@asng/core';
 import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
 import { createAsng } from '@asng/optimizer-asng';
 import { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
@@ -25,10 +36,13 @@ const defaultOptimizer: OptimizerFactory = (variables, rng) => createAsng({ vari
 export function distributionObjective(space: SearchSpace, task: TaskSpec, penalty: number): (architecture: Architecture, loss: number) => number {
   if (penalty === 0) return (_architecture, loss) => loss;
   if (!canCountParameters(space)) {
-    throw new Error(`config.parameterPenalty: search space '${space.name}' cannot count the parameters of its architectures (no countParameters), so it cannot take a parameter penalty`);
+    throw new Error(
+      `config.parameterPenalty: search space '${space.name}' cannot count the parameters of its architectures (no countParameters), so it cannot take a parameter penalty`,
+    );
   }
   return (architecture, loss) => {
-    if (!(loss > 0)) throw new RangeError(`config.parameterPenalty: needs positive validation losses, got ${loss} for architecture ${JSON.stringify(architecture)}`);
+    if (!(loss > 0))
+      throw new RangeError(`config.parameterPenalty: needs positive validation losses, got ${loss} for architecture ${JSON.stringify(architecture)}`);
     return Math.log(loss) + penalty * Math.log(Math.max(1, space.countParameters(architecture, task)));
   };
 }
@@ -66,7 +80,13 @@ export async function searchLoop(
 
   const full = dataset.split('train');
   const usable = base.maxExamples !== undefined ? Math.min(base.maxExamples, full.size) : full.size;
-  const source = usable < full.size ? subsetSplit(full, Int32Array.from({ length: usable }, (_, i) => i)) : full;
+  const source =
+    usable < full.size
+      ? subsetSplit(
+          full,
+          Int32Array.from({ length: usable }, (_, i) => i),
+        )
+      : full;
   const dataFingerprint = await fingerprintDataset(info, full, source);
   const environment = currentEnvironment(options.environment);
   if (saved) {

@@ -94,11 +94,15 @@ describe('resumeSearch checks what it resumes', () => {
     const dir = await stopped();
     const resumed = resumeSearch({ ...base, environment: { threads: 2 }, runDir: dir });
     await expect(resumed).rejects.toThrow(EnvironmentChangeError);
-    await expect(resumeSearch({ ...base, environment: { threads: 2 }, runDir: dir })).rejects.toThrow(/the run was saved in another environment \(threads: saved 1, now 2\)/);
+    await expect(resumeSearch({ ...base, environment: { threads: 2 }, runDir: dir })).rejects.toThrow(
+      /the run was saved in another environment \(threads: saved 1, now 2\)/,
+    );
     const warnings: string[] = [];
     const result = await resumeSearch({ ...base, environment: { threads: 2 }, acceptEnvironmentChange: true, onWarning: (m) => warnings.push(m), runDir: dir });
     expect(result.status).toBe('completed');
-    expect(warnings).toEqual([`${runFiles(dir).checkpoint}: resuming in another environment, as accepted (threads: saved 1, now 2); the numbers will not continue exactly`]);
+    expect(warnings).toEqual([
+      `${runFiles(dir).checkpoint}: resuming in another environment, as accepted (threads: saved 1, now 2); the numbers will not continue exactly`,
+    ]);
     // On the cpu backend, threads change nothing: the numbers continue exactly.
     expect(steps(dir)).toEqual(steps(whole));
   });
@@ -146,7 +150,9 @@ describe('the run directory', () => {
     const parent = runDir();
     writeFileSync(join(parent, 'file'), 'x');
     const below = join(parent, 'file', 'run');
-    await expect(runSearch({ ...base, runDir: below, config })).rejects.toThrow(`${below}: cannot create the directory: ${join(parent, 'file')} is a file, not a directory`);
+    await expect(runSearch({ ...base, runDir: below, config })).rejects.toThrow(
+      `${below}: cannot create the directory: ${join(parent, 'file')} is a file, not a directory`,
+    );
     if (existsSync('/proc/self')) {
       await expect(runSearch({ ...base, runDir: '/proc/asng-run', config })).rejects.toThrow(/^\/proc\/asng-run: cannot create the directory \(ENOENT/);
     }

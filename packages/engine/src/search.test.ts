@@ -40,7 +40,14 @@ function stepLines(dir: string): StepEvent[] {
 
 /** The numbers of a log, without wall-clock fields. */
 function numbers(events: StepEvent[]) {
-  return events.map(({ step, learningRate, trainLoss, validationLosses, gradientNorm, optimizer }) => ({ step, learningRate, trainLoss, validationLosses, gradientNorm, optimizer }));
+  return events.map(({ step, learningRate, trainLoss, validationLosses, gradientNorm, optimizer }) => ({
+    step,
+    learningRate,
+    trainLoss,
+    validationLosses,
+    gradientNorm,
+    optimizer,
+  }));
 }
 
 describe('runSearch', () => {
@@ -111,7 +118,14 @@ describe('runSearch', () => {
 
     const split = runDir();
     const controller = new AbortController();
-    await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: split, config: warm, signal: controller.signal, onStep: (e) => e.step === 5 && controller.abort() });
+    await runSearch({
+      space: tinySpace(),
+      dataset: syntheticDataset(),
+      runDir: split,
+      config: warm,
+      signal: controller.signal,
+      onStep: (e) => e.step === 5 && controller.abort(),
+    });
     await resumeSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: split });
     expect(numbers(stepLines(split))).toEqual(numbers(steps));
     expect(() => resolveSearchConfig({ warmupSteps: -1 })).toThrow(/config.warmupSteps: expected an integer >= 0, got -1/);
@@ -154,7 +168,10 @@ describe('runSearch', () => {
     await expect(runSearch({ space: tinySpace({ poisonActivation: 'tanh' }), dataset: syntheticDataset(), runDir: runDir(), config })).rejects.toThrow(
       /step \d+: the (train|validation) loss is NaN for architecture \{"activation":"tanh"/,
     );
-    const log = readFileSync(runFiles(dir).log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(runFiles(dir).log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(log.at(-1)).toMatchObject({ type: 'error', loss: 'NaN', architecture: { activation: 'tanh' } });
     expect(log.filter((e) => e.type === 'step').every((e: StepEvent) => Number.isFinite(e.trainLoss))).toBe(true);
   });
@@ -212,16 +229,17 @@ describe('runSearch', () => {
 
     it('moves the distribution towards cheaper architectures', async () => {
       const widthOf = async (parameterPenalty: number) =>
-        (await runSearch({ space: counting(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, epochs: 4, parameterPenalty } })).best.width as number;
+        (await runSearch({ space: counting(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, epochs: 4, parameterPenalty } })).best
+          .width as number;
       const [plain, penalised] = [await widthOf(0), await widthOf(1)];
       expect(penalised).toBe(2);
       expect(plain).toBeGreaterThan(2);
     });
 
     it('needs a space that counts parameters', async () => {
-      await expect(runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, parameterPenalty: 0.1 } })).rejects.toThrow(
-        /config.parameterPenalty: search space 'tiny' cannot count the parameters of its architectures/,
-      );
+      await expect(
+        runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: runDir(), config: { ...config, parameterPenalty: 0.1 } }),
+      ).rejects.toThrow(/config.parameterPenalty: search space 'tiny' cannot count the parameters of its architectures/);
     });
   });
 });
@@ -230,7 +248,13 @@ describe('checkpoints', () => {
   it('round-trip arrays and header', () => {
     const path = join(runDir(), 'c.bin');
     const data = Float32Array.from([1, 2.5, -3, 4e-7, 5, 6]);
-    writeCheckpoint(path, { header: { hello: 'world' }, arrays: [{ name: 'a', shape: [2, 3], data }, { name: 'b', shape: [0], data: new Float32Array(0) }] });
+    writeCheckpoint(path, {
+      header: { hello: 'world' },
+      arrays: [
+        { name: 'a', shape: [2, 3], data },
+        { name: 'b', shape: [0], data: new Float32Array(0) },
+      ],
+    });
     const back = readCheckpoint<{ hello: string }>(path);
     expect(back.header).toEqual({ hello: 'world' });
     expect(Array.from(back.arrays[0]!.data)).toEqual(Array.from(data));

@@ -167,7 +167,10 @@ export class Adam implements WeightOptimizer {
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 3e-4;
     this.clipNorm = options.clipNorm ?? 5;
-    for (const [name, b] of [['betas[0]', this.beta1], ['betas[1]', this.beta2]] as const) {
+    for (const [name, b] of [
+      ['betas[0]', this.beta1],
+      ['betas[1]', this.beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new RangeError(`Adam ${name} must be in [0, 1), got ${b}`);
     }
     if (!(this.epsilon > 0 && Number.isFinite(this.epsilon))) throw new RangeError(`Adam epsilon must be a positive number, got ${this.epsilon}`);

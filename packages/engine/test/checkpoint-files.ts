@@ -4,7 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 function parse(bytes: Buffer) {
   const start = bytes.readUInt32LE(8) === 1 ? 16 : 48;
   const length = bytes.readUInt32LE(12);
-  const json = JSON.parse(bytes.toString('utf8', start, start + length)) as { header: Record<string, unknown>; arrays: { name: string; shape: number[]; sha256?: string }[] };
+  const json = JSON.parse(bytes.toString('utf8', start, start + length)) as {
+    header: Record<string, unknown>;
+    arrays: { name: string; shape: number[]; sha256?: string }[];
+  };
   const dataStart = start + length + ((4 - ((start + length) % 4)) % 4);
   return { json, dataStart };
 }

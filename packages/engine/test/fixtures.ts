@@ -73,7 +73,11 @@ export function tinySpace(options: TinySpaceOptions = {}): SearchSpace {
     },
     createSupernet(task: TaskSpec, rng: RandomSource): Supernet {
       const inputs = task.inputShape[0] * task.inputShape[1] * task.inputShape[2];
-      const init = (shape: number[], scale: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()), shape);
+      const init = (shape: number[], scale: number) =>
+        tf.tensor(
+          Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()),
+          shape,
+        );
       // tidy frees the initial values; the variables survive it.
       const [w1, b1, w2] = tf.tidy(() => [
         tf.variable(init([inputs, 8], 0.3), true, 'tiny/w1'),

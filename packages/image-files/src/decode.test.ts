@@ -40,7 +40,7 @@ describe('imageDimensions', () => {
 describe('averageDown', () => {
   it('averages whole blocks exactly when the ratio is an integer', () => {
     // 4x4 -> 2x2: each output pixel is the mean of a 2x2 block.
-    const pixels = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => i % 3 === 0 ? Math.floor(i / 3) * 10 : 7);
+    const pixels = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => (i % 3 === 0 ? Math.floor(i / 3) * 10 : 7));
     const out = averageDown(pixels, 4, 2);
     expect(Array.from(out.filter((_, i) => i % 3 === 0))).toEqual([25, 45, 105, 125]);
     expect(Array.from(out.filter((_, i) => i % 3 !== 0))).toEqual(new Array(8).fill(7));
@@ -51,7 +51,10 @@ describe('averageDown', () => {
     const side = 178;
     const pixels = smooth(side, side);
     const ours = averageDown(pixels, side, 64);
-    const theirs = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).resize(64, 64, { fit: 'fill' }).raw().toBuffer();
+    const theirs = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+      .resize(64, 64, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     let total = 0;
     for (let i = 0; i < ours.length; i++) total += Math.abs(ours[i]! - theirs[i]!);
     expect(total / ours.length).toBeLessThan(1.5);
@@ -63,10 +66,18 @@ describe('decodeImage', () => {
     const file = join(dir, 'face.jpg');
     const raw = { raw: { width: 178, height: 218, channels: 3 as const } };
     await writeFile(file, await sharp(smooth(178, 218), raw).jpeg({ quality: 95 }).toBuffer());
-    for (const [size, crop] of [[64, undefined], [100, 150], [32, undefined]] as const) {
+    for (const [size, crop] of [
+      [64, undefined],
+      [100, 150],
+      [32, undefined],
+    ] as const) {
       const side = crop ?? 178;
       const ours = await decodeImage(file, { size, ...(crop === undefined ? {} : { crop }) });
-      const theirs = await sharp(file).extract({ left: (178 - side) >> 1, top: (218 - side) >> 1, width: side, height: side }).resize(size, size, { fit: 'fill' }).raw().toBuffer();
+      const theirs = await sharp(file)
+        .extract({ left: (178 - side) >> 1, top: (218 - side) >> 1, width: side, height: side })
+        .resize(size, size, { fit: 'fill' })
+        .raw()
+        .toBuffer();
       expect(ours.length).toBe(size * size * 3);
       let total = 0;
       for (let i = 0; i < ours.length; i++) total += Math.abs(ours[i]! - theirs[i]!);
@@ -76,12 +87,19 @@ describe('decodeImage', () => {
 
   it('expands a grey JPEG to RGB and names a file smaller than the crop', async () => {
     const file = join(dir, 'grey.jpg');
-    await writeFile(file, await sharp(Buffer.alloc(20 * 20, 150), { raw: { width: 20, height: 20, channels: 1 } }).jpeg().toBuffer());
+    await writeFile(
+      file,
+      await sharp(Buffer.alloc(20 * 20, 150), { raw: { width: 20, height: 20, channels: 1 } })
+        .jpeg()
+        .toBuffer(),
+    );
     const pixels = await decodeImage(file, { size: 8 });
     expect(pixels.length).toBe(8 * 8 * 3);
     expect(Math.abs(pixels[0]! - 150)).toBeLessThanOrEqual(2);
     expect(pixels[0]).toBe(pixels[2]);
     await expect(decodeImage(file, { size: 8, crop: 30 })).rejects.toThrow(`${file}: expected an image at least 30x30 for the centre crop, found 20x20`);
-    await expect(decodeImage(join(dir, 'absent.jpg'), { size: 8 })).rejects.toThrow(/absent\.jpg: expected a readable image \(JPEG, PNG or WebP\), found an error: .*ENOENT/);
+    await expect(decodeImage(join(dir, 'absent.jpg'), { size: 8 })).rejects.toThrow(
+      /absent\.jpg: expected a readable image \(JPEG, PNG or WebP\), found an error: .*ENOENT/,
+    );
   });
 });

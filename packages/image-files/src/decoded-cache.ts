@@ -80,7 +80,9 @@ export class DecodedImageCache {
     const position = DECODED_CACHE_HEADER_BYTES + index * this.bytesPerImage;
     const { bytesRead } = await this.handle!.read(target, offset, this.bytesPerImage, position);
     if (bytesRead !== this.bytesPerImage) {
-      throw new Error(`decoded-image cache ${this.path}: expected ${this.bytesPerImage} bytes of image ${index}, found ${bytesRead}; delete the file to rebuild it`);
+      throw new Error(
+        `decoded-image cache ${this.path}: expected ${this.bytesPerImage} bytes of image ${index}, found ${bytesRead}; delete the file to rebuild it`,
+      );
     }
   }
 

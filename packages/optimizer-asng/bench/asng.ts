@@ -8,7 +8,12 @@ import { createAsng } from '../src/index.js';
 
 const cell = [2, 2, 5, 5, 3, 3, 5, 5, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 5, 5];
 const variables = ['normal', 'reduce'].flatMap((type) =>
-  cell.map((k, i) => categorical(`${type}.${i}`, Array.from({ length: k }, (_, j) => j))),
+  cell.map((k, i) =>
+    categorical(
+      `${type}.${i}`,
+      Array.from({ length: k }, (_, j) => j),
+    ),
+  ),
 );
 
 const arg = process.argv.indexOf('--iterations');

@@ -7,9 +7,7 @@ import { replayVectors, vectorsDir } from '../test/replay.js';
 
 const result = replayVectors();
 const tolerance = 1e-6;
-const worst = [...result.perStep].sort(
-  (a, b) => Math.max(...Object.values(b.errors)) - Math.max(...Object.values(a.errors)),
-)[0];
+const worst = [...result.perStep].sort((a, b) => Math.max(...Object.values(b.errors)) - Math.max(...Object.values(a.errors)))[0];
 if (!process.argv.includes('--quiet')) {
   console.log(`replayed ${result.steps} steps from ${vectorsDir}`);
   if (worst) console.log(`worst step: ${worst.file} run ${worst.run} step ${worst.step} ${JSON.stringify(worst.errors)}`);

@@ -46,7 +46,14 @@ describe('createAsng', () => {
         const c = o.ask();
         o.tell(
           c,
-          c.map(({ architecture: a }) => (a.op === 'pool' ? 0 : 1) + (a.activation === 'gelu' ? 0 : 1) + Math.abs((a.channels as number) - 40) / 10 + (0.5 - (a.dropout as number)) + 0.01 * noise.uniform()),
+          c.map(
+            ({ architecture: a }) =>
+              (a.op === 'pool' ? 0 : 1) +
+              (a.activation === 'gelu' ? 0 : 1) +
+              Math.abs((a.channels as number) - 40) / 10 +
+              (0.5 - (a.dropout as number)) +
+              0.01 * noise.uniform(),
+          ),
         );
       }
       const best = o.best();
@@ -64,9 +71,15 @@ describe('createAsng', () => {
     const rng = new Rng(4);
     for (let t = 0; t < 30; t++) {
       const a = signal.ask();
-      signal.tell(a, a.map((c) => Object.values(c.architecture).filter((v) => v === 'a').length + 1e-3 * rng.uniform()));
+      signal.tell(
+        a,
+        a.map((c) => Object.values(c.architecture).filter((v) => v === 'a').length + 1e-3 * rng.uniform()),
+      );
       const b = noisy.ask();
-      noisy.tell(b, b.map(() => rng.uniform()));
+      noisy.tell(
+        b,
+        b.map(() => rng.uniform()),
+      );
     }
     expect(signal.stats().delta!).toBeGreaterThan(noisy.stats().delta!);
     expect(noisy.stats().Delta!).toBeGreaterThan(1);

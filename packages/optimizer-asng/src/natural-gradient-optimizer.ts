@@ -1,13 +1,5 @@
 import type { Architecture, Candidate, Optimizer, OptimizerState, Rng, RngState, Variable, VariableBelief } from '@asng/core/base';
-import {
-  AdaptiveSng,
-  Sng,
-  type AdaptiveSngOptions,
-  type AdaptiveSngState,
-  type SngOptions,
-  type SngState,
-  type UpdateReport,
-} from './natural-gradient.js';
+import { AdaptiveSng, Sng, type AdaptiveSngOptions, type AdaptiveSngState, type SngOptions, type SngState, type UpdateReport } from './natural-gradient.js';
 import { SearchDistribution, rngFrom, type RngOptions, type SearchDistributionOptions, type SearchSample } from './variable-search.js';
 
 /** Options of {@link createAsng}. */
@@ -175,7 +167,8 @@ export class NaturalGradientOptimizer implements Optimizer<SearchSample> {
     if (!Array.isArray(s.variables) || s.variables.length !== names.length || s.variables.some((n, i) => n !== names[i])) {
       throw new TypeError(`${this.name}.setState: 'variables' do not match this optimizer's variables (the state was saved for another search space)`);
     }
-    if (!Number.isInteger(s.updates) || s.updates < 0) throw new TypeError(`${this.name}.setState: 'updates' must be a non-negative integer, got ${String(s.updates)}`);
+    if (!Number.isInteger(s.updates) || s.updates < 0)
+      throw new TypeError(`${this.name}.setState: 'updates' must be a non-negative integer, got ${String(s.updates)}`);
     const previousRng = this.rng.getState();
     const previousSearch = this.method.getState();
     try {

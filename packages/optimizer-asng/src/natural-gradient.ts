@@ -227,16 +227,7 @@ export class AdaptiveSng<X> {
   update(samples: readonly X[], losses: ArrayLike<number>): UpdateReport {
     const delta = this.delta;
     const beta = delta / Math.sqrt(this.dimension);
-    const { report, fisherVector } = naturalStep(
-      this.distribution,
-      samples,
-      losses,
-      delta,
-      this.rho,
-      this.fisherNormGuard,
-      'AdaptiveSng',
-      this.scratch,
-    );
+    const { report, fisherVector } = naturalStep(this.distribution, samples, losses, delta, this.rho, this.fisherNormGuard, 'AdaptiveSng', this.scratch);
     this.lastEpsilon = report.epsilon;
     if (fisherVector === undefined) return report;
     const decay = 1 - beta;
@@ -269,11 +260,13 @@ export class AdaptiveSng<X> {
     if (!Array.isArray(state.s) || state.s.length !== this.dimension || !state.s.every(Number.isFinite)) {
       throw new TypeError(`AdaptiveSng.setState: 's' must be an array of ${this.dimension} finite numbers`);
     }
-    if (!(Number.isFinite(state.gamma) && state.gamma >= 0)) throw new TypeError(`AdaptiveSng.setState: 'gamma' must be a finite number >= 0, got ${String(state.gamma)}`);
+    if (!(Number.isFinite(state.gamma) && state.gamma >= 0))
+      throw new TypeError(`AdaptiveSng.setState: 'gamma' must be a finite number >= 0, got ${String(state.gamma)}`);
     if (!(state.Delta > 0 && state.Delta <= this.maxDelta)) {
       throw new TypeError(`AdaptiveSng.setState: 'Delta' must be in (0, ${this.maxDelta}], got ${String(state.Delta)}`);
     }
-    if (!(Number.isFinite(state.epsilon) && state.epsilon >= 0)) throw new TypeError(`AdaptiveSng.setState: 'epsilon' must be a finite number >= 0, got ${String(state.epsilon)}`);
+    if (!(Number.isFinite(state.epsilon) && state.epsilon >= 0))
+      throw new TypeError(`AdaptiveSng.setState: 'epsilon' must be a finite number >= 0, got ${String(state.epsilon)}`);
     this.distribution.setState(state.distribution);
     this.s = Float64Array.from(state.s);
     this.gammaValue = state.gamma;
@@ -330,7 +323,8 @@ export class Sng<X> {
   /** Restores {@link Sng.getState}; throws a `TypeError` naming the bad field and changes nothing then. */
   setState(state: SngState): void {
     if (state?.kind !== 'sng') throw new TypeError(`Sng.setState: expected kind 'sng', got ${JSON.stringify(state?.kind)}`);
-    if (!(Number.isFinite(state.epsilon) && state.epsilon >= 0)) throw new TypeError(`Sng.setState: 'epsilon' must be a finite number >= 0, got ${String(state.epsilon)}`);
+    if (!(Number.isFinite(state.epsilon) && state.epsilon >= 0))
+      throw new TypeError(`Sng.setState: 'epsilon' must be a finite number >= 0, got ${String(state.epsilon)}`);
     this.distribution.setState(state.distribution);
     this.lastEpsilon = state.epsilon;
   }

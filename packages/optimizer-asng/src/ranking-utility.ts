@@ -60,8 +60,7 @@ export function rankingUtility(losses: ArrayLike<number>, options: RankingUtilit
   const bySortedRank = new Float64Array(lambda);
   let start = 0;
   for (let r = 0; r < lambda; r++) {
-    const tiedWithNext =
-      r < lambda - 1 && losses[order[r + 1]!]! - losses[order[r]!]! <= tol * Math.abs(losses[order[r]!]!);
+    const tiedWithNext = r < lambda - 1 && losses[order[r + 1]!]! - losses[order[r]!]! <= tol * Math.abs(losses[order[r]!]!);
     if (tiedWithNext) continue;
     let sum = 0;
     for (let j = start; j <= r; j++) sum += raw[j]!;

@@ -127,10 +127,11 @@ export class SearchDistribution implements Distribution<SearchSample> {
     let c = 0;
     let n = 0;
     this.decoder = compileDecoder(
-      variables.map((v): Slot =>
-        v.kind === 'categorical'
-          ? { name: v.name, kind: v.kind, index: c++, choices: v.choices }
-          : { name: v.name, kind: v.kind, index: n++, min: v.min, max: v.max },
+      variables.map(
+        (v): Slot =>
+          v.kind === 'categorical'
+            ? { name: v.name, kind: v.kind, index: c++, choices: v.choices }
+            : { name: v.name, kind: v.kind, index: n++, min: v.min, max: v.max },
       ),
     );
   }
@@ -187,8 +188,16 @@ export class SearchDistribution implements Distribution<SearchSample> {
     const g = out ?? new Float64Array(this.thetaLength);
     this.checkOutput(g, this.thetaLength, 'naturalGradient');
     const c = this.catTheta;
-    this.categorical?.naturalGradient(samples.map((x) => x.categorical), weights, this.numeric ? g.subarray(0, c) : g);
-    this.numeric?.naturalGradient(samples.map((x) => x.numeric), weights, this.categorical ? g.subarray(c) : g);
+    this.categorical?.naturalGradient(
+      samples.map((x) => x.categorical),
+      weights,
+      this.numeric ? g.subarray(0, c) : g,
+    );
+    this.numeric?.naturalGradient(
+      samples.map((x) => x.numeric),
+      weights,
+      this.categorical ? g.subarray(c) : g,
+    );
     return g;
   }
 

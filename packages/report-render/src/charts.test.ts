@@ -33,7 +33,13 @@ describe('axes', () => {
 
 describe('downsample', () => {
   it('keeps short series point for point', () => {
-    expect(downsample([[1, 2], [2, Number.NaN], [3, 4]])).toEqual([
+    expect(
+      downsample([
+        [1, 2],
+        [2, Number.NaN],
+        [3, 4],
+      ]),
+    ).toEqual([
       { x: 1, mean: 2, min: 2, max: 2, count: 1 },
       { x: 3, mean: 4, min: 4, max: 4, count: 1 },
     ]);
@@ -51,7 +57,21 @@ describe('downsample', () => {
 
 describe('lineChart', () => {
   it('draws a 3-step run as points with hover values and no repeated tick', () => {
-    const svg = lineChart({ title: 'PSNR', unit: 'dB', xLabel: 'epoch', series: [{ name: 'psnr', points: [[0, 12.5], [1, 17], [2, 21.25]] }] });
+    const svg = lineChart({
+      title: 'PSNR',
+      unit: 'dB',
+      xLabel: 'epoch',
+      series: [
+        {
+          name: 'psnr',
+          points: [
+            [0, 12.5],
+            [1, 17],
+            [2, 21.25],
+          ],
+        },
+      ],
+    });
     expect(svg.match(/<circle/g)).toHaveLength(3);
     expect(svg).toContain('<title>psnr, epoch 2: 21.25 dB</title>');
     expect(svg).toContain('PSNR (dB)');
@@ -65,7 +85,7 @@ describe('lineChart', () => {
     expect(svg).toContain('<polygon');
     expect(svg).toContain('log-scale y');
     expect(svg).not.toContain('<circle');
-    expect((svg.match(/<polyline[^>]*points="([^"]*)"/)![1]!.split(' ')).length).toBeLessThanOrEqual(300);
+    expect(svg.match(/<polyline[^>]*points="([^"]*)"/)![1]!.split(' ').length).toBeLessThanOrEqual(300);
     expect(svg.length).toBeLessThan(60_000);
   });
 
@@ -131,7 +151,7 @@ describe('the package', () => {
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
       const text = readFileSync(join(dir, file), 'utf8');
       expect(text, file).not.toMatch(/from ['"]node:|require\(|\bprocess\.|\bBuffer\b/);
-      expect(text.match(/from '([^.][^']*)'/g) ?? [], file).toEqual((text.match(/from '@asng\/core'/g) ?? []));
+      expect(text.match(/from '([^.][^']*)'/g) ?? [], file).toEqual(text.match(/from '@asng\/core'/g) ?? []);
     }
   });
 });

@@ -60,7 +60,9 @@ export function checkArchitectureGraph(graph: ArchitectureGraph): void {
     nodes.add(n.id);
   }
   for (const e of graph.edges) {
-    for (const end of [e.from, e.to]) if (!nodes.has(end)) throw new RangeError(`architecture graph: edge ${JSON.stringify(e.from)} -> ${JSON.stringify(e.to)} names an unknown node ${JSON.stringify(end)}`);
+    for (const end of [e.from, e.to])
+      if (!nodes.has(end))
+        throw new RangeError(`architecture graph: edge ${JSON.stringify(e.from)} -> ${JSON.stringify(e.to)} names an unknown node ${JSON.stringify(end)}`);
   }
 }
 
@@ -106,7 +108,8 @@ function layoutDiagram(id: string, groups: readonly ArchitectureGraphGroup[], gr
   const index = new Map(nodes.map((n, i) => [n.id, i]));
   const edges = graph.edges.filter((e) => index.has(e.from) || index.has(e.to));
   for (const e of edges) {
-    if (!(index.has(e.from) && index.has(e.to))) throw new RangeError(`architecture graph: edge ${JSON.stringify(e.from)} -> ${JSON.stringify(e.to)} joins two figures`);
+    if (!(index.has(e.from) && index.has(e.to)))
+      throw new RangeError(`architecture graph: edge ${JSON.stringify(e.from)} -> ${JSON.stringify(e.to)} joins two figures`);
   }
   const pairs = edges.map((e) => [index.get(e.from)!, index.get(e.to)!] as const);
   const rank = ranks(nodes.length, pairs, groups[0]!.label);
@@ -177,7 +180,14 @@ function layoutDiagram(id: string, groups: readonly ArchitectureGraphGroup[], gr
   const note = groups.find((g) => g.note !== undefined)?.note;
   const height = y - LANE_GAP + MARGIN + (note !== undefined ? 18 : 0);
   const width = colX[columns - 1]! + colWidth[columns - 1]! + MARGIN;
-  const boxes: PlacedBox[] = nodes.map((node, i) => ({ node, ...pos[i]!, width: items[i]!.width, height: items[i]!.height, lane: lane[i]!, column: column[i]! }));
+  const boxes: PlacedBox[] = nodes.map((node, i) => ({
+    node,
+    ...pos[i]!,
+    width: items[i]!.width,
+    height: items[i]!.height,
+    lane: lane[i]!,
+    column: column[i]!,
+  }));
   const placed = routeEdges(edges, chains, items, pos, itemColumn, itemLane);
   return {
     id,

@@ -47,7 +47,10 @@ export function architectureSvg(graph: ArchitectureGraph, options: ArchitectureS
   });
   const height = Math.max(y, titleHeight + 20);
   const markers = [...new Set(['#555', ...colours.values()])]
-    .map((c, i) => `<marker id="${prefix}-arrow${i}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`)
+    .map(
+      (c, i) =>
+        `<marker id="${prefix}-arrow${i}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`,
+    )
     .join('');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${coord(width)}" height="${coord(height)}" viewBox="0 0 ${coord(width)} ${coord(height)}" font-family="sans-serif" font-size="12" role="img" aria-label="${escapeXml(graph.title)}" data-figure="architecture">` +
@@ -61,13 +64,18 @@ function diagram(layout: DiagramLayout, colours: ReadonlyMap<string, string>, pr
   const parts: string[] = [`<text x="14" y="16" font-size="13" font-weight="600">${escapeXml(layout.caption)}</text>`];
   const labels: string[] = [];
   if (layout.lanes.length > 1) {
-    for (const lane of layout.lanes) labels.push(`<text x="14" y="${coord(lane.y)}" font-size="11" fill="#555" font-style="italic" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(lane.label)}</text>`);
+    for (const lane of layout.lanes)
+      labels.push(
+        `<text x="14" y="${coord(lane.y)}" font-size="11" fill="#555" font-style="italic" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(lane.label)}</text>`,
+      );
   }
   for (const e of layout.edges) {
     const colour = e.edge.label !== undefined ? colours.get(e.edge.label)! : '#555';
     const dashed = e.edge.kind === 'skip' ? ' stroke-dasharray="5 4"' : '';
     const hover = `${e.edge.from} -> ${e.edge.to}${e.edge.label !== undefined ? `: ${e.edge.label}` : ''}${e.edge.kind === 'skip' ? ' (skip connection)' : ''}`;
-    parts.push(`<path d="${e.path}" fill="none" stroke="${colour}" stroke-width="1.6"${dashed} marker-end="url(#${markerOf.get(colour)})"><title>${escapeXml(hover)}</title></path>`);
+    parts.push(
+      `<path d="${e.path}" fill="none" stroke="${colour}" stroke-width="1.6"${dashed} marker-end="url(#${markerOf.get(colour)})"><title>${escapeXml(hover)}</title></path>`,
+    );
     if (e.label !== undefined && e.edge.label !== undefined) {
       labels.push(
         `<text x="${coord(e.label.x)}" y="${coord(e.label.y)}" text-anchor="${e.label.anchor}" font-size="10" fill="${colour}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(e.edge.label)}</text>`,

@@ -76,7 +76,11 @@ export function probabilityEvolution(snapshots: readonly BeliefSnapshot[], maxPa
   const width = labelWidth + picked.length * panelWidth + 8;
   const height = top + rows.length * cell + 8;
   const parts: string[] = [];
-  rows.forEach((row, r) => parts.push(`<text x="${labelWidth - 5}" y="${top + r * cell + cell - 1}" text-anchor="end" font-size="${Math.min(9, cell + 1)}">${escapeXml(row.name)}</text>`));
+  rows.forEach((row, r) =>
+    parts.push(
+      `<text x="${labelWidth - 5}" y="${top + r * cell + cell - 1}" text-anchor="end" font-size="${Math.min(9, cell + 1)}">${escapeXml(row.name)}</text>`,
+    ),
+  );
   picked.forEach((snapshot, k) => {
     const x0 = labelWidth + k * panelWidth;
     parts.push(`<text x="${coord(x0 + (columns * cell) / 2)}" y="${top - 6}" text-anchor="middle" font-size="10">${escapeXml(snapshot.label)}</text>`);
@@ -86,11 +90,19 @@ export function probabilityEvolution(snapshots: readonly BeliefSnapshot[], maxPa
       row.choices.forEach((choice, j) => {
         const p = b?.probabilities[j] ?? Number.NaN;
         const hover = `${row.name} = ${String(choice)}, ${snapshot.label}: ${Number.isFinite(p) ? p.toFixed(3) : 'not recorded'}`;
-        parts.push(`<rect x="${x0 + j * cell}" y="${top + r * cell}" width="${cell - 1}" height="${cell - 1}" fill="${Number.isFinite(p) ? shade(p) : '#f4f4f4'}"><title>${escapeXml(hover)}</title></rect>`);
+        parts.push(
+          `<rect x="${x0 + j * cell}" y="${top + r * cell}" width="${cell - 1}" height="${cell - 1}" fill="${Number.isFinite(p) ? shade(p) : '#f4f4f4'}"><title>${escapeXml(hover)}</title></rect>`,
+        );
       });
     });
   });
-  return svg(width, height, 'Probabilities over the search (each panel: rows are variables, cells their choices; white 0, blue 1)', 'heat-map-evolution', parts.join(''));
+  return svg(
+    width,
+    height,
+    'Probabilities over the search (each panel: rows are variables, cells their choices; white 0, blue 1)',
+    'heat-map-evolution',
+    parts.join(''),
+  );
 }
 
 /** `count` indices of `0 .. n-1`, evenly spread, the first and last included. */

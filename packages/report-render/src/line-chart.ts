@@ -45,7 +45,12 @@ export function lineChart(options: LineChartOptions): string {
   const width = options.width ?? 460;
   const height = options.height ?? 220;
   const max = options.maxPoints ?? 300;
-  const series = options.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, buckets: downsample(s.points, max), long: s.points.length > max }));
+  const series = options.series.map((s, i) => ({
+    name: s.name,
+    color: s.color ?? PALETTE[i % PALETTE.length]!,
+    buckets: downsample(s.points, max),
+    long: s.points.length > max,
+  }));
   const title = `${options.title}${options.unit !== undefined ? ` (${options.unit})` : ''}`;
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" role="img" aria-label="${escapeXml(title)}" data-figure="chart"><title>${escapeXml(title)}</title><rect width="100%" height="100%" fill="#fff"/><text x="8" y="15" font-size="12" font-weight="600">${escapeXml(title)}</text>`;
   const all = series.flatMap((s) => s.buckets);
@@ -63,10 +68,14 @@ export function lineChart(options: LineChartOptions): string {
   const py = scaleOf(yAxis, height - m.bottom, m.top);
   const parts: string[] = [head];
   for (const t of yAxis.ticks) {
-    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${coord(py(t.value))}" y2="${coord(py(t.value))}" stroke="#eee"/><text x="${coord(m.left - 5)}" y="${coord(py(t.value) + 4)}" text-anchor="end" fill="#333">${escapeXml(t.label)}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${width - m.right}" y1="${coord(py(t.value))}" y2="${coord(py(t.value))}" stroke="#eee"/><text x="${coord(m.left - 5)}" y="${coord(py(t.value) + 4)}" text-anchor="end" fill="#333">${escapeXml(t.label)}</text>`,
+    );
   }
   for (const t of xAxis.ticks) {
-    parts.push(`<line x1="${coord(px(t.value))}" x2="${coord(px(t.value))}" y1="${height - m.bottom}" y2="${height - m.bottom + 4}" stroke="#666"/><text x="${coord(px(t.value))}" y="${height - m.bottom + 15}" text-anchor="middle" fill="#333">${escapeXml(t.label)}</text>`);
+    parts.push(
+      `<line x1="${coord(px(t.value))}" x2="${coord(px(t.value))}" y1="${height - m.bottom}" y2="${height - m.bottom + 4}" stroke="#666"/><text x="${coord(px(t.value))}" y="${height - m.bottom + 15}" text-anchor="middle" fill="#333">${escapeXml(t.label)}</text>`,
+    );
   }
   parts.push(
     `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#666"/><line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#666"/>`,
@@ -79,11 +88,16 @@ export function lineChart(options: LineChartOptions): string {
       const lower = s.buckets.map((b) => `${coord(px(b.x))},${coord(py(b.min))}`).reverse();
       parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${s.color}" fill-opacity="0.18" stroke="none"/>`);
     }
-    if (s.buckets.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${s.buckets.map((b) => `${coord(px(b.x))},${coord(py(b.mean))}`).join(' ')}"/>`);
+    if (s.buckets.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${s.buckets.map((b) => `${coord(px(b.x))},${coord(py(b.mean))}`).join(' ')}"/>`,
+      );
     if (s.buckets.length <= 60) {
       for (const b of s.buckets) {
         const hover = `${s.name}, ${options.xLabel} ${formatNumber(b.x)}: ${formatNumber(b.mean)}${options.unit !== undefined ? ` ${options.unit}` : ''}`;
-        parts.push(`<circle cx="${coord(px(b.x))}" cy="${coord(py(b.mean))}" r="${s.buckets.length <= 12 ? 3.5 : 2.2}" fill="${s.color}"><title>${escapeXml(hover)}</title></circle>`);
+        parts.push(
+          `<circle cx="${coord(px(b.x))}" cy="${coord(py(b.mean))}" r="${s.buckets.length <= 12 ? 3.5 : 2.2}" fill="${s.color}"><title>${escapeXml(hover)}</title></circle>`,
+        );
       }
     }
   }
@@ -91,7 +105,9 @@ export function lineChart(options: LineChartOptions): string {
     let x = m.left;
     for (const s of series) {
       const name = `${s.name}${s.long ? ' (mean; band: min-max)' : ''}`;
-      parts.push(`<rect x="${coord(x)}" y="25" width="14" height="3" fill="${s.color}"/><text x="${coord(x + 18)}" y="30" fill="#333">${escapeXml(name)}</text>`);
+      parts.push(
+        `<rect x="${coord(x)}" y="25" width="14" height="3" fill="${s.color}"/><text x="${coord(x + 18)}" y="30" fill="#333">${escapeXml(name)}</text>`,
+      );
       x += 30 + textWidth(name, 11);
     }
   }

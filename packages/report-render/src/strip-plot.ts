@@ -47,15 +47,22 @@ export function stripPlot(options: StripPlotOptions): string {
   const title = `${options.metric}${unit}: ${options.higherIsBetter ? 'higher' : 'lower'} is better`;
   const parts: string[] = [];
   for (const t of axis.ticks) {
-    parts.push(`<line x1="${coord(x(t.value))}" x2="${coord(x(t.value))}" y1="${top}" y2="${plotBottom}" stroke="#eee"/><text x="${coord(x(t.value))}" y="${plotBottom + 14}" text-anchor="middle">${escapeXml(t.label)}</text>`);
+    parts.push(
+      `<line x1="${coord(x(t.value))}" x2="${coord(x(t.value))}" y1="${top}" y2="${plotBottom}" stroke="#eee"/><text x="${coord(x(t.value))}" y="${plotBottom + 14}" text-anchor="middle">${escapeXml(t.label)}</text>`,
+    );
   }
   parts.push(`<text x="${coord((labelWidth + width) / 2)}" y="${height - 6}" text-anchor="middle">${escapeXml(`${options.metric}${unit}`)}</text>`);
   categories.forEach((category, r) => {
     const cy = top + r * rowHeight + rowHeight / 2;
     const inRow = entries.filter((e) => e.category === category);
     const mean = inRow.reduce((s, e) => s + e.value, 0) / inRow.length;
-    parts.push(`<text x="${labelWidth - 6}" y="${cy + 4}" text-anchor="end" font-size="11">${escapeXml(category)}</text><line x1="${labelWidth + 8}" x2="${width - 16}" y1="${cy}" y2="${cy}" stroke="#f2f2f2"/>`);
-    if (inRow.length > 1) parts.push(`<line x1="${coord(x(mean))}" x2="${coord(x(mean))}" y1="${cy - 12}" y2="${cy + 12}" stroke="#333" stroke-width="2"><title>${escapeXml(`${category} mean: ${formatNumber(mean)}`)}</title></line>`);
+    parts.push(
+      `<text x="${labelWidth - 6}" y="${cy + 4}" text-anchor="end" font-size="11">${escapeXml(category)}</text><line x1="${labelWidth + 8}" x2="${width - 16}" y1="${cy}" y2="${cy}" stroke="#f2f2f2"/>`,
+    );
+    if (inRow.length > 1)
+      parts.push(
+        `<line x1="${coord(x(mean))}" x2="${coord(x(mean))}" y1="${cy - 12}" y2="${cy + 12}" stroke="#333" stroke-width="2"><title>${escapeXml(`${category} mean: ${formatNumber(mean)}`)}</title></line>`,
+      );
     const placed: number[] = [];
     for (const e of inRow) {
       const px = x(e.value);

@@ -55,17 +55,42 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
   const relu = (name: string, x: Symbolic) => tfl.layers.reLU({ name }).apply(x) as Symbolic;
   const conv1x1 = (name: string, x: Symbolic, filters: number, strides = 1) =>
     tfl.layers.conv2d({ name, filters, kernelSize: 1, strides, padding: 'valid', useBias: false, kernelInitializer: kernelInit() }).apply(x) as Symbolic;
-  const pad = (name: string, x: Symbolic, p: number) => tfl.layers.zeroPadding2d({ name, padding: [[p, p], [p, p]] }).apply(x) as Symbolic;
+  const pad = (name: string, x: Symbolic, p: number) =>
+    tfl.layers
+      .zeroPadding2d({
+        name,
+        padding: [
+          [p, p],
+          [p, p],
+        ],
+      })
+      .apply(x) as Symbolic;
 
-  const reluConvBn = (name: string, x: Symbolic, filters: number) => norm(`${name}_bn`).apply(conv1x1(`${name}_conv`, relu(`${name}_relu`, x), filters)) as Symbolic;
+  const reluConvBn = (name: string, x: Symbolic, filters: number) =>
+    norm(`${name}_bn`).apply(conv1x1(`${name}_conv`, relu(`${name}_relu`, x), filters)) as Symbolic;
   const factorizedReduce = (name: string, x: Symbolic, filters: number) => {
     const r = relu(`${name}_relu`, x);
-    const cropped = tfl.layers.cropping2D({ name: `${name}_shift`, cropping: [[1, 0], [1, 0]] }).apply(r) as Symbolic;
-    const shifted = tfl.layers.zeroPadding2d({ name: `${name}_shift_pad`, padding: [[0, 1], [0, 1]] }).apply(cropped) as Symbolic;
-    const joined = tfl.layers.concatenate({ name: `${name}_concat`, axis: -1 }).apply([
-      conv1x1(`${name}_conv1`, r, filters / 2, 2),
-      conv1x1(`${name}_conv2`, shifted, filters / 2, 2),
-    ]) as Symbolic;
+    const cropped = tfl.layers
+      .cropping2D({
+        name: `${name}_shift`,
+        cropping: [
+          [1, 0],
+          [1, 0],
+        ],
+      })
+      .apply(r) as Symbolic;
+    const shifted = tfl.layers
+      .zeroPadding2d({
+        name: `${name}_shift_pad`,
+        padding: [
+          [0, 1],
+          [0, 1],
+        ],
+      })
+      .apply(cropped) as Symbolic;
+    const joined = tfl.layers
+      .concatenate({ name: `${name}_concat`, axis: -1 })
+      .apply([conv1x1(`${name}_conv1`, r, filters / 2, 2), conv1x1(`${name}_conv2`, shifted, filters / 2, 2)]) as Symbolic;
     return norm(`${name}_bn`).apply(joined) as Symbolic;
   };
   const sepConv = (name: string, x: Symbolic, k: number, strides: number, filters: number) => {
@@ -97,7 +122,9 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
       case 'max_pool_3x3': {
         // 'same' pads symmetrically at stride 1; at stride 2 the windows centred on even pixels are picked, as PyTorch's padding=1.
         const pooled = tfl.layers.maxPooling2d({ name, poolSize: 3, strides: 1, padding: 'same' }).apply(x) as Symbolic;
-        return strides === 1 ? pooled : (tfl.layers.averagePooling2d({ name: `${name}_stride`, poolSize: 1, strides, padding: 'valid' }).apply(pooled) as Symbolic);
+        return strides === 1
+          ? pooled
+          : (tfl.layers.averagePooling2d({ name: `${name}_stride`, poolSize: 1, strides, padding: 'valid' }).apply(pooled) as Symbolic);
       }
       case 'sep_conv_3x3':
         return sepConv(name, x, 3, strides, filters);
@@ -109,7 +136,10 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
   const cell = (p: CellPlan, genotype: CellGenotype, s0: Symbolic, s1: Symbolic): Symbolic => {
     const at = `cell${p.index}`;
     const c = p.channels;
-    const states = [p.reduceInput0 ? factorizedReduce(`${at}_preprocess0`, s0, c) : reluConvBn(`${at}_preprocess0`, s0, c), reluConvBn(`${at}_preprocess1`, s1, c)];
+    const states = [
+      p.reduceInput0 ? factorizedReduce(`${at}_preprocess0`, s0, c) : reluConvBn(`${at}_preprocess0`, s0, c),
+      reluConvBn(`${at}_preprocess1`, s1, c),
+    ];
     genotype.nodes.forEach((node, i) => {
       const branch = (k: 0 | 1) => {
         const j = node.inputs[k];
@@ -134,7 +164,10 @@ export function buildCellModel(settings: ModelSettings, architecture: Architectu
     return reluConvBn(`${at}_combine`, features, c);
   };
 
-  const genotypes: Record<CellType, CellGenotype> = { normal: decodeCell(architecture, 'normal', nodes), reduction: decodeCell(architecture, 'reduction', nodes) };
+  const genotypes: Record<CellType, CellGenotype> = {
+    normal: decodeCell(architecture, 'normal', nodes),
+    reduction: decodeCell(architecture, 'reduction', nodes),
+  };
   const input = tfl.input({ name: 'image', shape: [...task.inputShape] });
   const stemConv = tfl.layers
     .conv2d({ name: 'stem_conv', filters: plan.stemChannels, kernelSize: 3, padding: 'valid', useBias: false, kernelInitializer: kernelInit() })

@@ -61,7 +61,9 @@ export function decodeCell(architecture: Architecture, type: CellType, nodes: nu
       const label = String(architecture[`${type}.node${i}.input${k}`]);
       const index = label.startsWith('cell input ') ? Number(label.slice(11)) : 2 + Number(label.slice(5));
       if (!(Number.isInteger(index) && index >= 0 && index < i + 2)) {
-        throw new TypeError(`architecture.${type}.node${i}.input${k}: expected one of 'cell input 0', 'cell input 1' or an earlier node, got ${JSON.stringify(label)}`);
+        throw new TypeError(
+          `architecture.${type}.node${i}.input${k}: expected one of 'cell input 0', 'cell input 1' or an earlier node, got ${JSON.stringify(label)}`,
+        );
       }
       return index;
     };

@@ -2,9 +2,7 @@ import { stateLabel, type CellGenotype, type CellType } from './cell-architectur
 
 /** One line per node and one for the output: `node 1 = sep_conv_3x3(cell input 0) + identity(node 0)`. */
 export function cellText(type: CellType, genotype: CellGenotype): string {
-  const lines = genotype.nodes.map(
-    (node, i) => `  node ${i} = ${node.ops[0]}(${stateLabel(node.inputs[0])}) + ${node.ops[1]}(${stateLabel(node.inputs[1])})`,
-  );
+  const lines = genotype.nodes.map((node, i) => `  node ${i} = ${node.ops[0]}(${stateLabel(node.inputs[0])}) + ${node.ops[1]}(${stateLabel(node.inputs[1])})`);
   const outs = genotype.outputNodes.map((k) => `node ${k}`).join(', ');
   return [`${type} cell:`, ...lines, `  output = ReLU-conv1x1-BN(concat(${outs}))`].join('\n');
 }
@@ -39,10 +37,14 @@ export function cellSvg(type: CellType, genotype: CellGenotype): string {
     const x2 = to[0];
     const y2 = to[1] + boxH / 2 + offset;
     const mx = (x1 + x2) / 2;
-    parts.push(`<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="${colour}" stroke-width="1.5" marker-end="url(#arrow-${type})"/>`);
+    parts.push(
+      `<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="${colour}" stroke-width="1.5" marker-end="url(#arrow-${type})"/>`,
+    );
     if (label !== '') {
       const ly = (y1 + y2) / 2 - 3;
-      parts.push(`<text x="${mx}" y="${ly}" text-anchor="middle" font-size="10" fill="${colour}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(label)}</text>`);
+      parts.push(
+        `<text x="${mx}" y="${ly}" text-anchor="middle" font-size="10" fill="${colour}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(label)}</text>`,
+      );
     }
   };
   const colours = ['#1f77b4', '#d62728'];

@@ -52,7 +52,13 @@ function batchOf(task: TaskSpec, n: number, seed: number) {
   const [h, w, c] = task.inputShape;
   return {
     inputs: tf.randomUniform([n, h, w, c], 0, 1, 'float32', seed) as tf.Tensor4D,
-    targets: tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % task.classes), 'int32'), task.classes),
+    targets: tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i % task.classes),
+        'int32',
+      ),
+      task.classes,
+    ),
   };
 }
 
@@ -183,7 +189,11 @@ const KEEP = '(keep)';
 function supernetNames(layer: tfl.layers.Layer, genotypes: Record<CellType, ReturnType<typeof decodeCell>>, types: readonly CellType[]): string[][] {
   const name = layer.name;
   if (name === 'classifier') return [['classifier/kernel'], ['classifier/bias']];
-  const path = (s: string) => s.replace(/^cell(\d+)_/, 'cell$1/').replace(/node(\d+)_input(\d+)_/, 'node$1/input$2/').replace(/_reduce$/, '/reduce');
+  const path = (s: string) =>
+    s
+      .replace(/^cell(\d+)_/, 'cell$1/')
+      .replace(/node(\d+)_input(\d+)_/, 'node$1/input$2/')
+      .replace(/_reduce$/, '/reduce');
   let m = /^(cell(\d+))_combine_conv$/.exec(name);
   if (m) return [genotypes[types[Number(m[2])]!].outputNodes.map((k) => `${m![1]}/combine/node${k}`)];
   m = /^(.*)_sep([12])$/.exec(name);
@@ -263,11 +273,17 @@ describe('standalone models', () => {
         // Batch-norm parameters and statistics away from 0 and 1, so that copying them matters.
         supernet.weights.forEach((w, i) => {
           const positive = /(variance|gamma)$/.test(w.name);
-          if (positive || /(mean|beta)$/.test(w.name)) tf.tidy(() => w.variable.assign(tf.randomUniform(w.variable.shape, positive ? 0.5 : -0.3, positive ? 1.5 : 0.3, 'float32', i)));
+          if (positive || /(mean|beta)$/.test(w.name))
+            tf.tidy(() => w.variable.assign(tf.randomUniform(w.variable.shape, positive ? 0.5 : -0.3, positive ? 1.5 : 0.3, 'float32', i)));
         });
         const outputs: number[][] = [];
         // Each node applying one operation twice to one input (a shared module in the authors' code), then random ones.
-        const twice = Object.fromEntries(space.variables.map((v) => [v.name, v.name.endsWith('input1') || v.name.endsWith('input2') ? 'cell input 1' : v.name.startsWith('normal') ? 'sep_conv_3x3' : 'identity']));
+        const twice = Object.fromEntries(
+          space.variables.map((v) => [
+            v.name,
+            v.name.endsWith('input1') || v.name.endsWith('input2') ? 'cell input 1' : v.name.startsWith('normal') ? 'sep_conv_3x3' : 'identity',
+          ]),
+        );
         for (const architecture of [twice, randomArchitecture(space.variables, rng), randomArchitecture(space.variables, rng)]) {
           const model = space.buildModel(architecture, task, rng.fork());
           const types = planNetwork(options.cells, options.channels, 3).cells.map((c) => c.type);
@@ -278,11 +294,19 @@ describe('standalone models', () => {
             if (layer.weights.length === 0) continue;
             const sources = supernetNames(layer, genotypes, types);
             // Copies, not views: tfjs-layers assigns the given tensors' storage to its variables.
-            const values = sources.map((group, k) => tf.tidy(() => {
-              if (group[0] === KEEP) return tf.clone(layer.getWeights()[k]!);
-              const joined = group.length > 1 ? tf.concat(group.map((n) => byName.get(n)!), 2) : byName.get(group[0]!)!;
-              return tf.tensor(joined.dataSync(), joined.shape, 'float32');
-            }));
+            const values = sources.map((group, k) =>
+              tf.tidy(() => {
+                if (group[0] === KEEP) return tf.clone(layer.getWeights()[k]!);
+                const joined =
+                  group.length > 1
+                    ? tf.concat(
+                        group.map((n) => byName.get(n)!),
+                        2,
+                      )
+                    : byName.get(group[0]!)!;
+                return tf.tensor(joined.dataSync(), joined.shape, 'float32');
+              }),
+            );
             layer.setWeights(values);
             tf.dispose(values);
             copied += sources.flat().length;

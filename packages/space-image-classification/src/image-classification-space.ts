@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { validateArchitecture, type Architecture, type ArchitectureGraphDescriber, type Batch, type ParameterCounter, type SearchSpace, type TaskSpec, type TrainingModelBuilder, type Variable } from '@asng/core';
+import {
+  validateArchitecture,
+  type Architecture,
+  type ArchitectureGraphDescriber,
+  type Batch,
+  type ParameterCounter,
+  type SearchSpace,
+  type TaskSpec,
+  type TrainingModelBuilder,
+  type Variable,
+} from '@asng/core';
 import { buildCellModel, countCellModelParameters } from './build-model.js';
 import type { DropPathControl } from './drop-path.js';
 import { CELL_OPERATIONS, CELL_TYPES, cellVariables, decodeCell, type CellOperation } from './cell-architecture.js';
@@ -135,11 +145,17 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
       checkTask(task);
       validateArchitecture(variables, architecture);
       const dropPath: DropPathControl | undefined = extras.dropPath ? { probability: 0, rng: extras.rng } : undefined;
-      const model = buildCellModel({ plan, nodes, training: true, auxiliaryHead: extras.auxiliaryHead, ...(dropPath ? { dropPath } : {}) }, architecture, task, rng);
+      const model = buildCellModel(
+        { plan, nodes, training: true, auxiliaryHead: extras.auxiliaryHead, ...(dropPath ? { dropPath } : {}) },
+        architecture,
+        task,
+        rng,
+      );
       return {
         model,
         setDropPathProbability(probability: number) {
-          if (!(probability >= 0 && probability < 1)) throw new RangeError(`setDropPathProbability: expected a probability in [0, 1), got ${String(probability)}`);
+          if (!(probability >= 0 && probability < 1))
+            throw new RangeError(`setDropPathProbability: expected a probability in [0, 1), got ${String(probability)}`);
           if (dropPath) dropPath.probability = probability;
         },
       };
@@ -164,7 +180,11 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
     architectureGraph(architecture: Architecture) {
       validateArchitecture(variables, architecture);
       const reductions = plan.cells.filter((c) => c.type === 'reduction').map((c) => c.index);
-      return cellArchitectureGraph(architecture, nodes, `image-classification: ${cells} cells of ${nodes} nodes, reduction cells at ${reductions.join(' and ')}`);
+      return cellArchitectureGraph(
+        architecture,
+        nodes,
+        `image-classification: ${cells} cells of ${nodes} nodes, reduction cells at ${reductions.join(' and ')}`,
+      );
     },
   };
 }

@@ -15,7 +15,9 @@ describe('the image-classification space descriptor', () => {
   });
 
   it('creates the space of command-line options, names a bad one, and offers channels as its width', () => {
-    const space = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, { cells: '2', channels: '4', nodes: '2', evaluationStatistics: 'moving', recomputeCells: 'true' }));
+    const space = spaceDescriptor.create(
+      parseSpaceOptions(spaceDescriptor.options, { cells: '2', channels: '4', nodes: '2', evaluationStatistics: 'moving', recomputeCells: 'true' }),
+    );
     expect(space.variables.length).toBe(2 * 2 * 4);
     expect(() => parseSpaceOptions(spaceDescriptor.options, { cells: '0x2' })).toThrow('cells: expected an integer >= 1, got "0x2"');
     expect(() => spaceDescriptor.create({ channels: 2.5 })).toThrow('channels: expected an integer >= 1, got 2.5');

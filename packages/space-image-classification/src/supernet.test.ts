@@ -43,7 +43,13 @@ describe('batch normalisation on wasm (fused kernels of @asng/tfjs-wasm-training
       const x = tf.add(tf.mul(tf.randomNormal([2, 5, 3, 4], 0, 1, 'float32', 3), tf.tensor1d([1, 2, 0.5, 3])), 7) as tf.Tensor4D;
       const weights = tf.randomNormal([2, 5, 3, 4], 0, 1, 'float32', 4);
       let stats: number[] = [];
-      const f = (input: tf.Tensor) => tf.sum(tf.mul(normalizeBatch(input as tf.Tensor4D, (m, v) => (stats = [...m.dataSync(), ...v.dataSync()])), weights));
+      const f = (input: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            normalizeBatch(input as tf.Tensor4D, (m, v) => (stats = [...m.dataSync(), ...v.dataSync()])),
+            weights,
+          ),
+        );
       const before = tf.memory().numTensors;
       const [value, grad] = tf.tidy(() => [normalizeBatch(x), tf.grad(f)(x)]);
       const out = [value!.dataSync(), grad!.dataSync(), Float32Array.from(stats)];

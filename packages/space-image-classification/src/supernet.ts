@@ -175,7 +175,8 @@ function createCell(store: WeightStore, plan: CellPlan, nodes: number, operation
   const c = plan.channels;
   // Factorized reductions sit in and right after reduction cells, whose channels are doubled, so even.
   const half = c / 2;
-  if ((plan.reduceInput0 || plan.type === 'reduction') && !Number.isInteger(half)) throw new Error(`cell ${plan.index}: a factorized reduction needs an even channel count, got ${c}`);
+  if ((plan.reduceInput0 || plan.type === 'reduction') && !Number.isInteger(half))
+    throw new Error(`cell ${plan.index}: a factorized reduction needs an even channel count, got ${c}`);
   const reduce = (name: string, inChannels: number): FactorizedReduceWeights => ({
     convs: [store.kernel(`${name}/conv1`, [1, 1, inChannels, half], inChannels), store.kernel(`${name}/conv2`, [1, 1, inChannels, half], inChannels)],
     norm: store.norm(`${name}/bn`, c, false),
@@ -212,7 +213,9 @@ function createCell(store: WeightStore, plan: CellPlan, nodes: number, operation
 }
 
 function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D, mode: NormMode): tf.Tensor4D {
-  const pre0 = cell.plan.reduceInput0 ? factorizedReduce(s0, cell.preprocess[0] as FactorizedReduceWeights, mode) : reluConvBn(s0, cell.preprocess[0] as ReluConvBnWeights, mode);
+  const pre0 = cell.plan.reduceInput0
+    ? factorizedReduce(s0, cell.preprocess[0] as FactorizedReduceWeights, mode)
+    : reluConvBn(s0, cell.preprocess[0] as ReluConvBnWeights, mode);
   const states = [pre0, reluConvBn(s1, cell.preprocess[1], mode)];
   const reduction = cell.plan.type === 'reduction';
   genotype.nodes.forEach((node, i) => {
@@ -229,8 +232,20 @@ function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D,
     states.push(tf.add(first, second));
   });
   const outs = genotype.outputNodes;
-  const features = outs.length === 1 ? states[2 + outs[0]!]! : tf.concat(outs.map((k) => states[2 + k]!), 3);
-  const kernel = outs.length === 1 ? cell.combine[outs[0]!]! : tf.concat(outs.map((k) => cell.combine[k]!), 2);
+  const features =
+    outs.length === 1
+      ? states[2 + outs[0]!]!
+      : tf.concat(
+          outs.map((k) => states[2 + k]!),
+          3,
+        );
+  const kernel =
+    outs.length === 1
+      ? cell.combine[outs[0]!]!
+      : tf.concat(
+          outs.map((k) => cell.combine[k]!),
+          2,
+        );
   return batchNorm(tf.conv2d(tf.relu(features), kernel as tf.Tensor4D, 1, 'valid'), cell.combineNorm, mode);
 }
 
@@ -321,13 +336,19 @@ export function createCellSupernet(settings: SupernetSettings, task: TaskSpec, r
   const bound = 1 / Math.sqrt(plan.outputChannels);
   const classifierBias = store.add(
     'classifier/bias',
-    tf.tensor1d(Array.from({ length: task.classes }, () => (2 * rng.uniform() - 1) * bound), 'float32'),
+    tf.tensor1d(
+      Array.from({ length: task.classes }, () => (2 * rng.uniform() - 1) * bound),
+      'float32',
+    ),
     true,
   );
   const weights = store.weights;
 
   const forward = (architecture: Architecture, inputs: tf.Tensor4D, mode: NormMode): tf.Tensor2D => {
-    const genotypes: Record<CellType, CellGenotype> = { normal: decodeCell(architecture, 'normal', nodes), reduction: decodeCell(architecture, 'reduction', nodes) };
+    const genotypes: Record<CellType, CellGenotype> = {
+      normal: decodeCell(architecture, 'normal', nodes),
+      reduction: decodeCell(architecture, 'reduction', nodes),
+    };
     return tf.tidy(() => {
       const x = batchNorm(tf.conv2d(inputs, stem.conv as tf.Tensor4D, 1, 1), stem.norm, mode);
       let s0 = x;

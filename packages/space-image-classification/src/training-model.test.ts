@@ -27,12 +27,30 @@ const trainable = (model: tfl.LayersModel) => model.trainableWeights.reduce((n, 
 
 describe('countParameters', () => {
   const cases: [ImageClassificationSpaceOptions, TaskSpec][] = [
-    [{ cells: 3, channels: 4 }, { inputShape: [8, 8, 1], classes: 3 }],
-    [{ cells: 3, channels: 5 }, { inputShape: [8, 8, 1], classes: 3 }],
-    [{ cells: 1, channels: 3 }, { inputShape: [6, 6, 2], classes: 4 }],
-    [{ cells: 8, channels: 2 }, { inputShape: [32, 32, 3], classes: 10 }],
-    [{ cells: 5, channels: 6, stemMultiplier: 2 }, { inputShape: [9, 7, 3], classes: 10 }],
-    [{ cells: 2, channels: 2, nodes: 3, operations: ['sep_conv_5x5', 'identity', 'max_pool_3x3'] }, { inputShape: [7, 9, 3], classes: 2 }],
+    [
+      { cells: 3, channels: 4 },
+      { inputShape: [8, 8, 1], classes: 3 },
+    ],
+    [
+      { cells: 3, channels: 5 },
+      { inputShape: [8, 8, 1], classes: 3 },
+    ],
+    [
+      { cells: 1, channels: 3 },
+      { inputShape: [6, 6, 2], classes: 4 },
+    ],
+    [
+      { cells: 8, channels: 2 },
+      { inputShape: [32, 32, 3], classes: 10 },
+    ],
+    [
+      { cells: 5, channels: 6, stemMultiplier: 2 },
+      { inputShape: [9, 7, 3], classes: 10 },
+    ],
+    [
+      { cells: 2, channels: 2, nodes: 3, operations: ['sep_conv_5x5', 'identity', 'max_pool_3x3'] },
+      { inputShape: [7, 9, 3], classes: 2 },
+    ],
   ];
   for (const [options, task] of cases) {
     it(`equals the trainable parameters of the built model (${JSON.stringify(options)})`, () => {
@@ -146,10 +164,15 @@ describe('training models', () => {
     const x = tf.randomUniform([6, 12, 12, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
     try {
-      expect(model.layers.filter((l) => l instanceof TrainingBatchNorm).length).toBe(plain.layers.filter((l) => l.getClassName() === 'BatchNormalization').length);
+      expect(model.layers.filter((l) => l instanceof TrainingBatchNorm).length).toBe(
+        plain.layers.filter((l) => l.getClassName() === 'BatchNormalization').length,
+      );
       const gradients = (m: tfl.LayersModel) =>
         tf.tidy(() => {
-          const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, m.trainableWeights.map((w) => w.read() as tf.Variable));
+          const { grads } = tf.variableGrads(
+            () => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+            m.trainableWeights.map((w) => w.read() as tf.Variable),
+          );
           return m.trainableWeights.map((w) => Array.from(grads[(w.read() as tf.Variable).name]!.dataSync()));
         });
       const [g, h] = [gradients(model), gradients(plain)];
@@ -167,7 +190,7 @@ describe('training models', () => {
     }
   });
 
-  it('retrain with both gives a model of buildModel\'s layers alone and leaves no tensor behind', async () => {
+  it("retrain with both gives a model of buildModel's layers alone and leaves no tensor behind", async () => {
     const dataset = barsDataset(32, 8);
     const config = { epochs: 1, batchSize: 16, auxiliaryWeight: 0.4, dropPath: 0.2 };
     const first = await retrain({ space, dataset, architecture, config });

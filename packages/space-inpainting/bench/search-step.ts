@@ -112,7 +112,9 @@ log(`wasm backend, ${threads} thread(s), native kernels: ${setup.native.used ? '
 const space = createInpaintingSpace({ encoding, nodes, levelBack, channels, mask: 'center' });
 const task = { inputShape: shape, classes: 0 };
 const supernetWeights = space.supernetWeightCount(task);
-log(`supernet: ${(supernetWeights / 1e6).toFixed(1)}M weights; ${warmup} warm-up and ${iterations} timed iteration(s), batch ${batchSize}, ${shape.join('x')} images`);
+log(
+  `supernet: ${(supernetWeights / 1e6).toFixed(1)}M weights; ${warmup} warm-up and ${iterations} timed iteration(s), batch ${batchSize}, ${shape.join('x')} images`,
+);
 
 const total = warmup + iterations;
 const times: number[] = [];

@@ -66,11 +66,7 @@ export function moduleLabel(kernel: number, type: 'skip' | 'down'): string {
 export function chainVariables(spec: ChainSpec): Variable[] {
   const out: Variable[] = [];
   const inputOf = (i: number, owner: string) =>
-    categorical(
-      `${owner}.input`,
-      inputCandidates(i, spec.levelBack).map(nodeLabel),
-      `the node that ${owner === 'output' ? 'the output layer' : owner} reads`,
-    );
+    categorical(`${owner}.input`, inputCandidates(i, spec.levelBack).map(nodeLabel), `the node that ${owner === 'output' ? 'the output layer' : owner} reads`);
   const minChannels = Math.min(...spec.channels);
   const maxChannels = Math.max(...spec.channels);
   for (let i = 0; i < spec.nodes; i++) {

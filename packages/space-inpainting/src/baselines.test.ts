@@ -62,7 +62,13 @@ describe('handWrittenAutoencoder', () => {
       expect(plan.layers.map((l) => [l.type, l.kernel, l.outChannels, l.inputSize[0]])).toEqual(
         DEFAULT_HAND_WRITTEN_LAYERS.map((l, i) => [l.type, l.kernel, 8, [32, 32, 16, 8][i]]),
       );
-      const custom = handWrittenAutoencoder(space, { channels: 16, layers: [{ type: 'down', kernel: 5 }, { type: 'skip', kernel: 1 }] });
+      const custom = handWrittenAutoencoder(space, {
+        channels: 16,
+        layers: [
+          { type: 'down', kernel: 5 },
+          { type: 'skip', kernel: 1 },
+        ],
+      });
       expect(space.plan(custom, task).layers.map((l) => [l.node, l.type, l.kernel, l.outChannels])).toEqual([
         [2, 'down', 5, 16],
         [5, 'skip', 1, 16],
@@ -77,7 +83,9 @@ describe('handWrittenAutoencoder', () => {
     const mixed = createInpaintingSpace({ encoding: 'mixed', nodes: 8, levelBack: 1, channels: [4, 16] });
     expect(() => handWrittenAutoencoder(categorical, { channels: 6 })).toThrow(/channels must be one of \[4, 8, 16\] \(the space's\), got 6/);
     expect(() => handWrittenAutoencoder(mixed, { channels: 17 })).toThrow(/channels must be an integer in \[4, 16\]/);
-    expect(() => handWrittenAutoencoder(categorical, { channels: 4, layers: [{ type: 'skip', kernel: 7 }] })).toThrow(/layers\[0\].kernel must be one of \[1, 3, 5\], got 7/);
+    expect(() => handWrittenAutoencoder(categorical, { channels: 4, layers: [{ type: 'skip', kernel: 7 }] })).toThrow(
+      /layers\[0\].kernel must be one of \[1, 3, 5\], got 7/,
+    );
     // Level-back 1: every node reads the one before, so 4 layers cannot be spread over 8 nodes.
     expect(() => handWrittenAutoencoder(mixed, { channels: 6 })).toThrow(/8 nodes with level-back 1 cannot hold 4 layers/);
   });

@@ -89,7 +89,8 @@ export function handWrittenAutoencoder(space: InpaintingSpace, options: HandWrit
   }
   if (layers.length === 0) throw new RangeError(`${where}: layers must hold at least one layer`);
   for (const [i, l] of layers.entries()) {
-    if (!chain.kernelSizes.includes(l.kernel)) throw new RangeError(`${where}: layers[${i}].kernel must be one of [${chain.kernelSizes.join(', ')}], got ${l.kernel}`);
+    if (!chain.kernelSizes.includes(l.kernel))
+      throw new RangeError(`${where}: layers[${i}].kernel must be one of [${chain.kernelSizes.join(', ')}], got ${l.kernel}`);
     if (l.type !== 'skip' && l.type !== 'down') throw new RangeError(`${where}: layers[${i}].type must be 'skip' or 'down', got ${JSON.stringify(l.type)}`);
   }
   // Active nodes spread evenly between the input image (-1) and the output layer (nodes).

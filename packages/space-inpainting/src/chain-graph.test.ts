@@ -49,7 +49,14 @@ describe('architectureGraph of the inpainting space', () => {
     const graph = space.architectureGraph({ ...architecture, 'output.input': 'node3', 'node3.input': 'node2', 'node2.input': 'node1', 'node1.input': 'node0' });
     expect(graph.nodes.filter((n) => n.role === 'node')).toHaveLength(8);
     const short = createInpaintingSpace({ encoding: 'categorical', nodes: 1, levelBack: 2, channels: [8, 16] });
-    const g = short.architectureGraph({ 'node0.module': 'down-3x3', 'node0.channels': 8, 'node0.input': 'input', 'output.module': 'deconv3x3', 'output.channels': 'image', 'output.input': 'input' });
+    const g = short.architectureGraph({
+      'node0.module': 'down-3x3',
+      'node0.channels': 8,
+      'node0.input': 'input',
+      'output.module': 'deconv3x3',
+      'output.channels': 'image',
+      'output.input': 'input',
+    });
     expect(g.edges).toEqual([{ from: 'input', to: 'output' }]);
   });
 });

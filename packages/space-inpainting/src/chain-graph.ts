@@ -21,7 +21,14 @@ export function chainArchitectureGraph(genes: ChainGenes, title: string): Archit
     const shape = `${g.kernel}x${g.kernel} /${g.type === 'down' ? 2 : 1}`;
     nodes.push(
       { id: `enc-${i}`, group: 'encoder', label: `conv ${shape}`, detail: `${nodeLabel(i)}, ${g.channels} ch`, role: 'node', kind: g.type },
-      { id: `dec-${i}`, group: 'decoder', label: `deconv ${shape}`, detail: `${g.channels} ch${g.type === 'skip' ? ', + skip' : ''}`, role: 'node', kind: g.type },
+      {
+        id: `dec-${i}`,
+        group: 'decoder',
+        label: `deconv ${shape}`,
+        detail: `${g.channels} ch${g.type === 'skip' ? ', + skip' : ''}`,
+        role: 'node',
+        kind: g.type,
+      },
     );
     edges.push({ from: previous, to: `enc-${i}` });
     if (g.type === 'skip') edges.push({ from: `enc-${i}`, to: `dec-${i}`, kind: 'skip' });

@@ -21,10 +21,12 @@ export function describeChain(genes: ChainGenes): ArchitectureDescription {
     'encoder (conv, ReLU):',
     ...encoder.map((e) => `  ${e.label}${e.g.type === 'skip' ? ', skip' : ''}`),
     'decoder (transposed conv, ReLU), mirrored:',
-    ...[...encoder].reverse().map(
-      (e) =>
-        `  ${nodeLabel(e.i)}: deconv ${e.g.kernel}x${e.g.kernel}/${e.g.type === 'down' ? 2 : 1}, ${e.g.channels} ch${e.g.type === 'skip' ? `, + ${nodeLabel(e.i)} encoder output before the ReLU` : ''}`,
-    ),
+    ...[...encoder]
+      .reverse()
+      .map(
+        (e) =>
+          `  ${nodeLabel(e.i)}: deconv ${e.g.kernel}x${e.g.kernel}/${e.g.type === 'down' ? 2 : 1}, ${e.g.channels} ch${e.g.type === 'skip' ? `, + ${nodeLabel(e.i)} encoder output before the ReLU` : ''}`,
+      ),
     'output: deconv 3x3/1 to the image channels, no activation',
     'no batch norm, no bias; a down node meeting a 1-pixel-high or -wide map is left out',
   ];
@@ -44,9 +46,7 @@ export function describeChain(genes: ChainGenes): ArchitectureDescription {
         `<text x="${bx + boxW / 2}" y="${by + boxH / 2 + 4}" font-size="11" text-anchor="middle" font-family="sans-serif">${escapeXml(text)}</text>`,
     );
   const arrow = (x1: number, y1: number, x2: number, y2: number, dashed = false) =>
-    parts.push(
-      `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#333" marker-end="url(#arrow)"${dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
-    );
+    parts.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#333" marker-end="url(#arrow)"${dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
   box(x(0), topY, 'input (corrupted image)', '#eee');
   box(x(0), bottomY, 'output: deconv 3x3', '#eee');
   encoder.forEach((e, j) => {
@@ -58,9 +58,7 @@ export function describeChain(genes: ChainGenes): ArchitectureDescription {
     if (e.g.type === 'skip') arrow(x(col) + boxW / 2, topY + boxH, x(col) + boxW / 2, bottomY, true);
   });
   const last = x(columns - 1) + boxW;
-  parts.push(
-    `<path d="M ${last} ${topY + boxH / 2} h ${gap / 2} V ${bottomY + boxH / 2} h ${-gap / 2}" fill="none" stroke="#333" marker-end="url(#arrow)"/>`,
-  );
+  parts.push(`<path d="M ${last} ${topY + boxH / 2} h ${gap / 2} V ${bottomY + boxH / 2} h ${-gap / 2}" fill="none" stroke="#333" marker-end="url(#arrow)"/>`);
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>` +

@@ -84,7 +84,9 @@ describe('evaluateRestoration', () => {
     await evaluateRestoration({ restore: meanFill, split, mask: randomPixelMask(), rng: new Rng(2), batchSize: 3, maxImages: 7 });
     expect(tf.memory().numTensors).toBe(before);
     const cropped = (x: tf.Tensor4D) => tf.slice(x, [0, 0, 0, 0], [x.shape[0], 8, 8, 1]) as tf.Tensor4D;
-    await expect(evaluateRestoration({ restore: cropped, split, mask: centerMask(), rng: new Rng(2) })).rejects.toThrow(/restorer returned shape \[10, 8, 8, 1\] for inputs \[10, 16, 16, 1\]/);
+    await expect(evaluateRestoration({ restore: cropped, split, mask: centerMask(), rng: new Rng(2) })).rejects.toThrow(
+      /restorer returned shape \[10, 8, 8, 1\] for inputs \[10, 16, 16, 1\]/,
+    );
     expect(tf.memory().numTensors).toBe(before);
     await expect(evaluateRestoration({ restore: meanFill, split, mask: centerMask(), rng: new Rng(2), maxImages: 0 })).rejects.toThrow(/nothing to evaluate/);
   });

@@ -26,7 +26,9 @@ export function scoreRestorations(
 ): RestorationSums {
   const size = h * w * c;
   if (outputs.length !== n * size || targets.length !== n * size) {
-    throw new RangeError(`scoreRestorations: expected ${n} images of ${h}x${w}x${c} (${n * size} values), got ${outputs.length} outputs and ${targets.length} targets`);
+    throw new RangeError(
+      `scoreRestorations: expected ${n} images of ${h}x${w}x${c} (${n * size} values), got ${outputs.length} outputs and ${targets.length} targets`,
+    );
   }
   const sums = { psnr: 0, ssim: 0, loss: 0 };
   const clipped = new Float32Array(size);
@@ -93,7 +95,8 @@ export async function evaluateRestoration(options: EvaluateRestorationOptions): 
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`evaluateRestoration: batchSize must be an integer >= 1, got ${batchSize}`);
   const total = Math.min(options.split.size, options.maxImages ?? options.split.size);
-  if (!(total >= 1)) throw new RangeError(`evaluateRestoration: nothing to evaluate (split of ${options.split.size} images, maxImages ${String(options.maxImages)})`);
+  if (!(total >= 1))
+    throw new RangeError(`evaluateRestoration: nothing to evaluate (split of ${options.split.size} images, maxImages ${String(options.maxImages)})`);
   const sums = { psnr: 0, ssim: 0, loss: 0 };
   for (let start = 0; start < total; start += batchSize) {
     const count = Math.min(batchSize, total - start);

@@ -149,7 +149,13 @@ describe('the active path', () => {
 
   it('may be empty when the chain is shorter than the level-back: the output layer then reads the image', () => {
     const short = createInpaintingSpace({ encoding: 'mixed', nodes: 2, levelBack: 3, channels: [2, 4] });
-    const a = mixed([['down', 3, 2, 'input'], ['skip', 1, 4, 'node0']], 'input');
+    const a = mixed(
+      [
+        ['down', 3, 2, 'input'],
+        ['skip', 1, 4, 'node0'],
+      ],
+      'input',
+    );
     const t: TaskSpec = { inputShape: [12, 12, 2], classes: 0 };
     expect(short.plan(a, t)).toMatchObject({ active: [], layers: [], outputInChannels: 2, workingSize: [16, 16] });
     expect(short.describe(a).text).toContain('active nodes: none (of 2)');
@@ -175,7 +181,11 @@ describe('the active path', () => {
     const batch = space.toBatch(images, null, task, new Rng(2));
     const byVariable = new Map(supernet.weights.map((w) => [w.variable.name, w.name]));
     const { value, grads } = tf.variableGrads(() => supernet.loss(architecture, batch, { training: true }));
-    expect(Object.keys(grads).map((n) => byVariable.get(n)).sort()).toEqual(
+    expect(
+      Object.keys(grads)
+        .map((n) => byVariable.get(n))
+        .sort(),
+    ).toEqual(
       [
         'node0/skip-3x3/conv',
         'node0/skip-3x3/deconv',
@@ -214,7 +224,10 @@ describe('the active path', () => {
     assign('node0/skip-1x1/conv', [1, 1, 2, 2], [0, 0, 0, 0], 2);
     assign('node0/skip-1x1/deconv', [1, 1, 2, 2], [0, 0, 0, 0], -0.5);
     assign('output/deconv', [3, 3, 1, 2], [1, 1, 0, 0], 3);
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i / 16), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => i / 16),
+      [1, 4, 4, 1],
+    );
     const y = supernet.apply(arch, x, { training: false });
     const expected = Array.from({ length: 16 }, (_, i) => (3 * i) / 16);
     Array.from(await y.data()).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
@@ -312,9 +325,18 @@ describe('searching with the engine', () => {
       validateArchitecture(space.variables, result.best);
       // The integer variables were searched by Gaussians, which ASNG moved from their initial mean and spread.
       const gaussians = beliefs.at(-1)!.filter((b) => b.kind === 'integer');
-      expect(gaussians.map((b) => b.name)).toEqual(['node0.kernelIndex', 'node0.channels', 'node1.kernelIndex', 'node1.channels', 'node2.kernelIndex', 'node2.channels']);
+      expect(gaussians.map((b) => b.name)).toEqual([
+        'node0.kernelIndex',
+        'node0.channels',
+        'node1.kernelIndex',
+        'node1.channels',
+        'node2.kernelIndex',
+        'node2.channels',
+      ]);
       const initial = (b: VariableBelief) => (b.name.endsWith('channels') ? { mean: 3, std: 1 } : { mean: 1.5, std: 0.5 });
-      expect(gaussians.filter((b) => b.kind === 'integer' && Math.abs(b.std - initial(b).std) > 0.05 && Math.abs(b.mean - initial(b).mean) > 0.05).length).toBeGreaterThan(0);
+      expect(
+        gaussians.filter((b) => b.kind === 'integer' && Math.abs(b.std - initial(b).std) > 0.05 && Math.abs(b.mean - initial(b).mean) > 0.05).length,
+      ).toBeGreaterThan(0);
       // Baseline: the PSNR of the corrupted images themselves, over the whole dataset.
       const raw = await dataset.split('train').read(Array.from({ length: 64 }, (_, i) => i));
       const images = tf.tidy(() => tf.div(tf.tensor4d(raw.images, [64, 16, 16, 1], 'float32'), 255) as tf.Tensor4D);

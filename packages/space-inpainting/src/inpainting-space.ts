@@ -1,6 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { validateArchitecture, type Architecture, type ArchitectureGraphDescriber, type Batch, type CorruptionNamer, type NamedWeight, type OutputScorer, type RandomSource, type SearchSpace, type Supernet, type TaskSpec } from '@asng/core';
+import {
+  validateArchitecture,
+  type Architecture,
+  type ArchitectureGraphDescriber,
+  type Batch,
+  type CorruptionNamer,
+  type NamedWeight,
+  type OutputScorer,
+  type RandomSource,
+  type SearchSpace,
+  type Supernet,
+  type TaskSpec,
+} from '@asng/core';
 import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
 import { describeChain } from './describe-chain.js';
 import { chainArchitectureGraph } from './chain-graph.js';
@@ -240,7 +252,12 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
         kernelInitializer: 'zeros',
         name: `node${layer.node}_conv`,
       });
-      initial.push({ layer: conv, shape: [layer.kernel, layer.kernel, layer.inChannels, layer.outChannels], fanIn: layer.kernel ** 2 * layer.inChannels, gain: 2 });
+      initial.push({
+        layer: conv,
+        shape: [layer.kernel, layer.kernel, layer.inChannels, layer.outChannels],
+        fanIn: layer.kernel ** 2 * layer.inChannels,
+        gain: 2,
+      });
       x = conv.apply(x) as tfl.SymbolicTensor;
       if (layer.type === 'skip') skips.push(x);
     }
@@ -316,6 +333,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     createSupernet,
     buildModel,
     describe: (architecture) => describeChain(genesOf(architecture)),
-    architectureGraph: (architecture) => chainArchitectureGraph(genesOf(architecture), `inpainting (${chain.encoding} encoding): a chain of ${chain.nodes} nodes, level-back ${chain.levelBack}`),
+    architectureGraph: (architecture) =>
+      chainArchitectureGraph(genesOf(architecture), `inpainting (${chain.encoding} encoding): a chain of ${chain.nodes} nodes, level-back ${chain.levelBack}`),
   };
 }

@@ -76,8 +76,7 @@ export function randomHalfMask(): Mask {
       const [midY, midX] = [Math.floor(height / 2), Math.floor(width / 2)];
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
-          const dropped =
-            (half === 'left' && x < midX) || (half === 'top' && y < midY) || (half === 'right' && x >= midX) || (half === 'bottom' && y >= midY);
+          const dropped = (half === 'left' && x < midX) || (half === 'top' && y < midY) || (half === 'right' && x >= midX) || (half === 'bottom' && y >= midY);
           if (dropped) out[y * width + x] = 0;
         }
       }

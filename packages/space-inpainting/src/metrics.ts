@@ -112,7 +112,13 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, shape: ImageSha
       pbb[i] = vb * vb;
       pab[i] = va * vb;
     }
-    const [ua, ub, uaa, ubb, uab] = planes.map((plane) => filterValid(plane, h, w, g)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    const [ua, ub, uaa, ubb, uab] = planes.map((plane) => filterValid(plane, h, w, g)) as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
     let sum = 0;
     for (let i = 0; i < ua.length; i++) {
       const [ma, mb] = [ua[i]!, ub[i]!];

@@ -11,11 +11,22 @@ describe('the inpainting space descriptor', () => {
   });
 
   it('creates the space of command-line options, and names a bad one', () => {
-    const options = parseSpaceOptions(spaceDescriptor.options, { encoding: 'categorical', nodes: '4', levelBack: '2', kernelSizes: '1,3', channels: '2,4', mask: 'random-half' });
+    const options = parseSpaceOptions(spaceDescriptor.options, {
+      encoding: 'categorical',
+      nodes: '4',
+      levelBack: '2',
+      kernelSizes: '1,3',
+      channels: '2,4',
+      mask: 'random-half',
+    });
     const space = spaceDescriptor.create(options);
     expect(space.corruption).toBe('random-half');
-    expect(space.variables).toEqual(createInpaintingSpace({ encoding: 'categorical', nodes: 4, levelBack: 2, kernelSizes: [1, 3], channels: [2, 4], mask: 'random-half' }).variables);
-    expect(() => parseSpaceOptions(spaceDescriptor.options, { mask: 'square' })).toThrow('mask: expected one of center, random-pixel, random-half, got "square"');
+    expect(space.variables).toEqual(
+      createInpaintingSpace({ encoding: 'categorical', nodes: 4, levelBack: 2, kernelSizes: [1, 3], channels: [2, 4], mask: 'random-half' }).variables,
+    );
+    expect(() => parseSpaceOptions(spaceDescriptor.options, { mask: 'square' })).toThrow(
+      'mask: expected one of center, random-pixel, random-half, got "square"',
+    );
     expect(() => parseSpaceOptions(spaceDescriptor.options, { channels: '8,x' })).toThrow('channels: expected comma-separated integers >= 1, got "8,x"');
   });
 

@@ -11,7 +11,12 @@ export const spaceDescriptor = defineSpaceDescriptor({
   name: 'inpainting',
   description: "the paper's convolutional-autoencoder space for image inpainting (categorical or mixed encoding)",
   options: {
-    encoding: { kind: 'enum', values: ['categorical', 'mixed'], default: 'mixed', help: 'categorical: every gene a choice; mixed: kernel index and channels searched as integers' },
+    encoding: {
+      kind: 'enum',
+      values: ['categorical', 'mixed'],
+      default: 'mixed',
+      help: 'categorical: every gene a choice; mixed: kernel index and channels searched as integers',
+    },
     nodes: { kind: 'integer', min: 1, default: 20, help: 'convolution nodes in the chain' },
     levelBack: { kind: 'integer', min: 1, default: 5, help: 'a node reads one of the previous levelBack nodes' },
     kernelSizes: { kind: 'number-list', integer: true, min: 1, default: [1, 3, 5], help: 'kernel sizes, odd' },

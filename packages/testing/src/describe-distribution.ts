@@ -133,8 +133,12 @@ export function describeDistribution<X>(name: string, create: () => Distribution
     });
 
     it('samples deterministically from a seeded RNG', () => {
-      const a = create().sample(5, new Rng(seed + 5)).map((x) => JSON.stringify(Array.from(x as ArrayLike<number>)));
-      const b = create().sample(5, new Rng(seed + 5)).map((x) => JSON.stringify(Array.from(x as ArrayLike<number>)));
+      const a = create()
+        .sample(5, new Rng(seed + 5))
+        .map((x) => JSON.stringify(Array.from(x as ArrayLike<number>)));
+      const b = create()
+        .sample(5, new Rng(seed + 5))
+        .map((x) => JSON.stringify(Array.from(x as ArrayLike<number>)));
       expect(a).toEqual(b);
     });
 

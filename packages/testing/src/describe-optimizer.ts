@@ -87,7 +87,10 @@ export function describeOptimizer<S>(name: string, create: () => Optimizer<S>, o
       const a = create();
       for (let t = 0; t < 20; t++) {
         const c = a.ask();
-        a.tell(c, c.map((_, i) => i + noise.uniform()));
+        a.tell(
+          c,
+          c.map((_, i) => i + noise.uniform()),
+        );
       }
       const saved = roundTrip(a.getState());
       const noiseState = noise.getState();
@@ -124,7 +127,10 @@ export function describeOptimizer<S>(name: string, create: () => Optimizer<S>, o
         let t = 0;
         for (; t < budget && distance(o.best(), optimum) > 0; t++) {
           const c = o.ask();
-          o.tell(c, c.map((x) => distance(x.architecture, optimum) + 0.1 * noise.uniform()));
+          o.tell(
+            c,
+            c.map((x) => distance(x.architecture, optimum) + 0.1 * noise.uniform()),
+          );
         }
         expect(o.best()).toEqual(optimum);
       });

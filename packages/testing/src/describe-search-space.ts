@@ -45,7 +45,13 @@ export function describeSearchSpace(name: string, create: () => SearchSpace, opt
 
   const batchOf = (space: SearchSpace, rng: Rng): Batch => {
     const images = tf.randomUniform([n, h, w, c], 0, 1, 'float32', seed) as tf.Tensor4D;
-    const labels = task.classes > 0 ? (tf.tensor1d(Array.from({ length: n }, (_, i) => i % task.classes), 'int32') as tf.Tensor1D) : null;
+    const labels =
+      task.classes > 0
+        ? (tf.tensor1d(
+            Array.from({ length: n }, (_, i) => i % task.classes),
+            'int32',
+          ) as tf.Tensor1D)
+        : null;
     const batch = space.toBatch(images, labels, task, rng);
     tf.dispose(labels === null ? [images] : [images, labels]);
     return batch;

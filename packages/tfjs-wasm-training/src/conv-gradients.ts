@@ -22,14 +22,7 @@ type SignedPadding = [number, number, number, number];
  * (negative means the input is cropped there). Explicit padding also keeps the
  * call away from the wasm backend's broken `'same'` path (tfjs#5907).
  */
-function convolve(
-  x: Tensor4D,
-  filter: Tensor4D,
-  strides: [number, number],
-  padding: SignedPadding,
-  dilations: [number, number],
-  depthwise: boolean,
-): Tensor4D {
+function convolve(x: Tensor4D, filter: Tensor4D, strides: [number, number], padding: SignedPadding, dilations: [number, number], depthwise: boolean): Tensor4D {
   const [top, bottom, left, right] = padding;
   let input = x;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
@@ -45,9 +38,7 @@ function convolve(
     [Math.max(0, left), Math.max(0, right)],
     [0, 0],
   ];
-  return depthwise
-    ? depthwiseConv2d(input, filter, strides, explicit, 'NHWC', dilations)
-    : conv2d(input, filter, strides, explicit, 'NHWC', dilations);
+  return depthwise ? depthwiseConv2d(input, filter, strides, explicit, 'NHWC', dilations) : conv2d(input, filter, strides, explicit, 'NHWC', dilations);
 }
 
 /**
@@ -85,12 +76,7 @@ function insertZeros(dy: Tensor4D, strideHeight: number, strideWidth: number): T
  * `info` is the forward convolution's `Conv2DInfo` (channels-last). Runs on any
  * backend; handles every stride, dilation and padding the forward op accepts.
  */
-export function convInputGradient(
-  dy: Tensor4D,
-  filter: Tensor4D,
-  info: backend_util.Conv2DInfo,
-  depthwise: boolean,
-): Tensor4D {
+export function convInputGradient(dy: Tensor4D, filter: Tensor4D, info: backend_util.Conv2DInfo, depthwise: boolean): Tensor4D {
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const { filterHeight, filterWidth, inHeight, inWidth, batchSize, inChannels } = info;
   const spread = insertZeros(dy, strideHeight, strideWidth);
@@ -123,12 +109,7 @@ export function convInputGradient(
  * `info` is the forward convolution's `Conv2DInfo` (channels-last). Runs on any
  * backend.
  */
-export function convFilterGradient(
-  x: Tensor4D,
-  dy: Tensor4D,
-  info: backend_util.Conv2DInfo,
-  depthwise: boolean,
-): Tensor4D {
+export function convFilterGradient(x: Tensor4D, dy: Tensor4D, info: backend_util.Conv2DInfo, depthwise: boolean): Tensor4D {
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const { filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = info;
   const { batchSize, inChannels, outChannels } = info;
@@ -148,8 +129,7 @@ export function convFilterGradient(
     // A 1x1 max pool with the conv's stride picks the same pixels as a strided
     // slice, exactly, and on wasm runs a hundred times faster (XNNPACK pooling
     // against the backend's generic strided slice).
-    const sampled =
-      strideHeight === 1 && strideWidth === 1 ? x : maxPool(x, 1, [strideHeight, strideWidth], 'valid');
+    const sampled = strideHeight === 1 && strideWidth === 1 ? x : maxPool(x, 1, [strideHeight, strideWidth], 'valid');
     const pixels = batchSize * outHeight * outWidth;
     const xT = transpose(reshape(sampled, [pixels, inChannels]));
     // The wasm BatchMatMul caches its XNNPACK operator by the id of its second operand,
@@ -167,12 +147,7 @@ export function convFilterGradient(
   const multiplier = outChannels / inChannels;
   const batchAsChannels = reshape(transpose(x, [1, 2, 0, 3]), [1, inHeight, inWidth, batchSize * inChannels]) as Tensor4D;
   const dyPerChannel = reshape(dy, [batchSize, outHeight, outWidth, inChannels, multiplier]);
-  const dyAsFilter = reshape(transpose(dyPerChannel, [1, 2, 0, 3, 4]), [
-    outHeight,
-    outWidth,
-    batchSize * inChannels,
-    multiplier,
-  ]) as Tensor4D;
+  const dyAsFilter = reshape(transpose(dyPerChannel, [1, 2, 0, 3, 4]), [outHeight, outWidth, batchSize * inChannels, multiplier]) as Tensor4D;
   const dw = convolve(batchAsChannels, dyAsFilter, strides, padding, dilations, true);
   const perImage = reshape(dw, [filterHeight, filterWidth, batchSize, inChannels, multiplier]);
   return sum(perImage, 2) as Tensor4D;

@@ -11,12 +11,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * for small filters. Here each filter tap is a dot product along an image
  * row, summed in a float64 local.
  */
-export function depthwiseFilterGradient(
-  backend: BackendWasm,
-  xInfo: TensorInfo,
-  dyInfo: TensorInfo,
-  info: backend_util.Conv2DInfo,
-): TensorInfo {
+export function depthwiseFilterGradient(backend: BackendWasm, xInfo: TensorInfo, dyInfo: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const top = info.padInfo.top;

@@ -50,14 +50,7 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Fallback): Nativ
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
     if (!channelsLast(dataFormat)) return delegate(Conv2D, args);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filter.shape as Shape4,
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-    );
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode);
     if (empty(info)) return delegate(Conv2D, args);
     const out = backend.makeOutput(info.outShape, 'float32');
     // Views are taken after the allocation: growing the heap detaches older ones.
@@ -73,20 +66,12 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Fallback): Nativ
       bias?: TensorInfo;
       preluActivationWeights?: TensorInfo;
     };
-    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } =
-      args.attrs as unknown as FusedConv2DAttrs;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } = args.attrs as unknown as FusedConv2DAttrs;
     const code = ACTIVATIONS[activation ?? 'linear'];
     if (!channelsLast(dataFormat) || code === undefined || preluActivationWeights != null) {
       return delegate(FusedConv2D, args);
     }
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filter.shape as Shape4,
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-    );
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode);
     if (empty(info) || (bias != null && util.sizeFromShape(bias.shape) !== info.outChannels)) {
       return delegate(FusedConv2D, args);
     }
@@ -108,22 +93,10 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Fallback): Nativ
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as Conv2DBackpropInputAttrs;
     if (!channelsLast(dataFormat)) return delegate(Conv2DBackpropInput, args);
-    const info = backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as Shape4,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode);
     if (empty(info)) return delegate(Conv2DBackpropInput, args);
     const out = backend.makeOutput(info.inShape, 'float32');
-    addon.conv2dBackpropInput(
-      heapView(backend, dy, 'dy'),
-      heapView(backend, filter, 'filter'),
-      heapView(backend, out, 'dx'),
-      shapeOf(info),
-    );
+    addon.conv2dBackpropInput(heapView(backend, dy, 'dy'), heapView(backend, filter, 'filter'), heapView(backend, out, 'dx'), shapeOf(info));
     return out;
   };
 
@@ -132,30 +105,15 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Fallback): Nativ
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
     if (!channelsLast(dataFormat)) return delegate(Conv2DBackpropFilter, args);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode);
     if (empty(info)) return delegate(Conv2DBackpropFilter, args);
     const out = backend.makeOutput(filterShape, 'float32');
-    addon.conv2dBackpropFilter(
-      heapView(backend, x, 'x'),
-      heapView(backend, dy, 'dy'),
-      heapView(backend, out, 'dw'),
-      shapeOf(info),
-    );
+    addon.conv2dBackpropFilter(heapView(backend, x, 'x'), heapView(backend, dy, 'dy'), heapView(backend, out, 'dw'), shapeOf(info));
     return out;
   };
 
   /** The three depthwise kernels: `[a, b] -> out` with a's, b's and out's roles per kernel. */
-  const depthwise = (
-    name: string,
-    run: (a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array) => void,
-  ): KernelFunc => {
+  const depthwise = (name: string, run: (a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array) => void): KernelFunc => {
     return (args) => {
       const backend = args.backend as BackendWasm;
       const attrs = args.attrs as unknown as DepthwiseConv2dNativeAttrs &
@@ -182,18 +140,9 @@ export function nativeConvKernels(addon: NativeAddon, fallback: Fallback): Nativ
         xShape = a.shape as Shape4;
         filterShape = attrs.filterShape!;
       }
-      const info = backend_util.computeConv2DInfo(
-        xShape,
-        filterShape,
-        attrs.strides,
-        attrs.dilations,
-        attrs.pad,
-        attrs.dimRoundingMode,
-        true,
-      );
+      const info = backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
       if (empty(info)) return delegate(name, args);
-      const outShape =
-        name === DepthwiseConv2dNative ? info.outShape : name === DepthwiseConv2dNativeBackpropInput ? info.inShape : filterShape;
+      const outShape = name === DepthwiseConv2dNative ? info.outShape : name === DepthwiseConv2dNativeBackpropInput ? info.inShape : filterShape;
       const out = backend.makeOutput(outShape, 'float32');
       run(heapView(backend, a, 'a'), heapView(backend, b, 'b'), heapView(backend, out, 'out'), shapeOf(info));
       return out;

@@ -7,8 +7,7 @@ const { addon, status } = await loadNativeKernels();
 
 /** A C compiler is present: the install script must then have built the addon on linux-x64. */
 const compilerPresent = ['cc', 'gcc', 'clang'].some((cc) => spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0);
-const expectNative =
-  process.platform === 'linux' && process.arch === 'x64' && compilerPresent && process.env['ASNG_NATIVE_KERNELS'] !== '0';
+const expectNative = process.platform === 'linux' && process.arch === 'x64' && compilerPresent && process.env['ASNG_NATIVE_KERNELS'] !== '0';
 
 describe('loadNativeKernels', () => {
   it.runIf(expectNative)('loads the addon built by the install script on linux-x64 with a C compiler', () => {

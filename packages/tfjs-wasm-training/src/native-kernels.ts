@@ -8,15 +8,7 @@ import { isNode } from './node-threads.js';
  * against the shape in C.
  */
 export interface NativeAddon {
-  conv2d(
-    x: Float32Array,
-    filter: Float32Array,
-    y: Float32Array,
-    shape: Int32Array,
-    bias?: Float32Array | null,
-    activation?: number,
-    alpha?: number,
-  ): void;
+  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, shape: Int32Array, bias?: Float32Array | null, activation?: number, alpha?: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: Int32Array): void;
   /** `shape`'s output channels are input channels times the multiplier. */
@@ -28,22 +20,8 @@ export interface NativeAddon {
   avgPoolGrad(dy: Float32Array, dx: Float32Array, shape: Int32Array): void;
   /** `out[o][i] = sum over r of x[o][r][i]`. */
   sumAdjacent(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
-  normalizeBatch(
-    x: Float32Array,
-    y: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
-    channels: number,
-    epsilon: number,
-  ): void;
-  normalizeBatchGrad(
-    dy: Float32Array,
-    y: Float32Array,
-    variance: Float32Array,
-    dx: Float32Array,
-    channels: number,
-    epsilon: number,
-  ): void;
+  normalizeBatch(x: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, epsilon: number): void;
+  normalizeBatchGrad(dy: Float32Array, y: Float32Array, variance: Float32Array, dx: Float32Array, channels: number, epsilon: number): void;
   /**
    * Copies a box of 4-byte values: `box` is `[rank, ...srcShape, ...dstShape,
    * ...srcBegin, ...dstBegin, ...size]` (rank 1 to 8).

@@ -58,16 +58,22 @@ function copyBox(
  * addon's threaded box copies, falling back to `fallback(kernelName)` for
  * other dtypes.
  */
-export function nativeMovementKernels(
-  addon: NativeAddon,
-  fallback: Fallback,
-): NativeKernelFuncs {
+export function nativeMovementKernels(addon: NativeAddon, fallback: Fallback): NativeKernelFuncs {
   const delegate = delegator(fallback);
 
   const sliceOf = (backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo => {
     const out = backend.makeOutput(size, x.dtype);
     if (util.sizeFromShape(size) > 0) {
-      copyBox(addon, words(backend, x), x.shape, words(backend, out), size, begin, begin.map(() => 0), size);
+      copyBox(
+        addon,
+        words(backend, x),
+        x.shape,
+        words(backend, out),
+        size,
+        begin,
+        begin.map(() => 0),
+        size,
+      );
     }
     return out;
   };
@@ -117,7 +123,16 @@ export function nativeMovementKernels(
     for (const t of inputs) {
       if (util.sizeFromShape(t.shape) > 0) {
         const dstBegin = t.shape.map((_, i) => (i === $axis ? offset : 0));
-        copyBox(addon, words(backend, t), t.shape, dst, outShape, t.shape.map(() => 0), dstBegin, t.shape);
+        copyBox(
+          addon,
+          words(backend, t),
+          t.shape,
+          dst,
+          outShape,
+          t.shape.map(() => 0),
+          dstBegin,
+          t.shape,
+        );
       }
       offset += t.shape[$axis]!;
     }
@@ -136,7 +151,16 @@ export function nativeMovementKernels(
     const dst = words(backend, out);
     addon.fill(dst, constantValue);
     if (util.sizeFromShape(x.shape) > 0) {
-      copyBox(addon, words(backend, x), x.shape, dst, outShape, x.shape.map(() => 0), paddings.map(([before]) => before), x.shape);
+      copyBox(
+        addon,
+        words(backend, x),
+        x.shape,
+        dst,
+        outShape,
+        x.shape.map(() => 0),
+        paddings.map(([before]) => before),
+        x.shape,
+      );
     }
     return out;
   };

@@ -21,21 +21,11 @@ import { adjacentReduction } from './identity-and-sum.js';
  * the native addon, falling back to `fallback(kernelName)` for the rest
  * (other dtypes, non-adjacent axes, empty tensors).
  */
-export function nativePoolAndReduceKernels(
-  addon: NativeAddon,
-  fallback: Fallback,
-): NativeKernelFuncs {
+export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallback): NativeKernelFuncs {
   const delegate = delegator(fallback);
 
   const poolInfo = (input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAttrs) =>
-    backend_util.computePool2DInfo(
-      input.shape as Shape4,
-      attrs.filterSize,
-      attrs.strides,
-      1,
-      attrs.pad,
-      (attrs as MaxPoolGradAttrs).dimRoundingMode,
-    );
+    backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, (attrs as MaxPoolGradAttrs).dimRoundingMode);
 
   const maxPoolGrad: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;

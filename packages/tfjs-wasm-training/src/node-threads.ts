@@ -33,11 +33,7 @@ const THREADED_WORKER = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-was
  *   it once the backend has been initialised.
  */
 export async function prepareNodeThreads(threads: number): Promise<() => void> {
-  const [{ Worker: NodeWorker }, { createRequire }, osModule] = await Promise.all([
-    import('node:worker_threads'),
-    import('node:module'),
-    import('node:os'),
-  ]);
+  const [{ Worker: NodeWorker }, { createRequire }, osModule] = await Promise.all([import('node:worker_threads'), import('node:module'), import('node:os')]);
   const os = osModule.default;
   // ESM: import.meta.url (a global __filename may exist, e.g. under `node -e`); the CJS build
   // turns import.meta into an empty object, and has __filename.

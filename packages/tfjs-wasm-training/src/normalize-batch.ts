@@ -24,7 +24,6 @@ export const NormalizeBatch = 'NormalizeBatch';
  */
 export const NormalizeBatchGrad = 'NormalizeBatchGrad';
 
-
 /** Rows per block of the channel sums: a block of a few tens of KB stays in the cache while each channel is read. */
 const BLOCK_ROWS = 1024;
 
@@ -34,12 +33,7 @@ const BLOCK_ROWS = 1024;
  * summed in local variables over a block of rows: several times faster in
  * V8 than accumulating into arrays indexed by channel.
  */
-function channelSums(
-  a: Float32Array,
-  b: Float32Array | undefined,
-  shift: Float64Array | undefined,
-  channels: number,
-): [Float64Array, Float64Array] {
+function channelSums(a: Float32Array, b: Float32Array | undefined, shift: Float64Array | undefined, channels: number): [Float64Array, Float64Array] {
   const first = new Float64Array(channels);
   const second = new Float64Array(channels);
   const size = a.length;

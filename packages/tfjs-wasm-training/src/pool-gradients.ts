@@ -32,14 +32,7 @@ function zeroedOutput(backend: BackendWasm, shape: number[]): TensorInfo {
 export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInfo {
   const { dy, input, output } = inputs;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as MaxPoolGradAttrs & NamedAttrMap;
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const out = zeroedOutput(backend, input.shape);
   // Views are taken after the allocation: growing the heap detaches older ones.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
@@ -103,13 +96,7 @@ export function maxPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInf
 export function avgPoolGrad({ inputs, backend, attrs }: PoolGradArgs): TensorInfo {
   const { dy, input } = inputs;
   const { filterSize, strides, pad } = attrs as AvgPoolGradAttrs & NamedAttrMap;
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-  );
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad);
   if (info.strideHeight === 1 && info.strideWidth === 1) {
     // With stride 1 every input pixel gets 1/(kh*kw) of each dy in the window
     // around it: an average pool of the zero-padded dy, one XNNPACK pass instead

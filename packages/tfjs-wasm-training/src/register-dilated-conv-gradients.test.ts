@@ -15,8 +15,7 @@ const inputs = (filter: number[]) => [
   { shape: filter, seed: 22 },
 ];
 const dilatedConv = (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2);
-const dilatedDepthwise = (x: tf.Tensor, w: tf.Tensor) =>
-  tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid', 'NHWC', [2, 3]);
+const dilatedDepthwise = (x: tf.Tensor, w: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid', 'NHWC', [2, 3]);
 
 describe('registerDilatedConvGradients', () => {
   it('is needed: tfjs-core refuses gradients of dilated convolutions', () => {
@@ -27,10 +26,16 @@ describe('registerDilatedConvGradients', () => {
     const restore = registerDilatedConvGradients();
     try {
       const cases = [
-        { f: dilatedConv, filter: [3, 3, 3, 4], ref: (x: tf.Tensor, w: tf.Tensor) =>
-            tf.conv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, 2), 1, 'same') },
-        { f: dilatedDepthwise, filter: [3, 2, 3, 2], ref: (x: tf.Tensor, w: tf.Tensor) =>
-            tf.depthwiseConv2d(x as tf.Tensor4D, spreadAnisotropic(w as tf.Tensor4D), 1, 'valid') },
+        {
+          f: dilatedConv,
+          filter: [3, 3, 3, 4],
+          ref: (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, spreadFilter(w as tf.Tensor4D, 2), 1, 'same'),
+        },
+        {
+          f: dilatedDepthwise,
+          filter: [3, 2, 3, 2],
+          ref: (x: tf.Tensor, w: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, spreadAnisotropic(w as tf.Tensor4D), 1, 'valid'),
+        },
       ];
       for (const { f, filter, ref } of cases) {
         const actual = await runOn('cpu', () => gradientsOf(f, inputs(filter)));
@@ -55,12 +60,27 @@ function runOnCpuSync(f: () => tf.Tensor[]): void {
 function spreadAnisotropic(w: tf.Tensor4D): tf.Tensor4D {
   const [kh, kw, c, m] = w.shape;
   const rows = tf.slice(
-    tf.reshape(tf.pad(tf.reshape(w, [kh, 1, kw, c, m]), [[0, 0], [0, 1], [0, 0], [0, 0], [0, 0]]), [kh * 2, kw, c, m]),
+    tf.reshape(
+      tf.pad(tf.reshape(w, [kh, 1, kw, c, m]), [
+        [0, 0],
+        [0, 1],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]),
+      [kh * 2, kw, c, m],
+    ),
     [0, 0, 0, 0],
     [kh * 2 - 1, kw, c, m],
   );
   const cols = tf.reshape(
-    tf.pad(tf.reshape(rows, [kh * 2 - 1, kw, 1, c, m]), [[0, 0], [0, 0], [0, 2], [0, 0], [0, 0]]),
+    tf.pad(tf.reshape(rows, [kh * 2 - 1, kw, 1, c, m]), [
+      [0, 0],
+      [0, 0],
+      [0, 2],
+      [0, 0],
+      [0, 0],
+    ]),
     [kh * 2 - 1, kw * 3, c, m],
   );
   return tf.slice(cols, [0, 0, 0, 0], [kh * 2 - 1, kw * 3 - 2, c, m]) as tf.Tensor4D;

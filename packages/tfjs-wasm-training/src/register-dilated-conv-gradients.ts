@@ -24,22 +24,13 @@ function isDilated(dilations: number | [number, number] | undefined | null): boo
 
 function withDilation(stock: GradConfig, depthwise: boolean): GradConfig {
   const gradFunc: GradFunc = (dy, saved, attrs) => {
-    const { dilations, strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as Conv2DAttrs &
-      DepthwiseConv2dNativeAttrs;
+    const { dilations, strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as Conv2DAttrs & DepthwiseConv2dNativeAttrs;
     if (!isDilated(dilations)) return stock.gradFunc(dy, saved, attrs);
     if (dataFormat === 'NCHW') {
       throw new Error("Gradients of dilated convolutions support dataFormat 'NHWC' only.");
     }
     const [x, filter] = saved as [Tensor4D, Tensor4D];
-    const info = backend_util.computeConv2DInfo(
-      x.shape,
-      filter.shape,
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      depthwise,
-    );
+    const info = backend_util.computeConv2DInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode, depthwise);
     return {
       x: () => convInputGradient(dy as Tensor4D, filter, info, depthwise) as Tensor,
       filter: () => convFilterGradient(x, dy as Tensor4D, info, depthwise) as Tensor,
@@ -69,9 +60,7 @@ export function registerDilatedConvGradients(): () => void {
   ] as const) {
     const current = getGradient(kernelName);
     if (current == null) {
-      throw new Error(
-        `No gradient is registered for ${kernelName}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`,
-      );
+      throw new Error(`No gradient is registered for ${kernelName}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`);
     }
     const stock = stockGradients.get(kernelName) ?? current;
     stockGradients.set(kernelName, stock);

@@ -37,8 +37,7 @@ async function compare(
   actual.forEach((a, i) => expectClose(a, expected[i]!, `${label}: ${names[i]}`));
 }
 
-const label = (c: ConvCase) =>
-  `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, ${c.pad}, dilation ${c.dilation ?? 1}`;
+const label = (c: ConvCase) => `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, ${c.pad}, dilation ${c.dilation ?? 1}`;
 
 const conv2dCases: ConvCase[] = [
   { x: [2, 7, 6, 3], filter: [1, 1, 3, 4], stride: 1, pad: 'valid' },
@@ -138,15 +137,9 @@ describe.each(MODES)('%s', (mode) => {
           { shape: [c.k, c.k, channels, c.multiplier], seed: 6 },
           { shape: [1, 1, channels * c.multiplier, 4], seed: 7 },
         ],
+        (x, dw, pw) => tf.separableConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, pw as tf.Tensor4D, c.stride, c.pad, c.dilation),
         (x, dw, pw) =>
-          tf.separableConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, pw as tf.Tensor4D, c.stride, c.pad, c.dilation),
-        (x, dw, pw) =>
-          tf.conv2d(
-            tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(dw as tf.Tensor4D, c.dilation), c.stride, c.pad),
-            pw as tf.Tensor4D,
-            1,
-            'valid',
-          ),
+          tf.conv2d(tf.depthwiseConv2d(x as tf.Tensor4D, spreadFilter(dw as tf.Tensor4D, c.dilation), c.stride, c.pad), pw as tf.Tensor4D, 1, 'valid'),
       );
     });
   });
@@ -183,14 +176,10 @@ describe.each(MODES)('%s', (mode) => {
       { x: [2, 8, 8, 16], size: 2, stride: 2, pad: 'valid' as Pad },
     ];
     it.each(pools)('maxPool $size/$stride $pad on $x', async (c) => {
-      await compare(JSON.stringify(c), [{ shape: c.x, seed: 10 }], (x) =>
-        tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
-      );
+      await compare(JSON.stringify(c), [{ shape: c.x, seed: 10 }], (x) => tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad));
     });
     it.each(pools)('avgPool $size/$stride $pad on $x', async (c) => {
-      await compare(JSON.stringify(c), [{ shape: c.x, seed: 11 }], (x) =>
-        tf.avgPool(x as tf.Tensor4D, c.size, c.stride, c.pad),
-      );
+      await compare(JSON.stringify(c), [{ shape: c.x, seed: 11 }], (x) => tf.avgPool(x as tf.Tensor4D, c.size, c.stride, c.pad));
     });
     it.each([
       { size: 2, stride: 2, pad: 'valid' as Pad, out: 3, channels: 3 },
@@ -293,7 +282,21 @@ describe.each(MODES)('%s', (mode) => {
       { name: 'concat along channels', run: (x) => [tf.concat([x, tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 2]), x], 3)] },
       { name: 'concat along the batch', run: (x) => [tf.concat([x, tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1])], 0)] },
       { name: 'concat with an empty tensor', run: (x) => [tf.concat([tf.slice(x, [0, 0, 0, 0], [3, 5, 4, 0]), x], 3)] },
-      { name: 'pad', run: (x) => [tf.pad(x, [[0, 1], [2, 0], [1, 1], [0, 0]], 1.5)] },
+      {
+        name: 'pad',
+        run: (x) => [
+          tf.pad(
+            x,
+            [
+              [0, 1],
+              [2, 0],
+              [1, 1],
+              [0, 0],
+            ],
+            1.5,
+          ),
+        ],
+      },
       { name: 'pad of a vector', run: (x) => [tf.pad(tf.reshape(x, [-1]), [[3, 2]], -2)] },
     ];
     it.each(cases)('$name (float32 and int32)', async ({ run }) => {
@@ -306,10 +309,13 @@ describe.each(MODES)('%s', (mode) => {
       }
     });
     it('gives the gradients of slice, concat and pad as cpu does', async () => {
-      await compare(
-        'slice, concat, pad',
-        [{ shape, seed: 49 }],
-        (x) => tf.pad(tf.concat([tf.slice(x, [0, 1, 0, 0], [-1, 3, -1, -1]), tf.split(x, [2, 3], 1)[0]!], 1), [[0, 0], [1, 1], [1, 1], [0, 0]]),
+      await compare('slice, concat, pad', [{ shape, seed: 49 }], (x) =>
+        tf.pad(tf.concat([tf.slice(x, [0, 1, 0, 0], [-1, 3, -1, -1]), tf.split(x, [2, 3], 1)[0]!], 1), [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
       );
     });
   });
@@ -327,8 +333,13 @@ describe.each(MODES)('%s', (mode) => {
       expect(Array.from(onWasm!).slice(0, 5)).toEqual([0, 0, 0, 4, 5]);
     });
     it('matches the cpu backend inside a network', async () => {
-      await compare('relu net', [{ shape: [2, 5, 5, 3], seed: 50 }, { shape: [3, 3, 3, 4], seed: 51 }], (x, w) =>
-        tf.relu(tf.conv2d(tf.relu(x as tf.Tensor4D), w as tf.Tensor4D, 1, 'same')),
+      await compare(
+        'relu net',
+        [
+          { shape: [2, 5, 5, 3], seed: 50 },
+          { shape: [3, 3, 3, 4], seed: 51 },
+        ],
+        (x, w) => tf.relu(tf.conv2d(tf.relu(x as tf.Tensor4D), w as tf.Tensor4D, 1, 'same')),
       );
     });
   });
@@ -352,8 +363,7 @@ describe.each(MODES)('%s', (mode) => {
         save([y!, variance!]);
         return {
           value: y!,
-          gradFunc: (dy: tf.Tensor, [yS, v]: tf.Tensor[]) =>
-            tf.engine().runKernel(NormalizeBatchGrad, { dy, y: yS!, variance: v! }, { epsilon }) as tf.Tensor,
+          gradFunc: (dy: tf.Tensor, [yS, v]: tf.Tensor[]) => tf.engine().runKernel(NormalizeBatchGrad, { dy, y: yS!, variance: v! }, { epsilon }) as tf.Tensor,
         };
       });
       return [f(x), ...stats];
@@ -373,9 +383,7 @@ describe.each(MODES)('%s', (mode) => {
       // The statistics are kept out of `tidy`: disposed by runOn with the rest.
       const onWasm = await runOn('wasm', run);
       const onCpu = await runOn('cpu', run);
-      ['output', 'mean', 'variance', 'gradient'].forEach((name, i) =>
-        expectClose(onWasm[i]!, onCpu[i]!, name, name === 'gradient' ? 1e-4 : 1e-5),
-      );
+      ['output', 'mean', 'variance', 'gradient'].forEach((name, i) => expectClose(onWasm[i]!, onCpu[i]!, name, name === 'gradient' ? 1e-4 : 1e-5));
     });
     it('leaks no tensors over repeated steps', async () => {
       await tf.setBackend('wasm');

@@ -70,46 +70,21 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, attrs }) => {
   const { dy, filter } = inputs as unknown as { dy: Tensor4D; filter: Tensor4D };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
   requireChannelsLast(Conv2DBackpropInput, dataFormat);
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
   return tidy(() => convInputGradient(dy, filter, info, false));
 };
 
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, attrs, backend }) => {
   const { x, dy } = inputs as unknown as { x: Tensor4D; dy: Tensor4D };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } =
-    attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(
-    x.shape,
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+  const info = backend_util.computeConv2DInfo(x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true);
   return depthwiseFilterGradient(backend as BackendWasm, x, dy, info);
 };
 
 const depthwiseBackpropInput: KernelFunc = ({ inputs, attrs }) => {
   const { dy, filter } = inputs as unknown as { dy: Tensor4D; filter: Tensor4D };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } =
-    attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true);
   return tidy(() => convInputGradient(dy, filter, info, true));
 };
 
@@ -203,9 +178,7 @@ interface Replaced {
  */
 export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions = {}): () => void {
   if (getKernel(Conv2D, BACKEND) == null) {
-    throw new Error(
-      "No wasm kernels are registered: import '@tensorflow/tfjs-backend-wasm' before registering the training kernels.",
-    );
+    throw new Error("No wasm kernels are registered: import '@tensorflow/tfjs-backend-wasm' before registering the training kernels.");
   }
   const configs: KernelConfig[] = [
     { kernelName: Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: conv2DBackpropFilter },

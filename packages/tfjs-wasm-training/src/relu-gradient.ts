@@ -61,9 +61,7 @@ let stockGradient: GradConfig | undefined;
 export function registerReluGradient(): () => void {
   const current = getGradient(Relu);
   if (current == null) {
-    throw new Error(
-      `No gradient is registered for ${Relu}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`,
-    );
+    throw new Error(`No gradient is registered for ${Relu}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`);
   }
   const stock = stockGradient ?? current;
   stockGradient = stock;

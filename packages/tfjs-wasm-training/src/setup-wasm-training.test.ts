@@ -42,14 +42,12 @@ describe('setupWasmTraining', () => {
     await expect(setupWasmTraining({ threads: 9 })).rejects.toThrow(RangeError);
   });
 
-  it('uses the native kernels where they load, on the backend\'s threads, and says so', async () => {
+  it("uses the native kernels where they load, on the backend's threads, and says so", async () => {
     const { addon, status } = await loadNativeKernels();
     expect(native.used).toBe(status.available);
     if (addon !== undefined) expect(addon.getThreads()).toBe(2);
     else expect(native.reason).toMatch(/\w/);
-    await expect(setupWasmTraining({ threads: 2, native: 'yes' as unknown as boolean })).rejects.toThrow(
-      /native must be true, false or 'auto'/,
-    );
+    await expect(setupWasmTraining({ threads: 2, native: 'yes' as unknown as boolean })).rejects.toThrow(/native must be true, false or 'auto'/);
   });
 
   it.each([

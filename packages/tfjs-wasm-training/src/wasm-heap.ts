@@ -45,8 +45,8 @@ export class WasmHeapExhaustedError extends Error {
       `The wasm heap is full: allocating ${what} would take it past ${mib(limitBytes)} MiB ` +
         `(${limitBytes >= WASM_HEAP_MAX_BYTES ? "the wasm backend's 4 GiB ceiling" : 'the limit set by ASNG_WASM_HEAP_LIMIT_MIB or heapLimitMiB'}); ` +
         `the heap is ${mib(heapBytes)} MiB and live tensors hold ${mib(tensorBytes)} MiB. ` +
-        'To fit, lower the batch size or the channels (the model\'s widths); with @asng/space-image-classification, ' +
-        'turn on recomputeCells (one cell\'s activations kept at a time; the inpainting space has no such option: ' +
+        "To fit, lower the batch size or the channels (the model's widths); with @asng/space-image-classification, " +
+        "turn on recomputeCells (one cell's activations kept at a time; the inpainting space has no such option: " +
         'lower its batch size or channels). The largest setting that fits is found by running the benchmarks with ' +
         'shrinking settings (see the README of @asng/tfjs-wasm-training, "Memory").',
     );

@@ -30,10 +30,7 @@ export async function runOn(backend: string, f: () => tf.Tensor[]): Promise<Floa
  * where `weights` are fixed pseudo-random values (so that every output
  * element gets a different upstream gradient).
  */
-export function gradientsOf(
-  f: (...inputs: tf.Tensor[]) => tf.Tensor,
-  inputs: { shape: number[]; seed: number }[],
-): tf.Tensor[] {
+export function gradientsOf(f: (...inputs: tf.Tensor[]) => tf.Tensor, inputs: { shape: number[]; seed: number }[]): tf.Tensor[] {
   const tensors = inputs.map(({ shape, seed }) => tf.tensor(values(shape, seed), shape));
   const outShape = f(...tensors).shape;
   const upstream = tf.tensor(values(outShape, 97), outShape);
@@ -59,7 +56,5 @@ export function expectClose(actual: Float32Array, expected: Float32Array, label:
       at = i;
     }
   }
-  expect(worst / scale, `${label}: element ${at} is ${actual[at]}, expected ${expected[at]}`).toBeLessThanOrEqual(
-    rtol,
-  );
+  expect(worst / scale, `${label}: element ${at} is ${actual[at]}, expected ${expected[at]}`).toBeLessThanOrEqual(rtol);
 }

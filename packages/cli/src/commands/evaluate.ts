@@ -36,7 +36,8 @@ export const evaluateCommand: Command = {
     const { model, record, modelDir } = await openSavedModel(path);
     try {
       const dataset = (values.dataset as string | undefined) ?? record.dataset;
-      const dataPath = values['data-path'] !== undefined ? resolve(cwd, values['data-path'] as string) : values.dataset === undefined ? record.dataPath : undefined;
+      const dataPath =
+        values['data-path'] !== undefined ? resolve(cwd, values['data-path'] as string) : values.dataset === undefined ? record.dataPath : undefined;
       const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
       return await withDataset({ dataset, ...(dataPath !== undefined ? { dataPath } : {}) }, io, async (opened) => {
         const split = values.split as SplitName | undefined;
@@ -55,7 +56,10 @@ export const evaluateCommand: Command = {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const summary = { model: modelDir, dataset: opened.info.name, ...evaluation, seconds, backend };
         if (values.json === true) io.stdout(`${JSON.stringify(summary)}\n`);
-        else io.stdout(`${opened.info.name} ${evaluation.split} (${evaluation.examples} examples): ${formatMetrics(evaluation.metrics)} (${seconds.toFixed(1)} s)\n`);
+        else
+          io.stdout(
+            `${opened.info.name} ${evaluation.split} (${evaluation.examples} examples): ${formatMetrics(evaluation.metrics)} (${seconds.toFixed(1)} s)\n`,
+          );
         return 0;
       });
     } finally {

@@ -39,18 +39,24 @@ export const exportCommand: Command = {
     } else {
       const { record, best } = readSearch(runDir);
       const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
-      model = await withDataset(record, io, async (dataset) => space.buildModel(best, taskOf(space, dataset), new Rng((values.seed as number | undefined) ?? 0)));
+      model = await withDataset(record, io, async (dataset) =>
+        space.buildModel(best, taskOf(space, dataset), new Rng((values.seed as number | undefined) ?? 0)),
+      );
       model.setUserDefinedMetadata({ asng: modelRecord(record, record.spaceOptions, best) });
       architecture = best;
       weights = 'initial';
-      if (values.quiet !== true) io.stderr(`${runDir} has no retrained model: exporting the architecture with initial weights (run 'asng retrain ${runDir}' first for trained ones)\n`);
+      if (values.quiet !== true)
+        io.stderr(`${runDir} has no retrained model: exporting the architecture with initial weights (run 'asng retrain ${runDir}' first for trained ones)\n`);
     }
     try {
       await saveModelAtomically(model, out);
       const trainable = model.trainableWeights.reduce((n, w) => n + tf.util.sizeFromShape(w.shape as number[]), 0);
       const summary = { out, weights, parameters: model.countParams(), trainableParameters: trainable, architecture, backend };
       if (values.json === true) io.stdout(`${JSON.stringify(summary)}\n`);
-      else io.stdout(`Exported the ${weights === 'retrained' ? 'retrained' : 'untrained'} model (${trainable} trainable parameters) to ${out}: load it with tf.loadLayersModel('file://${join(out, 'model.json')}')\n`);
+      else
+        io.stdout(
+          `Exported the ${weights === 'retrained' ? 'retrained' : 'untrained'} model (${trainable} trainable parameters) to ${out}: load it with tf.loadLayersModel('file://${join(out, 'model.json')}')\n`,
+        );
       return 0;
     } finally {
       model.dispose();

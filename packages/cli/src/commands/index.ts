@@ -9,4 +9,13 @@ import { searchCommand } from './search.js';
 import { spacesCommand } from './spaces.js';
 
 /** Every command of the `asng` CLI, in the order of its help text. */
-export const COMMANDS: readonly Command[] = [searchCommand, resumeCommand, retrainCommand, evaluateCommand, exportCommand, reportCommand, dataCommand, spacesCommand];
+export const COMMANDS: readonly Command[] = [
+  searchCommand,
+  resumeCommand,
+  retrainCommand,
+  evaluateCommand,
+  exportCommand,
+  reportCommand,
+  dataCommand,
+  spacesCommand,
+];

@@ -1,5 +1,13 @@
 import { join, resolve } from 'node:path';
-import { checkTrainingConfig, largestWidthWithin, retrain, saveModelAtomically, trainableParameterCount, writeJsonAtomic, type RetrainConfig } from '@asng/engine';
+import {
+  checkTrainingConfig,
+  largestWidthWithin,
+  retrain,
+  saveModelAtomically,
+  trainableParameterCount,
+  writeJsonAtomic,
+  type RetrainConfig,
+} from '@asng/engine';
 import { parseDecimal, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { writeModelRestorations } from '../restorations.js';
@@ -14,13 +22,36 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'optimizer', type: 'string', values: ['sgd', 'adam'], description: 'weight optimizer: SGD with momentum 0.9, or Adam (default sgd)' },
   { name: 'schedule', type: 'string', values: ['cosine', 'step', 'constant'], description: 'learning-rate schedule (default cosine)' },
   { name: 'min-lr', type: 'number', min: 0, placeholder: 'X', description: 'final learning rate of the cosine schedule (default 0)' },
-  { name: 'decay-epochs', type: 'string', placeholder: 'E1,E2', description: "epochs of the step schedule's decays (default half and three quarters of the budget)" },
+  {
+    name: 'decay-epochs',
+    type: 'string',
+    placeholder: 'E1,E2',
+    description: "epochs of the step schedule's decays (default half and three quarters of the budget)",
+  },
   { name: 'decay-factor', type: 'number', greaterThan: 0, max: 1, placeholder: 'X', description: 'factor of each step decay (default 0.1)' },
   { name: 'cutout', type: 'integer', min: 1, placeholder: 'N', description: 'cutout square side (default none)' },
   { name: 'cells', type: 'integer', min: 1, placeholder: 'N', description: "the space's 'cells' option for the retrained network (default: the search's)" },
-  { name: 'channels', type: 'integer', min: 2, placeholder: 'N', description: "the space's 'channels' option for the retrained network (default: the search's)" },
-  { name: 'param-budget', type: 'number', min: 1, placeholder: 'N', description: "the largest width (the space's width option) whose model has at most N trainable parameters (e.g. 4e6)" },
-  { name: 'auxiliary-weight', type: 'number', min: 0, placeholder: 'X', description: 'loss weight of an auxiliary head at 2/3 depth, training only (DARTS: 0.4; default none)' },
+  {
+    name: 'channels',
+    type: 'integer',
+    min: 2,
+    placeholder: 'N',
+    description: "the space's 'channels' option for the retrained network (default: the search's)",
+  },
+  {
+    name: 'param-budget',
+    type: 'number',
+    min: 1,
+    placeholder: 'N',
+    description: "the largest width (the space's width option) whose model has at most N trainable parameters (e.g. 4e6)",
+  },
+  {
+    name: 'auxiliary-weight',
+    type: 'number',
+    min: 0,
+    placeholder: 'X',
+    description: 'loss weight of an auxiliary head at 2/3 depth, training only (DARTS: 0.4; default none)',
+  },
   { name: 'drop-path', type: 'number', min: 0, placeholder: 'P', description: 'drop-path probability, raised linearly from 0 over training (default none)' },
   ...COMMON_OPTIONS,
 ];
@@ -31,7 +62,8 @@ function sizeOptions(loaded: LoadedSpace, values: Readonly<Record<string, unknow
   for (const name of ['cells', 'channels'] as const) {
     const value = values[name] as number | undefined;
     if (value === undefined) continue;
-    if (loaded.descriptor !== undefined && !Object.hasOwn(loaded.descriptor.options, name)) throw new UsageError(`--${name}: the space '${loaded.spec}' has no '${name}' option`);
+    if (loaded.descriptor !== undefined && !Object.hasOwn(loaded.descriptor.options, name))
+      throw new UsageError(`--${name}: the space '${loaded.spec}' has no '${name}' option`);
     out[name] = value;
   }
   return out;
@@ -43,7 +75,8 @@ function retrainConfig(values: Readonly<Record<string, unknown>>): RetrainConfig
   if (dropPath !== undefined && !(dropPath < 1)) throw new UsageError(`--drop-path: expected a probability below 1, got ${dropPath}`);
   const decayText = values['decay-epochs'] as string | undefined;
   const decayEpochs = decayText?.split(',').map((e) => parseDecimal(e) ?? Number.NaN);
-  if (decayEpochs?.some((e) => !(e > 0 && Number.isFinite(e)))) throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(decayText)}`);
+  if (decayEpochs?.some((e) => !(e > 0 && Number.isFinite(e))))
+    throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(decayText)}`);
   const config: RetrainConfig = {
     ...trainingConfig(values),
     epochs: (values.epochs as number | undefined) ?? 10,
@@ -78,7 +111,15 @@ export const retrainCommand: Command = {
     let spaceOptions: SpaceOptions = { ...record.spaceOptions, ...sizeOptions(loaded, values) };
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);
-      if (budget !== undefined) spaceOptions = fitBudget(loaded, record, spaceOptions, budget, (space) => trainableParameterCount(space, best, taskOf(space, dataset)), (text) => values.quiet !== true && io.stderr(text));
+      if (budget !== undefined)
+        spaceOptions = fitBudget(
+          loaded,
+          record,
+          spaceOptions,
+          budget,
+          (space) => trainableParameterCount(space, best, taskOf(space, dataset)),
+          (text) => values.quiet !== true && io.stderr(text),
+        );
       const space = loaded.create(spaceOptions);
       const metrics = spaceMetrics(space);
       const result = await retrain({
@@ -89,7 +130,8 @@ export const retrainCommand: Command = {
         ...(metrics ? { metrics } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
         onEpoch: (e) => {
-          if (values.quiet !== true) io.stderr(`epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(1)} s\n`);
+          if (values.quiet !== true)
+            io.stderr(`epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(1)} s\n`);
         },
       });
       const modelDir = join(runDir, MODEL_DIR);

@@ -10,16 +10,36 @@ import { loadSpaceModule } from '../spaces.js';
 import { checkWithEngine, TRAINING_OPTIONS, trainingConfig } from '../training-options.js';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'space', type: 'string', placeholder: 'NAME|PATH', description: 'search space: a built-in name or a module exporting one (required; asng spaces lists them)' },
-  { name: 'space-option', type: 'list', placeholder: 'KEY=VALUE', description: "option of the space's factory (repeatable; asng search --space S --help lists them)" },
+  {
+    name: 'space',
+    type: 'string',
+    placeholder: 'NAME|PATH',
+    description: 'search space: a built-in name or a module exporting one (required; asng spaces lists them)',
+  },
+  {
+    name: 'space-option',
+    type: 'list',
+    placeholder: 'KEY=VALUE',
+    description: "option of the space's factory (repeatable; asng search --space S --help lists them)",
+  },
   { name: 'dataset', type: 'string', values: datasetNames(), description: 'dataset (required)' },
   { name: 'data-path', type: 'string', placeholder: 'DIR', description: "directory (or archive) with the dataset's files" },
-  { name: 'data-cache', type: 'boolean', description: 'image-file datasets (celeba, image-folder): keep the decoded images in a disk cache, so that later epochs and commands skip decoding' },
+  {
+    name: 'data-cache',
+    type: 'boolean',
+    description: 'image-file datasets (celeba, image-folder): keep the decoded images in a disk cache, so that later epochs and commands skip decoding',
+  },
   { name: 'run-dir', type: 'string', placeholder: 'DIR', description: 'directory of the run (required)' },
   { name: 'optimizer', type: 'string', values: ['asng', 'sng'], description: 'architecture optimizer (default asng)' },
   { name: 'lambda', type: 'integer', min: 2, max: 1000, placeholder: 'N', description: 'architectures per update (default 2)' },
   { name: 'steps', type: 'integer', min: 1, placeholder: 'N', description: 'budget in steps (overrides --epochs)' },
-  { name: 'warmup-steps', type: 'integer', min: 0, placeholder: 'N', description: 'first train the weights N steps with the distribution frozen (default 0, the paper)' },
+  {
+    name: 'warmup-steps',
+    type: 'integer',
+    min: 0,
+    placeholder: 'N',
+    description: 'first train the weights N steps with the distribution frozen (default 0, the paper)',
+  },
   {
     name: 'parameter-penalty',
     type: 'number',
@@ -46,7 +66,9 @@ export const searchCommand: Command = {
   async run({ positionals, values }, io) {
     // `asng search inpainting ...` names the space as a positional argument.
     if (positionals.length > 1 || (positionals.length === 1 && values.space !== undefined)) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(positionals.at(-1))} for 'asng search' (the space is given once, as --space or as the first argument)`);
+      throw new UsageError(
+        `unexpected argument ${JSON.stringify(positionals.at(-1))} for 'asng search' (the space is given once, as --space or as the first argument)`,
+      );
     }
     const cwd = workingDirectory(io);
     const runDir = resolve(cwd, required(values['run-dir'] as string | undefined, 'run-dir'));
@@ -87,4 +109,3 @@ export const searchCommand: Command = {
     });
   },
 };
-

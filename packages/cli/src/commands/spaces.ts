@@ -7,7 +7,12 @@ import { BUILT_IN_SPACES, loadSpaceModule, spaceHelp, type LoadedSpace } from '.
 const asJson = (loaded: LoadedSpace) =>
   loaded.descriptor === undefined
     ? { name: loaded.spec, description: null, options: null }
-    : { name: loaded.descriptor.name, description: loaded.descriptor.description, options: loaded.descriptor.options, ...(loaded.width ? { width: loaded.width } : {}) };
+    : {
+        name: loaded.descriptor.name,
+        description: loaded.descriptor.description,
+        options: loaded.descriptor.options,
+        ...(loaded.width ? { width: loaded.width } : {}),
+      };
 
 /** `asng spaces [NAME|PATH]`: the built-in search spaces (or the one named) with their options, from their descriptors. */
 export const spacesCommand: Command = {
