@@ -6,7 +6,7 @@
  * tested. The API calls behind `asng search` and `asng retrain`.
  */
 import { join } from 'node:path';
-import { Rng, type Architecture, type CategoricalVariable, type Dataset, type TaskSpec } from '@asng/core';
+import { Rng, taskFor, type Architecture, type CategoricalVariable, type Dataset } from '@asng/core';
 import { largestWidthWithin, retrain, runSearch, saveModelAtomically, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 
@@ -89,8 +89,8 @@ const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9
 export async function compare(dataset: Dataset, settings: CompareSettings, runDir: string, progress: Progress = () => undefined): Promise<Comparison> {
   const started = process.hrtime.bigint();
   const info = dataset.info;
-  const task: TaskSpec = { inputShape: info.shape, classes: info.classes };
   const searchSpace = createImageClassificationSpace({ cells: settings.searchCells, channels: settings.searchChannels });
+  const task = taskFor(searchSpace, info);
   const searchConfig: SearchConfig = {
     seed: settings.seed,
     epochs: settings.searchEpochs,

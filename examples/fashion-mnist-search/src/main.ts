@@ -15,7 +15,7 @@
 import '@tensorflow/tfjs';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Rng, type Architecture, type CategoricalVariable } from '@asng/core';
+import { Rng, taskFor, type Architecture, type CategoricalVariable } from '@asng/core';
 import { COMPARISON_FILE, runCli, type ComparisonRecord } from '@asng/cli';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
 import { largestWidthWithin, retrain, writeJsonAtomic, type RetrainConfig } from '@asng/engine';
@@ -130,7 +130,7 @@ async function main(): Promise<number> {
   const space = createImageClassificationSpace({ cells: n('cells'), channels: n('channels') });
   const random = randomCellArchitecture(space.variables as CategoricalVariable[], new Rng(n('random-seed')));
   const dataset = await fashionMnistSubset.load();
-  const task = { inputShape: dataset.info.shape, classes: dataset.info.classes };
+  const task = taskFor(space, dataset.info);
   const channels = largestWidthWithin({
     budget: n('param-budget'),
     parameters: (c) => createImageClassificationSpace({ cells: n('cells'), channels: c }).countParameters(random, task),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type Dataset, type TaskSpec } from '@asng/core';
+import { Rng, taskFor, type Dataset } from '@asng/core';
 import { afterSearch, readRestorations, restorationSet, writeModelRestorations, writeRestorationSet, type RestorationSet } from '@asng/cli';
 import { retrain, runSearch, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import {
@@ -87,7 +87,7 @@ export async function maskResults(
 ): Promise<MaskResult> {
   const s = settings;
   const space = createInpaintingSpace({ encoding: s.encoding, nodes: s.nodes, levelBack: s.levelBack, channels: s.channels, mask });
-  const task: TaskSpec = { inputShape: dataset.info.shape, classes: 0 };
+  const task = taskFor(space, dataset.info);
   const shared = {
     seed: s.seed,
     batchSize: s.batchSize,

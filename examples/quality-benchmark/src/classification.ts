@@ -5,7 +5,7 @@
  * parameter budget with the same recipe, and tested on the whole test split.
  */
 import { join } from 'node:path';
-import type { Architecture, Dataset, TaskSpec } from '@asng/core';
+import { taskFor, type Architecture, type Dataset } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { pieceStoreOf, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
@@ -152,8 +152,8 @@ export async function retrainAtBudget(
   log: (line: string) => void,
   label: string,
 ): Promise<RetrainedArchitecture> {
-  const task: TaskSpec = { inputShape: dataset.info.shape, classes: dataset.info.classes };
   const r = settings.retrain;
+  const task = taskFor(createImageClassificationSpace({ cells: r.cells }), dataset.info);
   const channels = largestWidthWithin({
     budget: r.parameterBudget,
     parameters: (c) => createImageClassificationSpace({ cells: r.cells, channels: c }).countParameters(architecture, task),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, namesCorruption, type Architecture, type Dataset, type ImageShape, type SearchSpace, type TaskSpec } from '@asng/core';
+import { Rng, namesCorruption, taskFor, type Architecture, type Dataset, type ImageShape, type SearchSpace } from '@asng/core';
 import { readCheckpoint, runFiles, writeFileAtomic } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
 
@@ -93,7 +93,7 @@ export async function sampleRestorations(options: SampleRestorationsOptions): Pr
   const split = dataset.split(splitName);
   const count = Math.min(options.count ?? 4, split.size);
   const raw = await split.read(Int32Array.from({ length: count }, (_, i) => i));
-  const task: TaskSpec = { inputShape: info.shape, classes: 0 };
+  const task = taskFor(space, info);
   const images = tf.tidy(() => tf.div(tf.tensor4d(raw.images, [count, ...info.shape], 'int32'), 255) as tf.Tensor4D);
   const batch = space.toBatch(images, null, task, new Rng(options.seed ?? 0));
   let outputs: tf.Tensor | undefined;
@@ -133,7 +133,7 @@ export function writeRestorationSet(runDir: string, set: RestorationSet): void {
 export async function writeSearchRestorations(runDir: string, space: SearchSpace, dataset: Dataset, best: Architecture): Promise<void> {
   const path = runFiles(runDir).checkpoint;
   const saved = readCheckpoint<unknown>(path);
-  const supernet = space.createSupernet({ inputShape: dataset.info.shape, classes: 0 }, new Rng(0));
+  const supernet = space.createSupernet(taskFor(space, dataset.info), new Rng(0));
   try {
     const arrays = new Map(saved.arrays.map((a) => [a.name, a]));
     for (const w of supernet.weights) {

@@ -34,7 +34,7 @@ const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'channels',
     type: 'integer',
-    min: 2,
+    min: 1,
     placeholder: 'N',
     description: "the space's 'channels' option for the retrained network (default: the search's)",
   },

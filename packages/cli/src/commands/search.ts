@@ -104,7 +104,16 @@ export const searchCommand: Command = {
         space,
         dataset,
         backend,
-        start: (callbacks) => runSearch({ space, dataset, runDir, config, optimizer: optimizerFactory(record), ...callbacks }),
+        start: (callbacks) =>
+          runSearch({
+            space,
+            dataset,
+            runDir,
+            config,
+            optimizer: optimizerFactory(record),
+            onWarning: (message) => io.stderr(`warning: ${message}\n`),
+            ...callbacks,
+          }),
       });
     });
   },
