@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
@@ -127,15 +127,15 @@ describe('asng retrain, evaluate and export', () => {
     const [ya, yb, yc] = [a!, b!, c!].map((m) => Array.from((m.predict(x) as tf.Tensor).dataSync()));
     expect(yb).toEqual(ya);
     expect(yc).not.toEqual(ya);
-    // The exported directory evaluates as the run does.
+    // The exported directory evaluates as the run does, given the data (a model directory's recorded data path is not used).
     const again = capture();
-    expect(await runCli(['evaluate', 'exported', '--json'], again.io)).toBe(0);
+    expect(await runCli(['evaluate', 'exported', '--data-path', join(root, 'data'), '--json'], again.io)).toBe(0);
     expect(again.lastJson<any>().metrics).toEqual(evaluated.lastJson<any>().metrics);
     x.dispose();
     for (const m of [a!, b!, c!]) m.dispose();
   }, 120_000);
 
-  it('fits the channels to a parameter budget: the largest even width within it', async () => {
+  it('fits the channels to a parameter budget: the largest width within it', async () => {
     fakeRun('budget');
     const task = { inputShape: [32, 32, 3] as const, classes: 10 };
     const budget = trainableParameterCount(createImageClassificationSpace({ ...spaceOptions, channels: 8 }), best, task) + 1;
@@ -177,7 +177,7 @@ describe('asng retrain, evaluate and export', () => {
     const count = (w: number) => trainableParameterCount(createImageClassificationSpace({ cells: 4, channels: w }), best, task);
     expect(summary.trainableParameters).toBe(count(channels));
     expect(count(channels)).toBeLessThanOrEqual(budget);
-    expect(count(channels + 2)).toBeGreaterThan(budget);
+    expect(count(channels + 1)).toBeGreaterThan(budget);
     expect(stderr()).toContain(`--param-budget ${budget}: ${channels} channels`);
   }, 120_000);
 
@@ -229,6 +229,46 @@ describe('asng retrain, evaluate and export', () => {
       expect(stderr()).toMatch(message);
     });
   }
+
+  it('never imports a space module named by a model or run file: only built-in names, or a module the user passes with --space', async () => {
+    const marker = join(root, 'imported.txt');
+    const evil = join(root, 'evil-space.mjs');
+    writeFileSync(evil, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default {};\n`);
+    // A model directory from elsewhere (the one the first test exported), its record edited to name the module.
+    const downloaded = join(root, 'downloaded');
+    mkdirSync(downloaded, { recursive: true });
+    for (const file of ['model.json', 'weights.bin']) writeFileSync(join(downloaded, file), readFileSync(join(root, 'untrained', file)));
+    const modelJson = JSON.parse(readFileSync(join(downloaded, 'model.json'), 'utf8'));
+    modelJson.userDefinedMetadata.asng.space = evil;
+    writeFileSync(join(downloaded, 'model.json'), JSON.stringify(modelJson));
+    const evaluated = capture();
+    expect(await runCli(['evaluate', 'downloaded'], evaluated.io)).toBe(2);
+    expect(evaluated.stderr()).toContain(
+      `${join(downloaded, 'model.json')}: names the search space ${JSON.stringify(evil)}, which is not a built-in space (image-classification, inpainting)`,
+    );
+    expect(evaluated.stderr()).toContain(`pass it yourself with --space ${JSON.stringify(evil)}`);
+    // The same for a run directory's record.
+    const run = fakeRun('evil-run');
+    const record = JSON.parse(readFileSync(join(run, 'cli.json'), 'utf8'));
+    writeFileSync(join(run, 'cli.json'), JSON.stringify({ ...record, space: evil }));
+    for (const argv of [
+      ['export', 'evil-run', '--out', 'evil-out'],
+      ['retrain', 'evil-run'],
+      ['resume', 'evil-run'],
+    ]) {
+      const { io, stderr } = capture();
+      expect(await runCli(argv, io)).toBe(2);
+      expect(stderr()).toContain(`${join(run, 'cli.json')}: names the search space ${JSON.stringify(evil)}, which is not a built-in space`);
+    }
+    // report draws what it can without the space (this fake run has no log to report on either).
+    await runCli(['report', 'evil-run'], capture().io);
+    expect(existsSync(marker)).toBe(false);
+    // Named by the user, the module is loaded (and here rejected: it exports no space).
+    const trusted = capture();
+    expect(await runCli(['export', 'evil-run', '--out', 'evil-out', '--space', evil], trusted.io)).toBe(2);
+    expect(trusted.stderr()).toMatch(/exports no search space/);
+    expect(existsSync(marker)).toBe(true);
+  });
 
   it('names a run without a retrained model', async () => {
     fakeRun('fresh');

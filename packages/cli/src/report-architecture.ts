@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describesArchitectureGraph, type Architecture, type ArchitectureGraph, type SearchSpace } from '@asng/core';
 import { readRunRecord, recordPath } from './run-record.js';
-import { BUILT_IN_SPACES, loadSpaceModule, type SpaceOptions } from './spaces.js';
+import { BUILT_IN_SPACES, loadRecordedSpace, type SpaceOptions } from './spaces.js';
 
 /** What the report learns from the run's space: the graph of the found architecture, the ranges of its numeric variables. */
 export interface SpaceFigures {
@@ -23,6 +23,7 @@ export async function spaceFigures(
   settings: Readonly<Record<string, unknown>>,
   best: Architecture | undefined,
   cwd: string,
+  given?: string,
 ): Promise<SpaceFigures> {
   let spec: string | undefined;
   let options: SpaceOptions = {};
@@ -38,7 +39,7 @@ export async function spaceFigures(
   if (spec === undefined) return { bounds: {} };
   let space: SearchSpace;
   try {
-    space = (await loadSpaceModule(spec, cwd)).create(options);
+    space = (await loadRecordedSpace(spec, recordPath(runDir), given, cwd)).create(options);
   } catch {
     return { bounds: {} };
   }

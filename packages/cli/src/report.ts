@@ -122,12 +122,13 @@ export function readRun(runDir: string): RunRecord {
 /**
  * {@link readRun}, with what the run's space adds: the graph of the most
  * likely architecture (when the space has the `ArchitectureGraphDescriber`
- * ability) and the ranges of its numeric variables. `cwd` resolves a space
- * module given as a relative path.
+ * ability) and the ranges of its numeric variables. A space module is
+ * loaded only if the user names it (`space`, as `--space`), never on the
+ * run's word; `cwd` resolves it when relative.
  */
-export async function readRunWithSpace(runDir: string, cwd = process.cwd()): Promise<RunRecord> {
+export async function readRunWithSpace(runDir: string, cwd = process.cwd(), space?: string): Promise<RunRecord> {
   const run = readRun(runDir);
-  const { graph, bounds } = await spaceFigures(runDir, run.settings, run.best, cwd);
+  const { graph, bounds } = await spaceFigures(runDir, run.settings, run.best, cwd, space);
   return { ...run, ...(graph !== undefined ? { architectureGraph: graph } : {}), bounds };
 }
 
@@ -136,8 +137,8 @@ export async function readRunWithSpace(runDir: string, cwd = process.cwd()): Pro
  * (to be written as {@link ARCHITECTURE_FILE} in the run directory) when the
  * run's space can draw it.
  */
-export async function buildReport(runDir: string, cwd = process.cwd()): Promise<{ readonly html: string; readonly architectureSvg?: string }> {
-  const run = await readRunWithSpace(runDir, cwd);
+export async function buildReport(runDir: string, cwd = process.cwd(), space?: string): Promise<{ readonly html: string; readonly architectureSvg?: string }> {
+  const run = await readRunWithSpace(runDir, cwd, space);
   const html = renderReport(run);
   return run.architectureGraph !== undefined ? { html, architectureSvg: architectureSvg(run.architectureGraph) } : { html };
 }

@@ -10,7 +10,7 @@ import {
   type SpaceDescriptor,
   type WidthOption,
 } from '@asng/core';
-import { UsageError } from './args.js';
+import { UsageError, type OptionSpec } from './args.js';
 
 /** Options passed to a space factory (`--space-option key=value`), as the run record keeps them. */
 export type SpaceOptions = Record<string, string | number | boolean | readonly number[]>;
@@ -49,7 +49,8 @@ export interface LoadedSpace {
   create(options: Readonly<SpaceOptions>): SearchSpace;
 }
 
-const looksLikePath = (spec: string) => spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s|cjs)$/.test(spec);
+/** Whether `--space` names a module file rather than a built-in space. */
+export const looksLikePath = (spec: string) => spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s|cjs)$/.test(spec);
 
 /**
  * Imports a space module: a built-in name (its package's `spaceDescriptor`),
@@ -109,6 +110,33 @@ function checkOptions(descriptor: SpaceDescriptor, options: Readonly<SpaceOption
     if (error instanceof SpaceOptionError) throw new UsageError(`--space-option ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * The `--space` option of the commands that read the space from a run or
+ * model file (`resume`, `retrain`, `evaluate`, `export`, `report`).
+ */
+export const RECORDED_SPACE_OPTION: OptionSpec = {
+  name: 'space',
+  type: 'string',
+  placeholder: 'PATH',
+  description: "the module of the run's search space when it is not a built-in one (a run or model file may name a built-in space, never code to load)",
+};
+
+/**
+ * The space named in a run or model file: a built-in space by its name, or
+ * the module the user gives with `--space` (`given`). A module path written
+ * in the file is never imported on the file's word: run and model
+ * directories are data that users share, and importing a module runs its
+ * code. Throws a usage error naming the file and the flag to pass.
+ */
+export async function loadRecordedSpace(recorded: string, file: string, given: string | undefined, cwd = process.cwd()): Promise<LoadedSpace> {
+  if (given !== undefined) return loadSpaceModule(given, cwd);
+  if (BUILT_IN_SPACES.some((s) => s.name === recorded)) return loadSpaceModule(recorded, cwd);
+  throw new UsageError(
+    `${file}: names the search space ${JSON.stringify(recorded)}, which is not a built-in space (${BUILT_IN_SPACES.map((s) => s.name).join(', ')}); ` +
+      `a run or model file never decides which code runs: if you trust that module, pass it yourself with --space ${JSON.stringify(recorded)}`,
+  );
 }
 
 /** Loads a search space (see {@link loadSpaceModule}) and creates it for `options`. */

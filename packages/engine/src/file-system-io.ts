@@ -46,7 +46,39 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
       const { fs, path: p } = await nodeModules();
       const file = (await fs.stat(path)).isDirectory() ? p.join(path, MODEL_JSON) : path;
       const dir = p.dirname(file);
-      const modelJson = JSON.parse(await fs.readFile(file, 'utf8')) as tf.io.ModelJSON;
+      let modelJson: tf.io.ModelJSON;
+      try {
+        modelJson = JSON.parse(await fs.readFile(file, 'utf8')) as tf.io.ModelJSON;
+      } catch (error) {
+        throw new Error(`${file}: not a model file: ${(error as Error).message}`);
+      }
+      if (typeof modelJson !== 'object' || modelJson === null || typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
+        throw new Error(`${file}: not a model file: expected an object with a 'modelTopology' object`);
+      }
+      if (!Array.isArray(modelJson.weightsManifest)) throw new Error(`${file}: weightsManifest: expected an array of weight groups`);
+      // The model directory is data from anywhere: every weight file it names must lie inside it.
+      const realDir = await fs.realpath(dir);
+      for (const [g, group] of modelJson.weightsManifest.entries()) {
+        if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights))
+          throw new Error(`${file}: weightsManifest[${g}]: expected 'paths' and 'weights' arrays`);
+        for (const [i, name] of group.paths.entries()) {
+          const field = `weightsManifest[${g}].paths[${i}]`;
+          if (typeof name !== 'string' || name === '' || p.isAbsolute(name) || name.split(/[\\/]/).includes('..')) {
+            throw new Error(`${file}: ${field}: expected a file name inside the model directory, got ${JSON.stringify(name)}`);
+          }
+          const target = p.join(dir, name);
+          let real: string;
+          try {
+            real = await fs.realpath(target);
+          } catch (error) {
+            throw new Error(`${file}: ${field}: cannot read ${JSON.stringify(name)} (${(error as Error).message})`);
+          }
+          const inside = p.relative(realDir, real);
+          if (inside === '' || inside === '..' || inside.startsWith(`..${p.sep}`) || p.isAbsolute(inside)) {
+            throw new Error(`${file}: ${field}: ${JSON.stringify(name)} leads outside the model directory (to ${real})`);
+          }
+        }
+      }
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];

@@ -1,18 +1,24 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SplitName } from '@asng/core';
 import { evaluateModel } from '@asng/engine';
 import { UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { openSavedModel } from '../saved-model.js';
 import { datasetNames, selectBackend, spaceMetrics, withDataset, workingDirectory } from '../setup.js';
-import { loadSpaceModule } from '../spaces.js';
+import { loadRecordedSpace, RECORDED_SPACE_OPTION } from '../spaces.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'split', type: 'string', values: ['test', 'train'], description: 'the split evaluated (default test, or train when the dataset has no test split)' },
   { name: 'batch-size', type: 'integer', min: 1, max: 65536, placeholder: 'N', description: 'batch size (default 64)' },
   { name: 'max-examples', type: 'integer', min: 1, placeholder: 'N', description: 'evaluate only the first N examples' },
   { name: 'dataset', type: 'string', values: datasetNames(), description: "dataset (default: the run's)" },
-  { name: 'data-path', type: 'string', placeholder: 'DIR', description: "directory (or archive) with the dataset's files (default: the run's)" },
+  {
+    name: 'data-path',
+    type: 'string',
+    placeholder: 'DIR',
+    description: "directory (or archive) with the dataset's files (default: the run's, for a run directory; a model directory names no path that is used)",
+  },
+  RECORDED_SPACE_OPTION,
   ...COMMON_OPTIONS,
 ];
 
@@ -36,9 +42,15 @@ export const evaluateCommand: Command = {
     const { model, record, modelDir } = await openSavedModel(path);
     try {
       const dataset = (values.dataset as string | undefined) ?? record.dataset;
+      // A path recorded in a model directory is not used: it is a file from elsewhere, and a path of another machine.
+      const inRunDir = modelDir !== path;
       const dataPath =
-        values['data-path'] !== undefined ? resolve(cwd, values['data-path'] as string) : values.dataset === undefined ? record.dataPath : undefined;
-      const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
+        values['data-path'] !== undefined
+          ? resolve(cwd, values['data-path'] as string)
+          : values.dataset === undefined && inRunDir
+            ? record.dataPath
+            : undefined;
+      const space = (await loadRecordedSpace(record.space, join(modelDir, 'model.json'), values.space as string | undefined, cwd)).create(record.spaceOptions);
       return await withDataset({ dataset, ...(dataPath !== undefined ? { dataPath } : {}) }, io, async (opened) => {
         const split = values.split as SplitName | undefined;
         if (split !== undefined && !(opened.info.splits[split]! > 0)) throw new UsageError(`--split: dataset '${opened.info.name}' has no '${split}' split`);

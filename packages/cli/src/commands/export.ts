@@ -6,10 +6,10 @@ import { Rng, type Architecture } from '@asng/core';
 import { saveModelAtomically } from '@asng/engine';
 import { UsageError } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
-import { MODEL_DIR, modelRecord, readSearch } from '../run-record.js';
+import { MODEL_DIR, modelRecord, readSearch, recordPath } from '../run-record.js';
 import { openSavedModel } from '../saved-model.js';
 import { selectBackend, taskOf, withDataset, workingDirectory } from '../setup.js';
-import { loadSpaceModule } from '../spaces.js';
+import { loadRecordedSpace, RECORDED_SPACE_OPTION } from '../spaces.js';
 
 /** `asng export RUN_DIR --out DIR`: the most likely architecture as a standalone tfjs LayersModel, with the retrained weights if any. */
 export const exportCommand: Command = {
@@ -19,6 +19,7 @@ export const exportCommand: Command = {
   options: [
     { name: 'out', type: 'string', placeholder: 'DIR', description: 'directory of the exported model: model.json and weights.bin (required)' },
     { name: 'seed', type: 'integer', placeholder: 'N', description: 'seed of the initial weights when the run has no retrained model (default 0)' },
+    RECORDED_SPACE_OPTION,
     ...COMMON_OPTIONS,
   ],
   async run({ positionals, values }, io) {
@@ -38,7 +39,7 @@ export const exportCommand: Command = {
       weights = 'retrained';
     } else {
       const { record, best } = readSearch(runDir);
-      const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
+      const space = (await loadRecordedSpace(record.space, recordPath(runDir), values.space as string | undefined, cwd)).create(record.spaceOptions);
       model = await withDataset(record, io, async (dataset) =>
         space.buildModel(best, taskOf(space, dataset), new Rng((values.seed as number | undefined) ?? 0)),
       );

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { EnvironmentChangeError, resumeSearch } from '@asng/engine';
 import { UsageError } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
-import { readRunRecord } from '../run-record.js';
+import { readRunRecord, recordPath } from '../run-record.js';
 import { followSearch, optimizerFactory } from '../search-progress.js';
 import { selectBackend, withDataset, workingDirectory } from '../setup.js';
-import { loadSpaceModule } from '../spaces.js';
+import { loadRecordedSpace, RECORDED_SPACE_OPTION } from '../spaces.js';
 
 /** `asng resume RUN_DIR`: continues a stopped search from its checkpoint, with the space and dataset of its record. */
 export const resumeCommand: Command = {
@@ -13,6 +13,7 @@ export const resumeCommand: Command = {
   summary: 'continue a stopped search',
   synopsis: 'RUN_DIR [options]',
   options: [
+    RECORDED_SPACE_OPTION,
     ...COMMON_OPTIONS,
     {
       name: 'accept-environment-change',
@@ -25,7 +26,7 @@ export const resumeCommand: Command = {
     const cwd = workingDirectory(io);
     const runDir = resolve(cwd, positionals[0]!);
     const record = readRunRecord(runDir);
-    const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
+    const space = (await loadRecordedSpace(record.space, recordPath(runDir), values.space as string | undefined, cwd)).create(record.spaceOptions);
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);
       return followSearch({

@@ -11,9 +11,9 @@ import {
 import { parseDecimal, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { writeModelRestorations } from '../restorations.js';
-import { MODEL_DIR, modelRecord, readSearch, type CliRecord } from '../run-record.js';
+import { MODEL_DIR, modelRecord, readSearch, recordPath, type CliRecord } from '../run-record.js';
 import { selectBackend, spaceMetrics, taskOf, withDataset, workingDirectory } from '../setup.js';
-import { loadSpaceModule, type LoadedSpace, type SpaceOptions } from '../spaces.js';
+import { loadRecordedSpace, RECORDED_SPACE_OPTION, type LoadedSpace, type SpaceOptions } from '../spaces.js';
 import { checkWithEngine, TRAINING_OPTIONS, trainingConfig } from '../training-options.js';
 import { formatMetrics } from './evaluate.js';
 
@@ -52,6 +52,7 @@ const OPTIONS: readonly OptionSpec[] = [
     placeholder: 'X',
     description: 'loss weight of an auxiliary head at 2/3 depth, training only (DARTS: 0.4; default none)',
   },
+  RECORDED_SPACE_OPTION,
   { name: 'drop-path', type: 'number', min: 0, placeholder: 'P', description: 'drop-path probability, raised linearly from 0 over training (default none)' },
   ...COMMON_OPTIONS,
 ];
@@ -107,7 +108,7 @@ export const retrainCommand: Command = {
     if (budget !== undefined && values.channels !== undefined) throw new UsageError('--param-budget chooses the channels: give it or --channels, not both');
     const config = retrainConfig(values);
     const { record, best } = readSearch(runDir);
-    const loaded = await loadSpaceModule(record.space, cwd);
+    const loaded = await loadRecordedSpace(record.space, recordPath(runDir), values.space as string | undefined, cwd);
     let spaceOptions: SpaceOptions = { ...record.spaceOptions, ...sizeOptions(loaded, values) };
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);

@@ -6,7 +6,7 @@ import { COMMON_OPTIONS, type Command } from '../command.js';
 import { recordPath, type CliRecord } from '../run-record.js';
 import { followSearch, optimizerFactory } from '../search-progress.js';
 import { datasetNames, selectBackend, withDataset, workingDirectory } from '../setup.js';
-import { loadSpaceModule } from '../spaces.js';
+import { loadSpaceModule, looksLikePath } from '../spaces.js';
 import { checkWithEngine, TRAINING_OPTIONS, trainingConfig } from '../training-options.js';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -52,6 +52,9 @@ const OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS,
 ];
 
+/** A module path is recorded absolute, so that the run names it unambiguously wherever it is resumed from. */
+const recordedSpec = (spec: string, cwd: string) => (looksLikePath(spec) ? resolve(cwd, spec) : spec);
+
 function required<T>(value: T | undefined, option: string): T {
   if (value === undefined) throw new UsageError(`--${option} is required`);
   return value;
@@ -73,7 +76,7 @@ export const searchCommand: Command = {
     const cwd = workingDirectory(io);
     const runDir = resolve(cwd, required(values['run-dir'] as string | undefined, 'run-dir'));
     const record: CliRecord = {
-      space: required((values.space as string | undefined) ?? positionals[0], 'space'),
+      space: recordedSpec(required((values.space as string | undefined) ?? positionals[0], 'space'), cwd),
       spaceOptions: keyValues((values['space-option'] as string[] | undefined) ?? [], 'space-option'),
       dataset: required(values.dataset as string | undefined, 'dataset'),
       ...(values['data-path'] !== undefined ? { dataPath: resolve(cwd, values['data-path'] as string) } : {}),
