@@ -72,20 +72,21 @@ export function readRun(runDir: string): RunRecord {
   const steps: StepEvent[] = [];
   const epochs: EpochEvent[] = [];
   let error: RunRecord['error'];
-  readFileSync(files.log, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (line.trim() === '') return;
-      let entry: { type?: string };
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        throw new Error(`${files.log}: line ${i + 1} is not JSON`);
-      }
-      if (entry.type === 'step') steps.push(entry as StepEvent);
-      else if (entry.type === 'epoch') epochs.push(entry as EpochEvent);
-      else if (entry.type === 'error') error = entry as unknown as RunRecord['error'];
-    });
+  const lines = readFileSync(files.log, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let entry: { type?: string };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      // A last line without its newline is a write cut short (a kill, a full disk): resume drops it, and so does the report.
+      if (i === lines.length - 1) return;
+      throw new Error(`${files.log}: line ${i + 1} is not JSON`);
+    }
+    if (entry.type === 'step') steps.push(entry as StepEvent);
+    else if (entry.type === 'epoch') epochs.push(entry as EpochEvent);
+    else if (entry.type === 'error') error = entry as unknown as RunRecord['error'];
+  });
   const settings = existsSync(files.config) ? readJsonFile<Record<string, unknown>>(files.config) : {};
   const result = existsSync(files.result)
     ? readJsonFile<{ best: Architecture; description: ArchitectureDescription; metrics: Record<string, number> }>(files.result)
