@@ -91,6 +91,28 @@ describe('asng-data', () => {
     expect((await run(['info', 'imagenet'])).stderr).toMatch(/unknown dataset "imagenet"; known: fashion-mnist-subset, fashion-mnist, mnist, cifar10, celeba/);
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['info', 'mnist', '--path'])).code).toBe(2);
+    // Each usage error says what is wrong before the usage text.
+    const cases: [string[], string][] = [
+      [['frobnicate'], 'asng-data: unknown command "frobnicate"'],
+      [[], 'asng-data: a command is needed'],
+      [['info', '--data-path', '/nowhere'], "asng-data: 'info' needs a dataset name"],
+      [['info', 'mnist', '--dat-path', '/x'], 'asng-data: unknown option --dat-path; accepted: --path (or --data-path)'],
+      [['info', 'mnist', '--path', '/a', '--data-path', '/b'], 'asng-data: --path and --data-path are the same option'],
+      [['info', 'mnist', 'extra'], 'asng-data: unexpected argument "extra"'],
+      [['list', 'extra'], 'asng-data: unexpected argument "extra"'],
+      [['info', 'mnist', '--size', '8'], 'asng-data: --size is an option of cache only'],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, stderr } = await run(argv);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(stderr.startsWith(message), `${argv.join(' ')}: ${stderr.split('\n')[0]}`).toBe(true);
+    }
+  });
+
+  it('takes --data-path as --path, used alone: a folder without the files fails naming it', async () => {
+    const { code, stderr } = await run(['info', 'fashion-mnist', '--data-path', '/nonexistent/fmnist', '--no-download']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('/nonexistent/fmnist');
   });
 
   it('lists the datasets', async () => {

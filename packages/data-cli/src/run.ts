@@ -16,7 +16,7 @@ const USAGE = `usage: asng-data info <dataset> [--path DIR] [--cache-dir DIR] [-
        asng-data list [--json]
 
 Datasets: ${datasetLoaders.map((l) => l.name).join(', ')}
-  --path DIR       a directory (or archive) with the dataset's files, searched first
+  --path DIR       a directory (or archive) with the dataset's files, used alone (also --data-path)
   --cache-dir DIR  where downloads are cached (default ~/.cache/asng/datasets)
   --mirror URL     download from this base URL instead of the official mirror
   --no-download    fail instead of downloading a missing dataset
@@ -46,12 +46,20 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
   let size: number | undefined;
   try {
     path = value(args, '--path');
+    // The name the asng CLI gives the same option.
+    const dataPath = value(args, '--data-path');
+    if (path !== undefined && dataPath !== undefined) throw new Error('asng-data: --path and --data-path are the same option; give one');
+    path ??= dataPath;
     cacheDir = value(args, '--cache-dir');
     mirror = value(args, '--mirror');
     const sizeText = value(args, '--size');
     if (sizeText !== undefined) {
       size = Number(sizeText);
       if (!/^\d+$/.test(sizeText) || size < 1) throw new Error(`asng-data: --size needs a positive integer, got ${JSON.stringify(sizeText)}`);
+    }
+    const unknown = args.find((a) => a.startsWith('--'));
+    if (unknown !== undefined) {
+      throw new Error(`asng-data: unknown option ${unknown}; accepted: --path (or --data-path), --cache-dir, --mirror, --no-download, --size, --json`);
     }
   } catch (error) {
     io.stderr(`${(error as Error).message}\n${USAGE}\n`);
@@ -63,8 +71,20 @@ export async function runDataCli(argv: readonly string[], io: CliIo, loaders: re
     else for (const l of loaders) io.stdout(`${l.name.padEnd(22)}${l.description}\n`);
     return 0;
   }
-  if ((command !== 'info' && command !== 'cache') || name === undefined || rest.length > 0 || (size !== undefined && command !== 'cache')) {
-    io.stderr(`${USAGE}\n`);
+  const problem =
+    command === undefined
+      ? 'a command is needed'
+      : command !== 'info' && command !== 'cache' && command !== 'list'
+        ? `unknown command ${JSON.stringify(command)}`
+        : command === 'list' || rest.length > 0
+          ? `unexpected argument ${JSON.stringify(command === 'list' ? name : rest[0])}`
+          : name === undefined
+            ? `'${command}' needs a dataset name`
+            : size !== undefined && command !== 'cache'
+              ? '--size is an option of cache only'
+              : undefined;
+  if (problem !== undefined || name === undefined) {
+    io.stderr(`asng-data: ${problem}\n${USAGE}\n`);
     return 2;
   }
   const loader = loaders.find((l) => l.name === name);
