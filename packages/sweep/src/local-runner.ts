@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sweep, SweepJob } from './sweep-file.js';
+import { readSweepState, writeSweepState, type JobState, type SweepState } from './sweep-state.js';
+
+/** What {@link runSweepLocally} reports as it goes. */
+export type SweepEvent =
+  | { readonly type: 'start'; readonly job: SweepJob; readonly argv: readonly string[]; readonly attempt: number; readonly running: number }
+  | { readonly type: 'finish'; readonly job: SweepJob; readonly state: JobState; readonly done: number; readonly total: number }
+  | { readonly type: 'skip'; readonly job: SweepJob; readonly reason: string };
+
+/** Options of {@link runSweepLocally}. */
+export interface LocalRunOptions {
+  readonly sweep: Sweep;
+  /** Jobs run at once, each in its own process. @default 1 */
+  readonly workers?: number;
+  /** The command that runs `asng`: `[process.execPath, '/path/to/asng.js']`, the job's arguments follow. */
+  readonly asng: readonly string[];
+  /** Run the failed jobs again (by default a failed job stays failed: it failed for a reason). */
+  readonly retryFailed?: boolean;
+  /** Arguments added to every job, for example `['--backend', 'wasm', '--threads', '1']`. */
+  readonly extraArgs?: readonly string[];
+  /** Stops the sweep: running jobs get SIGINT (a search checkpoints and stops), nothing new starts. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: SweepEvent) => void;
+}
+
+/** The exit code of a command stopped by Ctrl-C (SIGINT): the job is interrupted, not failed. */
+const INTERRUPTED = 130;
+
+/**
+ * The arguments that run `job` now: a search whose run directory holds a
+ * checkpoint but no result is resumed (exactly where it stopped), with the
+ * job's `--space` when it names a module; everything else runs as defined.
+ */
+export function jobArgv(job: SweepJob): string[] {
+  if (job.command !== 'search' || !existsSync(join(job.runDir, 'checkpoint.bin'))) return [...job.argv];
+  const at = job.argv.indexOf('--space');
+  const space = at >= 0 ? job.argv[at + 1] : undefined;
+  const module = space !== undefined && (space.startsWith('.') || space.startsWith('/') || /\.(m?[jt]s|cjs)$/.test(space));
+  // Settings that are not recorded in the run: the backend and its threads.
+  const kept = ['--backend', '--threads'].flatMap((flag) => {
+    const i = job.argv.indexOf(flag);
+    return i >= 0 ? [flag, job.argv[i + 1]!] : [];
+  });
+  return ['resume', job.runDir, ...(module ? ['--space', space!] : []), ...kept];
+}
+
+/**
+ * Runs a sweep on this machine: up to `workers` jobs at once, each `asng`
+ * command in a child process with `--json --quiet`, a job after its parent
+ * completed. The state (`sweep.json`) is written atomically after each
+ * change, so a sweep killed at any moment runs again from where it stood:
+ * completed jobs are skipped, an interrupted search resumes from its last
+ * checkpoint. A job whose process fails is marked failed with the end of its
+ * error output and is not retried unless `retryFailed`. Resolves with the
+ * final state.
+ */
+export async function runSweepLocally(options: LocalRunOptions): Promise<SweepState> {
+  const { sweep } = options;
+  const workers = options.workers ?? 1;
+  if (!(Number.isSafeInteger(workers) && workers >= 1)) throw new RangeError(`workers: expected an integer >= 1, got ${String(workers)}`);
+  const saved = readSweepState(sweep);
+  const jobs: Record<string, JobState> = { ...saved.jobs };
+  for (const job of sweep.jobs) {
+    const s = jobs[job.id]!;
+    // Running in a saved state: the runner died; failed ones again if asked.
+    if (s.status === 'running' || (s.status === 'failed' && options.retryFailed === true)) jobs[job.id] = { ...s, status: 'pending' };
+  }
+  const save = () => writeSweepState(sweep, { ...saved, jobs });
+  save();
+  const done = () => sweep.jobs.filter((j) => jobs[j.id]!.status === 'completed').length;
+  const children = new Map<string, ReturnType<typeof spawn>>();
+  const onAbort = () => {
+    for (const child of children.values()) child.kill('SIGINT');
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  // A job stopped by SIGINT waits for the next run of the sweep.
+  const interrupted = new Set<string>();
+  const runnable = (): SweepJob | undefined =>
+    sweep.jobs.find(
+      (j) =>
+        jobs[j.id]!.status === 'pending' && !children.has(j.id) && !interrupted.has(j.id) && (j.after === undefined || jobs[j.after]?.status === 'completed'),
+    );
+
+  const runOne = (job: SweepJob): Promise<void> =>
+    new Promise((resolveJob) => {
+      const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
+      const attempt = jobs[job.id]!.attempts + 1;
+      jobs[job.id] = { status: 'running', attempts: attempt, worker: 'local' };
+      save();
+      const started = process.hrtime.bigint();
+      const child = spawn(options.asng[0]!, [...options.asng.slice(1), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.set(job.id, child);
+      options.onEvent?.({ type: 'start', job, argv, attempt, running: children.size });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr!.on('data', (d: Buffer) => {
+        // Only the end matters: the error.
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
+      const finish = (code: number | null, spawnError?: Error) => {
+        children.delete(job.id);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        let result: unknown;
+        try {
+          result = last === '' ? undefined : JSON.parse(last);
+        } catch {
+          result = undefined;
+        }
+        const stopped = code === INTERRUPTED || (code === null && options.signal?.aborted === true);
+        if (stopped) interrupted.add(job.id);
+        const state: JobState =
+          code === 0
+            ? { status: 'completed', attempts: attempt, worker: 'local', exitCode: 0, seconds, ...(result !== undefined ? { result } : {}) }
+            : stopped
+              ? { status: 'pending', attempts: attempt, worker: 'local', seconds }
+              : {
+                  status: 'failed',
+                  attempts: attempt,
+                  worker: 'local',
+                  ...(code !== null ? { exitCode: code } : {}),
+                  seconds,
+                  error: (spawnError?.message ?? stderr.trim()) || `exited with ${code === null ? 'a signal' : `code ${code}`} and no error output`,
+                };
+        jobs[job.id] = state;
+        save();
+        options.onEvent?.({ type: 'finish', job, state, done: done(), total: sweep.jobs.length });
+        resolveJob();
+      };
+      child.on('error', (error) => finish(null, error));
+      child.on('close', (code) => finish(code));
+    });
+
+  // Jobs whose parent failed can never run: say so once.
+  const blocked = new Set<string>();
+  const reportBlocked = () => {
+    for (const job of sweep.jobs) {
+      if (job.after !== undefined && jobs[job.id]!.status === 'pending' && jobs[job.after]?.status === 'failed' && !blocked.has(job.id)) {
+        blocked.add(job.id);
+        options.onEvent?.({ type: 'skip', job, reason: `its search ${job.after} failed` });
+      }
+    }
+  };
+
+  const running = new Set<Promise<void>>();
+  try {
+    for (;;) {
+      reportBlocked();
+      while (!options.signal?.aborted && running.size < workers) {
+        const job = runnable();
+        if (job === undefined) break;
+        const p = runOne(job).finally(() => running.delete(p));
+        running.add(p);
+      }
+      if (running.size === 0) break;
+      await Promise.race(running);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  return { ...saved, jobs };
+}

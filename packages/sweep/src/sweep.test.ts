@@ -1,0 +1,267 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobArgv, runSweepLocally, type SweepEvent } from './local-runner.js';
+import { readSweepFile, SweepFileError } from './sweep-file.js';
+import { readSweepState, statePath, writeSweepState } from './sweep-state.js';
+
+const fake = fileURLToPath(new URL('../test/fake-asng.mjs', import.meta.url));
+const dirs: string[] = [];
+function workDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'asng-sweep-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  delete process.env.FAKE_ASNG_CALLS;
+});
+
+const YAML = `# two seeds by two learning rates, each found architecture retrained
+name: grid
+jobs:
+  - name: search
+    command: search
+    options:
+      space: image-classification
+      dataset: fashion-mnist-subset
+      steps: 200
+      space-option: [cells=3, channels=8]
+    matrix:
+      seed: [1, 2]
+      lr: [0.025, 0.05]
+  - name: retrain
+    command: retrain
+    after: search
+    options: { epochs: 2 }
+`;
+
+/** The same sweep in JSON, its keys in another order. */
+const JSON_TEXT = JSON.stringify({
+  jobs: [
+    {
+      matrix: { seed: [1, 2], lr: [0.025, 0.05] },
+      options: { 'space-option': ['cells=3', 'channels=8'], steps: 200, dataset: 'fashion-mnist-subset', space: 'image-classification' },
+      command: 'search',
+      name: 'search',
+    },
+    { after: 'search', options: { epochs: 2 }, command: 'retrain', name: 'retrain' },
+  ],
+  name: 'grid',
+});
+
+function write(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The fake CLI's calls, in order. */
+function calls(path: string): { event: string; argv: string[]; code?: number }[] {
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+}
+
+describe('sweep files', () => {
+  it('expands the product of the matrix, one dependent job per search, with ids that do not depend on the format or key order', () => {
+    const dir = workDir();
+    const yaml = readSweepFile(write(dir, 'grid.yaml', YAML));
+    const json = readSweepFile(write(dir, 'grid.json', JSON_TEXT));
+    expect(yaml.jobs.map((j) => j.id)).toEqual(json.jobs.map((j) => j.id));
+    expect(yaml.runsDir).toBe(join(dir, 'grid'));
+    expect(yaml.jobs).toHaveLength(8);
+    const searches = yaml.jobs.filter((j) => j.command === 'search');
+    expect(searches.map((j) => j.values)).toEqual([
+      { seed: 1, lr: 0.025 },
+      { seed: 1, lr: 0.05 },
+      { seed: 2, lr: 0.025 },
+      { seed: 2, lr: 0.05 },
+    ]);
+    expect(searches[1]!.id).toMatch(/^search-seed1-lr0\.05-[0-9a-f]{8}$/);
+    expect(searches[1]!.argv).toEqual([
+      'search',
+      '--dataset',
+      'fashion-mnist-subset',
+      '--lr',
+      '0.05',
+      '--seed',
+      '1',
+      '--space',
+      'image-classification',
+      '--space-option',
+      'cells=3',
+      '--space-option',
+      'channels=8',
+      '--steps',
+      '200',
+      '--run-dir',
+      join(dir, 'grid', searches[1]!.id),
+    ]);
+    const retrains = yaml.jobs.filter((j) => j.command === 'retrain');
+    expect(retrains.map((j) => j.after)).toEqual(searches.map((j) => j.id));
+    expect(retrains[0]!.argv).toEqual(['retrain', searches[0]!.runDir, '--epochs', '2']);
+    // Another option value is another job.
+    const other = readSweepFile(write(dir, 'other.yaml', YAML.replace('steps: 200', 'steps: 300')));
+    expect(other.jobs[0]!.id).not.toBe(yaml.jobs[0]!.id);
+  });
+
+  it('names the file and the field of a bad definition', () => {
+    const dir = workDir();
+    const cases: [string, string][] = [
+      ['name: x\njobs: []\n', 'jobs: expected a non-empty list of jobs'],
+      ['name: "a b"\njobs: [{name: s, command: search}]\n', 'name: expected letters, digits'],
+      ['name: x\njobs: [{name: s, command: train}]\n', 'jobs[0].command: expected one of search, retrain, evaluate, export, report, got "train"'],
+      ['name: x\njobs: [{name: s, command: search, matrix: {seed: []}}]\n', 'jobs[0].matrix.seed: expected a non-empty list of values'],
+      ['name: x\njobs: [{name: s, command: search, matrix: {seed: [1, 1]}}]\n', 'jobs[0].matrix.seed: a value is listed twice'],
+      ['name: x\njobs: [{name: s, command: search, options: {seed: 1}, matrix: {seed: [2]}}]\n', 'jobs[0].matrix.seed: also given in options'],
+      ['name: x\njobs: [{name: s, command: search, options: {run-dir: /tmp/x}}]\n', 'jobs[0].options.run-dir: set by the sweep'],
+      ['name: x\njobs: [{name: s, command: search, options: {lr: {a: 1}}}]\n', 'jobs[0].options.lr: expected a string, a number, true'],
+      ['name: x\njobs: [{name: r, command: retrain}]\n', 'jobs[0].after: expected the name of a search entry'],
+      ['name: x\njobs: [{name: r, command: retrain, after: s}, {name: s, command: search}]\n', 'jobs[0].after: "s" must come before "r"'],
+      [
+        'name: x\njobs: [{name: s, command: search}, {name: r, command: retrain, after: s, matrix: {epochs: [1, 2]}}]\n',
+        'jobs[1].matrix: a retrain job after a search writes into its run directory',
+      ],
+      ['name: x\njobs: [{name: s, command: search}, {name: s, command: search}]\n', 'jobs[1].name: "s" is used twice'],
+      ['name: x\nwho: me\njobs: [{name: s, command: search}]\n', 'who: unknown field'],
+      ['name: x\njobs: [{name: s, command: search, after: t}]\n', 'jobs[0].after: a search starts a run'],
+      ['name: [x\n', '(file): not valid YAML'],
+    ];
+    for (const [text, message] of cases) {
+      const path = write(dir, 'bad.yaml', text);
+      expect(() => readSweepFile(path), text).toThrow(SweepFileError);
+      expect(() => readSweepFile(path), text).toThrow(`${path}: ${message}`);
+    }
+    expect(() => readSweepFile(join(dir, 'missing.json'))).toThrow(`${join(dir, 'missing.json')}: (file): cannot be read`);
+  });
+});
+
+describe('runSweepLocally', () => {
+  const sweepOf = (dir: string, jobsYaml: string) => readSweepFile(write(dir, 's.yaml', `name: s\njobs:\n${jobsYaml}`));
+
+  it('runs N jobs at once, a dependent job after its search, and skips completed jobs when run again', async () => {
+    const dir = workDir();
+    process.env.FAKE_ASNG_CALLS = join(dir, 'calls.jsonl');
+    const sweep = sweepOf(
+      dir,
+      `  - {name: search, command: search, options: {sleep: 150}, matrix: {seed: [1, 2, 3, 4]}}
+  - {name: evaluate, command: evaluate, after: search}
+`,
+    );
+    const events: SweepEvent[] = [];
+    const state = await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake], onEvent: (e) => events.push(e) });
+    expect(sweep.jobs.map((j) => state.jobs[j.id]!.status)).toEqual(Array(8).fill('completed'));
+    expect(Math.max(...events.filter((e) => e.type === 'start').map((e) => (e as { running: number }).running))).toBe(2);
+    const log = calls(process.env.FAKE_ASNG_CALLS);
+    // At most two at once, measured from the calls themselves.
+    let open = 0;
+    let most = 0;
+    for (const c of log) {
+      open += c.event === 'start' ? 1 : -1;
+      most = Math.max(most, open);
+    }
+    expect(most).toBe(2);
+    // Each evaluate starts after its search ended.
+    for (const job of sweep.jobs.filter((j) => j.command === 'evaluate')) {
+      const parentEnd = log.findIndex((c) => c.event === 'end' && c.argv.includes(join(sweep.runsDir, job.after!)));
+      const start = log.findIndex((c) => c.event === 'start' && c.argv[0] === 'evaluate' && c.argv[1] === job.runDir);
+      expect(start).toBeGreaterThan(parentEnd);
+    }
+    expect(state.jobs[sweep.jobs[0]!.id]!.result).toMatchObject({ command: 'search', metrics: { accuracy: 0.5 } });
+    expect(JSON.parse(readFileSync(statePath(sweep), 'utf8'))).toEqual(state);
+    // Again: nothing runs twice.
+    const before = log.length;
+    await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake] });
+    expect(calls(process.env.FAKE_ASNG_CALLS)).toHaveLength(before);
+  });
+
+  it('marks a job that fails with its error, skips what depends on it, and retries it only when asked', async () => {
+    const dir = workDir();
+    process.env.FAKE_ASNG_CALLS = join(dir, 'calls.jsonl');
+    const sweep = sweepOf(
+      dir,
+      `  - {name: search, command: search, matrix: {fail: [true, false]}}
+  - {name: evaluate, command: evaluate, after: search}
+`,
+    );
+    const events: SweepEvent[] = [];
+    const state = await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake], onEvent: (e) => events.push(e) });
+    const [failing, passing, blocked, fine] = sweep.jobs;
+    expect(state.jobs[failing!.id]).toMatchObject({ status: 'failed', attempts: 1, exitCode: 1 });
+    expect(state.jobs[failing!.id]!.error).toContain('config.learningRate: expected a positive number');
+    expect(state.jobs[passing!.id]!.status).toBe('completed');
+    expect(state.jobs[blocked!.id]!.status).toBe('pending');
+    expect(state.jobs[fine!.id]!.status).toBe('completed');
+    expect(events.filter((e) => e.type === 'skip').map((e) => e.job.id)).toEqual([blocked!.id]);
+    const before = calls(process.env.FAKE_ASNG_CALLS).length;
+    await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake] });
+    expect(calls(process.env.FAKE_ASNG_CALLS)).toHaveLength(before);
+    const retried = await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake], retryFailed: true });
+    expect(retried.jobs[failing!.id]).toMatchObject({ status: 'failed', attempts: 2 });
+  });
+
+  it('resumes a search that left a checkpoint, after an interruption or a killed runner', async () => {
+    const dir = workDir();
+    process.env.FAKE_ASNG_CALLS = join(dir, 'calls.jsonl');
+    const sweep = sweepOf(dir, '  - {name: search, command: search, options: {checkpoint: true}, matrix: {seed: [1]}}\n');
+    const [job] = sweep.jobs;
+    // Stopped (exit 130) after writing its checkpoint: pending again, not failed.
+    const first = await runSweepLocally({ sweep, asng: [process.execPath, fake] });
+    expect(first.jobs[job!.id]).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(jobArgv(job!)).toEqual(['resume', job!.runDir]);
+    // A runner killed while the job ran leaves it 'running' in the state: the next run resumes it.
+    writeSweepState(sweep, { ...readSweepState(sweep), jobs: { [job!.id]: { status: 'running', attempts: 1, worker: 'local' } } });
+    const second = await runSweepLocally({ sweep, asng: [process.execPath, fake] });
+    expect(second.jobs[job!.id]).toMatchObject({ status: 'completed', attempts: 2 });
+    expect(
+      calls(process.env.FAKE_ASNG_CALLS)
+        .filter((c) => c.event === 'start')
+        .map((c) => c.argv[0]),
+    ).toEqual(['search', 'resume']);
+  });
+
+  it('stops on abort: running jobs get SIGINT and stay pending, nothing new starts', async () => {
+    const dir = workDir();
+    process.env.FAKE_ASNG_CALLS = join(dir, 'calls.jsonl');
+    const sweep = sweepOf(dir, '  - {name: search, command: search, options: {sleep: 5000}, matrix: {seed: [1, 2, 3]}}\n');
+    const controller = new AbortController();
+    const state = await runSweepLocally({
+      sweep,
+      workers: 2,
+      asng: [process.execPath, fake],
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type !== 'start' || e.running !== 2) return;
+        // Once both processes are up (their SIGINT handler set), stop.
+        const poll = setInterval(() => {
+          if (calls(process.env.FAKE_ASNG_CALLS!).filter((c) => c.event === 'start').length === 2) {
+            clearInterval(poll);
+            setTimeout(() => controller.abort(), 50);
+          }
+        }, 10);
+      },
+    });
+    expect(sweep.jobs.map((j) => state.jobs[j.id]!.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(
+      calls(process.env.FAKE_ASNG_CALLS)
+        .filter((c) => c.event === 'end')
+        .map((c) => c.code),
+    ).toEqual([130, 130]);
+  });
+
+  it('refuses a state file of another sweep, naming it', () => {
+    const dir = workDir();
+    const sweep = sweepOf(dir, '  - {name: search, command: search}\n');
+    mkdirSync(sweep.runsDir, { recursive: true });
+    writeFileSync(statePath(sweep), JSON.stringify({ format: 'asng-sweep', version: 1, name: 'other', jobs: {} }));
+    expect(() => readSweepState(sweep)).toThrow(`${statePath(sweep)}: holds sweep 'other', not 's'`);
+    writeFileSync(statePath(sweep), '{');
+    expect(() => readSweepState(sweep)).toThrow(`${statePath(sweep)}: not valid JSON`);
+  });
+});
