@@ -35,6 +35,25 @@ describe('selectBackend', () => {
     expect(Array.from(await grad.data())).toEqual([16, 16, 20, 20, 16, 16, 20, 20, 25, 25, 20, 20, 16, 16, 20, 20, 16, 16]);
   });
 
+  it('says why it fell back to cpu and what to install when the faster peers are missing', async () => {
+    const selection = await selectBackend({
+      importModule: importer({
+        '@tensorflow/tfjs-node-gpu': notInstalled('@tensorflow/tfjs-node-gpu'),
+        '@tensorflow/tfjs-node': notInstalled('@tensorflow/tfjs-node'),
+        '@tensorflow/tfjs-backend-wasm': notInstalled('@tensorflow/tfjs-backend-wasm'),
+        webgpu: notInstalled('webgpu'),
+      }),
+    });
+    expect(selection.backend).toBe('cpu');
+    expect(selection.reason).toContain('the faster ones were skipped: node-gpu: @tensorflow/tfjs-node-gpu is not installed;');
+    expect(selection.reason).toContain('wasm: @tensorflow/tfjs-backend-wasm is not installed');
+    expect(selection.advice).toBe(
+      'for a faster backend: npm install @tensorflow/tfjs-backend-wasm (or @tensorflow/tfjs-node, native libtensorflow on linux, macOS and Windows x64)',
+    );
+    const forced = await selectBackend({ backend: 'cpu' });
+    expect(forced.advice).toBeUndefined();
+  });
+
   it('can be forced, and says so', async () => {
     const cpu = await selectBackend({ backend: 'cpu' });
     expect(cpu).toMatchObject({ backend: 'cpu', tfjsName: 'cpu' });

@@ -59,6 +59,12 @@ export interface BackendSelection {
   reason: string;
   /** Every candidate tried, in order, with its outcome. */
   attempts: BackendAttempt[];
+  /**
+   * Set when `'auto'` fell back to the slow `cpu` backend because faster
+   * backend packages are not installed (for example after
+   * `npm install --legacy-peer-deps`): the command that installs one.
+   */
+  advice?: string;
 }
 
 /** A candidate that cannot run here; its message is the reason reported. */
@@ -198,9 +204,11 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   for (const candidate of order) {
     try {
       const { tfjsName, reason } = await start(candidate, importModule, wasmThreads);
-      const why = forced ? `forced: ${reason}` : reason;
+      const skipped = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
+      const why = forced ? `forced: ${reason}` : candidate === 'cpu' && skipped ? `${reason}; the faster ones were skipped: ${skipped}` : reason;
       attempts.push({ backend: candidate, outcome: 'selected', reason: why });
-      return { backend: candidate, tfjsName: getBackend() ?? tfjsName, reason: why, attempts };
+      const advice = !forced && candidate === 'cpu' ? installAdvice(attempts) : undefined;
+      return { backend: candidate, tfjsName: getBackend() ?? tfjsName, reason: why, attempts, ...(advice ? { advice } : {}) };
     } catch (error) {
       if (!(error instanceof Unavailable)) throw error;
       attempts.push({ backend: candidate, outcome: 'skipped', reason: error.message });
@@ -208,4 +216,12 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   }
   const summary = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
   throw new Error(forced ? `The forced backend '${backend}' cannot run here (${summary}).` : `No TensorFlow.js backend can run here (${summary}).`);
+}
+
+/** The packages that give a faster backend than cpu everywhere (wasm) and natively (libtensorflow), when they are missing. */
+function installAdvice(attempts: readonly BackendAttempt[]): string | undefined {
+  const missing = (backend: BackendChoice) => attempts.some((a) => a.backend === backend && a.outcome === 'skipped' && a.reason.endsWith(' is not installed'));
+  if (!missing('wasm')) return undefined;
+  const native = missing('node') ? ' (or @tensorflow/tfjs-node, native libtensorflow on linux, macOS and Windows x64)' : '';
+  return `for a faster backend: npm install @tensorflow/tfjs-backend-wasm${native}`;
 }

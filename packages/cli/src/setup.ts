@@ -21,10 +21,15 @@ export async function selectBackend(io: CliIo, values: Readonly<Record<string, u
     (async (backend: string, threads: number | 'auto') => {
       const { selectBackend: pick } = await import('@asng/backend-select');
       const chosen = await pick({ backend: backend as never, wasmThreads: threads });
-      return { backend: chosen.backend, reason: chosen.reason };
+      return { backend: chosen.backend, reason: chosen.reason, ...(chosen.advice ? { advice: chosen.advice } : {}) };
     });
-  const chosen = await select((values.backend as string | undefined) ?? 'auto', (values.threads as number | undefined) ?? 'auto');
+  const chosen: { backend: string; reason: string; advice?: string } = await select(
+    (values.backend as string | undefined) ?? 'auto',
+    (values.threads as number | undefined) ?? 'auto',
+  );
   if (values.quiet !== true) io.stderr(`backend: ${chosen.backend} (${chosen.reason})\n`);
+  // The cpu fallback is slow enough to matter even with --quiet.
+  if (chosen.advice) io.stderr(`backend: ${chosen.advice}\n`);
   return chosen.backend;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bufferedIo } from './buffered-io.js';
 import { runCli } from './run.js';
-import { loadSpace, loadSpaceModule } from './spaces.js';
+import { loadSpace, loadSpaceModule, typeScriptHint } from './spaces.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asng-spaces-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +64,15 @@ describe('space modules', () => {
     const refused = bufferedIo({ cwd: dir });
     expect(await runCli(['search', './stripes.mjs', '--dataset', 'mnist', '--run-dir', 'r', '--space-option', 'width=0x4'], refused.io)).toBe(2);
     expect(refused.stderr()).toContain('--space-option width: expected an integer >= 2, got "0x4"');
+  });
+
+  it('says how to load a TypeScript space module when Node cannot import it', () => {
+    const unknownExtension = Object.assign(new TypeError('Unknown file extension ".ts" for /x/my-space.ts'), { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
+    const hint = typeScriptHint('./my-space.ts', unknownExtension);
+    expect(hint).toContain('compile the module to JavaScript');
+    expect(hint).toContain('NODE_OPTIONS="--import tsx" npx @asng/cli ... --space ./my-space.ts');
+    expect(typeScriptHint('./my-space.mjs', unknownExtension)).toBe('');
+    expect(typeScriptHint('./my-space.ts', new Error('Cannot find module'))).toBe('');
   });
 
   it('names a module that exports no space', async () => {

@@ -71,7 +71,7 @@ export async function loadSpaceModule(spec: string, cwd = process.cwd()): Promis
   try {
     module = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(`--space: cannot load ${JSON.stringify(spec)} (${(error as Error).message})`);
+    throw new UsageError(`--space: cannot load ${JSON.stringify(spec)} (${(error as Error).message})${typeScriptHint(spec, error)}`);
   }
   const descriptor = [module.spaceDescriptor, module.default].find(isSpaceDescriptor);
   if (entry !== undefined && descriptor === undefined) throw new Error(`${entry.module}: exports no spaceDescriptor`);
@@ -101,6 +101,19 @@ export async function loadSpaceModule(spec: string, cwd = process.cwd()): Promis
       return space;
     },
   };
+}
+
+/**
+ * Node (20, and 22 without type stripping) refuses to import a `.ts` file with
+ * "Unknown file extension", which does not tell a user what to do.
+ */
+export function typeScriptHint(spec: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[mc]?ts$/.test(spec)) return '';
+  return (
+    '. Node cannot import TypeScript here: compile the module to JavaScript (for example with tsc) and pass the .js file, ' +
+    `or run the CLI under tsx: npm install --save-dev tsx, then NODE_OPTIONS="--import tsx" npx @asng/cli ... --space ${spec}`
+  );
 }
 
 function checkOptions(descriptor: SpaceDescriptor, options: Readonly<SpaceOptions>) {

@@ -85,6 +85,32 @@ describe('createAsng', () => {
     expect(noisy.stats().Delta!).toBeGreaterThan(1);
   });
 
+  it('convergence reaches 1 once decided under range restriction, so a loop on it ends', () => {
+    // The README example: three categorical variables, the largest probability
+    // is capped at 1 - 2/6 = 0.667 by range restriction.
+    const variables = [categorical('a', ['x', 'y', 'z']), categorical('b', ['x', 'y', 'z']), categorical('c', ['x', 'y', 'z'])];
+    const o = createAsng({ variables, seed: 2 });
+    expect(o.stats().convergence).toBeCloseTo(1 / 3 / (2 / 3), 12);
+    let t = 0;
+    while (o.stats().convergence! < 0.99 && t < 5000) {
+      const c = o.ask();
+      o.tell(
+        c,
+        c.map(({ architecture }) => Object.values(architecture).filter((v) => v !== 'z').length),
+      );
+      t++;
+    }
+    expect(t).toBeLessThan(5000);
+    expect(o.best()).toEqual({ a: 'z', b: 'z', c: 'z' });
+    expect(Math.max(...o.distribution.categorical!.probabilities(0))).toBeLessThanOrEqual(2 / 3 + 1e-12);
+    expect(o.stats().convergence).toBeLessThanOrEqual(1);
+  });
+
+  it('convergence without range restriction is the mean largest probability', () => {
+    const o = createAsng({ variables: [categorical('a', ['x', 'y']), categorical('b', ['x', 'y', 'z', 'w'])], seed: 1, rangeRestriction: false });
+    expect(o.stats().convergence).toBeCloseTo((1 / 2 + 1 / 4) / 2, 12);
+  });
+
   it('skips the update on tied losses', () => {
     const o = createAsng({ variables: cells, seed: 1 });
     const before = JSON.stringify(o.getState().search);

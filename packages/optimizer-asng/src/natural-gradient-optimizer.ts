@@ -120,8 +120,10 @@ export class NaturalGradientOptimizer implements Optimizer<SearchSample> {
   /**
    * `delta` (the trust region of the next update), `epsilon` (the last step),
    * `convergence` (mean over categorical variables with several choices of
-   * the largest probability: 1 when the search has decided), `updates`, and
-   * for ASNG `Delta` and `snr`.
+   * the largest probability divided by the largest probability the range
+   * restriction allows, `1 - (K - 1) * minProbability`: 1 when every variable
+   * has decided, so `while (convergence < 0.99)` ends; about `1 / K` at the
+   * start), `updates`, and for ASNG `Delta` and `snr`.
    */
   stats(): Readonly<Record<string, number>> {
     const out: Record<string, number> = {
@@ -144,7 +146,10 @@ export class NaturalGradientOptimizer implements Optimizer<SearchSample> {
     let count = 0;
     cat.categories.forEach((k, i) => {
       if (k < 2) return;
-      sum += Math.max(...cat.probabilities(i));
+      // Range restriction keeps every other choice at minProbability, so a
+      // decided variable's largest probability is this ceiling, not 1.
+      const ceiling = 1 - (k - 1) * cat.minProbability(i);
+      sum += Math.min(1, Math.max(...cat.probabilities(i)) / ceiling);
       count++;
     });
     return count === 0 ? 1 : sum / count;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, validateArchitecture, validateVariables, type Architecture, type Batch, type SearchSpace, type TaskSpec, type Variable } from '@asng/core';
 import { describe, expect, it } from 'vitest';
+import { tensorLeakReport } from './tensor-leaks.js';
 
 /** Options of {@link describeSearchSpace}. */
 export interface DescribeSearchSpaceOptions {
@@ -125,10 +126,10 @@ export function describeSearchSpace(name: string, create: () => SearchSpace, opt
         tf.dispose([value, ...Object.values(grads)]);
         counts.push(tf.memory().numTensors);
       }
-      expect(new Set(counts).size).toBe(1);
       tf.dispose([batch.inputs, batch.targets]);
       supernet.dispose();
-      expect(tf.memory().numTensors).toBe(before);
+      const report = tensorLeakReport(before, counts, tf.memory().numTensors);
+      expect(report, report).toBeUndefined();
     });
 
     if (options.buildModels ?? true) {

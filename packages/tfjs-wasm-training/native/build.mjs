@@ -5,31 +5,63 @@
  * ($CC, else cc, gcc or clang). Only a C compiler is needed: no node-gyp, no
  * Node.js headers (native/napi-abi.h declares the Node-API functions used).
  *
- *   node native/build.mjs [--optional] [--force]
+ *   node native/build.mjs [--optional] [--force] [--release]
  *
  * --optional: never fail (used by the package's install script); without a
  *   compiler, or on a CPU family the kernels do not target, the package runs
  *   on its wasm kernels alone.
- * --force: rebuild even when the addon is newer than its sources.
+ * --force: rebuild even when the addon was built from these sources.
+ * --release (prepack): fail unless prebuilds/linux-x64/asng-kernels.node is
+ *   present and was built from these sources, building it first on
+ *   linux-x64, so that no release ships without the linux-x64 prebuild.
+ *
+ * Whether an addon is up to date is decided by a digest of the sources and
+ * the compiler flags, written beside it (asng-kernels.node.sources-sha256),
+ * not by timestamps: an install from the registry gives the sources and the
+ * prebuild arbitrary times. A prebuild that loads is kept: rebuilt only when
+ * its digest differs and a compiler is there, never dropped for want of one.
+ * The addon is stripped (-s) on Linux.
  *
  * The addon is written to a temporary file and renamed into place.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = new Set(process.argv.slice(2));
 const optional = args.has('--optional');
+const release = args.has('--release');
 const nativeDir = join(root, 'native');
 const sources = readdirSync(nativeDir)
   .filter((file) => file.endsWith('.c') || file.endsWith('.h'))
   .sort()
   .map((file) => join(nativeDir, file));
 const cFiles = sources.filter((file) => file.endsWith('.c'));
-const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'asng-kernels.node');
+const prebuildFor = (platformArch) => join(root, 'prebuilds', platformArch, 'asng-kernels.node');
+const target = prebuildFor(`${process.platform}-${process.arch}`);
+const stampOf = (file) => `${file}.sources-sha256`;
+
+const flags = ['-O3', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden'];
+if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
+if (process.platform === 'linux') flags.push('-s');
+
+/** The digest of what an addon is built from: the flags, and each source's name and bytes. */
+const hash = createHash('sha256').update(JSON.stringify(flags));
+for (const file of sources) hash.update(`\0${file.slice(nativeDir.length + 1)}\0`).update(readFileSync(file));
+const digest = hash.digest('hex');
+
+/** Whether the addon at `file` was built from these sources (its digest file matches). */
+function builtFromTheseSources(file) {
+  try {
+    return existsSync(file) && readFileSync(stampOf(file), 'utf8').trim() === digest;
+  } catch {
+    return false;
+  }
+}
 
 function finish(message, failed) {
   if (failed && !optional) {
@@ -40,6 +72,27 @@ function finish(message, failed) {
   process.exit(0);
 }
 
+/** --release: the linux-x64 prebuild must ship, built from these sources. */
+function checkRelease() {
+  const required = prebuildFor('linux-x64');
+  if (!existsSync(required)) {
+    process.stderr.write(
+      `@asng/tfjs-wasm-training: a release needs ${required}; build it on linux-x64 (npm run build:native in this package) before packing\n`,
+    );
+    process.exit(1);
+  }
+  if (!builtFromTheseSources(required)) {
+    process.stderr.write(
+      `@asng/tfjs-wasm-training: ${required} was not built from the current native/ sources (${stampOf(required)} differs or is missing); rebuild it on linux-x64 (npm run build:native)\n`,
+    );
+    process.exit(1);
+  }
+  process.stderr.write(`@asng/tfjs-wasm-training: the linux-x64 prebuild is built from these sources: ${required}\n`);
+  process.exit(0);
+}
+
+const nativeHere = process.arch === 'x64' && process.platform !== 'win32';
+if (release && !(nativeHere && process.platform === 'linux')) checkRelease();
 if (process.arch !== 'x64') finish(`no native kernels for ${process.arch} (they use x86-64 AVX2/FMA)`, true);
 if (process.platform === 'win32') finish('no native kernels for Windows', true);
 
@@ -53,22 +106,25 @@ function loadError(file) {
   }
 }
 
-if (!args.has('--force') && existsSync(target)) {
-  const built = statSync(target).mtimeMs;
-  // A prebuilt addon that does not load here (another libc, say) is rebuilt.
-  if (sources.every((file) => statSync(file).mtimeMs <= built) && loadError(target) === undefined) {
-    finish(`native kernels up to date: ${target}`, false);
-  }
-}
-
 const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean);
 const compiler = candidates.find((cc) => spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0);
+
+const force = args.has('--force');
+if (!force && existsSync(target)) {
+  const problem = loadError(target);
+  if (problem === undefined && builtFromTheseSources(target)) {
+    if (release) checkRelease();
+    finish(`native kernels up to date: ${target}`, false);
+  }
+  if (problem === undefined && compiler === undefined && !release) {
+    finish(`keeping the prebuilt native kernels, which load here (no C compiler to rebuild them from these sources): ${target}`, false);
+  }
+  if (problem !== undefined && compiler === undefined) finish(`the prebuilt native kernels do not load here (${problem}) and no C compiler was found to rebuild them`, true);
+}
 if (compiler === undefined) finish(`no C compiler found (tried ${candidates.join(', ')})`, true);
 
 mkdirSync(dirname(target), { recursive: true });
 const temporary = join(dirname(target), `asng-kernels.${process.pid}.tmp.node`);
-const flags = ['-O3', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden'];
-if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const result = spawnSync(compiler, [...flags, ...cFiles, '-o', temporary, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (result.status !== 0) {
   rmSync(temporary, { force: true });
@@ -80,4 +136,6 @@ if (problem !== undefined) {
   finish(`the freshly built native kernels do not load: ${problem}`, true);
 }
 renameSync(temporary, target);
+writeFileSync(stampOf(target), `${digest}\n`);
+if (release) checkRelease();
 finish(`built native kernels with ${compiler}: ${target}`, false);
