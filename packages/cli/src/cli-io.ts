@@ -8,6 +8,12 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** Working directory for relative paths. @default process.cwd() */
   readonly cwd?: string;
+  /**
+   * How `asng sweep run` starts `asng` in its child processes, for example
+   * `[process.execPath, '/path/to/bin/asng.js']`. @default this process's own
+   * entry point when it is the asng CLI, else the installed `bin/asng.js`
+   */
+  readonly asngCommand?: readonly string[];
   /** Selects the tfjs backend; the default loads `@asng/backend-select`. */
   readonly selectBackend?: (backend: string, threads: number | 'auto') => Promise<{ backend: string; reason: string }>;
 }

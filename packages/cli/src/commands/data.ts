@@ -8,7 +8,7 @@ export const dataCommand: Command = {
   synopsis: 'info|cache <dataset> [options] | list [--json]',
   ownArguments: true,
   options: [
-    { name: 'path', type: 'string', placeholder: 'DIR', description: "a directory (or archive) with the dataset's files, searched first" },
+    { name: 'path', type: 'string', placeholder: 'DIR', description: "a directory (or archive) with the dataset's files, used alone (also --data-path)" },
     { name: 'cache-dir', type: 'string', placeholder: 'DIR', description: 'where downloads are cached (default ~/.cache/asng/datasets)' },
     { name: 'mirror', type: 'string', placeholder: 'URL', description: 'download from this base URL instead of the official mirror' },
     { name: 'no-download', type: 'boolean', description: 'fail instead of downloading a missing dataset' },

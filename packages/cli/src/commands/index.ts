@@ -7,6 +7,7 @@ import { resumeCommand } from './resume.js';
 import { retrainCommand } from './retrain.js';
 import { searchCommand } from './search.js';
 import { spacesCommand } from './spaces.js';
+import { sweepCommand } from './sweep.js';
 
 /** Every command of the `asng` CLI, in the order of its help text. */
 export const COMMANDS: readonly Command[] = [
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   dataCommand,
   spacesCommand,
+  sweepCommand,
 ];

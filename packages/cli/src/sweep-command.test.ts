@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bufferedIo } from './buffered-io.js';
+import { runCli } from './run.js';
+
+const root = mkdtempSync(join(tmpdir(), 'asng-sweep-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// A stand-in for asng in the child processes: a search that fails when its seed is 3, else prints its JSON.
+const fake = join(root, 'fake-asng.mjs');
+writeFileSync(
+  fake,
+  `const argv = process.argv.slice(2);
+if (argv.includes('3')) { process.stderr.write('asng: the validation loss is NaN\\n'); process.exit(1); }
+process.stdout.write(JSON.stringify({ status: 'completed', metrics: { accuracy: 0.25 + argv.indexOf('--seed') / 100 } }) + '\\n');
+`,
+);
+const io = () => {
+  const captured = bufferedIo({ cwd: root });
+  return { ...captured, io: { ...captured.io, asngCommand: [process.execPath, fake] } };
+};
+
+describe('asng sweep', () => {
+  it('runs a sweep file with N workers, reports failures with exit 1, shows the status and writes the report', async () => {
+    writeFileSync(
+      join(root, 'seeds.yaml'),
+      'name: seeds\njobs:\n  - name: search\n    command: search\n    options: {space: image-classification, dataset: fashion-mnist-subset}\n    matrix: {seed: [1, 2, 3]}\n',
+    );
+    const ran = io();
+    expect(await runCli(['sweep', 'run', 'seeds.yaml', '--workers', '2', '--json'], ran.io)).toBe(1);
+    expect(ran.lastJson()).toMatchObject({ sweep: 'seeds', runsDir: join(root, 'seeds'), jobs: 3, completed: 2, failed: 1 });
+    expect(ran.stderr()).toMatch(/FAILED +search-seed3-[0-9a-f]{8} \(\d+ s\): asng: the validation loss is NaN \[2\/3 done\]/);
+    const status = io();
+    expect(await runCli(['sweep', 'status', 'seeds.yaml', '--json'], status.io)).toBe(0);
+    expect(status.lastJson()).toMatchObject({ completed: 2, failed: 1 });
+    const table = io();
+    expect(await runCli(['sweep', 'status', 'seeds.yaml'], table.io)).toBe(0);
+    expect(table.stdout()).toMatch(/search-seed1-\w+ +search +completed +1 +\d+ +accuracy 0\.\d+/);
+    const report = io();
+    expect(await runCli(['sweep', 'report', 'seeds.yaml', '--json'], report.io)).toBe(0);
+    const html = readFileSync(join(root, 'seeds', 'sweep.html'), 'utf8');
+    expect(html).toContain('<h1>Sweep seeds</h1>');
+    expect(html).toMatch(/<tr class="failed"><td>search-seed3-/);
+    // Run again: the two completed jobs are not run twice, the failed one stays failed.
+    const again = io();
+    expect(await runCli(['sweep', 'run', 'seeds.yaml', '--json'], again.io)).toBe(1);
+    expect(again.stderr()).not.toContain('start   search-seed1');
+  });
+
+  it('names the bad field of a sweep file, and bad usage, with exit 2', async () => {
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ name: 'bad', jobs: [{ name: 's', command: 'serch' }] }));
+    const cases: [string[], string][] = [
+      [['sweep', 'run', 'bad.json'], `${join(root, 'bad.json')}: jobs[0].command: expected one of search, retrain, evaluate, export, report, got "serch"`],
+      [['sweep', 'launch', 'bad.json'], '\'asng sweep\' takes run, status or report, got "launch"'],
+      [['sweep', 'run'], "'asng sweep' needs a sweep file"],
+      [['sweep', 'run', 'bad.json', '--workers', '0'], '--workers: expected an integer >= 1, got "0"'],
+    ];
+    for (const [argv, message] of cases) {
+      const { io: cli, stderr } = io();
+      expect(await runCli(argv, cli), argv.join(' ')).toBe(2);
+      expect(stderr()).toContain(message);
+    }
+  });
+});
