@@ -41,6 +41,8 @@ const BUDGETS: Readonly<Record<string, number>> = {
   '@asng/cli': 300_000, // also a CommonJS build of its programmatic API
   '@asng/engine': 220_000,
 };
+/** The newest glibc the linux-x64 prebuild may need (2.17, as major * 1000 + minor). */
+const GLIBC_BASELINE = 2017;
 /** What every tarball must carry, and must not. */
 const FORBIDDEN = [/(^|\/)src\//, /\.test\.[cm]?[jt]s$/, /\.test-d\.ts$/, /\.fixture\.[cm]?[jt]s$/, /(^|\/)test\//, /(^|\/)__tests__\//];
 
@@ -125,6 +127,16 @@ for (const entry of entries) {
   if (entry.name === '@asng/tfjs-wasm-training') {
     for (const required of ['prebuilds/linux-x64/asng-kernels.node', 'prebuilds/linux-x64/asng-kernels.node.sources-sha256']) {
       if (!paths.includes(required)) problem(`no ${required}`);
+    }
+    const prebuild = spawnSync('tar', ['-xzOf', join(tarballDir, entry.filename), 'package/prebuilds/linux-x64/asng-kernels.node'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (prebuild.status === 0) {
+      const elf = prebuild.stdout.toString('latin1');
+      const versions = [...elf.matchAll(/GLIBC_(\d+)\.(\d+)/g)].map(([, major, minor]) => Number(major) * 1000 + Number(minor));
+      const newest = Math.max(0, ...versions);
+      if (newest > GLIBC_BASELINE) problem(`the linux-x64 prebuild needs GLIBC_${Math.floor(newest / 1000)}.${newest % 1000}, newer than 2.17`);
+      if (elf.includes('.symtab')) problem('the linux-x64 prebuild is not stripped');
     }
   }
 }

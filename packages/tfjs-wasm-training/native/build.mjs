@@ -49,8 +49,32 @@ const flags = ['-O3', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-pt
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 if (process.platform === 'linux') flags.push('-s');
 
-/** The digest of what an addon is built from: the flags, and each source's name and bytes. */
+/**
+ * The glibc baseline of the Linux addon. glibc 2.34 moved pthread_create and
+ * pthread_join into libc under a new symbol version, so an addon linked on a
+ * newer system needs glibc 2.34; binding them to their original x86-64
+ * version (which every glibc still exports) keeps the addon loadable from
+ * glibc 2.17 (its other symbols: memcpy 2.14, aligned_alloc 2.16) whatever
+ * glibc it is built on. Checked after each build.
+ */
+const GLIBC_BASELINE = [2, 17];
+const GLIBC_COMPAT = `__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
+`;
+
+/** The newest GLIBC_x.y symbol version an ELF file needs, or undefined when it names none. */
+function newestGlibc(bytes) {
+  let newest;
+  for (const [, major, minor] of bytes.toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)) {
+    const version = [Number(major), Number(minor)];
+    if (newest === undefined || version[0] > newest[0] || (version[0] === newest[0] && version[1] > newest[1])) newest = version;
+  }
+  return newest;
+}
+
+/** The digest of what an addon is built from: the flags, the glibc pins, and each source's name and bytes. */
 const hash = createHash('sha256').update(JSON.stringify(flags));
+if (process.platform === 'linux') hash.update(GLIBC_COMPAT);
 for (const file of sources) hash.update(`\0${file.slice(nativeDir.length + 1)}\0`).update(readFileSync(file));
 const digest = hash.digest('hex');
 
@@ -125,10 +149,24 @@ if (compiler === undefined) finish(`no C compiler found (tried ${candidates.join
 
 mkdirSync(dirname(target), { recursive: true });
 const temporary = join(dirname(target), `asng-kernels.${process.pid}.tmp.node`);
-const result = spawnSync(compiler, [...flags, ...cFiles, '-o', temporary, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
+const pins = [];
+if (process.platform === 'linux') {
+  const header = join(dirname(target), `glibc-compat.${process.pid}.tmp.h`);
+  writeFileSync(header, GLIBC_COMPAT);
+  pins.push('-include', header);
+}
+const result = spawnSync(compiler, [...flags, ...pins, ...cFiles, '-o', temporary, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (pins.length > 0) rmSync(pins[1], { force: true });
 if (result.status !== 0) {
   rmSync(temporary, { force: true });
   finish(`${compiler} failed to build the native kernels`, true);
+}
+if (process.platform === 'linux') {
+  const needed = newestGlibc(readFileSync(temporary));
+  if (needed !== undefined && (needed[0] > GLIBC_BASELINE[0] || (needed[0] === GLIBC_BASELINE[0] && needed[1] > GLIBC_BASELINE[1]))) {
+    rmSync(temporary, { force: true });
+    finish(`the native kernels need GLIBC_${needed.join('.')}, newer than the baseline ${GLIBC_BASELINE.join('.')}`, true);
+  }
 }
 const problem = loadError(temporary);
 if (problem !== undefined) {
