@@ -89,7 +89,8 @@ function builtFromTheseSources(file) {
 
 function finish(message, failed) {
   if (failed && !optional) {
-    process.stderr.write(`@asng/tfjs-wasm-training: ${message}\n`);
+    const why = release ? '; a release needs prebuilds/linux-x64/asng-kernels.node built from these sources' : '';
+    process.stderr.write(`@asng/tfjs-wasm-training: ${message}${why}\n`);
     process.exit(1);
   }
   process.stderr.write(`@asng/tfjs-wasm-training: ${message}${failed ? ' (the wasm kernels will be used alone)' : ''}\n`);
