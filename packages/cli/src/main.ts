@@ -5,12 +5,27 @@ import { runCli } from './run.js';
 
 const controller = new AbortController();
 let interrupted = false;
-process.on('SIGINT', () => {
+const stop = () => {
   if (interrupted) process.exit(130);
   interrupted = true;
   process.stderr.write('\nStopping after this step and writing a checkpoint (Ctrl-C again to quit at once)...\n');
   controller.abort();
-});
+};
+process.on('SIGINT', stop);
+// What a container manager sends to stop a process (a sweep worker in a container).
+process.on('SIGTERM', stop);
+
+// Started by a sweep worker: if the worker dies (even by SIGKILL), stop as on
+// Ctrl-C, so that no orphan keeps writing the run that another worker resumes.
+if (process.env.ASNG_EXIT_WITH_PARENT === '1') {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !controller.signal.aborted) {
+      process.stderr.write(`\nThe process that started this one (${parent}) is gone: stopping after this step and writing a checkpoint.\n`);
+      controller.abort();
+    }
+  }, 500).unref();
+}
 
 void runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

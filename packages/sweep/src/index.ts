@@ -4,3 +4,5 @@ export { countByStatus, readSweepState, statePath, writeSweepState } from './swe
 export type { JobState, JobStatus, SweepState } from './sweep-state.js';
 export { jobArgv, runSweepLocally } from './local-runner.js';
 export type { LocalRunOptions, SweepEvent } from './local-runner.js';
+export { QUEUE_NAME, queueJobId, queueState, redisConnection, startWorker, submitSweep } from './queue.js';
+export type { QueuedJobData, SweepWorker, WorkerEvent, WorkerOptions } from './queue.js';

@@ -3,6 +3,7 @@
 //   --fail           exit 1 with an error on stderr
 //   --sleep MS       wait before finishing (SIGINT then exits 130, as asng does)
 //   --checkpoint     (search) leave a checkpoint and exit 130, as if stopped
+//   --early-checkpoint (search) leave a checkpoint at once, then go on
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,12 +14,20 @@ const value = (flag) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const [command, positional] = argv;
-if (calls) appendFileSync(calls, `${JSON.stringify({ t: Date.now(), event: 'start', argv })}\n`);
+const ppid = process.ppid;
+if (calls) appendFileSync(calls, `${JSON.stringify({ t: Date.now(), event: 'start', argv, ppid })}\n`);
 const end = (code) => {
-  if (calls) appendFileSync(calls, `${JSON.stringify({ t: Date.now(), event: 'end', argv, code })}\n`);
+  if (calls) appendFileSync(calls, `${JSON.stringify({ t: Date.now(), event: 'end', argv, code, ppid })}\n`);
   process.exit(code);
 };
 process.on('SIGINT', () => end(130));
+// As asng does under a sweep worker: stop when the worker is gone.
+if (process.env.ASNG_EXIT_WITH_PARENT === '1') setInterval(() => process.ppid !== ppid && end(130), 50).unref();
+// A search leaves its checkpoint at once, so that a killed one is resumed.
+if (command === 'search' && argv.includes('--early-checkpoint')) {
+  mkdirSync(value('--run-dir'), { recursive: true });
+  writeFileSync(join(value('--run-dir'), 'checkpoint.bin'), 'state');
+}
 const sleep = Number(value('--sleep') ?? 0);
 setTimeout(() => {
   if (argv.includes('--fail')) {

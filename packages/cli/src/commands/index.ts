@@ -8,6 +8,7 @@ import { retrainCommand } from './retrain.js';
 import { searchCommand } from './search.js';
 import { spacesCommand } from './spaces.js';
 import { sweepCommand } from './sweep.js';
+import { workerCommand } from './worker.js';
 
 /** Every command of the `asng` CLI, in the order of its help text. */
 export const COMMANDS: readonly Command[] = [
@@ -20,4 +21,5 @@ export const COMMANDS: readonly Command[] = [
   dataCommand,
   spacesCommand,
   sweepCommand,
+  workerCommand,
 ];

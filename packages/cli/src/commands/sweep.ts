@@ -3,7 +3,18 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@asng/engine';
 import { architectureSvg, escapeXml } from '@asng/report-render';
-import { countByStatus, readSweepFile, readSweepState, runSweepLocally, SweepFileError, type Sweep, type SweepState } from '@asng/sweep';
+import {
+  countByStatus,
+  queueState,
+  redisConnection,
+  readSweepFile,
+  readSweepState,
+  runSweepLocally,
+  submitSweep,
+  SweepFileError,
+  type Sweep,
+  type SweepState,
+} from '@asng/sweep';
 import { UsageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import type { Command } from '../command.js';
@@ -14,7 +25,7 @@ import { workingDirectory } from '../setup.js';
  * How child processes run `asng`: as this process runs (its Node flags and
  * entry point) when it is the asng CLI, else the installed `bin/asng.js`.
  */
-function asngCommand(io: CliIo): string[] {
+export function asngCommand(io: CliIo): string[] {
   if (io.asngCommand !== undefined) return [...io.asngCommand];
   const entry = process.argv[1];
   if (entry !== undefined && /(bin[\\/]asng(\.js)?|cli[\\/](src|dist)[\\/]main\.[cm]?[jt]s)$/.test(entry))
@@ -31,6 +42,16 @@ function openSweep(file: string | undefined, cwd: string): Sweep {
     if (error instanceof SweepFileError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** The --redis URL, checked: a usage error names it. */
+function checkedRedis(url: string): string {
+  try {
+    redisConnection(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return url;
 }
 
 /** One line per job: id, command, status, attempts, seconds, its headline figures. */
@@ -102,8 +123,14 @@ tr.failed td{background:#fde8e8}tr.completed td:nth-child(3){color:#176f2c}.side
 export const sweepCommand: Command = {
   name: 'sweep',
   summary: 'run many jobs from a sweep file (a product of options) on this machine, resumably',
-  synopsis: 'run|status|report FILE [--workers N] [--retry-failed] [--out FILE]',
+  synopsis: 'run|submit|status|report FILE [--workers N] [--retry-failed] [--redis URL] [--out FILE]',
   options: [
+    {
+      name: 'redis',
+      type: 'string',
+      placeholder: 'URL',
+      description: 'submit, status, report: the BullMQ queue on this Redis (redis://host:port), served by `asng worker` on any machine',
+    },
     { name: 'workers', type: 'integer', min: 1, max: 256, placeholder: 'N', description: 'run: jobs at once, each in its own process (default 1)' },
     { name: 'retry-failed', type: 'boolean', description: 'run: run the failed jobs again' },
     { name: 'backend', type: 'string', values: ['auto', 'node-gpu', 'node', 'wasm', 'webgpu', 'cpu'], description: "run: every job's tfjs backend" },
@@ -114,22 +141,43 @@ export const sweepCommand: Command = {
   ],
   async run({ positionals, values }, io) {
     const [action, file, ...rest] = positionals;
-    if (action !== 'run' && action !== 'status' && action !== 'report') {
-      throw new UsageError(`'asng sweep' takes run, status or report, got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+    if (action !== 'run' && action !== 'submit' && action !== 'status' && action !== 'report') {
+      throw new UsageError(`'asng sweep' takes run, submit, status or report, got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
     }
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} for 'asng sweep ${action}'`);
     const cwd = workingDirectory(io);
+    const redis = values.redis as string | undefined;
+    if (action === 'submit' && redis === undefined)
+      throw new UsageError("--redis is required: 'asng sweep submit' queues the jobs for 'asng worker --redis URL'");
+    if (action === 'run' && redis !== undefined)
+      throw new UsageError("--redis: 'asng sweep run' runs here, without a queue; queue with 'asng sweep submit FILE --redis URL'");
+    if (redis !== undefined) checkedRedis(redis);
     const sweep = openSweep(file, cwd);
+    const stateOf = async (): Promise<SweepState> => (redis !== undefined ? queueState({ sweep, redis: checkedRedis(redis) }) : readSweepState(sweep));
+    if (action === 'submit') {
+      const { added, existing } = await submitSweep({ sweep, redis: checkedRedis(redis!) });
+      if (values.json === true)
+        io.stdout(
+          `${JSON.stringify({ sweep: sweep.name, runsDir: sweep.runsDir, jobs: sweep.jobs.length, added: added.length, existing: existing.length })}\n`,
+        );
+      else
+        io.stdout(
+          `Sweep ${sweep.name}: ${added.length} jobs queued, ${existing.length} already in the queue (jobs after a search are queued when it completes). ` +
+            `Run directories go to ${sweep.runsDir}, which every worker must see at this path.\n`,
+        );
+      return 0;
+    }
     if (action === 'status') {
-      const state = readSweepState(sweep);
+      const state = await stateOf();
       if (values.json === true)
         io.stdout(`${JSON.stringify({ sweep: sweep.name, runsDir: sweep.runsDir, ...countByStatus(sweep, state), jobs: state.jobs })}\n`);
       else io.stdout(`${textTable(HEADER, jobRows(sweep, state))}\n`);
       return 0;
     }
     if (action === 'report') {
-      if (!existsSync(join(sweep.runsDir, 'sweep.json'))) throw new Error(`${sweep.runsDir}: no sweep.json; run the sweep first (asng sweep run ${file})`);
-      const state = readSweepState(sweep);
+      if (redis === undefined && !existsSync(join(sweep.runsDir, 'sweep.json')))
+        throw new Error(`${sweep.runsDir}: no sweep.json; run the sweep first (asng sweep run ${file})`);
+      const state = await stateOf();
       const out = resolve(cwd, (values.out as string | undefined) ?? join(sweep.runsDir, 'sweep.html'));
       writeFileAtomic(out, await sweepPage(sweep, state, cwd));
       if (values.json === true) io.stdout(`${JSON.stringify({ report: out, ...countByStatus(sweep, state) })}\n`);
