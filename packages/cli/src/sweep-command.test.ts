@@ -54,7 +54,7 @@ describe('asng sweep', () => {
     const cases: [string[], string][] = [
       [['sweep', 'run', 'bad.json'], `${join(root, 'bad.json')}: jobs[0].command: expected one of search, retrain, evaluate, export, report, got "serch"`],
       [['sweep', 'launch', 'bad.json'], '\'asng sweep\' takes run, submit, status or report, got "launch"'],
-      [['sweep', 'submit', 'bad.json'], '--redis is required: \'asng sweep submit\' queues the jobs'],
+      [['sweep', 'submit', 'bad.json'], "--redis is required: 'asng sweep submit' queues the jobs"],
       [['sweep', 'submit', 'bad.json', '--redis', 'http://localhost'], '--redis: expected a redis:// URL, got "http://localhost"'],
       [['sweep', 'run', 'bad.json', '--redis', 'redis://localhost'], "--redis: 'asng sweep run' runs here, without a queue"],
       [['worker'], '--redis is required'],
