@@ -14,7 +14,8 @@
  * - customSpace: the custom-search-space example's space, run through
  *   `describeSearchSpace` of the installed `@asng/testing` under vitest 3;
  * - cli: `asng search` on the embedded Fashion-MNIST subset, `asng report`, a
- *   `.ts` space module refused with advice and then loaded under tsx.
+ *   `.ts` space module refused with advice and then loaded under tsx, and
+ *   without the wasm peer the cpu fallback explained with the install command.
  *
  *   npm run build && npm run -s release:check -- [--json] [--keep]
  *
@@ -319,7 +320,29 @@ describeSearchSpace('small-cnn', () => createSmallCnnSpace(), { task: { inputSha
         },
       ),
     );
-    return searched && report && (advised || loadsNatively) && custom;
+    // Peers skipped (as with --legacy-peer-deps): the cpu fallback says why and what to install.
+    const uninstalled = step(
+      'npm uninstall @tensorflow/tfjs-backend-wasm',
+      run('npm', ['uninstall', '--legacy-peer-deps', '--no-audit', '--no-fund', '@tensorflow/tfjs-backend-wasm'], full.dir),
+    );
+    const fallback = asng([
+      'search',
+      '--space',
+      'image-classification',
+      '--space-option',
+      'cells=1',
+      '--space-option',
+      'channels=4',
+      '--space-option',
+      'nodes=2',
+      '--run-dir',
+      'runs/cpu',
+      ...tiny,
+    ]);
+    const explained = step('asng search on the cpu fallback', fallback, () =>
+      fallback.stderr.includes('for a faster backend: npm install @tensorflow/tfjs-backend-wasm'),
+    );
+    return searched && report && (advised || loadsNatively) && custom && uninstalled && explained;
   });
 }
 
