@@ -26,12 +26,15 @@ pkg = {
     'main': './dist/index.cjs',
     'module': './dist/index.js',
     'types': './dist/index.d.ts',
-    'files': ['dist', 'src', '!src/**/*.test.ts'],
+    'files': ['dist', 'src', '!src/**/*.test.ts', 'CHANGELOG.md'],
     'scripts': {
         'build': 'tsup',
         'typecheck': 'tsc --noEmit -p .',
         'lint': 'publint --strict && attw --pack . --profile node16',
         'test': 'vitest run',
+        # The packed manifest loses the @asng/source condition and src/, and gains the LICENSE.
+        'prepack': 'node ../../scripts/pack-manifest.mjs prepack',
+        'postpack': 'node ../../scripts/pack-manifest.mjs postpack',
     },
     'dependencies': dict(d.rsplit('@', 1) for d in deps),
     'publishConfig': {'access': 'public'},

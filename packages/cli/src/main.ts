@@ -17,8 +17,14 @@ process.on('SIGTERM', stop);
 
 // Started by a sweep worker: if the worker dies (even by SIGKILL), stop as on
 // Ctrl-C, so that no orphan keeps writing the run that another worker resumes.
-if (process.env.ASNG_EXIT_WITH_PARENT === '1') {
-  const parent = process.ppid;
+const expectedParent = process.env.ASNG_EXIT_WITH_PARENT;
+if (expectedParent !== undefined) {
+  const parent = Number(expectedParent);
+  // Gone before this process even started: do nothing at all.
+  if (process.ppid !== parent) {
+    process.stderr.write(`The process that started this one (${parent}) is gone: not starting.\n`);
+    process.exit(130);
+  }
   setInterval(() => {
     if (process.ppid !== parent && !controller.signal.aborted) {
       process.stderr.write(`\nThe process that started this one (${parent}) is gone: stopping after this step and writing a checkpoint.\n`);

@@ -8,6 +8,7 @@ export { runFiles } from './run-directory.js';
 export { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { createDirectory } from './create-directory.js';
+export { acquireRunLock, RUN_LOCK_FILE, RUN_LOCK_STALE_MS, RunInUseError, runLockHolder, type RunLockHolder } from './run-lock.js';
 export { EnvironmentChangeError } from './run-environment.js';
 export type { RunEnvironment } from './run-environment.js';
 export type { DatasetFingerprint } from './dataset-fingerprint.js';

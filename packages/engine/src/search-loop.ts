@@ -16,6 +16,7 @@ import { createAsng } from '@asng/optimizer-asng';
 import { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { createDirectory } from './create-directory.js';
+import { acquireRunLock } from './run-lock.js';
 import { fingerprintDataset } from './dataset-fingerprint.js';
 import { appendLogEntry, runFiles, truncateLog } from './run-directory.js';
 import type { ResolvedSearchConfig } from './search-config.js';
@@ -58,9 +59,24 @@ export async function searchLoop(
   base: Omit<ResolvedSearchConfig, 'steps'> & { steps?: number },
   saved: SearchCheckpoint | undefined,
 ): Promise<SearchResult> {
+  const { runDir } = options;
+  createDirectory(runDir);
+  // One process per run: a second one (a sweep worker taking over a job whose worker died) waits for this one to stop.
+  const releaseLock = acquireRunLock(runDir);
+  try {
+    return await lockedSearchLoop(options, base, saved);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function lockedSearchLoop(
+  options: SearchOptions | Omit<SearchOptions, 'config'>,
+  base: Omit<ResolvedSearchConfig, 'steps'> & { steps?: number },
+  saved: SearchCheckpoint | undefined,
+): Promise<SearchResult> {
   const { space, dataset, runDir } = options;
   const files = runFiles(runDir);
-  createDirectory(runDir);
   // What writes killed before their rename left behind.
   if (saved) removeLeftoverTempFiles(runDir);
   const info = dataset.info;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runLockHolder } from '@asng/engine';
 import type { Sweep, SweepJob } from './sweep-file.js';
 import { readSweepState, writeSweepState, type JobState, type SweepState } from './sweep-state.js';
 
@@ -28,6 +29,20 @@ export interface LocalRunOptions {
 
 /** The exit code of a command stopped by Ctrl-C (SIGINT): the job is interrupted, not failed. */
 const INTERRUPTED = 130;
+
+/**
+ * Waits until no live process holds `job`'s run directory (the `run.lock`
+ * heartbeat of `@asng/engine`): the process of a worker that died stops
+ * after its current step and checkpoint, and only then may another continue
+ * the run. Gives up after `timeoutMs`, naming the holder.
+ */
+export async function waitForRun(job: SweepJob, timeoutMs = 10 * 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (let holder = runLockHolder(job.runDir); holder !== undefined; holder = runLockHolder(job.runDir)) {
+    if (Date.now() > end) throw new Error(`${job.runDir}: still in use by process ${holder.pid} on ${holder.host} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /**
  * The arguments that run `job` now: a search whose run directory holds a
@@ -79,20 +94,28 @@ export async function runSweepLocally(options: LocalRunOptions): Promise<SweepSt
 
   // A job stopped by SIGINT waits for the next run of the sweep.
   const interrupted = new Set<string>();
+  // Taken by a slot (maybe still waiting for its run directory to be free).
+  const claimed = new Set<string>();
   const runnable = (): SweepJob | undefined =>
     sweep.jobs.find(
       (j) =>
-        jobs[j.id]!.status === 'pending' && !children.has(j.id) && !interrupted.has(j.id) && (j.after === undefined || jobs[j.after]?.status === 'completed'),
+        jobs[j.id]!.status === 'pending' && !claimed.has(j.id) && !interrupted.has(j.id) && (j.after === undefined || jobs[j.after]?.status === 'completed'),
     );
 
-  const runOne = (job: SweepJob): Promise<void> =>
-    new Promise((resolveJob) => {
+  const runOne = async (job: SweepJob): Promise<void> => {
+    claimed.add(job.id);
+    await waitForRun(job);
+    return new Promise((resolveJob) => {
       const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
       const attempt = jobs[job.id]!.attempts + 1;
       jobs[job.id] = { status: 'running', attempts: attempt, worker: 'local' };
       save();
       const started = process.hrtime.bigint();
-      const child = spawn(options.asng[0]!, [...options.asng.slice(1), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // The child stops (checkpointing) if this runner dies: it watches for its parent.
+      const child = spawn(options.asng[0]!, [...options.asng.slice(1), ...argv], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ASNG_EXIT_WITH_PARENT: String(process.pid) },
+      });
       children.set(job.id, child);
       options.onEvent?.({ type: 'start', job, argv, attempt, running: children.size });
       let stdout = '';
@@ -106,6 +129,7 @@ export async function runSweepLocally(options: LocalRunOptions): Promise<SweepSt
       });
       const finish = (code: number | null, spawnError?: Error) => {
         children.delete(job.id);
+        claimed.delete(job.id);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const last = stdout.trim().split('\n').at(-1) ?? '';
         let result: unknown;
@@ -137,6 +161,7 @@ export async function runSweepLocally(options: LocalRunOptions): Promise<SweepSt
       child.on('error', (error) => finish(null, error));
       child.on('close', (code) => finish(code));
     });
+  };
 
   // Jobs whose parent failed can never run: say so once.
   const blocked = new Set<string>();

@@ -1,54 +1,19 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueState, redisConnection, startWorker, submitSweep } from './queue.js';
 import { readSweepFile } from './sweep-file.js';
+import { freePort, hasRedisServer, startRedis, stopProcess as stop, until } from '../test/redis-server.js';
 
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+const hasRedis = hasRedisServer();
 const fake = fileURLToPath(new URL('../test/fake-asng.mjs', import.meta.url));
 const workerMain = fileURLToPath(new URL('../test/worker-main.ts', import.meta.url));
 // tsx's loader in this very process (its CLI would start the worker in a child of its own).
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A Redis of our own on a free port, its data kept on disk (fsync always) across restarts. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    redis.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    redis.on('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-  });
-  return redis;
-}
-
-const stop = (p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') =>
-  new Promise<void>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once('exit', () => resolve());
-    p.kill(signal);
-  });
 
 function calls(path: string): { event: string; argv: string[]; code?: number; ppid: number }[] {
   return existsSync(path)
@@ -57,14 +22,6 @@ function calls(path: string): { event: string; argv: string[]; code?: number; pp
         .split('\n')
         .map((l) => JSON.parse(l))
     : [];
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('redisConnection', () => {
@@ -99,7 +56,7 @@ describe.skipIf(!hasRedis)('sweeps on BullMQ and Redis (redis-server from Debian
 
   const startWorkerProcess = (name: string): Promise<ChildProcess> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', tsxLoader, workerMain, `redis://127.0.0.1:${port}`, fake, name, '2000'], {
+      const child = spawn(process.execPath, ['--conditions=@asng/source', '--import', tsxLoader, workerMain, `redis://127.0.0.1:${port}`, fake, name, '2000'], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, FAKE_ASNG_CALLS: join(dir, 'calls.jsonl') },
       });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { jobArgv } from './local-runner.js';
+import { jobArgv, waitForRun } from './local-runner.js';
 import type { Sweep, SweepJob } from './sweep-file.js';
 import type { JobState, SweepState } from './sweep-state.js';
 
@@ -162,13 +162,14 @@ export function startWorker(options: WorkerOptions): SweepWorker {
     QUEUE_NAME,
     async (queued: Job<QueuedJobData>) => {
       const { job, dependents, sweep } = queued.data;
+      await waitForRun(job);
       const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
       options.onEvent?.({ type: 'start', sweep, job, argv, attempt: queued.attemptsMade + 1 });
       const outcome = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         // The child stops (checkpointing) if this worker dies: it watches its parent.
         const child = spawn(options.asng[0]!, [...options.asng.slice(1), ...argv], {
           stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, ASNG_EXIT_WITH_PARENT: '1' },
+          env: { ...process.env, ASNG_EXIT_WITH_PARENT: String(process.pid) },
         });
         children.add(child);
         let stdout = '';
@@ -205,7 +206,8 @@ export function startWorker(options: WorkerOptions): SweepWorker {
         return result;
       }
       const error = outcome.stderr.trim() || `exited with ${outcome.code === null ? 'a signal' : `code ${outcome.code}`}`;
-      const interrupted = outcome.code === 130 || outcome.code === null || closing;
+      // A run still held by another process (a race with a dying worker's child) is tried again, not failed.
+      const interrupted = outcome.code === 130 || outcome.code === null || closing || /the run is in use by process/.test(error);
       options.onEvent?.({ type: 'failed', sweep, job, error, retried: interrupted });
       if (interrupted) throw new Error(`interrupted: ${error}`);
       throw new UnrecoverableError(error);

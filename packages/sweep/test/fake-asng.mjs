@@ -22,7 +22,7 @@ const end = (code) => {
 };
 process.on('SIGINT', () => end(130));
 // As asng does under a sweep worker: stop when the worker is gone.
-if (process.env.ASNG_EXIT_WITH_PARENT === '1') setInterval(() => process.ppid !== ppid && end(130), 50).unref();
+if (process.env.ASNG_EXIT_WITH_PARENT !== undefined) setInterval(() => process.ppid !== Number(process.env.ASNG_EXIT_WITH_PARENT) && end(130), 50).unref();
 // A search leaves its checkpoint at once, so that a killed one is resumed.
 if (command === 'search' && argv.includes('--early-checkpoint')) {
   mkdirSync(value('--run-dir'), { recursive: true });

@@ -1,0 +1,77 @@
+import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** The file that says a process is working on a run directory. */
+export const RUN_LOCK_FILE = 'run.lock';
+/** A lock not refreshed for this long belongs to a process that is gone. */
+export const RUN_LOCK_STALE_MS = 15_000;
+const HEARTBEAT_MS = 4_000;
+
+/** Who holds a run directory's lock, and how fresh it is. */
+export interface RunLockHolder {
+  readonly host: string;
+  readonly pid: number;
+  /** Milliseconds since its last heartbeat. */
+  readonly ageMs: number;
+}
+
+/** Another live process works on the run directory. */
+export class RunInUseError extends Error {
+  override name = 'RunInUseError';
+  constructor(
+    readonly path: string,
+    readonly holder: RunLockHolder,
+  ) {
+    super(
+      `${path}: the run is in use by process ${holder.pid} on ${holder.host} (heartbeat ${(holder.ageMs / 1000).toFixed(1)} s ago); ` +
+        `two processes must not write one run: wait for it to stop, or delete the file if that process is gone`,
+    );
+  }
+}
+
+/** The live holder of `runDir`'s lock, or `undefined` when there is none or it is stale. */
+export function runLockHolder(runDir: string): RunLockHolder | undefined {
+  const path = join(runDir, RUN_LOCK_FILE);
+  let ageMs: number;
+  let owner: { host?: unknown; pid?: unknown };
+  try {
+    ageMs = Date.now() - statSync(path).mtimeMs;
+    owner = JSON.parse(readFileSync(path, 'utf8')) as typeof owner;
+  } catch {
+    return undefined;
+  }
+  if (ageMs > RUN_LOCK_STALE_MS) return undefined;
+  return { host: String(owner.host ?? '?'), pid: Number(owner.pid ?? 0), ageMs: Math.max(0, ageMs) };
+}
+
+/**
+ * Takes `runDir`'s lock for this process (a file whose time a heartbeat
+ * refreshes, so that it works on a shared file system across machines);
+ * throws a {@link RunInUseError} while another live process holds it. A
+ * stale lock (its holder died) is taken over. Returns the release function.
+ */
+export function acquireRunLock(runDir: string): () => void {
+  const path = join(runDir, RUN_LOCK_FILE);
+  const holder = runLockHolder(runDir);
+  if (holder !== undefined && !(holder.host === hostname() && holder.pid === process.pid)) throw new RunInUseError(path, holder);
+  const mine = JSON.stringify({ host: hostname(), pid: process.pid });
+  writeFileSync(path, mine);
+  const heartbeat = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // The directory is gone or unwritable: the run's own writes will say so.
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  return () => {
+    clearInterval(heartbeat);
+    try {
+      if (readFileSync(path, 'utf8') === mine) unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  };
+}
