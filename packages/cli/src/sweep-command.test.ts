@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,19 @@ describe('asng sweep', () => {
     const table = io();
     expect(await runCli(['sweep', 'status', 'seeds.yaml'], table.io)).toBe(0);
     expect(table.stdout()).toMatch(/search-seed1-\w+ +search +completed +1 +\d+ +accuracy 0\.\d+/);
+    // A job that runs shows its worker and how far it has come.
+    const state = JSON.parse(readFileSync(join(root, 'seeds', 'sweep.json'), 'utf8'));
+    const [firstId] = Object.keys(state.jobs);
+    mkdirSync(join(root, 'seeds', firstId), { recursive: true });
+    writeFileSync(join(root, 'seeds', firstId, 'log.jsonl'), '{"type":"step","step":12,"totalSteps":40}\n');
+    writeFileSync(
+      join(root, 'seeds', 'sweep.json'),
+      JSON.stringify({ ...state, jobs: { ...state.jobs, [firstId]: { status: 'running', attempts: 2, worker: 'local' } } }),
+    );
+    const running = io();
+    expect(await runCli(['sweep', 'status', 'seeds.yaml'], running.io)).toBe(0);
+    expect(running.stdout()).toMatch(new RegExp(`${firstId} +search +running \\(local\\) +2 +- +step 12/40`));
+    writeFileSync(join(root, 'seeds', 'sweep.json'), JSON.stringify(state));
     const report = io();
     expect(await runCli(['sweep', 'report', 'seeds.yaml', '--json'], report.io)).toBe(0);
     const html = readFileSync(join(root, 'seeds', 'sweep.html'), 'utf8');

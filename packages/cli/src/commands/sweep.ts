@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@asng/engine';
@@ -58,8 +58,32 @@ function checkedRedis(url: string): string {
 function jobRows(sweep: Sweep, state: SweepState): string[][] {
   return sweep.jobs.map((job) => {
     const s = state.jobs[job.id]!;
-    return [job.id, job.command, s.status, String(s.attempts), s.seconds !== undefined ? s.seconds.toFixed(0) : '-', figures(s.result)];
+    const shown = s.status === 'running' || (s.status === 'pending' && s.attempts > 0) ? searchProgress(job.command, job.runDir) : figures(s.result);
+    return [
+      job.id,
+      job.command,
+      s.status + (s.worker !== undefined && s.status === 'running' ? ` (${s.worker})` : ''),
+      String(s.attempts),
+      s.seconds !== undefined ? s.seconds.toFixed(0) : '-',
+      shown,
+    ];
   });
+}
+
+/** How far a search has come, from the last step line of its log: `step 120/400`. */
+function searchProgress(command: string, runDir: string): string {
+  if (command !== 'search') return '';
+  try {
+    const text = readFileSync(join(runDir, 'log.jsonl'), 'utf8');
+    const at = text.lastIndexOf('"type":"step"');
+    if (at < 0) return 'starting';
+    const end = text.indexOf('\n', at);
+    const line = text.slice(text.lastIndexOf('\n', at) + 1, end < 0 ? text.length : end);
+    const { step, totalSteps } = JSON.parse(line) as { step: number; totalSteps: number };
+    return `step ${step}/${totalSteps}`;
+  } catch {
+    return '';
+  }
 }
 
 /** The figures a job's JSON reports: held-out metrics of a search, test metrics and parameters of a retraining. */
@@ -86,7 +110,7 @@ function textTable(header: readonly string[], rows: readonly (readonly string[])
     .join('\n');
 }
 
-const HEADER = ['job', 'command', 'status', 'attempts', 'seconds', 'figures'];
+const HEADER = ['job', 'command', 'status', 'attempts', 'seconds', 'figures or progress'];
 
 /** The sweep's HTML page: every job with its figures, and the found architectures side by side. */
 async function sweepPage(sweep: Sweep, state: SweepState, cwd: string): Promise<string> {
