@@ -82,15 +82,21 @@ describe('the asng CLI on the custom space and the embedded Fashion-MNIST subset
     expect(await runCli(searchArgs(split), again.value)).toBe(2);
     expect(again.err.join('')).toMatch(/already holds a search; continue it with 'asng resume/);
 
+    // The run names its space module, but the CLI imports a module only when the user names it.
+    const refused = io();
+    expect(await runCli(['resume', split, '--json'], refused.value)).toBe(2);
+    expect(refused.err.join('')).toMatch(
+      /cli\.json: names the search space ".*space-module\.ts", which is not a built-in space .*pass it yourself with --space/,
+    );
     const c = io();
-    expect(await runCli(['resume', split, '--json'], c.value)).toBe(0);
+    expect(await runCli(['resume', split, '--space', spaceModule, '--json'], c.value)).toBe(0);
     const resumed = c.json();
     expect(resumed).toMatchObject({ status: 'completed', steps: 12 });
     expect(resumed.best).toEqual(full.best);
     expect(resumed.metrics).toEqual(full.metrics);
 
     const r = io();
-    expect(await runCli(['retrain', split, '--epochs', '1', '--max-examples', '64', '--batch-size', '16', '--json'], r.value)).toBe(0);
+    expect(await runCli(['retrain', split, '--space', spaceModule, '--epochs', '1', '--max-examples', '64', '--batch-size', '16', '--json'], r.value)).toBe(0);
     const retrained = r.json();
     expect(retrained.architecture).toEqual(full.best);
     expect(retrained.epochs).toBe(1);
@@ -99,7 +105,7 @@ describe('the asng CLI on the custom space and the embedded Fashion-MNIST subset
     expect(existsSync(join(split, 'retrain.json'))).toBe(true);
 
     const d = io();
-    expect(await runCli(['report', split, '--json'], d.value)).toBe(0);
+    expect(await runCli(['report', split, '--space', spaceModule, '--json'], d.value)).toBe(0);
     const html = readFileSync(d.json().report, 'utf8');
     expect(html).toContain('Most likely architecture');
     expect(html).toContain('<title>kernel0 = 1: ');

@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireRunLock, RUN_LOCK_FILE, RunInUseError, runLockHolder } from './run-lock.js';
@@ -25,6 +26,17 @@ describe('the run lock', () => {
     writeFileSync(join(dir, RUN_LOCK_FILE), JSON.stringify({ host: 'elsewhere', pid: 4242 }));
     expect(() => acquireRunLock(dir)).toThrow(RunInUseError);
     expect(() => acquireRunLock(dir)).toThrow(`${join(dir, RUN_LOCK_FILE)}: the run is in use by process 4242 on elsewhere`);
+  });
+
+  it('takes over at once the fresh lock of a dead process of this machine (killed with SIGKILL)', () => {
+    const dir = runDir();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(dir, RUN_LOCK_FILE), JSON.stringify({ host: hostname(), pid: dead }));
+    expect(runLockHolder(dir)).toBeUndefined();
+    acquireRunLock(dir)();
+    // A live process of this machine holds it.
+    writeFileSync(join(dir, RUN_LOCK_FILE), JSON.stringify({ host: hostname(), pid: process.ppid }));
+    expect(() => acquireRunLock(dir)).toThrow(`the run is in use by process ${process.ppid} on ${hostname()}`);
   });
 
   it('takes over a stale lock, whose holder stopped its heartbeat', () => {

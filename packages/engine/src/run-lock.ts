@@ -42,7 +42,22 @@ export function runLockHolder(runDir: string): RunLockHolder | undefined {
     return undefined;
   }
   if (ageMs > RUN_LOCK_STALE_MS) return undefined;
-  return { host: String(owner.host ?? '?'), pid: Number(owner.pid ?? 0), ageMs: Math.max(0, ageMs) };
+  const holder = { host: String(owner.host ?? '?'), pid: Number(owner.pid ?? 0), ageMs: Math.max(0, ageMs) };
+  // On this machine a dead holder (killed with SIGKILL) is known at once, without waiting for its heartbeat to age.
+  if (holder.host === hostname() && holder.pid !== process.pid && !alive(holder.pid)) return undefined;
+  return holder;
+}
+
+/** Whether a process of this machine exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  if (!(Number.isSafeInteger(pid) && pid > 0)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
