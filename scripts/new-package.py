@@ -30,7 +30,8 @@ pkg = {
     'scripts': {
         'build': 'tsup',
         'typecheck': 'tsc --noEmit -p .',
-        'lint': 'publint --strict && attw --pack . --profile node16',
+        # attw packs without the prepack/postpack scripts: they rewrite package.json, which parallel lint tasks read.
+        'lint': 'publint --strict && npm_config_ignore_scripts=true attw --pack . --profile node16',
         'test': 'vitest run',
         # The packed manifest loses the @asng/source condition and src/, and gains the LICENSE.
         'prepack': 'node ../../scripts/pack-manifest.mjs prepack',

@@ -40,7 +40,7 @@ describe('asng sweep', () => {
     expect(table.stdout()).toMatch(/search-seed1-\w+ +search +completed +1 +\d+ +accuracy 0\.\d+/);
     // A job that runs shows its worker and how far it has come.
     const state = JSON.parse(readFileSync(join(root, 'seeds', 'sweep.json'), 'utf8'));
-    const [firstId] = Object.keys(state.jobs);
+    const firstId = Object.keys(state.jobs)[0]!;
     mkdirSync(join(root, 'seeds', firstId), { recursive: true });
     writeFileSync(join(root, 'seeds', firstId, 'log.jsonl'), '{"type":"step","step":12,"totalSteps":40}\n');
     writeFileSync(
