@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLockHolder } from '@asng/engine';
+import { runAsng } from './run-asng.js';
 import type { Sweep, SweepJob } from './sweep-file.js';
 import { readSweepState, writeSweepState, type JobState, type SweepState } from './sweep-state.js';
 
@@ -86,7 +87,7 @@ export async function runSweepLocally(options: LocalRunOptions): Promise<SweepSt
   const save = () => writeSweepState(sweep, { ...saved, jobs });
   save();
   const done = () => sweep.jobs.filter((j) => jobs[j.id]!.status === 'completed').length;
-  const children = new Map<string, ReturnType<typeof spawn>>();
+  const children = new Map<string, ChildProcess>();
   const onAbort = () => {
     for (const child of children.values()) child.kill('SIGINT');
   };
@@ -105,62 +106,30 @@ export async function runSweepLocally(options: LocalRunOptions): Promise<SweepSt
   const runOne = async (job: SweepJob): Promise<void> => {
     claimed.add(job.id);
     await waitForRun(job);
-    return new Promise((resolveJob) => {
-      const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
-      const attempt = jobs[job.id]!.attempts + 1;
-      jobs[job.id] = { status: 'running', attempts: attempt, worker: 'local' };
-      save();
-      const started = process.hrtime.bigint();
-      // The child stops (checkpointing) if this runner dies: it watches for its parent.
-      const child = spawn(options.asng[0]!, [...options.asng.slice(1), ...argv], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ASNG_EXIT_WITH_PARENT: String(process.pid) },
-      });
+    const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
+    const attempt = jobs[job.id]!.attempts + 1;
+    jobs[job.id] = { status: 'running', attempts: attempt, worker: 'local' };
+    save();
+    const started = process.hrtime.bigint();
+    const outcome = await runAsng(options.asng, argv, (child) => {
       children.set(job.id, child);
       options.onEvent?.({ type: 'start', job, argv, attempt, running: children.size });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr!.on('data', (d: Buffer) => {
-        // Only the end matters: the error.
-        stderr = (stderr + d.toString()).slice(-4000);
-      });
-      const finish = (code: number | null, spawnError?: Error) => {
-        children.delete(job.id);
-        claimed.delete(job.id);
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const last = stdout.trim().split('\n').at(-1) ?? '';
-        let result: unknown;
-        try {
-          result = last === '' ? undefined : JSON.parse(last);
-        } catch {
-          result = undefined;
-        }
-        const stopped = code === INTERRUPTED || (code === null && options.signal?.aborted === true);
-        if (stopped) interrupted.add(job.id);
-        const state: JobState =
-          code === 0
-            ? { status: 'completed', attempts: attempt, worker: 'local', exitCode: 0, seconds, ...(result !== undefined ? { result } : {}) }
-            : stopped
-              ? { status: 'pending', attempts: attempt, worker: 'local', seconds }
-              : {
-                  status: 'failed',
-                  attempts: attempt,
-                  worker: 'local',
-                  ...(code !== null ? { exitCode: code } : {}),
-                  seconds,
-                  error: (spawnError?.message ?? stderr.trim()) || `exited with ${code === null ? 'a signal' : `code ${code}`} and no error output`,
-                };
-        jobs[job.id] = state;
-        save();
-        options.onEvent?.({ type: 'finish', job, state, done: done(), total: sweep.jobs.length });
-        resolveJob();
-      };
-      child.on('error', (error) => finish(null, error));
-      child.on('close', (code) => finish(code));
     });
+    children.delete(job.id);
+    claimed.delete(job.id);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { code, result } = outcome;
+    const stopped = code === INTERRUPTED || (code === null && options.signal?.aborted === true);
+    if (stopped) interrupted.add(job.id);
+    const state: JobState =
+      code === 0
+        ? { status: 'completed', attempts: attempt, worker: 'local', exitCode: 0, seconds, ...(result !== undefined ? { result } : {}) }
+        : stopped
+          ? { status: 'pending', attempts: attempt, worker: 'local', seconds }
+          : { status: 'failed', attempts: attempt, worker: 'local', ...(code !== null ? { exitCode: code } : {}), seconds, error: outcome.error };
+    jobs[job.id] = state;
+    save();
+    options.onEvent?.({ type: 'finish', job, state, done: done(), total: sweep.jobs.length });
   };
 
   // Jobs whose parent failed can never run: say so once.

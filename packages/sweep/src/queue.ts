@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { jobArgv, waitForRun } from './local-runner.js';
+import { runAsng } from './run-asng.js';
 import type { Sweep, SweepJob } from './sweep-file.js';
 import type { JobState, SweepState } from './sweep-state.js';
 
@@ -165,38 +166,12 @@ export function startWorker(options: WorkerOptions): SweepWorker {
       await waitForRun(job);
       const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
       options.onEvent?.({ type: 'start', sweep, job, argv, attempt: queued.attemptsMade + 1 });
-      const outcome = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        // The child stops (checkpointing) if this worker dies: it watches its parent.
-        const child = spawn(options.asng[0]!, [...options.asng.slice(1), ...argv], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, ASNG_EXIT_WITH_PARENT: String(process.pid) },
-        });
+      const outcome = await runAsng(options.asng, argv, (child) => {
         children.add(child);
-        let stdout = '';
-        let stderr = '';
-        child.stdout!.on('data', (d: Buffer) => {
-          stdout += d.toString();
-        });
-        child.stderr!.on('data', (d: Buffer) => {
-          stderr = (stderr + d.toString()).slice(-4000);
-        });
-        child.on('error', (error) => {
-          children.delete(child);
-          resolve({ code: 1, stdout, stderr: error.message });
-        });
-        child.on('close', (code) => {
-          children.delete(child);
-          resolve({ code, stdout, stderr });
-        });
+        child.once('close', () => children.delete(child));
       });
       if (outcome.code === 0) {
-        const last = outcome.stdout.trim().split('\n').at(-1) ?? '';
-        let result: unknown = null;
-        try {
-          result = last === '' ? null : JSON.parse(last);
-        } catch {
-          result = null;
-        }
+        const result = outcome.result ?? null;
         for (const next of dependents) {
           if ((await queue.getJob(queueJobId(sweep, next.id))) === undefined) {
             await queue.add(next.id, { sweep, job: next, dependents: [] }, jobOptions(sweep, next));
@@ -205,7 +180,7 @@ export function startWorker(options: WorkerOptions): SweepWorker {
         options.onEvent?.({ type: 'completed', sweep, job, result });
         return result;
       }
-      const error = outcome.stderr.trim() || `exited with ${outcome.code === null ? 'a signal' : `code ${outcome.code}`}`;
+      const { error } = outcome;
       // A run still held by another process (a race with a dying worker's child) is tried again, not failed.
       const interrupted = outcome.code === 130 || outcome.code === null || closing || /the run is in use by process/.test(error);
       options.onEvent?.({ type: 'failed', sweep, job, error, retried: interrupted });
