@@ -151,7 +151,7 @@ describe('the malformed-input corpus', () => {
     const checkpoint = readFileSync(join(damaged, 'checkpoint.bin'));
     checkpoint[checkpoint.length - 5]! ^= 0x10;
     writeFileSync(join(damaged, 'checkpoint.bin'), checkpoint);
-    // Make it resumable: the completed run's budget raised by hand is not needed; the checksum fails first.
+    // resume reads and verifies the checkpoint before anything else.
     ({ code, stderr } = await cli(['resume', damaged]));
     expect(code, stderr).toBe(1);
     expect(stderr).toContain(join(damaged, 'checkpoint.bin'));

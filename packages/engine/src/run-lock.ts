@@ -1,6 +1,7 @@
-import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
 
 /** The file that says a process is working on a run directory. */
 export const RUN_LOCK_FILE = 'run.lock';
@@ -71,7 +72,7 @@ export function acquireRunLock(runDir: string): () => void {
   const holder = runLockHolder(runDir);
   if (holder !== undefined && !(holder.host === hostname() && holder.pid === process.pid)) throw new RunInUseError(path, holder);
   const mine = JSON.stringify({ host: hostname(), pid: process.pid });
-  writeFileSync(path, mine);
+  writeFileAtomic(path, mine);
   const heartbeat = setInterval(() => {
     try {
       const now = new Date();

@@ -48,19 +48,17 @@ export async function waitForRun(job: SweepJob, timeoutMs = 10 * 60_000): Promis
 /**
  * The arguments that run `job` now: a search whose run directory holds a
  * checkpoint but no result is resumed (exactly where it stopped), with the
- * job's `--space` when it names a module; everything else runs as defined.
+ * job's `--space` (the CLI loads a module a run names only when given it
+ * again); everything else runs as defined.
  */
 export function jobArgv(job: SweepJob): string[] {
   if (job.command !== 'search' || !existsSync(join(job.runDir, 'checkpoint.bin'))) return [...job.argv];
-  const at = job.argv.indexOf('--space');
-  const space = at >= 0 ? job.argv[at + 1] : undefined;
-  const module = space !== undefined && (space.startsWith('.') || space.startsWith('/') || /\.(m?[jt]s|cjs)$/.test(space));
-  // Settings that are not recorded in the run: the backend and its threads.
-  const kept = ['--backend', '--threads'].flatMap((flag) => {
+  // The space, and the settings that are not recorded in the run: the backend and its threads.
+  const kept = ['--space', '--backend', '--threads'].flatMap((flag) => {
     const i = job.argv.indexOf(flag);
     return i >= 0 ? [flag, job.argv[i + 1]!] : [];
   });
-  return ['resume', job.runDir, ...(module ? ['--space', space!] : []), ...kept];
+  return ['resume', job.runDir, ...kept];
 }
 
 /**

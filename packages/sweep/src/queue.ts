@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { jobArgv, waitForRun } from './local-runner.js';
 import { runAsng } from './run-asng.js';
@@ -190,7 +191,7 @@ export function startWorker(options: WorkerOptions): SweepWorker {
     {
       connection,
       concurrency: options.concurrency ?? 1,
-      name: options.name ?? `${process.env.HOSTNAME ?? 'worker'}-${process.pid}`,
+      name: options.name ?? `${hostname()}-${process.pid}`,
       lockDuration: options.lockDuration ?? 30_000,
       stalledInterval: Math.max(500, Math.floor((options.lockDuration ?? 30_000) / 2)),
       maxStalledCount: ATTEMPTS,

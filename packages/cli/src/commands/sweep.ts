@@ -17,7 +17,7 @@ import {
 } from '@asng/sweep';
 import { UsageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import type { Command } from '../command.js';
+import { COMMON_OPTIONS, type Command } from '../command.js';
 import { readRunWithSpace } from '../report.js';
 import { workingDirectory } from '../setup.js';
 
@@ -44,14 +44,24 @@ function openSweep(file: string | undefined, cwd: string): Sweep {
   }
 }
 
-/** The --redis URL, checked: a usage error names it. */
-function checkedRedis(url: string): string {
+/** Checks a --redis URL: a usage error names it. */
+export function checkRedisUrl(url: string): void {
   try {
     redisConnection(url);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return url;
+}
+
+/** The --backend and --threads options of the commands that run jobs: passed on to every job. */
+export const JOB_BACKEND_OPTIONS = COMMON_OPTIONS.filter((o) => o.name === 'backend' || o.name === 'threads');
+
+/** The arguments that pass --backend and --threads on to each job's `asng`. */
+export function jobBackendArgs(values: Readonly<Record<string, unknown>>): string[] {
+  return [
+    ...(values.backend !== undefined ? ['--backend', values.backend as string] : []),
+    ...(values.threads !== undefined ? ['--threads', String(values.threads)] : []),
+  ];
 }
 
 /** One line per job: id, command, status, attempts, seconds, its headline figures. */
@@ -122,7 +132,7 @@ async function sweepPage(sweep: Sweep, state: SweepState, cwd: string): Promise<
     const spaceAt = job.argv.indexOf('--space');
     const space = spaceAt >= 0 ? job.argv[spaceAt + 1] : undefined;
     try {
-      const run = await readRunWithSpace(job.runDir, cwd, space !== undefined && !/^[a-z-]+$/.test(space) ? space : undefined);
+      const run = await readRunWithSpace(job.runDir, cwd, space);
       const drawn = run.architectureGraph !== undefined ? architectureSvg(run.architectureGraph, { idPrefix: `sweep-${figuresHtml.length}` }) : '';
       const text = run.description !== undefined ? `<pre>${escapeXml(run.description.text)}</pre>` : '';
       figuresHtml.push(`<figure><figcaption>${escapeXml(job.id)}: ${escapeXml(figures(state.jobs[job.id]!.result))}</figcaption>${drawn}${text}</figure>`);
@@ -157,8 +167,7 @@ export const sweepCommand: Command = {
     },
     { name: 'workers', type: 'integer', min: 1, max: 256, placeholder: 'N', description: 'run: jobs at once, each in its own process (default 1)' },
     { name: 'retry-failed', type: 'boolean', description: 'run: run the failed jobs again' },
-    { name: 'backend', type: 'string', values: ['auto', 'node-gpu', 'node', 'wasm', 'webgpu', 'cpu'], description: "run: every job's tfjs backend" },
-    { name: 'threads', type: 'integer', min: 1, placeholder: 'N', description: "run: every job's wasm threads (with several workers, cores / workers)" },
+    ...JOB_BACKEND_OPTIONS,
     { name: 'out', type: 'string', placeholder: 'FILE', description: 'report: where to write the HTML (default: sweep.html in the runs directory)' },
     { name: 'json', type: 'boolean', description: 'print one JSON object as the last line' },
     { name: 'quiet', type: 'boolean', description: 'run: no line per job' },
@@ -175,11 +184,11 @@ export const sweepCommand: Command = {
       throw new UsageError("--redis is required: 'asng sweep submit' queues the jobs for 'asng worker --redis URL'");
     if (action === 'run' && redis !== undefined)
       throw new UsageError("--redis: 'asng sweep run' runs here, without a queue; queue with 'asng sweep submit FILE --redis URL'");
-    if (redis !== undefined) checkedRedis(redis);
+    if (redis !== undefined) checkRedisUrl(redis);
     const sweep = openSweep(file, cwd);
-    const stateOf = async (): Promise<SweepState> => (redis !== undefined ? queueState({ sweep, redis: checkedRedis(redis) }) : readSweepState(sweep));
+    const stateOf = async (): Promise<SweepState> => (redis !== undefined ? queueState({ sweep, redis }) : readSweepState(sweep));
     if (action === 'submit') {
-      const { added, existing } = await submitSweep({ sweep, redis: checkedRedis(redis!) });
+      const { added, existing } = await submitSweep({ sweep, redis: redis! });
       if (values.json === true)
         io.stdout(
           `${JSON.stringify({ sweep: sweep.name, runsDir: sweep.runsDir, jobs: sweep.jobs.length, added: added.length, existing: existing.length })}\n`,
@@ -209,10 +218,7 @@ export const sweepCommand: Command = {
       return 0;
     }
     const started = process.hrtime.bigint();
-    const extraArgs = [
-      ...(values.backend !== undefined ? ['--backend', values.backend as string] : []),
-      ...(values.threads !== undefined ? ['--threads', String(values.threads)] : []),
-    ];
+    const extraArgs = jobBackendArgs(values);
     const state = await runSweepLocally({
       sweep,
       workers: (values.workers as number | undefined) ?? 1,

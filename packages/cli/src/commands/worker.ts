@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { redisConnection, startWorker } from '@asng/sweep';
+import { startWorker } from '@asng/sweep';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { asngCommand } from './sweep.js';
+import { asngCommand, checkRedisUrl, JOB_BACKEND_OPTIONS, jobBackendArgs } from './sweep.js';
 
 /** `asng worker --redis URL`: serves the sweeps queued on that Redis until stopped. */
 export const workerCommand: Command = {
@@ -20,24 +20,16 @@ export const workerCommand: Command = {
       placeholder: 'X',
       description: "seconds before another worker takes over the job of a worker that died (default 30; BullMQ's stall detection)",
     },
-    { name: 'backend', type: 'string', values: ['auto', 'node-gpu', 'node', 'wasm', 'webgpu', 'cpu'], description: "every job's tfjs backend" },
-    { name: 'threads', type: 'integer', min: 1, placeholder: 'N', description: "every job's wasm threads" },
+    ...JOB_BACKEND_OPTIONS,
     { name: 'quiet', type: 'boolean', description: 'no line per job' },
   ],
   async run({ positionals, values }, io) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} for 'asng worker'`);
     const redis = values.redis as string | undefined;
     if (redis === undefined) throw new UsageError('--redis is required');
-    try {
-      redisConnection(redis);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    checkRedisUrl(redis);
     const name = (values.name as string | undefined) ?? `${hostname()}-${process.pid}`;
-    const extraArgs = [
-      ...(values.backend !== undefined ? ['--backend', values.backend as string] : []),
-      ...(values.threads !== undefined ? ['--threads', String(values.threads)] : []),
-    ];
+    const extraArgs = jobBackendArgs(values);
     const worker = startWorker({
       redis,
       asng: asngCommand(io),
