@@ -28,6 +28,7 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = dirname(import.meta.dirname);
 const args = new Set(process.argv.slice(2));
@@ -172,7 +173,9 @@ function scenario(name: keyof typeof scenarios, body: () => boolean): void {
 
 /** Runs a step of a scenario; logs its output when it fails. */
 function step(label: string, result: SpawnSyncReturns<string>, check: (out: string) => boolean = () => true): boolean {
-  const ok = result.status === 0 && check(`${result.stdout}\n${result.stderr}`);
+  // Tools colour their output when the environment asks for it (FORCE_COLOR in CI): check the plain text.
+  const plain = stripVTControlCharacters(`${result.stdout}\n${result.stderr}`);
+  const ok = result.status === 0 && check(plain);
   if (!ok) log(`  ${label} failed (exit ${String(result.status)}):\n${tail(result)}`);
   return ok;
 }
