@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { categorical, integer } from '@asng/core';
+import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRandomPiece, PieceStore, pinSettings, randomArchitectures, rankAmong, reusablePieceDir, stats } from './protocol.js';
 
@@ -40,6 +41,17 @@ describe('randomArchitectures', () => {
     expect(randomArchitectures(variables, 3, 2)).toEqual(a.slice(0, 2));
     for (const choice of ['a', 'b', 'c']) expect(a.filter((x) => x.op === choice).length).toBeGreaterThan(100);
     for (const w of [1, 2, 3, 4]) expect(a.filter((x) => x.width === w).length).toBeGreaterThan(70);
+  });
+
+  it('draws the very random networks of the recorded results (results/*.json)', () => {
+    const space = createImageClassificationSpace({ cells: 3, channels: 8 });
+    for (const [file, seed] of [
+      ['classification-standard-penalty0.25-seed1.json', 1],
+      ['classification-standard-seed2.json', 2],
+    ] as const) {
+      const recorded = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'results', file), 'utf8')) as { random: { architecture: unknown }[] };
+      expect(randomArchitectures(space.variables, seed, recorded.random.length)).toEqual(recorded.random.map((r) => r.architecture));
+    }
   });
 });
 

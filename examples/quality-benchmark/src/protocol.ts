@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, type Architecture, type Dataset, type SearchSpace, type Variable } from '@asng/core';
+import { comparisonArchitectures, type Architecture, type Rng, type Dataset, type SearchSpace, type Variable } from '@asng/core';
 import { resumeSearch, runFiles, runSearch, writeFileAtomic, writeJsonAtomic, type SearchConfig, type StepEvent } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 
@@ -63,22 +63,14 @@ export function rankAmong(value: number, others: readonly number[], higherIsBett
 }
 
 /**
- * The `count` random architectures compared with search seed `seed`: drawn
- * uniformly (each variable's choice independent and uniform; integer
- * variables uniform over their range) from a stream of their own, so that
- * they are the same whatever else the run does, and different for each seed.
+ * The `count` random architectures compared with search seed `seed`: core's
+ * `comparisonArchitectures` (drawn uniformly, each variable's choice
+ * independent; a stream of their own, so that they are the same whatever else
+ * the run does, and different for each seed). `asng retrain
+ * --random-architecture I` draws the same ones.
  */
 export function randomArchitectures(variables: readonly Variable[], seed: number, count: number): Architecture[] {
-  const rng = new Rng(seed).fork().fork();
-  return Array.from({ length: count }, () =>
-    Object.fromEntries(
-      variables.map((v) => {
-        if (v.kind === 'categorical') return [v.name, v.choices[rng.int(v.choices.length)]!];
-        if (v.kind === 'integer') return [v.name, v.min + rng.int(v.max - v.min + 1)];
-        return [v.name, v.min + rng.uniform() * (v.max - v.min)];
-      }),
-    ),
-  );
+  return comparisonArchitectures(variables, seed, count);
 }
 
 /**

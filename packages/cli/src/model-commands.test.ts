@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { Rng, type Architecture, type CategoricalVariable } from '@asng/core';
+import { comparisonArchitectures, Rng, type Architecture, type CategoricalVariable } from '@asng/core';
 import { fileSystemIO, trainableParameterCount } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { createInpaintingSpace } from '@asng/space-inpainting';
@@ -161,6 +161,9 @@ describe('asng retrain, evaluate and export', () => {
           '0.2',
           '--cutout',
           '8',
+          '--crop',
+          '2',
+          '--flip',
           '--json',
         ],
         io,
@@ -169,7 +172,7 @@ describe('asng retrain, evaluate and export', () => {
     const summary = lastJson<any>();
     const channels = summary.spaceOptions.channels as number;
     expect(summary.spaceOptions.cells).toBe(4);
-    expect(summary.config).toMatchObject({ auxiliaryWeight: 0.4, dropPath: 0.2, augment: { cutout: { size: 8 } } });
+    expect(summary.config).toMatchObject({ auxiliaryWeight: 0.4, dropPath: 0.2, augment: { crop: { padding: 2 }, flip: true, cutout: { size: 8 } } });
     const saved = await loadLayersModel(fileSystemIO(join(root, 'budget', 'model')));
     expect(saved.outputs).toHaveLength(1);
     expect(saved.layers.some((l) => l.name.startsWith('aux_'))).toBe(false);
@@ -179,6 +182,34 @@ describe('asng retrain, evaluate and export', () => {
     expect(count(channels)).toBeLessThanOrEqual(budget);
     expect(count(channels + 1)).toBeGreaterThan(budget);
     expect(stderr()).toContain(`--param-budget ${budget}: ${channels} channels`);
+  }, 120_000);
+
+  it('retrains a random architecture of the search seed (a comparison baseline) beside the found model, or where --out says', async () => {
+    const dir = fakeRun('random');
+    const argv = (...more: string[]) => ['retrain', 'random', '--epochs', '1', '--batch-size', '4', '--max-examples', '4', ...more, '--json'];
+    const noSeed = capture();
+    expect(await runCli(argv('--random-architecture', '2'), noSeed.io)).toBe(1);
+    expect(noSeed.stderr()).toContain(`${join(dir, 'config.json')}: missing`);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ space: 'image-classification', config: { seed: 5 } }));
+    const second = capture();
+    expect(await runCli(argv('--random-architecture', '2'), second.io)).toBe(0);
+    const summary = second.lastJson<any>();
+    const drawn = comparisonArchitectures(space.variables, 5, 2);
+    expect(summary.architecture).toEqual(drawn[1]);
+    expect(summary.architecture).not.toEqual(best);
+    expect(summary.source).toEqual({ randomArchitecture: 2, searchSeed: 5 });
+    expect(summary.model).toBe(join(dir, 'random-2', 'model'));
+    expect(JSON.parse(readFileSync(join(dir, 'random-2', 'retrain.json'), 'utf8')).source).toEqual(summary.source);
+    const saved = await loadLayersModel(fileSystemIO(join(dir, 'random-2', 'model')));
+    expect((saved.getUserDefinedMetadata() as any).asng.architecture).toEqual(drawn[1]);
+    saved.dispose();
+    expect(existsSync(join(dir, 'model'))).toBe(false);
+    // The found one, elsewhere: --out.
+    const found = capture();
+    expect(await runCli(argv('--out', 'found-out'), found.io)).toBe(0);
+    expect(found.lastJson<any>()).toMatchObject({ architecture: best, source: 'found', model: join(root, 'found-out', 'model') });
+    expect(existsSync(join(root, 'found-out', 'retrain.json'))).toBe(true);
+    expect(existsSync(join(dir, 'retrain.json'))).toBe(false);
   }, 120_000);
 
   it('evaluates an image-to-image model with MSE, PSNR and SSIM', async () => {

@@ -13,8 +13,10 @@ const fake = join(root, 'fake-asng.mjs');
 writeFileSync(
   fake,
   `const argv = process.argv.slice(2);
-if (argv.includes('3')) { process.stderr.write('asng: the validation loss is NaN\\n'); process.exit(1); }
-process.stdout.write(JSON.stringify({ status: 'completed', metrics: { accuracy: 0.25 + argv.indexOf('--seed') / 100 } }) + '\\n');
+if (argv[argv.indexOf('--seed') + 1] === '3') { process.stderr.write('asng: the validation loss is NaN\\n'); process.exit(1); }
+const random = argv.indexOf('--random-architecture');
+if (argv[0] === 'retrain') process.stdout.write(JSON.stringify({ test: { accuracy: random < 0 ? 0.9 : 0.8 + Number(argv[random + 1]) / 1000 }, trainableParameters: 500 }) + '\\n');
+else process.stdout.write(JSON.stringify({ status: 'completed', metrics: { accuracy: 0.25 + argv.indexOf('--seed') / 100 } }) + '\\n');
 `,
 );
 const io = () => {
@@ -62,10 +64,36 @@ describe('asng sweep', () => {
     expect(again.stderr()).not.toContain('start   search-seed1');
   });
 
+  it('reports a compare entry: the found architecture against the random ones, with its rank', async () => {
+    writeFileSync(
+      join(root, 'vs.yaml'),
+      'name: vs\njobs:\n  - {name: search, command: search, options: {seed: 1}}\n  - {name: cmp, command: compare, after: search, options: {random: 3, epochs: 2}}\n',
+    );
+    const ran = io();
+    expect(await runCli(['sweep', 'run', 'vs.yaml', '--workers', '2', '--json'], ran.io)).toBe(0);
+    expect(ran.lastJson()).toMatchObject({ jobs: 5, completed: 5 });
+    const report = io();
+    expect(await runCli(['sweep', 'report', 'vs.yaml', '--json'], report.io)).toBe(0);
+    const [comparison] = report.lastJson<any>().comparisons;
+    expect(comparison).toMatchObject({ entry: 'cmp', jobs: 4, completed: 4, parameters: { found: 500 } });
+    expect(comparison.metrics).toEqual([
+      expect.objectContaining({ metric: 'accuracy', found: 0.9, foundRank: 1, random: [1, 2, 3].map((index) => ({ index, value: 0.8 + index / 1000 })) }),
+    ]);
+    const text = io();
+    expect(await runCli(['sweep', 'report', 'vs.yaml'], text.io)).toBe(0);
+    expect(text.stdout()).toMatch(
+      /Found against random:\n.*\ncmp +search-\w+ +accuracy \(higher is better\) +0\.9000 +1 of 4 +0\.8020 ± 0\.0008 +0\.8030 +1: 0\.8010, 2: 0\.8020, 3: 0\.8030 +4\/4/,
+    );
+    expect(readFileSync(join(root, 'vs', 'sweep.html'), 'utf8')).toContain('<h2>Found against random</h2>');
+  });
+
   it('names the bad field of a sweep file, and bad usage, with exit 2', async () => {
     writeFileSync(join(root, 'bad.json'), JSON.stringify({ name: 'bad', jobs: [{ name: 's', command: 'serch' }] }));
     const cases: [string[], string][] = [
-      [['sweep', 'run', 'bad.json'], `${join(root, 'bad.json')}: jobs[0].command: expected one of search, retrain, evaluate, export, report, got "serch"`],
+      [
+        ['sweep', 'run', 'bad.json'],
+        `${join(root, 'bad.json')}: jobs[0].command: expected one of search, retrain, evaluate, export, report, compare, got "serch"`,
+      ],
       [['sweep', 'launch', 'bad.json'], '\'asng sweep\' takes run, submit, status or report, got "launch"'],
       [['sweep', 'submit', 'bad.json'], "--redis is required: 'asng sweep submit' queues the jobs"],
       [['sweep', 'submit', 'bad.json', '--redis', 'http://localhost'], '--redis: expected a redis:// URL, got "http://localhost"'],

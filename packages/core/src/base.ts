@@ -27,6 +27,7 @@ export type {
   NumericVariable,
   Variable,
 } from './variables.js';
+export { comparisonArchitectures, uniformArchitectures } from './uniform-architectures.js';
 export { ProductDistribution } from './distribution.js';
 export type { Distribution, DistributionState, SampleOf } from './distribution.js';
 export type { Candidate, Optimizer, OptimizerState, VariableBelief } from './optimizer.js';

@@ -3,10 +3,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
-/** The `asng` commands a sweep job may run. */
-export const SWEEP_COMMANDS = ['search', 'retrain', 'evaluate', 'export', 'report'] as const;
+/**
+ * The commands of a sweep file's entries: the `asng` commands, and `compare`
+ * (after a search: its found architecture and K uniformly random
+ * architectures of its space, each retrained alike by `asng retrain`, the
+ * random ones with `--random-architecture I`).
+ */
+export const SWEEP_COMMANDS = ['search', 'retrain', 'evaluate', 'export', 'report', 'compare'] as const;
 /** One of {@link SWEEP_COMMANDS}. */
 export type SweepCommand = (typeof SWEEP_COMMANDS)[number];
+
+/** Random architectures of a `compare` entry when its options give no `random`. */
+export const DEFAULT_COMPARE_RANDOM = 5;
 
 /** A value of an `asng` option in a sweep file: `true` is a flag, a list repeats the option. */
 export type OptionValue = string | number | boolean | readonly (string | number)[];
@@ -22,7 +30,8 @@ export interface JobTemplate {
   readonly matrix?: Readonly<Record<string, readonly (string | number | boolean)[]>>;
   /**
    * The name of a `search` entry: one job per job of that entry, run after it
-   * completes, on its run directory (`retrain`, `evaluate`, `export`, `report`).
+   * completes, on its run directory (`retrain`, `evaluate`, `export`,
+   * `report`; `compare` makes 1 + K jobs per search job).
    */
   readonly after?: string;
 }
@@ -51,6 +60,19 @@ export interface SweepJob {
   readonly after?: string;
   /** The matrix values of this job, for tables. */
   readonly values: Readonly<Record<string, string | number | boolean>>;
+  /** For the jobs of a `compare` entry: which comparison, and which side of it. */
+  readonly comparison?: JobComparison;
+}
+
+/** A job's place in a found-against-random comparison (a `compare` entry of a sweep file). */
+export interface JobComparison {
+  /** The `compare` entry. */
+  readonly entry: string;
+  /** The search job whose run is compared. */
+  readonly search: string;
+  /** The found architecture, or random architecture `index` (1-based, as `--random-architecture`). */
+  readonly role: 'found' | 'random';
+  readonly index?: number;
 }
 
 /** A whole sweep: its directory and its jobs in a fixed order (dependencies first). */
@@ -125,12 +147,18 @@ export function checkDefinition(raw: unknown, file: string): SweepDefinition {
     const matrix = checkMatrix(job.matrix, `${at}.matrix`, bad);
     for (const key of Object.keys(matrix ?? {}))
       if (options !== undefined && key in options) bad(`${at}.matrix.${key}`, 'also given in options; give it in one place');
-    for (const key of ['run-dir', 'json', 'out']) {
+    for (const key of ['run-dir', 'json', 'out', ...(job.command === 'compare' ? ['random-architecture'] : [])]) {
       if ((options !== undefined && key in options) || (matrix !== undefined && key in matrix))
         bad(`${at}.options.${key}`, 'set by the sweep, not by the file');
     }
+    if (options?.random !== undefined) {
+      if (job.command !== 'compare') bad(`${at}.options.random`, 'only a compare entry takes random (its number of random architectures)');
+      const k = options.random;
+      if (!(typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= 100))
+        bad(`${at}.options.random`, `expected the number of random architectures, a whole number from 1 to 100, got ${JSON.stringify(k)}`);
+    }
     if (job.command === 'search') {
-      if (job.after !== undefined) bad(`${at}.after`, 'a search starts a run; only retrain, evaluate, export and report run after one');
+      if (job.after !== undefined) bad(`${at}.after`, 'a search starts a run; only retrain, evaluate, export, report and compare run after one');
     } else {
       if (typeof job.after !== 'string') bad(`${at}.after`, `expected the name of a search entry whose runs this ${String(job.command)} job reads`);
       const parent = (top.jobs as Record<string, unknown>[]).find((j) => j?.name === job.after);
@@ -233,7 +261,7 @@ export function expandSweep(definition: SweepDefinition, file: string): Sweep {
     const made: SweepJob[] = [];
     for (const parent of parents) {
       for (const values of product(template.matrix)) {
-        const options = { ...template.options, ...values };
+        const { random, ...options } = { ...template.options, ...values };
         const hash = createHash('sha256')
           .update(canonical({ command: template.command, options, after: parent?.id ?? null }))
           .digest('hex')
@@ -245,6 +273,10 @@ export function expandSweep(definition: SweepDefinition, file: string): Sweep {
           .slice(0, 48);
         const id = [template.name, ...(parent !== undefined ? [parent.id.slice(0, parent.id.length - 9)] : []), ...(slug !== '' ? [slug] : []), hash].join('-');
         const runDir = parent?.runDir ?? join(runsDir, id);
+        if (template.command === 'compare') {
+          made.push(...compareJobs(template.name, parent!, Number(random ?? DEFAULT_COMPARE_RANDOM), optionArgv(options), hash));
+          continue;
+        }
         const argv =
           template.command === 'search'
             ? ['search', ...optionArgv(options), '--run-dir', runDir]
@@ -263,4 +295,29 @@ export function expandSweep(definition: SweepDefinition, file: string): Sweep {
     ids.add(job.id);
   }
   return { name: definition.name, file: resolve(file), runsDir, jobs };
+}
+
+/**
+ * The jobs of a `compare` entry after search job `parent`: `asng retrain` of
+ * the found architecture and of random architectures 1..K, each alike (the
+ * entry's options), each into its own directory under the search's run
+ * (`<entry>/found`, `<entry>/random-I`). Their ids share the entry's hash,
+ * which leaves K out: raising K adds jobs and keeps the finished ones.
+ */
+function compareJobs(entry: string, parent: SweepJob, k: number, options: readonly string[], hash: string): SweepJob[] {
+  const stem = `${entry}-${parent.id.slice(0, parent.id.length - 9)}`;
+  const job = (role: 'found' | 'random', index?: number): SweepJob => {
+    const dir = join(parent.runDir, entry, role === 'found' ? 'found' : `random-${index}`);
+    return {
+      id: `${stem}-${role === 'found' ? 'found' : `random${index}`}-${hash}`,
+      template: entry,
+      command: 'retrain',
+      argv: ['retrain', parent.runDir, ...options, ...(index !== undefined ? ['--random-architecture', String(index)] : []), '--out', dir],
+      runDir: parent.runDir,
+      after: parent.id,
+      values: {},
+      comparison: { entry, search: parent.id, role, ...(index !== undefined ? { index } : {}) },
+    };
+  };
+  return [job('found'), ...Array.from({ length: k }, (_, i) => job('random', i + 1))];
 }

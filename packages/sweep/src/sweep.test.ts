@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobArgv, runSweepLocally, type SweepEvent } from './local-runner.js';
+import { sweepComparisons } from './comparison.js';
 import { readSweepFile, SweepFileError } from './sweep-file.js';
 import { readSweepState, statePath, writeSweepState } from './sweep-state.js';
 
@@ -111,12 +112,47 @@ describe('sweep files', () => {
     expect(other.jobs[0]!.id).not.toBe(yaml.jobs[0]!.id);
   });
 
+  it('expands a compare entry into the found and K random retrainings of each search, each into its own directory', () => {
+    const dir = workDir();
+    const text = (k: number) =>
+      `name: cmp\njobs:\n  - {name: search, command: search, options: {space: image-classification}, matrix: {seed: [1, 2]}}\n  - {name: vs, command: compare, after: search, options: {random: ${k}, param-budget: 60000, epochs: 2}}\n`;
+    const sweep = readSweepFile(write(dir, 'cmp.yaml', text(3)));
+    expect(sweep.jobs).toHaveLength(2 + 2 * 4);
+    const [search] = sweep.jobs;
+    const group = sweep.jobs.filter((j) => j.comparison?.search === search!.id);
+    expect(group.map((j) => j.comparison)).toEqual([
+      { entry: 'vs', search: search!.id, role: 'found' },
+      ...[1, 2, 3].map((index) => ({ entry: 'vs', search: search!.id, role: 'random', index })),
+    ]);
+    expect(group.every((j) => j.command === 'retrain' && j.after === search!.id)).toBe(true);
+    expect(group[0]!.id).toMatch(/^vs-search-seed1-found-[0-9a-f]{8}$/);
+    expect(group[0]!.argv).toEqual(['retrain', search!.runDir, '--epochs', '2', '--param-budget', '60000', '--out', join(search!.runDir, 'vs', 'found')]);
+    expect(group[2]!.argv).toEqual([
+      'retrain',
+      search!.runDir,
+      '--epochs',
+      '2',
+      '--param-budget',
+      '60000',
+      '--random-architecture',
+      '2',
+      '--out',
+      join(search!.runDir, 'vs', 'random-2'),
+    ]);
+    // Raising K keeps the jobs already defined (and done) and adds new ones.
+    const more = readSweepFile(write(dir, 'cmp.yaml', text(5)));
+    expect(more.jobs.map((j) => j.id)).toEqual(expect.arrayContaining(sweep.jobs.map((j) => j.id)));
+    expect(more.jobs).toHaveLength(2 + 2 * 6);
+    // Five random architectures when the entry does not say.
+    expect(readSweepFile(write(dir, 'cmp.yaml', text(3).replace('random: 3, ', ''))).jobs).toHaveLength(2 + 2 * 6);
+  });
+
   it('names the file and the field of a bad definition', () => {
     const dir = workDir();
     const cases: [string, string][] = [
       ['name: x\njobs: []\n', 'jobs: expected a non-empty list of jobs'],
       ['name: "a b"\njobs: [{name: s, command: search}]\n', 'name: expected letters, digits'],
-      ['name: x\njobs: [{name: s, command: train}]\n', 'jobs[0].command: expected one of search, retrain, evaluate, export, report, got "train"'],
+      ['name: x\njobs: [{name: s, command: train}]\n', 'jobs[0].command: expected one of search, retrain, evaluate, export, report, compare, got "train"'],
       ['name: x\njobs: [{name: s, command: search, matrix: {seed: []}}]\n', 'jobs[0].matrix.seed: expected a non-empty list of values'],
       ['name: x\njobs: [{name: s, command: search, matrix: {seed: [1, 1]}}]\n', 'jobs[0].matrix.seed: a value is listed twice'],
       ['name: x\njobs: [{name: s, command: search, options: {seed: 1}, matrix: {seed: [2]}}]\n', 'jobs[0].matrix.seed: also given in options'],
@@ -132,6 +168,19 @@ describe('sweep files', () => {
       ['name: x\nwho: me\njobs: [{name: s, command: search}]\n', 'who: unknown field'],
       ['name: x\njobs: [{name: s, command: search, after: t}]\n', 'jobs[0].after: a search starts a run'],
       ['name: [x\n', '(file): not valid YAML'],
+      [
+        'name: x\njobs: [{name: s, command: search}, {name: r, command: retrain, after: s, options: {random: 3}}]\n',
+        'jobs[1].options.random: only a compare entry',
+      ],
+      [
+        'name: x\njobs: [{name: s, command: search}, {name: c, command: compare, after: s, options: {random: 0}}]\n',
+        'jobs[1].options.random: expected the number',
+      ],
+      [
+        'name: x\njobs: [{name: s, command: search}, {name: c, command: compare, after: s, options: {random-architecture: 2}}]\n',
+        'jobs[1].options.random-architecture: set by the sweep',
+      ],
+      ['name: x\njobs: [{name: c, command: compare}]\n', 'jobs[0].after: expected the name of a search entry'],
     ];
     for (const [text, message] of cases) {
       const path = write(dir, 'bad.yaml', text);
@@ -179,6 +228,30 @@ describe('runSweepLocally', () => {
     const before = log.length;
     await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake] });
     expect(calls(process.env.FAKE_ASNG_CALLS)).toHaveLength(before);
+  });
+
+  it('runs a compare entry after its search and sets the found architecture against the random ones', async () => {
+    const dir = workDir();
+    const sweep = sweepOf(
+      dir,
+      '  - {name: search, command: search, matrix: {seed: [1]}}\n  - {name: vs, command: compare, after: search, options: {random: 4}}\n',
+    );
+    const empty = sweepComparisons(sweep, readSweepState(sweep));
+    expect(empty).toMatchObject([{ entry: 'vs', jobs: 5, completed: 0, metrics: [] }]);
+    const state = await runSweepLocally({ sweep, workers: 2, asng: [process.execPath, fake] });
+    expect(Object.values(state.jobs).map((j) => j.status)).toEqual(Array(6).fill('completed'));
+    const [comparison] = sweepComparisons(sweep, state);
+    expect(comparison).toMatchObject({ entry: 'vs', search: sweep.jobs[0]!.id, jobs: 5, completed: 5 });
+    expect(comparison!.parameters).toEqual({ found: 1000, random: [1, 2, 3, 4].map((index) => ({ index, value: 1000 })) });
+    const [accuracy, loss] = comparison!.metrics;
+    // The fake's figures: found 0.835, random I 0.8 + I / 100.
+    expect(accuracy).toMatchObject({ metric: 'accuracy', higherIsBetter: true, found: 0.835, foundRank: 2 });
+    expect(accuracy!.random.map((r) => r.index)).toEqual([1, 2, 3, 4]);
+    expect(accuracy!.randomMean).toBeCloseTo(0.825, 12);
+    expect(accuracy!.randomStd).toBeCloseTo(Math.sqrt(0.000125), 12);
+    expect(accuracy!.randomBest).toBeCloseTo(0.84, 12);
+    // Ties share the better rank; a loss is better when lower.
+    expect(loss).toMatchObject({ metric: 'loss', higherIsBetter: false, found: 0.5, foundRank: 1, randomBest: 0.5 });
   });
 
   it('marks a job that fails with its error, skips what depends on it, and retries it only when asked', async () => {

@@ -41,6 +41,10 @@ setTimeout(() => {
     end(130);
   }
   if (command === 'search' || command === 'resume') writeFileSync(join(runDir, 'result.json'), JSON.stringify({ best: { op: 'a' } }));
-  process.stdout.write(`progress that is not JSON\n${JSON.stringify({ command, runDir, metrics: { accuracy: 0.5 } })}\n`);
+  // A retraining's test figures: the found architecture 0.835, random architecture I 0.8 + I / 100.
+  const random = value('--random-architecture');
+  const test =
+    command === 'retrain' ? { test: { accuracy: random === undefined ? 0.835 : 0.8 + Number(random) / 100, loss: 0.5 }, trainableParameters: 1000 } : {};
+  process.stdout.write(`progress that is not JSON\n${JSON.stringify({ command, runDir, metrics: { accuracy: 0.5 }, ...test })}\n`);
   end(0);
 }, sleep);

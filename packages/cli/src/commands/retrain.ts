@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { comparisonArchitectures } from '@asng/core';
 import {
   checkTrainingConfig,
   largestWidthWithin,
   retrain,
+  runFiles,
   saveModelAtomically,
   trainableParameterCount,
   writeJsonAtomic,
@@ -10,6 +13,7 @@ import {
 } from '@asng/engine';
 import { parseDecimal, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
+import { readJsonFile } from '../json-file.js';
 import { writeModelRestorations } from '../restorations.js';
 import { MODEL_DIR, modelRecord, readSearch, recordPath, type CliRecord } from '../run-record.js';
 import { selectBackend, spaceMetrics, taskOf, withDataset, workingDirectory } from '../setup.js';
@@ -29,6 +33,8 @@ const OPTIONS: readonly OptionSpec[] = [
     description: "epochs of the step schedule's decays (default half and three quarters of the budget)",
   },
   { name: 'decay-factor', type: 'number', greaterThan: 0, max: 1, placeholder: 'X', description: 'factor of each step decay (default 0.1)' },
+  { name: 'crop', type: 'integer', min: 1, placeholder: 'N', description: 'random crop of each image padded by N pixels (default none)' },
+  { name: 'flip', type: 'boolean', description: 'mirror each image left-right with probability 1/2' },
   { name: 'cutout', type: 'integer', min: 1, placeholder: 'N', description: 'cutout square side (default none)' },
   { name: 'cells', type: 'integer', min: 1, placeholder: 'N', description: "the space's 'cells' option for the retrained network (default: the search's)" },
   {
@@ -51,6 +57,20 @@ const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     placeholder: 'X',
     description: 'loss weight of an auxiliary head at 2/3 depth, training only (DARTS: 0.4; default none)',
+  },
+  {
+    name: 'random-architecture',
+    type: 'integer',
+    min: 1,
+    placeholder: 'I',
+    description:
+      "retrain the I-th architecture drawn uniformly from the run's space for its search seed (the baseline of a found-against-random comparison; as bench:quality draws them) instead of the found one; output in RUN_DIR/random-I unless --out",
+  },
+  {
+    name: 'out',
+    type: 'string',
+    placeholder: 'DIR',
+    description: 'where the model (DIR/model) and retrain.json go (default RUN_DIR, or RUN_DIR/random-I with --random-architecture)',
   },
   RECORDED_SPACE_OPTION,
   { name: 'drop-path', type: 'number', min: 0, placeholder: 'P', description: 'drop-path probability, raised linearly from 0 over training (default none)' },
@@ -78,6 +98,14 @@ function retrainConfig(values: Readonly<Record<string, unknown>>): RetrainConfig
   const decayEpochs = decayText?.split(',').map((e) => parseDecimal(e) ?? Number.NaN);
   if (decayEpochs?.some((e) => !(e > 0 && Number.isFinite(e))))
     throw new UsageError(`--decay-epochs: expected comma-separated positive numbers, got ${JSON.stringify(decayText)}`);
+  const augment =
+    values.cutout !== undefined || values.crop !== undefined || values.flip === true
+      ? {
+          ...(values.crop !== undefined ? { crop: { padding: values.crop as number } } : {}),
+          ...(values.flip === true ? { flip: true } : {}),
+          ...(values.cutout !== undefined ? { cutout: { size: values.cutout as number } } : {}),
+        }
+      : undefined;
   const config: RetrainConfig = {
     ...trainingConfig(values),
     epochs: (values.epochs as number | undefined) ?? 10,
@@ -86,7 +114,7 @@ function retrainConfig(values: Readonly<Record<string, unknown>>): RetrainConfig
     ...(values['min-lr'] !== undefined ? { minLearningRate: values['min-lr'] as number } : {}),
     ...(decayEpochs !== undefined ? { decayEpochs } : {}),
     ...(values['decay-factor'] !== undefined ? { decayFactor: values['decay-factor'] as number } : {}),
-    ...(values.cutout !== undefined ? { augment: { cutout: { size: values.cutout as number } } } : {}),
+    ...(augment !== undefined ? { augment } : {}),
     ...(values['auxiliary-weight'] !== undefined ? { auxiliaryWeight: values['auxiliary-weight'] as number } : {}),
     ...(dropPath !== undefined ? { dropPath } : {}),
   };
@@ -94,11 +122,25 @@ function retrainConfig(values: Readonly<Record<string, unknown>>): RetrainConfig
   return config;
 }
 
-/** `asng retrain RUN_DIR`: the most likely architecture of a finished search, trained from scratch, tested and saved. */
+/** The search seed of a run (its `config.json`), which names the random architectures compared with its search. */
+function searchSeed(runDir: string): number {
+  const path = runFiles(runDir).config;
+  if (!existsSync(path)) throw new Error(`${path}: missing; --random-architecture needs the search's seed from a completed 'asng search' run`);
+  const seed = readJsonFile<{ config?: { seed?: unknown } }>(path).config?.seed;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new Error(`${path}: config.seed: expected the search's integer seed, got ${JSON.stringify(seed)}`);
+  return seed;
+}
+
+/**
+ * `asng retrain RUN_DIR`: the most likely architecture of a finished search
+ * (or, with `--random-architecture I`, the I-th uniformly random one of its
+ * space), trained from scratch, tested and saved.
+ */
 export const retrainCommand: Command = {
   name: 'retrain',
   summary: 'train the found architecture from scratch, test it, save it to RUN_DIR/model',
-  synopsis: 'RUN_DIR [--epochs N --cells N --channels N | --param-budget N ...]',
+  synopsis: 'RUN_DIR [--epochs N --cells N --channels N | --param-budget N] [--random-architecture I] [--out DIR] ...',
   options: OPTIONS,
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError(`'asng retrain' takes one run directory, got ${positionals.length}`);
@@ -107,9 +149,14 @@ export const retrainCommand: Command = {
     const budget = values['param-budget'] as number | undefined;
     if (budget !== undefined && values.channels !== undefined) throw new UsageError('--param-budget chooses the channels: give it or --channels, not both');
     const config = retrainConfig(values);
-    const { record, best } = readSearch(runDir);
+    const { record, best: found } = readSearch(runDir);
     const loaded = await loadRecordedSpace(record.space, recordPath(runDir), values.space as string | undefined, cwd);
     let spaceOptions: SpaceOptions = { ...record.spaceOptions, ...sizeOptions(loaded, values) };
+    const randomIndex = values['random-architecture'] as number | undefined;
+    const seed = randomIndex === undefined ? undefined : searchSeed(runDir);
+    // The variables of the search's space: the random architectures are those of the space that was searched.
+    const best = seed === undefined ? found : comparisonArchitectures(loaded.create(record.spaceOptions).variables, seed, randomIndex!)[randomIndex! - 1]!;
+    const outDir = values.out !== undefined ? resolve(cwd, values.out as string) : randomIndex !== undefined ? join(runDir, `random-${randomIndex}`) : runDir;
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);
       if (budget !== undefined)
@@ -135,16 +182,17 @@ export const retrainCommand: Command = {
             io.stderr(`epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(1)} s\n`);
         },
       });
-      const modelDir = join(runDir, MODEL_DIR);
+      const modelDir = join(outDir, MODEL_DIR);
       try {
         result.model.setUserDefinedMetadata({ asng: modelRecord(record, spaceOptions, best) });
         await saveModelAtomically(result.model, modelDir);
-        if (space.kind === 'image-to-image') await writeModelRestorations(runDir, space, dataset, result.model);
+        if (space.kind === 'image-to-image') await writeModelRestorations(outDir, space, dataset, result.model);
       } finally {
         result.model.dispose();
       }
       const summary = {
         architecture: best,
+        source: randomIndex === undefined ? 'found' : { randomArchitecture: randomIndex, searchSeed: seed },
         spaceOptions,
         config,
         parameters: result.parameters,
@@ -157,12 +205,12 @@ export const retrainCommand: Command = {
         runDir,
         model: modelDir,
       };
-      const out = join(runDir, 'retrain.json');
+      const out = join(outDir, 'retrain.json');
       writeJsonAtomic(out, summary);
       if (values.json === true) io.stdout(`${JSON.stringify(summary)}\n`);
       else {
         io.stdout(
-          `Retrained ${result.epochs} epoch(s): ${result.trainableParameters} trainable parameters (${result.parameters} with batch-norm statistics), ` +
+          `${randomIndex === undefined ? 'Retrained' : `Random architecture ${randomIndex} of search seed ${seed}, trained`} ${result.epochs} epoch(s): ${result.trainableParameters} trainable parameters (${result.parameters} with batch-norm statistics), ` +
             `${result.split} ${formatMetrics(result.test)} (${result.seconds.toFixed(1)} s)\nModel saved to ${modelDir}; summary in ${out}\n`,
         );
       }

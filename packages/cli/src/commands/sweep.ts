@@ -12,6 +12,7 @@ import {
   runSweepLocally,
   submitSweep,
   SweepFileError,
+  sweepComparisons,
   type Sweep,
   type SweepState,
 } from '@asng/sweep';
@@ -19,6 +20,7 @@ import { UsageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { readRunWithSpace } from '../report.js';
+import { COMPARISON_HEADER, comparisonRows, comparisonSection } from '../sweep-comparison.js';
 import { workingDirectory } from '../setup.js';
 
 /**
@@ -148,6 +150,7 @@ tr.failed td{background:#fde8e8}tr.completed td:nth-child(3){color:#176f2c}.side
 </head><body><h1>Sweep ${escapeXml(sweep.name)}</h1>
 <p>${escapeXml(sweep.file)}: ${sweep.jobs.length} jobs, ${counts.completed} completed, ${counts.failed} failed, ${counts.running} running, ${counts.pending} pending. Run directories in ${escapeXml(sweep.runsDir)}.</p>
 <table><thead><tr>${HEADER.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>
+${comparisonSection(sweepComparisons(sweep, state))}
 <h2>Found architectures</h2><div class="side">${figuresHtml.join('') || '<p>No search has completed yet.</p>'}</div>
 </body></html>
 `;
@@ -213,8 +216,12 @@ export const sweepCommand: Command = {
       const state = await stateOf();
       const out = resolve(cwd, (values.out as string | undefined) ?? join(sweep.runsDir, 'sweep.html'));
       writeFileAtomic(out, await sweepPage(sweep, state, cwd));
-      if (values.json === true) io.stdout(`${JSON.stringify({ report: out, ...countByStatus(sweep, state) })}\n`);
-      else io.stdout(`${textTable(HEADER, jobRows(sweep, state))}\n\nReport written to ${out}\n`);
+      const comparisons = sweepComparisons(sweep, state);
+      if (values.json === true) io.stdout(`${JSON.stringify({ report: out, ...countByStatus(sweep, state), comparisons })}\n`);
+      else {
+        const table = comparisons.length > 0 ? `\n\nFound against random:\n${textTable(COMPARISON_HEADER, comparisonRows(comparisons))}` : '';
+        io.stdout(`${textTable(HEADER, jobRows(sweep, state))}${table}\n\nReport written to ${out}\n`);
+      }
       return 0;
     }
     const started = process.hrtime.bigint();
