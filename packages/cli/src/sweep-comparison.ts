@@ -15,7 +15,7 @@ export function comparisonRows(comparisons: readonly Comparison[]): string[][] {
       m === undefined ? '-' : `${m.metric} (${m.higherIsBetter ? 'higher' : 'lower'} is better)`,
       fmt(m?.found),
       m?.foundRank === undefined ? '-' : `${m.foundRank} of ${m.random.length + 1}`,
-      m === undefined || m.random.length === 0 ? '-' : `${fmt(m.randomMean)} ± ${fmt(m.randomStd)}`,
+      m === undefined || m.random.length === 0 ? '-' : `${fmt(m.randomMean)} ± ${m.randomStd.toFixed(4)}`,
       fmt(m?.randomBest),
       m === undefined ? '' : m.random.map((r) => `${r.index}: ${fmt(r.value)}`).join(', '),
       `${c.completed}/${c.jobs}`,
