@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { DatasetInfo, DatasetSplit } from '@asng/core';
+import { Sha256 } from './sha256.js';
 
 /**
  * What identifies the training data of a search, cheaply: the dataset's
@@ -33,11 +33,11 @@ const SAMPLE = 64;
 export async function fingerprintDataset(info: DatasetInfo, full: DatasetSplit, used: DatasetSplit): Promise<DatasetFingerprint> {
   const count = Math.min(SAMPLE, used.size);
   const indices = Int32Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * used.size) / count));
-  const hash = createHash('sha256');
+  const hash = new Sha256();
   if (count > 0) {
     const batch = await used.read(indices);
     hash.update(batch.images);
-    if (batch.labels) hash.update(Buffer.from(batch.labels.buffer, batch.labels.byteOffset, batch.labels.byteLength));
+    if (batch.labels) hash.update(new Uint8Array(batch.labels.buffer, batch.labels.byteOffset, batch.labels.byteLength));
   }
   return {
     name: info.name,
@@ -46,7 +46,7 @@ export async function fingerprintDataset(info: DatasetInfo, full: DatasetSplit, 
     trainExamples: full.size,
     usedExamples: used.size,
     sampleExamples: count,
-    sampleSha256: hash.digest('hex'),
+    sampleSha256: hash.hex(),
   };
 }
 

@@ -5,6 +5,14 @@ export type { EpochEvent, StepEvent } from './search-events.js';
 export { checkTrainingConfig, resolveSearchConfig } from './search-config.js';
 export type { ResolvedSearchConfig, SearchConfig, TrainingConfig } from './search-config.js';
 export { runFiles } from './run-directory.js';
+export { RUN_FILES, StorageFullError } from './run-storage.js';
+export type { ReleaseRunLock, RunStorage } from './run-storage.js';
+export { fileSystemStorage } from './file-system-storage.js';
+export { indexedDbStorage } from './indexeddb-storage.js';
+export type { IndexedDbStorage, IndexedDbStorageOptions, RunLockManager } from './indexeddb-storage.js';
+export type { IdbFactory } from './indexeddb.js';
+export { memoryStorage } from './memory-storage.js';
+export type { MemoryStorage } from './memory-storage.js';
 export { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { createDirectory } from './create-directory.js';
@@ -31,6 +39,7 @@ export type {
   WeightOptimizerSettings,
 } from './weight-optimizer.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
 export type { CheckpointArray, CheckpointContents, SavedCheckpoint } from './checkpoint.js';
 export { copyWeightsByLayerName, retrain } from './retrain.js';
 export type { RetrainConfig, RetrainEpochEvent, RetrainOptions, RetrainResult } from './retrain.js';

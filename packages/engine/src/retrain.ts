@@ -14,6 +14,7 @@ import {
 } from '@asng/core';
 import { DataLoader, subsetSplit } from '@asng/data';
 import { evaluateModel, type BatchMetrics } from './evaluate.js';
+import { secondsSince, yieldToEventLoop } from './event-loop.js';
 import { checkTrainingConfig, type TrainingConfig } from './search-config.js';
 import { createWeightOptimizer, scheduledLearningRate } from './weight-optimizer.js';
 
@@ -185,8 +186,8 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     return auxiliaryWeight > 0 ? tf.add(main, tf.mul(lossOf(outputs[1]!, targets), auxiliaryWeight)) : main;
   };
   const totalSteps = epochs * loader.batchesPerEpoch;
-  const started = process.hrtime.bigint();
-  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const started = performance.now();
+  const seconds = () => secondsSince(started);
   let step = 0;
   let epoch = 0;
   try {
@@ -195,7 +196,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       let batches = 0;
       let learningRate = c.learningRate ?? 0.025;
       for (let b = 0; b < loader.batchesPerEpoch && !options.signal?.aborted; b++) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
         learningRate = scheduledLearningRate(c, step, totalSteps, loader.batchesPerEpoch);
         if (dropPath > 0) training.setDropPathProbability((dropPath * step) / Math.max(1, totalSteps - 1));
         const raw = await loader.next();

@@ -1,15 +1,16 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError, writeFileAtomic } from './atomic-write.js';
+import { logUpToStep, RUN_FILES } from './run-storage.js';
 
-/** Paths of the files of a run. */
+/** Paths of the files of a run directory (the names of `RUN_FILES` in `runDir`). */
 export function runFiles(runDir: string) {
   return {
-    config: join(runDir, 'config.json'),
-    log: join(runDir, 'log.jsonl'),
-    checkpoint: join(runDir, 'checkpoint.bin'),
-    result: join(runDir, 'result.json'),
-    architecture: join(runDir, 'architecture.txt'),
+    config: join(runDir, RUN_FILES.config),
+    log: join(runDir, RUN_FILES.log),
+    checkpoint: join(runDir, RUN_FILES.checkpoint),
+    result: join(runDir, RUN_FILES.result),
+    architecture: join(runDir, RUN_FILES.architecture),
   };
 }
 
@@ -19,10 +20,15 @@ export function runFiles(runDir: string) {
  * dropped by {@link truncateLog} at resume.
  */
 export function appendLogEntry(path: string, entry: unknown): void {
+  appendText(path, `${JSON.stringify(entry)}\n`, 'could not append to the log');
+}
+
+/** Appends `text` to the file at `path`; errors say `<path>: <what> (<cause>)`. */
+export function appendText(path: string, text: string, what = 'could not append to the file'): void {
   try {
-    appendFileSync(path, `${JSON.stringify(entry)}\n`);
+    appendFileSync(path, text);
   } catch (error) {
-    throw fileError(path, 'could not append to the log', error);
+    throw fileError(path, what, error);
   }
 }
 
@@ -32,16 +38,5 @@ export function appendLogEntry(path: string, entry: unknown): void {
  */
 export function truncateLog(path: string, step: number): void {
   if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      if (line.trim() === '') return false;
-      try {
-        const entry = JSON.parse(line) as { step?: number };
-        return (entry.step ?? 0) <= step;
-      } catch {
-        return false;
-      }
-    });
-  writeFileAtomic(path, kept.length > 0 ? `${kept.join('\n')}\n` : '');
+  writeFileAtomic(path, logUpToStep(readFileSync(path, 'utf8'), step));
 }

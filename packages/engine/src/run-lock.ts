@@ -2,34 +2,15 @@ import { readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { RunInUseError, type RunLockHolder } from './run-in-use-error.js';
+
+export { RunInUseError, type RunLockHolder } from './run-in-use-error.js';
 
 /** The file that says a process is working on a run directory. */
 export const RUN_LOCK_FILE = 'run.lock';
 /** A lock not refreshed for this long belongs to a process that is gone. */
 export const RUN_LOCK_STALE_MS = 15_000;
 const HEARTBEAT_MS = 4_000;
-
-/** Who holds a run directory's lock, and how fresh it is. */
-export interface RunLockHolder {
-  readonly host: string;
-  readonly pid: number;
-  /** Milliseconds since its last heartbeat. */
-  readonly ageMs: number;
-}
-
-/** Another live process works on the run directory. */
-export class RunInUseError extends Error {
-  override name = 'RunInUseError';
-  constructor(
-    readonly path: string,
-    readonly holder: RunLockHolder,
-  ) {
-    super(
-      `${path}: the run is in use by process ${holder.pid} on ${holder.host} (heartbeat ${(holder.ageMs / 1000).toFixed(1)} s ago); ` +
-        `two processes must not write one run: wait for it to stop, or delete the file if that process is gone`,
-    );
-  }
-}
 
 /** The live holder of `runDir`'s lock, or `undefined` when there is none or it is stale. */
 export function runLockHolder(runDir: string): RunLockHolder | undefined {

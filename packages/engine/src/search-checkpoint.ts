@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedWeight, OptimizerState, RngState, SearchSpace } from '@asng/core';
 import type { DataLoaderState } from '@asng/data';
-import { readCheckpoint, type CheckpointArray } from './checkpoint.js';
+import { decodeCheckpoint, type CheckpointArray } from './checkpoint-format.js';
 import { datasetDifferences, type DatasetFingerprint } from './dataset-fingerprint.js';
 import { EnvironmentChangeError, environmentDifferences, type RunEnvironment } from './run-environment.js';
 import type { ResolvedSearchConfig } from './search-config.js';
@@ -35,12 +35,12 @@ export interface SearchCheckpoint {
 }
 
 /**
- * Reads the search checkpoint at `path`, refusing a damaged one (see
- * `readCheckpoint`), one of another format, of another space, or of the same
- * space with other variables.
+ * Reads the search checkpoint `bytes` (named `path` in errors), refusing a
+ * damaged one (see `decodeCheckpoint`), one of another format, of another
+ * space, or of the same space with other variables.
  */
-export function readSearchCheckpoint(path: string, space: SearchSpace): SearchCheckpoint {
-  const saved = readCheckpoint<SearchCheckpointHeader>(path);
+export function readSearchCheckpoint(bytes: Uint8Array, path: string, space: SearchSpace): SearchCheckpoint {
+  const saved = decodeCheckpoint<SearchCheckpointHeader>(bytes, path);
   const header = saved.header;
   if (header?.format !== 'asng-search') throw new Error(`${path}: not a search checkpoint (format ${JSON.stringify(header?.format)})`);
   if (header.space !== space.name) {

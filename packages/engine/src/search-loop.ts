@@ -13,12 +13,10 @@ import {
 } from '@asng/core';
 import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
 import { createAsng } from '@asng/optimizer-asng';
-import { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
-import { writeCheckpoint } from './checkpoint.js';
-import { createDirectory } from './create-directory.js';
-import { acquireRunLock } from './run-lock.js';
+import { encodeCheckpoint, type CheckpointContents } from './checkpoint-format.js';
 import { fingerprintDataset } from './dataset-fingerprint.js';
-import { appendLogEntry, runFiles, truncateLog } from './run-directory.js';
+import { secondsSince, yieldToEventLoop } from './event-loop.js';
+import { logUpToStep, RUN_FILES, type RunStorage } from './run-storage.js';
 import type { ResolvedSearchConfig } from './search-config.js';
 import { currentEnvironment } from './run-environment.js';
 import { checkResumable, restoreWeights, weightArrays, type SearchCheckpoint, type SearchCheckpointHeader } from './search-checkpoint.js';
@@ -52,33 +50,36 @@ export function distributionObjective(space: SearchSpace, task: TaskSpec, penalt
  * The search itself, started afresh (`saved` undefined: writes the run's
  * settings and an empty log) or from a checkpoint (restores every state and
  * keeps the log up to its step): the step loop of `runSearch`, with its
- * checkpoints, log entries, epoch evaluations and final records.
+ * checkpoints, log entries, epoch evaluations and final records, all kept in
+ * `storage`.
  */
 export async function searchLoop(
   options: SearchOptions | Omit<SearchOptions, 'config'>,
+  storage: RunStorage,
   base: Omit<ResolvedSearchConfig, 'steps'> & { steps?: number },
   saved: SearchCheckpoint | undefined,
 ): Promise<SearchResult> {
-  const { runDir } = options;
-  createDirectory(runDir);
+  await storage.open();
   // One process per run: a second one (a sweep worker taking over a job whose worker died) waits for this one to stop.
-  const releaseLock = acquireRunLock(runDir);
+  const releaseLock = await storage.lock();
   try {
-    return await lockedSearchLoop(options, base, saved);
+    return await lockedSearchLoop(options, storage, base, saved);
   } finally {
-    releaseLock();
+    await releaseLock();
   }
 }
 
 async function lockedSearchLoop(
   options: SearchOptions | Omit<SearchOptions, 'config'>,
+  storage: RunStorage,
   base: Omit<ResolvedSearchConfig, 'steps'> & { steps?: number },
   saved: SearchCheckpoint | undefined,
 ): Promise<SearchResult> {
-  const { space, dataset, runDir } = options;
-  const files = runFiles(runDir);
+  const { space, dataset } = options;
+  const checkpointPath = storage.pathOf(RUN_FILES.checkpoint);
+  const appendLogEntry = (entry: unknown) => storage.append(RUN_FILES.log, `${JSON.stringify(entry)}\n`);
   // What writes killed before their rename left behind.
-  if (saved) removeLeftoverTempFiles(runDir);
+  if (saved) await storage.removeLeftovers();
   const info = dataset.info;
   const task: TaskSpec = taskFor(space, info);
   if (space.kind !== 'image-to-image' && info.classes < 1) {
@@ -106,7 +107,7 @@ async function lockedSearchLoop(
   const dataFingerprint = await fingerprintDataset(info, full, source);
   const environment = currentEnvironment(options.environment);
   if (saved) {
-    checkResumable(files.checkpoint, saved, {
+    checkResumable(checkpointPath, saved, {
       dataFingerprint,
       environment,
       acceptEnvironmentChange: options.acceptEnvironmentChange ?? false,
@@ -143,7 +144,7 @@ async function lockedSearchLoop(
 
   try {
     if (saved) {
-      restoreWeights(files.checkpoint, supernet.weights, weightOptimizer, saved.arrays);
+      restoreWeights(checkpointPath, supernet.weights, weightOptimizer, saved.arrays);
       optimizer.setState(saved.header.optimizer);
       trainLoader.setState(saved.header.trainLoader);
       validationLoader.setState(saved.header.validationLoader);
@@ -151,17 +152,18 @@ async function lockedSearchLoop(
       step = saved.header.step;
       secondsBefore = saved.header.seconds;
       lastMetrics = saved.header.lastMetrics;
-      truncateLog(files.log, step);
+      const log = await storage.read(RUN_FILES.log);
+      if (log !== undefined) await storage.write(RUN_FILES.log, logUpToStep(new TextDecoder().decode(log), step));
     } else {
-      writeJsonAtomic(files.config, { space: space.name, dataset: info.name, config, dataFingerprint, environment });
-      writeFileAtomic(files.log, '');
+      await storage.write(RUN_FILES.config, json({ space: space.name, dataset: info.name, config, dataFingerprint, environment }));
+      await storage.write(RUN_FILES.log, '');
     }
 
-    const started = process.hrtime.bigint();
-    const elapsed = () => secondsBefore + Number(process.hrtime.bigint() - started) / 1e9;
+    const started = performance.now();
+    const elapsed = () => secondsBefore + secondsSince(started);
     let lastCheckpoint = Date.now();
-    const checkpoint = () => {
-      writeCheckpoint<SearchCheckpointHeader>(files.checkpoint, {
+    const checkpoint = async () => {
+      const contents: CheckpointContents<SearchCheckpointHeader> = {
         header: {
           format: 'asng-search',
           space: space.name,
@@ -178,9 +180,11 @@ async function lockedSearchLoop(
           environment,
         },
         arrays: weightArrays(supernet.weights, weightOptimizer),
-      });
+      };
+      // One write of the whole checkpoint: all of it is kept, or none (the previous one stays).
+      await storage.write(RUN_FILES.checkpoint, encodeCheckpoint(contents));
       lastCheckpoint = Date.now();
-      options.onCheckpoint?.(files.checkpoint, step);
+      options.onCheckpoint?.(checkpointPath, step);
     };
 
     const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
@@ -207,9 +211,9 @@ async function lockedSearchLoop(
     while (step < totalSteps) {
       // Data reads resolve as microtasks, so without this the loop would never
       // let the event loop run: no signal handler (Ctrl-C), timer or I/O callback.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       if (options.signal?.aborted) break;
-      const stepStart = process.hrtime.bigint();
+      const stepStart = performance.now();
       const epoch = Math.floor(step / stepsPerEpoch);
       const learningRate = scheduledLearningRate(config, step, totalSteps, stepsPerEpoch);
 
@@ -259,7 +263,7 @@ async function lockedSearchLoop(
       const validationLosses = step < config.warmupSteps ? [] : await distributionStep(step);
       step++;
 
-      const stepSeconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
+      const stepSeconds = secondsSince(stepStart);
       const event: StepEvent = {
         type: 'step',
         step,
@@ -273,19 +277,19 @@ async function lockedSearchLoop(
         imagesPerSecond: ((validationLosses.length > 0 ? 2 : 1) * config.batchSize) / stepSeconds,
         seconds: elapsed(),
       };
-      appendLogEntry(files.log, event);
+      await appendLogEntry(event);
       options.onStep?.(event);
 
       if (step % stepsPerEpoch === 0 || step === totalSteps) {
         const best = optimizer.best();
         lastMetrics = await evaluate(supernet, space, task, best, evaluationSplit, config, batchRng.getState());
         const epochEvent: EpochEvent = { type: 'epoch', epoch, step, best, metrics: lastMetrics, beliefs: optimizer.beliefs(), seconds: elapsed() };
-        appendLogEntry(files.log, epochEvent);
+        await appendLogEntry(epochEvent);
         options.onEpoch?.(epochEvent);
       }
-      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000) checkpoint();
+      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000) await checkpoint();
     }
-    checkpoint();
+    await checkpoint();
     const best = optimizer.best();
     const description = space.describe(best);
     const result: SearchResult = {
@@ -296,16 +300,16 @@ async function lockedSearchLoop(
       description,
       metrics: lastMetrics,
       seconds: elapsed(),
-      runDir,
+      runDir: storage.location,
     };
     if (result.status === 'completed') {
-      writeJsonAtomic(files.result, result);
-      writeFileAtomic(files.architecture, `${formatArchitecture(space.variables, best)}\n\n${description.text}\n`);
+      await storage.write(RUN_FILES.result, json(result));
+      await storage.write(RUN_FILES.architecture, `${formatArchitecture(space.variables, best)}\n\n${description.text}\n`);
     }
     return result;
   } catch (error) {
     if (error instanceof NonFiniteLossError) {
-      appendLogEntry(files.log, { type: 'error', step: error.step, phase: error.phase, loss: String(error.loss), architecture: error.architecture });
+      await appendLogEntry({ type: 'error', step: error.step, phase: error.phase, loss: String(error.loss), architecture: error.architecture });
     }
     throw error;
   } finally {
@@ -314,6 +318,11 @@ async function lockedSearchLoop(
     supernet.dispose();
     weightOptimizer.dispose();
   }
+}
+
+/** Indented JSON (two spaces, final newline), as `writeJsonAtomic` writes it. */
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** The value of a scalar computed in `tf.tidy`, the scalar freed. */

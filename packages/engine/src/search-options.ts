@@ -1,5 +1,6 @@
 import type { Architecture, ArchitectureDescription, Dataset, Optimizer, Rng, SearchSpace, Variable } from '@asng/core';
 import type { RunEnvironment } from './run-environment.js';
+import type { RunStorage } from './run-storage.js';
 import type { SearchConfig } from './search-config.js';
 import type { EpochEvent, StepEvent } from './search-events.js';
 
@@ -12,8 +13,18 @@ export interface SearchOptions {
   readonly space: SearchSpace;
   /** The dataset; its `train` split is divided into training and validation halves. */
   readonly dataset: Dataset;
-  /** Directory of the run: `config.json`, `log.jsonl`, `checkpoint.bin`, `result.json`, `architecture.txt`. */
-  readonly runDir: string;
+  /**
+   * Directory of the run: `config.json`, `log.jsonl`, `checkpoint.bin`,
+   * `result.json`, `architecture.txt` (Node.js). Needed unless `storage` is
+   * given.
+   */
+  readonly runDir?: string;
+  /**
+   * Where the run is kept, instead of `runDir`: `indexedDbStorage` in a
+   * browser, `memoryStorage`, or your own `RunStorage`.
+   * @default fileSystemStorage(runDir)
+   */
+  readonly storage?: RunStorage;
   /** The settings. */
   readonly config?: SearchConfig;
   /** Makes the optimizer. @default ASNG with lambda = 2 */
@@ -24,7 +35,7 @@ export interface SearchOptions {
   readonly onStep?: (event: StepEvent) => void;
   /** Called after each epoch. */
   readonly onEpoch?: (event: EpochEvent) => void;
-  /** Called after each checkpoint is written. */
+  /** Called after each checkpoint is written, with its name (`storage.pathOf('checkpoint.bin')`) and step. */
   readonly onCheckpoint?: (path: string, step: number) => void;
   /**
    * What affects the run's numbers that the engine cannot see itself, for
@@ -63,5 +74,6 @@ export interface SearchResult {
   readonly metrics: Readonly<Record<string, number>>;
   /** Seconds of search, resumed parts included. */
   readonly seconds: number;
+  /** Where the run was kept: the run directory, or the storage's `location`. */
   readonly runDir: string;
 }
