@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.shared';
 
-export default packageBuild();
+// Two entries: the Node.js one, and `@asng/dataset-files/browser`, free of Node.js modules.
+export default packageBuild({ entry: ['src/index.ts', 'src/browser.ts'] });

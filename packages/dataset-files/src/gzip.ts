@@ -2,13 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { DatasetFormatError } from './errors.js';
+import { isGzip } from './gzip-bytes.js';
 
 const gunzipAsync = promisify(gunzip);
-
-/** Whether `bytes` start with the gzip magic number `1f 8b`. */
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
 
 /**
  * Reads a file whole, decompressing it if it is gzipped (recognised by its

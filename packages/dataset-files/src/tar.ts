@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { DatasetFormatError } from './errors.js';
-import { isGzip } from './gzip.js';
+import { isGzip } from './gzip-bytes.js';
 
 /** One regular file of a tar archive. */
 export interface TarEntry {

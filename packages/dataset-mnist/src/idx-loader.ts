@@ -1,22 +1,9 @@
-import type { Dataset, DatasetInfo, DatasetLoader, DatasetLoadOptions, DatasetSplit, SplitName } from '@asng/core';
-import { firstExisting, InMemorySplit, locateDataset } from '@asng/dataset-files';
+import type { Dataset, DatasetLoader, DatasetLoadOptions } from '@asng/core';
+import { firstExisting, locateDataset } from '@asng/dataset-files';
 import { readIdxExamples } from './idx.js';
+import { idxDataset, MNIST_FILE_NAMES, type IdxFileNames } from './idx-bytes.js';
 
-/** The four files of an IDX dataset, by their uncompressed names. */
-export interface IdxFileNames {
-  readonly trainImages: string;
-  readonly trainLabels: string;
-  readonly testImages: string;
-  readonly testLabels: string;
-}
-
-/** The standard MNIST file names, shared by Fashion-MNIST. */
-export const MNIST_FILE_NAMES: IdxFileNames = {
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-};
+export { MNIST_FILE_NAMES, type IdxFileNames } from './idx-bytes.js';
 
 /** Describes a dataset in the IDX format, for {@link createIdxLoader}. */
 export interface IdxDatasetSpec {
@@ -70,30 +57,7 @@ export async function openIdxDataset(paths: IdxPaths, spec: Pick<IdxDatasetSpec,
     readIdxExamples(paths.trainImages, paths.trainLabels, classes),
     readIdxExamples(paths.testImages, paths.testLabels, classes),
   ]);
-  const shape = [train.rows, train.columns, 1] as const;
-  if (test.rows !== train.rows || test.columns !== train.columns) {
-    throw new RangeError(`${spec.name}: test images ${test.rows}x${test.columns} differ from training images ${train.rows}x${train.columns}`);
-  }
-  const splits: Record<SplitName, DatasetSplit> = {
-    train: new InMemorySplit(shape, train.images, train.labels),
-    test: new InMemorySplit(shape, test.images, test.labels),
-  };
-  const info: DatasetInfo = {
-    name: spec.name,
-    shape,
-    classes,
-    classNames: spec.classNames,
-    splits: { train: train.count, test: test.count },
-    source,
-  };
-  return {
-    info,
-    split(name: SplitName): DatasetSplit {
-      const split = splits[name];
-      if (split === undefined) throw new RangeError(`${spec.name}: no split ${JSON.stringify(name)}; available: train, test`);
-      return split;
-    },
-  };
+  return idxDataset(train, test, spec, source);
 }
 
 /**

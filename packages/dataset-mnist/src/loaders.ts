@@ -1,18 +1,7 @@
+import { FASHION_MNIST_CLASS_NAMES } from './class-names.js';
 import { createIdxLoader } from './idx-loader.js';
 
-/** Fashion-MNIST's class names, indexed by label. */
-export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+export { FASHION_MNIST_CLASS_NAMES } from './class-names.js';
 
 /** Fashion-MNIST's official mirror. */
 export const FASHION_MNIST_MIRROR = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
