@@ -1,4 +1,4 @@
 import { packageBuild } from '../../tsup.shared';
 
 // Two entries: the Node.js one, and `@asng/dataset-mnist/browser`, free of Node.js modules.
-export default packageBuild({ entry: ['src/index.ts', 'src/browser.ts'] });
+export default packageBuild({ entry: ['src/index.ts', 'src/browser.ts'], splitting: true });
