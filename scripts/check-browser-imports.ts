@@ -5,7 +5,7 @@
  * and fails listing the import chain of every built-in reached. Packages'
  * `browser` fields are honoured (tfjs maps its Node-only modules away there).
  * Prints one JSON line last: `{"entries","modules","violations","ok","seconds"}`.
- *   tsx scripts/check-browser-imports.ts [--json]
+ *   tsx scripts/check-browser-imports.ts
  */
 import { builtinModules } from 'node:module';
 import { isAbsolute, relative, resolve } from 'node:path';
