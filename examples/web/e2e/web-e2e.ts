@@ -28,7 +28,8 @@ const option = (name: string) => {
 };
 const json = args.includes('--json');
 const log = (text: string) => process.stderr.write(`web:e2e: ${text}\n`);
-const screenshot = resolve(option('screenshot') ?? join(repoRoot, 'runs', 'web-e2e', 'web-page.png'));
+// Relative to where npm was started (npm runs the script in the package's folder).
+const screenshot = resolve(process.env['INIT_CWD'] ?? process.cwd(), option('screenshot') ?? join(repoRoot, 'runs', 'web-e2e', 'web-page.png'));
 const executablePath = option('chromium') ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (executablePath === undefined) {
   process.stderr.write('web:e2e: no Chromium found (apt-get install -y chromium, or --chromium PATH)\n');
@@ -38,7 +39,7 @@ const steps = Number(option('steps') ?? 40);
 /** The backend the search runs on: headless Chromium has WebGL only in software (SwiftShader), far slower than wasm. */
 const searchBackend = option('backend') ?? 'wasm';
 /** Small settings: a search of 2 epochs on 640 images, the distribution learning after 10 warm-up steps. */
-const settings = { cells: '3', channels: '4', nodes: '3', steps: String(steps), warmupSteps: '10', batchSize: '16', maxExamples: '640', retrainEpochs: '1' };
+const settings = { cells: '3', channels: '4', nodes: '3', steps: String(steps), warmupSteps: '10', batchSize: '16', maxExamples: '640', retrainEpochs: '2' };
 
 const failures: string[] = [];
 function check(ok: boolean, what: string): boolean {
@@ -70,7 +71,10 @@ try {
   page.on('pageerror', (error) => log(`page error: ${error.message}`));
   page.on('console', (message) => message.type() === 'error' && log(`console: ${message.text()}`));
   context.on('response', (response) => response.status() >= 400 && log(`HTTP ${response.status()}: ${response.url()}`));
-  context.on('requestfailed', (request) => log(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+  context.on('requestfailed', (request) => {
+    const why = request.failure()?.errorText ?? '';
+    if (why !== 'net::ERR_INTERNET_DISCONNECTED') log(`request failed: ${request.url()} (${why})`);
+  });
   log(`opening ${url} in ${executablePath}`);
   await page.goto(url);
   await waitForState(page, ['idle', 'error'], 60_000);
@@ -120,8 +124,20 @@ try {
       globalThis as unknown as { asngPage: { predict(n: number): Promise<{ logits: number[]; shape: number[]; images: number[]; imageShape: number[] }> } }
     ).asngPage.predict(8),
   );
-  const files = await Promise.all([page.waitForEvent('download'), page.waitForEvent('download'), page.click('#download-model')]);
-  for (const d of files.slice(0, 2) as import('playwright-core').Download[]) await d.saveAs(join(downloads, d.suggestedFilename()));
+  const modelFiles: import('playwright-core').Download[] = [];
+  page.on('download', (d) => modelFiles.push(d));
+  await page.click('#download-model');
+  await page.waitForFunction(() => true, undefined, { timeout: 1000 });
+  for (let waited = 0; modelFiles.length < 2 && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  for (const d of modelFiles) await d.saveAs(join(downloads, d.suggestedFilename()));
+  check(
+    modelFiles
+      .map((d) => d.suggestedFilename())
+      .sort()
+      .join(',') === 'asng-model.json,asng-model.weights.bin',
+    `the model downloads as ${modelFiles.map((d) => d.suggestedFilename()).join(' and ')}`,
+  );
+  page.removeAllListeners('download');
   const logDownload = await Promise.all([page.waitForEvent('download'), page.click('#download-log')]);
   const logPath = join(downloads, 'log.jsonl');
   await logDownload[0].saveAs(logPath);
@@ -137,8 +153,17 @@ try {
   mkdirSync(dirname(screenshot), { recursive: true });
   await page.screenshot({ path: screenshot, fullPage: true });
   log(`screenshot: ${screenshot}`);
+  // The service worker kept what the page fetched: with no network it loads and starts its backend again.
+  await context.setOffline(true);
+  await page.reload();
+  await waitForState(page, ['idle', 'error'], 60_000);
+  check(
+    (await status(page)).state === 'idle',
+    `offline, the page reloads from its service worker and starts ${await page.evaluate(() => document.body.dataset['backend'])}`,
+  );
+  await context.setOffline(false);
   result = {
-    backend,
+    backend: await page.evaluate(() => document.body.dataset['backend'] ?? ''),
     steps: searched.lastStep?.step ?? 0,
     stepsPerSecond: Number((stepsAfterResume / Math.max(searchSeconds, 1e-9)).toFixed(3)),
     resumedAtStep,

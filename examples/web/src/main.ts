@@ -171,6 +171,7 @@ function onMessage(m: FromWorker): void {
       element('retrain-status').textContent =
         `Retrained from scratch (${m.parameters} trainable parameters, ${m.seconds.toFixed(0)} s): test accuracy ${(100 * m.accuracy).toFixed(2)} % on ${m.testImages} test images.`;
       document.body.dataset['accuracy'] = String(m.accuracy);
+      element('progress-text').textContent = 'Search and retraining done.';
       setState('done');
       return;
     case 'model':
@@ -236,7 +237,8 @@ function resume(stopAtOnce = false): void {
   send({ type: 'resume', runId: record.runId, settings: record.settings, stopAtOnce });
 }
 
-for (const [name, value] of Object.entries(settingsToValues(DEFAULT_SETTINGS))) {
+// After a reload the form shows the settings of the run it left, which a resume continues with.
+for (const [name, value] of Object.entries(settingsToValues(record?.settings ?? DEFAULT_SETTINGS))) {
   const input = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
   if (input) input.value = value;
 }

@@ -164,7 +164,13 @@ async function retrainFound(space: ImageClassificationSpace, best: Architecture,
     space,
     dataset: dataset!,
     architecture: best,
-    config: { epochs: settings.retrainEpochs, batchSize: 64, learningRate: 0.1, seed: settings.seed, maxExamples: settings.maxExamples },
+    config: {
+      epochs: settings.retrainEpochs,
+      batchSize: settings.batchSize,
+      learningRate: 2 * settings.learningRate,
+      seed: settings.seed,
+      maxExamples: settings.maxExamples,
+    },
     onEpoch: (e) => post({ type: 'retrain-epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss }),
   });
   model = retrained.model;
