@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { compareModel } from './compare-model.js';
+import { writeImageFolder } from './image-folder-fixture.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
@@ -86,6 +87,15 @@ try {
     await page.waitForFunction((b) => document.body.dataset['backend'] === b && document.body.dataset['state'] === 'idle', searchBackend, { timeout: 60_000 });
     check(true, `the selector switched the backend to ${searchBackend}: ${await page.textContent('#backend-status')}`);
   }
+
+  // A dropped folder (through the folder input): its images decoded, the bad files named.
+  await page.setInputFiles('#folder-input', writeImageFolder(downloads));
+  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  const dataStatus = (await page.textContent('#data-status')) ?? '';
+  const problems = (await page.textContent('#data-problems')) ?? '';
+  check(/^8 training and 2 test images of 2 classes \(dark, light\)/.test(dataStatus), `a dropped folder is decoded: ${dataStatus}`);
+  check(/broken\.png: /.test(problems) && /notes\.txt: not an image/.test(problems), `its bad files are named with the reason: ${problems}`);
+  await page.check('input[name="data"][value="embedded"]');
 
   for (const [name, value] of Object.entries(settings)) await page.fill(`#settings [name="${name}"]`, value);
   await page.click('#start');
