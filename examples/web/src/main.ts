@@ -129,8 +129,10 @@ function onMessage(m: FromWorker): void {
       return;
     }
     case 'dataset':
-      if (record?.data === 'embedded')
+      if (record?.data === 'embedded') {
         element('data-status').textContent = `${m.name}: ${m.train} training and ${m.test} test images, ${m.classes.length} classes.`;
+        showList('data-problems', []);
+      }
       return;
     case 'step':
       lastStep = m;
