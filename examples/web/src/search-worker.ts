@@ -7,13 +7,13 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { fetchFashionMnistSubset } from '@asng/dataset-fashion-mnist-subset/browser';
 import { Rng, type Architecture, type Dataset } from '@asng/core';
 import { DataLoader } from '@asng/data';
 import { indexedDbStorage, resumeSearch, retrain, runSearch, StorageFullError, type IndexedDbStorage, type SearchResult } from '@asng/engine/browser';
 import { createImageClassificationSpace, type ImageClassificationSpace } from '@asng/space-image-classification';
 import { startBackend } from './backends.js';
 import { decodeFolder } from './decode-images.js';
-import { loadEmbeddedSubset } from './idx.js';
 import { parseImageFolder, FolderError } from './image-folder.js';
 import { memoryDataset } from './memory-dataset.js';
 import { type DataChoice, type ErrorKind, type FromWorker, MODEL_FILES, type ToWorker } from './protocol.js';
@@ -52,7 +52,7 @@ function fail(error: unknown, kind: ErrorKind = kindOf(error)): void {
 
 async function loadData(choice: DataChoice, storage: IndexedDbStorage): Promise<Dataset> {
   if (choice.kind === 'embedded') {
-    embedded ??= loadEmbeddedSubset(new URL('data/fashion-mnist-subset/', baseUrl).href);
+    embedded ??= fetchFashionMnistSubset(new URL('data/fashion-mnist-subset/', baseUrl));
     return embedded;
   }
   await saveFolderData(storage, choice.spec);
