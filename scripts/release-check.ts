@@ -345,7 +345,10 @@ describeSearchSpace('small-cnn', () => createSmallCnnSpace(), { task: { inputSha
     const explained = step('asng search on the cpu fallback', fallback, () =>
       fallback.stderr.includes('for a faster backend: npm install @tensorflow/tfjs-backend-wasm'),
     );
-    return searched && report && (advised || loadsNatively) && custom && uninstalled && explained;
+    // Neither the umbrella @tensorflow/tfjs (webgl, converter, data) nor sharp (image files only) comes with the CLI.
+    const lean = ['@tensorflow/tfjs', 'sharp'].filter((name) => existsSync(join(full.dir, 'node_modules', name)));
+    if (lean.length > 0) log(`  installed with the CLI, though it needs none of them: ${lean.join(', ')}`);
+    return searched && report && (advised || loadsNatively) && custom && uninstalled && explained && lean.length === 0;
   });
 }
 

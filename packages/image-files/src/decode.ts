@@ -1,6 +1,27 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import type SharpFactory from 'sharp';
 import { DatasetFormatError } from '@asng/dataset-files';
+
+let sharpLoaded: Promise<typeof SharpFactory> | undefined;
+
+/**
+ * sharp, the optional peer that decodes image files, loaded on first use: a
+ * project that reads no image files (IDX, CIFAR binaries) does not need it.
+ * @throws naming the package and the install command when it is not installed.
+ */
+function loadSharp(): Promise<typeof SharpFactory> {
+  sharpLoaded ??= import('sharp').then(
+    (m) => m.default,
+    (error: unknown) => {
+      sharpLoaded = undefined;
+      throw new Error(
+        `decoding image files (JPEG, PNG, WebP) needs the optional package sharp, which could not be loaded (${(error as Error).message}): npm install sharp`,
+        { cause: error },
+      );
+    },
+  );
+  return sharpLoaded;
+}
 
 /** How each image is cut and scaled. */
 export interface ImageTransform {
@@ -133,6 +154,7 @@ export function averageDown(pixels: Uint8Array, side: number, size: number): Uin
  */
 export async function decodeImage(file: string, transform: ImageTransform): Promise<Uint8Array> {
   const { size, crop } = transform;
+  const sharp = await loadSharp();
   try {
     const bytes = await readFile(file);
     let image = sharp(bytes, { failOn: 'warning' });
