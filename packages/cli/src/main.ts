@@ -1,12 +1,7 @@
-// The application entry. The cpu backend, the fallback of every other. And the
-// gradients of tfjs-core's ops, bundled into this build (tsup's noExternal):
-// tfjs-core's CommonJS build, which Node loads, registers none, and Node cannot
-// import its ES modules directly. The registry is global to the process, so
-// the tfjs-core that the spaces and layers use sees them. (Without this the
-// CLI would need the whole `@tensorflow/tfjs` umbrella, about 190 MB with
-// webgl, converter and data, for the gradients alone.)
+// The application entry: the cpu backend, the fallback of every other, and
+// the gradients of tfjs-core's ops (see gradients.ts).
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '#gradients';
 import { runCli } from './run.js';
 
 const controller = new AbortController();
