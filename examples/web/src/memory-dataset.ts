@@ -1,4 +1,5 @@
 import type { Dataset, DatasetInfo, DatasetSplit, ImageShape, SplitName } from '@asng/core';
+import { InMemorySplit } from '@asng/dataset-files/browser';
 
 /** Images and labels of one split, image after image in HWC order. */
 export interface MemorySplitData {
@@ -16,25 +17,13 @@ export interface MemoryDatasetSpec {
   readonly test?: MemorySplitData;
 }
 
-/** A split held in memory, read by index. */
+/** A split held in memory (dataset-files' InMemorySplit), its errors naming the split. */
 function memorySplit(data: MemorySplitData, shape: ImageShape, name: string): DatasetSplit {
-  const pixels = shape[0] * shape[1] * shape[2];
-  const size = data.labels.length;
-  if (data.images.length !== size * pixels) throw new Error(`${name}: ${data.images.length} pixel bytes for ${size} labels of ${shape.join('x')} images`);
-  return {
-    size,
-    async read(indices) {
-      const images = new Uint8Array(indices.length * pixels);
-      const labels = new Int32Array(indices.length);
-      for (let k = 0; k < indices.length; k++) {
-        const i = indices[k]!;
-        if (!(Number.isInteger(i) && i >= 0 && i < size)) throw new RangeError(`${name}: index ${i} outside [0, ${size})`);
-        images.set(data.images.subarray(i * pixels, (i + 1) * pixels), k * pixels);
-        labels[k] = data.labels[i]!;
-      }
-      return { count: indices.length, shape, images, labels };
-    },
-  };
+  try {
+    return new InMemorySplit(shape, data.images, data.labels);
+  } catch (error) {
+    throw new RangeError(`${name}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** A labelled dataset whose splits are arrays in memory: the embedded subset, or decoded dropped images. */
