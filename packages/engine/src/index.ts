@@ -1,52 +1,16 @@
+// The engine for Node.js: everything of the browser entry (./browser.ts), with
+// the search functions that keep a run in a directory by default, and the
+// file-system parts (atomic writes, the run lock on files, model files).
+export * from './browser.js';
+// These shadow the browser entry's: a run directory (`runDir`) is their default storage.
 export { resumeSearch, runSearch } from './search.js';
-export type { OptimizerFactory, SearchOptions, SearchResult } from './search-options.js';
-export { NonFiniteLossError } from './search-events.js';
-export type { EpochEvent, StepEvent } from './search-events.js';
-export { checkTrainingConfig, resolveSearchConfig } from './search-config.js';
-export type { ResolvedSearchConfig, SearchConfig, TrainingConfig } from './search-config.js';
 export { runFiles } from './run-directory.js';
-export { RUN_FILES, StorageFullError } from './run-storage.js';
-export type { ReleaseRunLock, RunStorage } from './run-storage.js';
 export { fileSystemStorage } from './file-system-storage.js';
-export { indexedDbStorage } from './indexeddb-storage.js';
-export type { IndexedDbStorage, IndexedDbStorageOptions, RunLockManager } from './indexeddb-storage.js';
-export type { IdbFactory } from './indexeddb.js';
-export { memoryStorage } from './memory-storage.js';
-export type { MemoryStorage } from './memory-storage.js';
 export { removeLeftoverTempFiles, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { createDirectory } from './create-directory.js';
-export { acquireRunLock, RUN_LOCK_FILE, RUN_LOCK_STALE_MS, RunInUseError, runLockHolder, type RunLockHolder } from './run-lock.js';
-export { EnvironmentChangeError } from './run-environment.js';
-export type { RunEnvironment } from './run-environment.js';
-export type { DatasetFingerprint } from './dataset-fingerprint.js';
-export {
-  Adam,
-  MomentumSgd,
-  checkOptimizerSettings,
-  cosineLearningRate,
-  createWeightOptimizer,
-  scheduledLearningRate,
-  stepDecayLearningRate,
-} from './weight-optimizer.js';
-export type {
-  AdamOptions,
-  LearningRateScheduleName,
-  MomentumSgdOptions,
-  ScheduleSettings,
-  WeightOptimizer,
-  WeightOptimizerName,
-  WeightOptimizerSettings,
-} from './weight-optimizer.js';
+export { acquireRunLock, RUN_LOCK_FILE, RUN_LOCK_STALE_MS, runLockHolder } from './run-lock.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-export { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
-export type { CheckpointArray, CheckpointContents, SavedCheckpoint } from './checkpoint.js';
-export { copyWeightsByLayerName, retrain } from './retrain.js';
-export type { RetrainConfig, RetrainEpochEvent, RetrainOptions, RetrainResult } from './retrain.js';
-export { defaultMetrics, evaluateModel } from './evaluate.js';
-export type { BatchMetrics, EvaluateModelOptions, Evaluation, PredictingModel } from './evaluate.js';
 export { fileSystemIO, registerFileSystemRouter, saveModelAtomically } from './file-system-io.js';
-export { largestWidthWithin, trainableParameterCount } from './width-search.js';
-export type { WidthSearchOptions } from './width-search.js';
 export { canBuildTrainingModel } from './deprecated-aliases.js';
 export type { ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './deprecated-aliases.js';
