@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Architecture, Dataset, TaskSpec } from '@asng/core';
+import { taskFor, type Architecture, type Dataset, type TaskSpec } from '@asng/core';
 import { writeModelRestorations } from '@asng/cli';
 import { padDataset } from '@asng/data';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
@@ -148,7 +148,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
   pinSettings(pieces.dir, settings);
   const restorationsDir = join(ctx.runDir, RESTORATIONS_DIR);
   mkdirSync(restorationsDir, { recursive: true });
-  const task: TaskSpec = { inputShape: dataset.info.shape, classes: 0 };
+  const task: TaskSpec = taskFor({ kind: 'image-to-image' }, dataset.info);
   const s = settings;
 
   const searchConfig = (seed: number): SearchConfig => ({
