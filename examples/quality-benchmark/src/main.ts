@@ -4,7 +4,7 @@
  *
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
- *     [--warmup-steps N] [--initial-delta X] [--parameter-penalty X] [--reuse-random DIR]
+ *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--parameter-penalty X] [--reuse-random DIR|FILE]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -14,11 +14,11 @@
  * as the last line. The run directory is named after the task, budget and
  * seeds, so running the same command again resumes a stopped run.
  *
- * `--warmup-steps N`, `--initial-delta X` and `--parameter-penalty X` run a
+ * `--search-steps N`, `--warmup-steps N`, `--initial-delta X` and `--parameter-penalty X` run a
  * variant of the budget's search (`--warmup-steps 0 --initial-delta 1
  * --parameter-penalty 0` is the paper's method);
- * `--reuse-random DIR` takes the
- * random architectures' retrainings from a run of the same budget, so that a
+ * `--reuse-random DIR|FILE` takes the
+ * random architectures' retrainings from a run (or its quality.json) of the same budget, so that a
  * variant is compared with the very same random networks without training
  * them again.
  */
@@ -55,6 +55,13 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'seed', type: 'integer', min: 0, placeholder: 'S', default: '1', description: 'the first search seed; the others follow it' },
   { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
   {
+    name: 'search-steps',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    description: "a variant of the budget: this many steps in each search, warm-up included (default: the budget's)",
+  },
+  {
     name: 'warmup-steps',
     type: 'integer',
     min: 0,
@@ -77,8 +84,9 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   {
     name: 'reuse-random',
     type: 'string',
-    placeholder: 'DIR',
-    description: "take the random architectures' retrainings from this run directory of the same budget (for comparing search variants)",
+    placeholder: 'DIR|FILE',
+    description:
+      "take the random architectures' retrainings from this run directory, or classification quality.json (results/*.json), of the same budget (for comparing search variants)",
   },
   {
     name: 'data-path',
@@ -115,9 +123,12 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError('--random: the best budget retrains the found architecture only; leave --random out');
 
   const base = task === 'classification' ? CLASSIFICATION_BUDGETS[budget] : INPAINTING_BUDGETS[budget];
+  const steps = v['search-steps'] as number | undefined;
+  const totalSteps = steps ?? base.search.steps;
   const warmup = v['warmup-steps'] as number | undefined;
-  if (warmup !== undefined && warmup >= base.search.steps)
-    throw new UsageError(`--warmup-steps: expected fewer than the budget's ${base.search.steps} search steps, got ${warmup}`);
+  if (warmup !== undefined && warmup >= totalSteps) throw new UsageError(`--warmup-steps: expected fewer than the search's ${totalSteps} steps, got ${warmup}`);
+  if (warmup === undefined && steps !== undefined && base.search.warmupSteps >= steps)
+    throw new UsageError(`--search-steps: expected more than the budget's ${base.search.warmupSteps} warm-up steps, got ${steps}; give --warmup-steps too`);
   const delta = v['initial-delta'] as number | undefined;
   if (delta !== undefined && !(delta > 0 && delta <= 10)) throw new UsageError(`--initial-delta: expected a number in (0, 10], got ${delta}`);
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
@@ -126,14 +137,15 @@ async function main(argv: readonly string[]): Promise<number> {
   if (penalty !== undefined && task !== 'classification') throw new UsageError('--parameter-penalty: only the classification task has this variant');
   const search = {
     ...base.search,
+    ...(steps !== undefined ? { steps } : {}),
     ...(warmup !== undefined ? { warmupSteps: warmup } : {}),
     ...(delta !== undefined ? { initialDelta: delta } : {}),
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
   };
-  const settings = warmup === undefined && delta === undefined && penalty === undefined ? base : { ...base, search };
+  const settings = steps === undefined && warmup === undefined && delta === undefined && penalty === undefined ? base : { ...base, search };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}`;
+  const variant = `${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -143,7 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const pinned = { task, budget, seeds, random, settings };
   pinSettings(runDir, pinned);
   const reuse = v['reuse-random'] as string | undefined;
-  const reuseRandomFrom = reuse === undefined ? undefined : reusablePieceDir(pinned, resolve(process.env.INIT_CWD ?? process.cwd(), reuse));
+  const reuseRandomFrom = reuse === undefined ? undefined : reusablePieceDir(pinned, resolve(process.env.INIT_CWD ?? process.cwd(), reuse), runDir);
   const full = task === 'classification' ? CLASSIFICATION_BUDGETS[budget].dataset === 'fashion-mnist' : budget !== 'smoke';
   const dataset: Dataset = full ? await fashionMnist.load({ path: String(v['data-path']), download: false }) : await fashionMnistSubset.load();
   const ctx = { runDir, seeds, random, log, ...(reuseRandomFrom !== undefined ? { reuseRandomFrom } : {}) };

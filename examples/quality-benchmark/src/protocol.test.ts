@@ -125,4 +125,24 @@ describe('reusing the random retrainings of another run', () => {
     const empty = tempDir();
     expect(() => reusablePieceDir(pinned({}), empty)).toThrow(new RegExp(`--reuse-random ${empty}: no settings.json`));
   });
+
+  it('takes them from a results file (quality.json) too, writing its random entries as pieces of this run', async () => {
+    const results = join(tempDir(), 'quality.json');
+    const architecture = { 'normal.node0.op1': 'identity' };
+    const random = [0, 1].map((index) => ({ seed: 2, index, metric: 0.9 + index / 100, parameters: 50000, architecture }));
+    writeFileSync(results, JSON.stringify({ ...pinned({ steps: 4000, warmupSteps: 3000 }), random }));
+    const own = tempDir();
+    const dir = reusablePieceDir(pinned({ steps: 6000, warmupSteps: 2000 }), results, own);
+    expect(dir).toBe(join(own, 'reused-random'));
+    const store = new PieceStore(join(own, 'pieces'), { dir, names: isRandomPiece });
+    const compute = async () => ({ metric: 0.5 });
+    expect(await store.get('random-seed2-1', compute)).toEqual({ seed: 2, metric: 0.91, parameters: 50000, architecture });
+    expect(await store.get('random-seed2-2', compute)).toEqual({ metric: 0.5 });
+
+    expect(() => reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000 }, 3), results, own)).toThrow(/not comparable/);
+    writeFileSync(results, JSON.stringify({ ...pinned({}), random: [{ seed: 2, index: 0, metric: 'high' }] }));
+    expect(() => reusablePieceDir(pinned({}), results, own)).toThrow(/field "random\[0\]": expected/);
+    writeFileSync(results, JSON.stringify({ ...pinned({}), task: 'inpainting' }));
+    expect(() => reusablePieceDir({ ...pinned({}), task: 'inpainting' }, results, own)).toThrow(/classification task only/);
+  });
 });

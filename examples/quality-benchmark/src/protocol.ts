@@ -3,7 +3,7 @@
  * resumable store of finished pieces, the resumable search, and the
  * statistics of found against random.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparisonArchitectures, type Architecture, type Rng, type Dataset, type SearchSpace, type Variable } from '@asng/core';
 import { resumeSearch, runFiles, runSearch, writeFileAtomic, writeJsonAtomic, type SearchConfig, type StepEvent } from '@asng/engine';
@@ -132,24 +132,35 @@ const SEARCH_SCHEDULE_FIELDS = [
 ];
 
 /**
- * The piece directory of the run in `otherRunDir`, checked to be one whose
- * random architectures and their retrainings are those of a run pinned with
+ * The piece directory holding the random architectures' retrainings of
+ * `other`, checked to come from a run pinned with settings comparable to
  * `pinned` (the object given to {@link pinSettings}): the same task, budget
  * and settings except the search schedule. A variant of the search (another
  * warm-up, say) can then be compared with the same random architectures
  * without retraining them again.
+ *
+ * `other` is either a run directory of this benchmark (its `pieces` are
+ * used), or a classification `quality.json` (such as the committed
+ * `results/*.json`, which outlive run directories): its random
+ * architectures' figures are then written as pieces into
+ * `<runDir>/reused-random`, and that directory is returned. Either way the
+ * task checks that each reused piece holds the very architecture it draws.
  */
 export function reusablePieceDir(
   pinned: { readonly task: string; readonly budget: string; readonly settings: { readonly search: object } },
-  otherRunDir: string,
+  other: string,
+  runDir?: string,
 ): string {
-  const path = join(otherRunDir, 'settings.json');
-  if (!existsSync(path)) throw new Error(`--reuse-random ${otherRunDir}: no settings.json there; expected a run directory of this benchmark`);
-  let other: typeof pinned;
+  const isFile = existsSync(other) && statSync(other).isFile();
+  const path = isFile ? other : join(other, 'settings.json');
+  if (!existsSync(path)) throw new Error(`--reuse-random ${other}: no settings.json there; expected a run directory or a quality.json of this benchmark`);
+  let saved: typeof pinned & { readonly random?: unknown };
   try {
-    other = JSON.parse(readFileSync(path, 'utf8')) as typeof pinned;
+    saved = JSON.parse(readFileSync(path, 'utf8')) as typeof saved;
   } catch (error) {
-    throw new Error(`--reuse-random ${otherRunDir}: ${path} is not valid JSON (${(error as Error).message}); expected the settings of a run of this benchmark`);
+    throw new Error(
+      `--reuse-random ${other}: ${path} is not valid JSON (${(error as Error).message}); expected the settings or results of a run of this benchmark`,
+    );
   }
   const comparable = (p: typeof pinned) =>
     JSON.stringify({
@@ -157,12 +168,33 @@ export function reusablePieceDir(
       budget: p.budget,
       settings: { ...p.settings, search: Object.fromEntries(Object.entries(p.settings?.search ?? {}).filter(([k]) => !SEARCH_SCHEDULE_FIELDS.includes(k))) },
     });
-  if (comparable(other) !== comparable(pinned)) {
+  if (comparable(saved) !== comparable(pinned)) {
     throw new Error(
-      `--reuse-random ${otherRunDir}: its task, budget or settings (other than the search's ${SEARCH_SCHEDULE_FIELDS.join(', ')}) differ from this run's; its random architectures are not comparable`,
+      `--reuse-random ${other}: its task, budget or settings (other than the search's ${SEARCH_SCHEDULE_FIELDS.join(', ')}) differ from this run's; its random architectures are not comparable`,
     );
   }
-  return join(otherRunDir, 'pieces');
+  if (!isFile) return join(other, 'pieces');
+  if (saved.task !== 'classification')
+    throw new Error(`--reuse-random ${other}: results files are read for the classification task only; give the inpainting run's directory`);
+  if (runDir === undefined) throw new Error('reusablePieceDir: a results file needs the run directory to write its pieces to');
+  if (!Array.isArray(saved.random)) throw new Error(`--reuse-random ${other}: field "random": expected the list of random architectures' figures`);
+  const dir = join(runDir, 'reused-random');
+  mkdirSync(dir, { recursive: true });
+  for (const [i, entry] of (saved.random as unknown[]).entries()) {
+    const e = entry as { seed?: unknown; index?: unknown; metric?: unknown; architecture?: unknown };
+    if (
+      !Number.isInteger(e.seed) ||
+      !Number.isInteger(e.index) ||
+      typeof e.metric !== 'number' ||
+      typeof e.architecture !== 'object' ||
+      e.architecture === null
+    ) {
+      throw new Error(`--reuse-random ${other}: field "random[${i}]": expected {seed, index, metric, architecture, ...} of a retrained random architecture`);
+    }
+    const { index, ...piece } = e;
+    writeJsonAtomic(join(dir, `random-seed${e.seed}-${index}.json`), piece);
+  }
+  return dir;
 }
 
 /** Whether a piece is a random architecture's retraining (the pieces {@link reusablePieceDir} allows to reuse). */
