@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { temporaryPathFor, writeFileAtomic } from './atomic-write.js';
+import { fileError, temporaryPathFor, writeFileAtomic } from './atomic-write.js';
 import { createDirectory } from './create-directory.js';
 
 const MODEL_JSON = 'model.json';
@@ -116,29 +116,44 @@ export function registerFileSystemRouter(): void {
 /**
  * Saves `model` to the directory `dir` (`model.json` and `weights.bin`, as
  * {@link fileSystemIO}) so that `dir` never holds a half-written model: the
- * files are written to a temporary directory beside it, which is then
- * renamed to `dir` (a failed save removes it). An existing `dir` is first
- * moved aside and deleted after the rename. Returns the save result.
+ * files are written to a temporary directory beside it
+ * (`<dir>.asng-tmp-<pid>-<n>`, which `removeLeftoverTempFiles` recognises),
+ * which is then renamed to `dir`. An existing `dir` is first moved aside
+ * and deleted after the rename. Returns the save result.
+ *
+ * @throws An `Error` whose message starts with `dir` and says what failed,
+ * with the system error as its `cause` and its `code`. The temporary
+ * directory is removed first, and a previous model moved aside is put back.
  */
 export async function saveModelAtomically(model: { save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult> }, dir: string): Promise<tf.io.SaveResult> {
   const { fs } = await nodeModules();
   const temp = temporaryPathFor(dir);
   const old = `${dir}.old-${process.pid}`;
+  const removeTemp = () => fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
   let result: tf.io.SaveResult;
   try {
     result = await model.save(fileSystemIO(temp));
   } catch (error) {
-    await fs.rm(temp, { recursive: true, force: true });
-    throw error;
+    await removeTemp();
+    throw fileError(dir, 'could not save the model', error);
   }
   let replaced = false;
   try {
     await fs.rename(dir, old);
     replaced = true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      await removeTemp();
+      throw fileError(dir, `could not move the previous model aside to ${old}`, error);
+    }
   }
-  await fs.rename(temp, dir);
+  try {
+    await fs.rename(temp, dir);
+  } catch (error) {
+    await removeTemp();
+    if (replaced) await fs.rename(old, dir).catch(() => undefined);
+    throw fileError(dir, 'could not put the saved model in place', error);
+  }
   if (replaced) await fs.rm(old, { recursive: true, force: true });
   return result;
 }

@@ -305,6 +305,8 @@ async function lockedSearchLoop(
     if (result.status === 'completed') {
       await storage.write(RUN_FILES.result, json(result));
       await storage.write(RUN_FILES.architecture, `${formatArchitecture(space.variables, best)}\n\n${description.text}\n`);
+      // A completed run keeps no temporary file of a write killed earlier (before a resume that did not remove it, or since).
+      await storage.removeLeftovers();
     }
     return result;
   } catch (error) {
