@@ -57,6 +57,8 @@ describe('the CIFAR-10 search example', () => {
         '1',
         '--retrain-max-examples',
         '4',
+        '--retrain-cells',
+        '4',
         '--backend',
         'cpu',
         '--json',
@@ -67,7 +69,7 @@ describe('the CIFAR-10 search example', () => {
     expect(code).toBe(0);
     const result = lastJson<any>();
     expect(result.search).toMatchObject({ status: 'completed', steps: 2 });
-    expect(result.retrain).toMatchObject({ split: 'test', epochs: 1 });
+    expect(result.retrain).toMatchObject({ split: 'test', epochs: 1, spaceOptions: { cells: 4, channels: 2 } });
     expect(result.evaluate).toMatchObject({ split: 'test', examples: 4 });
     expect(result.evaluate.metrics.accuracy).toBe(result.retrain.test.accuracy);
     expect(result.export).toMatchObject({ weights: 'retrained', trainableParameters: result.retrain.trainableParameters });

@@ -132,7 +132,7 @@ export async function runCifar10Search(argv: readonly string[], io: CliIo): Prom
       option('batch-size'),
       '--seed',
       option('seed'),
-      ...(values['retrain-cells'] !== undefined ? ['--cells', String(values['retrain-cells'])] : []),
+      ...(values['retrain-cells'] !== undefined ? ['--space-option', `cells=${values['retrain-cells']}`] : []),
       ...(values['param-budget'] !== undefined ? ['--param-budget', String(values['param-budget'])] : []),
       ...(values['retrain-max-examples'] !== undefined ? ['--max-examples', String(values['retrain-max-examples'])] : []),
       ...(values.cutout !== undefined ? ['--cutout', String(values.cutout)] : []),

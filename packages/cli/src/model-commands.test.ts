@@ -153,8 +153,8 @@ describe('asng retrain, evaluate and export', () => {
           '4',
           '--param-budget',
           String(budget),
-          '--cells',
-          '4',
+          '--space-option',
+          'cells=4',
           '--auxiliary-weight',
           '0.4',
           '--drop-path',
@@ -244,7 +244,14 @@ describe('asng retrain, evaluate and export', () => {
   }, 120_000);
 
   const usageErrors: [string[], RegExp][] = [
-    [['retrain', 'run', '--param-budget', '1e5', '--channels', '4'], /--param-budget chooses the channels: give it or --channels, not both/],
+    [
+      ['retrain', 'run', '--param-budget', '1e5', '--space-option', 'channels=4'],
+      /--param-budget chooses the space's 'channels' option: give it or --space-option channels=N, not both/,
+    ],
+    [['retrain', 'run', '--space-option', 'depth=3'], /--space-option depth: not an option of 'image-classification'; accepted: /],
+    [['retrain', 'run', '--space-option', 'cells=0'], /--space-option cells: expected an integer >= 1, got 0/],
+    [['retrain', 'run', '--space-option', 'cells'], /--space-option: expected key=value, got "cells"/],
+    [['retrain', 'run', '--cells', '4'], /unknown option --cells for 'asng retrain'/],
     [['retrain', 'run', '--optimizer', 'rmsprop'], /--optimizer: expected one of sgd, adam, got "rmsprop"/],
     [['retrain', 'run', '--schedule', 'linear'], /--schedule: expected one of cosine, step, constant, got "linear"/],
     [['retrain', 'run', '--drop-path', '1'], /--drop-path: expected a probability below 1, got 1/],

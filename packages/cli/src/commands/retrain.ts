@@ -11,7 +11,7 @@ import {
   writeJsonAtomic,
   type RetrainConfig,
 } from '@asng/engine';
-import { parseDecimal, UsageError, type OptionSpec } from '../args.js';
+import { keyValues, parseDecimal, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
 import { readJsonFile } from '../json-file.js';
 import { writeModelRestorations } from '../restorations.js';
@@ -36,20 +36,19 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'crop', type: 'integer', min: 1, placeholder: 'N', description: 'random crop of each image padded by N pixels (default none)' },
   { name: 'flip', type: 'boolean', description: 'mirror each image left-right with probability 1/2' },
   { name: 'cutout', type: 'integer', min: 1, placeholder: 'N', description: 'cutout square side (default none)' },
-  { name: 'cells', type: 'integer', min: 1, placeholder: 'N', description: "the space's 'cells' option for the retrained network (default: the search's)" },
   {
-    name: 'channels',
-    type: 'integer',
-    min: 1,
-    placeholder: 'N',
-    description: "the space's 'channels' option for the retrained network (default: the search's)",
+    name: 'space-option',
+    type: 'list',
+    placeholder: 'KEY=VALUE',
+    description:
+      "option of the space's factory for the retrained network, over the search's (repeatable; e.g. a bigger network than the search's; asng spaces NAME lists them)",
   },
   {
     name: 'param-budget',
     type: 'number',
     min: 1,
     placeholder: 'N',
-    description: "the largest width (the space's width option) whose model has at most N trainable parameters (e.g. 4e6)",
+    description: "set the space's width option (its descriptor's 'width') to the largest width whose model has at most N trainable parameters (e.g. 4e6)",
   },
   {
     name: 'auxiliary-weight',
@@ -77,17 +76,21 @@ const OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS,
 ];
 
-/** `--cells` / `--channels` as options of the run's space, refused where the space's schema has no such option. */
-function sizeOptions(loaded: LoadedSpace, values: Readonly<Record<string, unknown>>): SpaceOptions {
-  const out: SpaceOptions = {};
-  for (const name of ['cells', 'channels'] as const) {
-    const value = values[name] as number | undefined;
-    if (value === undefined) continue;
-    if (loaded.descriptor !== undefined && !Object.hasOwn(loaded.descriptor.options, name))
-      throw new UsageError(`--${name}: the space '${loaded.spec}' has no '${name}' option`);
-    out[name] = value;
-  }
-  return out;
+/**
+ * The space options of the retrained network: the search's, with the
+ * `--space-option` values over them (checked against the space's schema when
+ * the space is created). `--param-budget` chooses the width option, so it
+ * refuses a `--space-option` that sets it.
+ */
+function retrainSpaceOptions(loaded: LoadedSpace, record: CliRecord, values: Readonly<Record<string, unknown>>): SpaceOptions {
+  const given = keyValues((values['space-option'] as string[] | undefined) ?? [], 'space-option');
+  const width = loaded.width?.option;
+  if (values['param-budget'] !== undefined && width !== undefined && Object.hasOwn(given, width))
+    throw new UsageError(`--param-budget chooses the space's '${width}' option: give it or --space-option ${width}=N, not both`);
+  const options: SpaceOptions = { ...record.spaceOptions, ...given };
+  // Checked now, before the dataset is loaded: a usage error naming the option.
+  loaded.create(options);
+  return options;
 }
 
 /** The settings of `asng retrain`'s options, checked by the engine's rules (errors name the option). */
@@ -140,18 +143,17 @@ function searchSeed(runDir: string): number {
 export const retrainCommand: Command = {
   name: 'retrain',
   summary: 'train the found architecture from scratch, test it, save it to RUN_DIR/model',
-  synopsis: 'RUN_DIR [--epochs N --cells N --channels N | --param-budget N] [--random-architecture I] [--out DIR] ...',
+  synopsis: 'RUN_DIR [--epochs N] [--space-option KEY=VALUE ...] [--param-budget N] [--random-architecture I] [--out DIR] ...',
   options: OPTIONS,
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError(`'asng retrain' takes one run directory, got ${positionals.length}`);
     const cwd = workingDirectory(io);
     const runDir = resolve(cwd, positionals[0]!);
     const budget = values['param-budget'] as number | undefined;
-    if (budget !== undefined && values.channels !== undefined) throw new UsageError('--param-budget chooses the channels: give it or --channels, not both');
     const config = retrainConfig(values);
     const { record, best: found } = readSearch(runDir);
     const loaded = await loadRecordedSpace(record.space, recordPath(runDir), values.space as string | undefined, cwd);
-    let spaceOptions: SpaceOptions = { ...record.spaceOptions, ...sizeOptions(loaded, values) };
+    let spaceOptions = retrainSpaceOptions(loaded, record, values);
     const randomIndex = values['random-architecture'] as number | undefined;
     const seed = randomIndex === undefined ? undefined : searchSeed(runDir);
     // The variables of the search's space: the random architectures are those of the space that was searched.
