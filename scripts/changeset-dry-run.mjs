@@ -120,7 +120,7 @@ try {
         if (pkg.changelog !== undefined && old.changelog === undefined) problem(`${stage}: the private ${name} got a CHANGELOG.md`);
         continue;
       }
-      const foreign = foreignCommandLineText(name, part(pkg.changelog ?? ''));
+      const foreign = foreignCommandLineText(name, part(pkg.changelog ?? '', name));
       if (foreign.length > 0) problem(`${stage}: ${name}'s CHANGELOG.md carries another package's command-line text: ${foreign.join(', ')}`);
     }
   }
@@ -178,7 +178,7 @@ try {
   if (coreEntry.includes('Dry-run CLI')) problem("next release: @asng/core's new CHANGELOG.md entry has the CLI's changeset");
   if (!newestEntry(next.get('@asng/cli').changelog).includes('Dry-run CLI change'))
     problem("next release: @asng/cli's new CHANGELOG.md entry lacks its changeset");
-  checkCommon('next release', next, newestEntry);
+  checkCommon('next release', next, (changelog, name) => (name in bumped ? newestEntry(changelog) : ''));
   const nextRelease = { bumped };
 
   const ok = problems.length === 0;
