@@ -368,22 +368,17 @@ describe('standalone models', () => {
 });
 
 describe('descriptions', () => {
-  it('list each node and draw each cell type', () => {
+  it('list each node of each cell type (the diagrams are the architecture graph, drawn by @asng/report-render)', () => {
     const space = createImageClassificationSpace();
     const architecture = randomArchitecture(space.variables, new Rng(31));
     const { text, diagrams } = space.describe(architecture);
+    expect(diagrams).toBeUndefined();
     expect(text).toMatch(/^8 cells of 5 nodes, 16 channels doubled at the reduction cells \(2 and 5\)/);
     for (const type of ['normal', 'reduction'] as const) {
       const genotype = decodeCell(architecture, type, 5);
       const n0 = genotype.nodes[0]!;
       expect(text).toContain(`node 0 = ${n0.ops[0]}(cell input ${n0.inputs[0]}) + ${n0.ops[1]}(cell input ${n0.inputs[1]})`);
       expect(text).toContain(`output = ReLU-conv1x1-BN(concat(${genotype.outputNodes.map((k) => `node ${k}`).join(', ')}))`);
-      const svg = diagrams![`${type} cell`]!;
-      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-      expect(svg.trim().endsWith('</svg>')).toBe(true);
-      // One arrow per node input and per output node.
-      expect(svg.match(/<path d="M[^"]* C/g)).toHaveLength(10 + genotype.outputNodes.length);
-      for (const node of genotype.nodes) for (const op of node.ops) expect(svg).toContain(`>${op}</text>`);
     }
   });
 });
@@ -405,7 +400,7 @@ describe('searching with the engine', () => {
       expect(result.steps).toBe(8);
       expect(steps).toHaveLength(8);
       validateArchitecture(space.variables, result.best);
-      expect(result.description.diagrams).toHaveProperty('normal cell');
+      expect(result.description.text).toContain('normal cell:');
       expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0);
       expect(result.metrics.accuracy).toBeLessThanOrEqual(1);
       expect(steps.every(Number.isFinite)).toBe(true);

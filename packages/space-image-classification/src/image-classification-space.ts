@@ -13,7 +13,7 @@ import {
 import { buildCellModel, countCellModelParameters } from './build-model.js';
 import type { DropPathControl } from './drop-path.js';
 import { CELL_OPERATIONS, CELL_TYPES, cellVariables, decodeCell, type CellOperation } from './cell-architecture.js';
-import { cellSvg, cellText } from './cell-diagram.js';
+import { cellText } from './cell-diagram.js';
 import { cellArchitectureGraph } from './cell-graph.js';
 import { planNetwork } from './network-plan.js';
 import { createCellSupernet } from './supernet.js';
@@ -173,8 +173,7 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
         `${cells} cells of ${nodes} nodes, ${channels} channels doubled at the reduction cells (${reductions.join(' and ')}); ` +
         `stem conv3x3 of ${plan.stemChannels} channels; global average pool; dense`;
       const text = [header, ...CELL_TYPES.map((type) => cellText(type, decodeCell(architecture, type, nodes)))].join('\n');
-      const diagrams = Object.fromEntries(CELL_TYPES.map((type) => [`${type} cell`, cellSvg(type, decodeCell(architecture, type, nodes))]));
-      return { text, diagrams };
+      return { text };
     },
 
     architectureGraph(architecture: Architecture) {

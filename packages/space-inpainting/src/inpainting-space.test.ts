@@ -294,16 +294,13 @@ describe('standalone models', () => {
 });
 
 describe('describe', () => {
-  it('lists the active chain and draws it', () => {
+  it('lists the active chain (its diagram is the architecture graph)', () => {
     const space = createInpaintingSpace({ encoding: 'mixed', nodes: 5, levelBack: 3, channels: [2, 4] });
     const d = space.describe(EXAMPLE);
     expect(d.text).toContain('active nodes: node0 -> node2 -> node3 (of 5)');
     expect(d.text).toContain('node2: conv 5x5/2, 3 ch');
     expect(d.text).toContain('node3: deconv 1x1/1, 2 ch, + node3 encoder output before the ReLU');
-    const svg = d.diagrams!['active chain']!;
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/<rect/g)!.length).toBe(2 + 2 * 3);
-    expect(svg.match(/stroke-dasharray/g)!.length).toBe(2);
+    expect(d.diagrams).toBeUndefined();
   });
 });
 
