@@ -12,8 +12,9 @@
  *   on its wasm kernels alone.
  * --force: rebuild even when the addon was built from these sources.
  * --release (prepack): fail unless prebuilds/linux-x64/asng-kernels.node is
- *   present and was built from these sources, building it first on
- *   linux-x64, so that no release ships without the linux-x64 prebuild.
+ *   present, was built from these sources and passes check-prebuild.mjs
+ *   (stripped, glibc baseline), building it first on linux-x64, so that no
+ *   release ships without the linux-x64 prebuild.
  *
  * Whether an addon is up to date is decided by a digest of the sources and
  * the compiler flags, written beside it (asng-kernels.node.sources-sha256),
@@ -30,6 +31,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GLIBC_BASELINE, prebuildProblems } from './check-prebuild.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = new Set(process.argv.slice(2));
@@ -50,27 +52,17 @@ if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 if (process.platform === 'linux') flags.push('-s');
 
 /**
- * The glibc baseline of the Linux addon. glibc 2.34 moved pthread_create and
+ * The glibc baseline of the Linux addon (GLIBC_BASELINE, 2.17, in
+ * check-prebuild.mjs). glibc 2.34 moved pthread_create and
  * pthread_join into libc under a new symbol version, so an addon linked on a
  * newer system needs glibc 2.34; binding them to their original x86-64
  * version (which every glibc still exports) keeps the addon loadable from
  * glibc 2.17 (its other symbols: memcpy 2.14, aligned_alloc 2.16) whatever
  * glibc it is built on. Checked after each build.
  */
-const GLIBC_BASELINE = [2, 17];
 const GLIBC_COMPAT = `__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
 `;
-
-/** The newest GLIBC_x.y symbol version an ELF file needs, or undefined when it names none. */
-function newestGlibc(bytes) {
-  let newest;
-  for (const [, major, minor] of bytes.toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)) {
-    const version = [Number(major), Number(minor)];
-    if (newest === undefined || version[0] > newest[0] || (version[0] === newest[0] && version[1] > newest[1])) newest = version;
-  }
-  return newest;
-}
 
 /** The digest of what an addon is built from: the flags, the glibc pins, and each source's name and bytes. */
 const hash = createHash('sha256').update(JSON.stringify(flags));
@@ -112,7 +104,14 @@ function checkRelease() {
     );
     process.exit(1);
   }
-  process.stderr.write(`@asng/tfjs-wasm-training: the linux-x64 prebuild is built from these sources: ${required}\n`);
+  const { problems } = prebuildProblems(readFileSync(required));
+  if (problems.length > 0) {
+    process.stderr.write(`@asng/tfjs-wasm-training: ${required} cannot ship: ${problems.join('; ')}; rebuild it on linux-x64 (npm run build:native)\n`);
+    process.exit(1);
+  }
+  process.stderr.write(
+    `@asng/tfjs-wasm-training: the linux-x64 prebuild is built from these sources, stripped, for glibc ${GLIBC_BASELINE} or later: ${required}\n`,
+  );
   process.exit(0);
 }
 
@@ -144,7 +143,8 @@ if (!force && existsSync(target)) {
   if (problem === undefined && compiler === undefined && !release) {
     finish(`keeping the prebuilt native kernels, which load here (no C compiler to rebuild them from these sources): ${target}`, false);
   }
-  if (problem !== undefined && compiler === undefined) finish(`the prebuilt native kernels do not load here (${problem}) and no C compiler was found to rebuild them`, true);
+  if (problem !== undefined && compiler === undefined)
+    finish(`the prebuilt native kernels do not load here (${problem}) and no C compiler was found to rebuild them`, true);
 }
 if (compiler === undefined) finish(`no C compiler found (tried ${candidates.join(', ')})`, true);
 
@@ -163,10 +163,11 @@ if (result.status !== 0) {
   finish(`${compiler} failed to build the native kernels`, true);
 }
 if (process.platform === 'linux') {
-  const needed = newestGlibc(readFileSync(temporary));
-  if (needed !== undefined && (needed[0] > GLIBC_BASELINE[0] || (needed[0] === GLIBC_BASELINE[0] && needed[1] > GLIBC_BASELINE[1]))) {
+  // The checks a release makes (check-prebuild.mjs): the glibc baseline, stripped, the libraries linked.
+  const { problems } = prebuildProblems(readFileSync(temporary));
+  if (problems.length > 0) {
     rmSync(temporary, { force: true });
-    finish(`the native kernels need GLIBC_${needed.join('.')}, newer than the baseline ${GLIBC_BASELINE.join('.')}`, true);
+    finish(`the built native kernels cannot be used: ${problems.join('; ')}`, true);
   }
 }
 const problem = loadError(temporary);
