@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@asng/core';
-import { runFiles } from '@asng/engine';
+import { runFiles, type RunEnvironment } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
-import type { SpaceOptions } from './spaces.js';
+import { BUILT_IN_SPACES, type SpaceOptions } from './spaces.js';
 
 /** What `asng search` saves in `cli.json` to rebuild its parts on resume (the format of every run so far). */
 export interface CliRecord {
@@ -64,4 +66,67 @@ export function readSearch(runDir: string): { record: CliRecord; best: Architect
 /** The record a saved model carries: the run's space and dataset, with the options the model was built with. */
 export function modelRecord(record: CliRecord, spaceOptions: SpaceOptions, architecture: Architecture): ModelRecord {
   return { space: record.space, spaceOptions, dataset: record.dataset, ...(record.dataPath !== undefined ? { dataPath: record.dataPath } : {}), architecture };
+}
+
+/** The packages whose code computes a search's numbers on any backend. */
+const COMPUTING_PACKAGES = ['@asng/cli', '@asng/core', '@asng/engine', '@asng/optimizer-asng', '@tensorflow/tfjs-layers'];
+
+/** The packages of each backend (by its tfjs name) whose code computes the numbers. */
+const BACKEND_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  wasm: ['@tensorflow/tfjs-backend-wasm', '@asng/tfjs-wasm-training'],
+  cpu: ['@tensorflow/tfjs-backend-cpu'],
+  webgpu: ['@tensorflow/tfjs-backend-webgpu'],
+  tensorflow: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+};
+
+/** The version of an installed package as seen from the CLI, `undefined` when it is not installed (or hides its package.json). */
+function installedVersion(name: string): string | undefined {
+  try {
+    const path = createRequire(import.meta.url).resolve(`${name}/package.json`);
+    const version = (JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the wasm backend runs the native kernels of `@asng/tfjs-wasm-training`:
+ * as `setupWasmTraining` decides by default (its `native: 'auto'`), unless
+ * `ASNG_NATIVE_KERNELS=0` turns them off, when they load.
+ */
+async function nativeKernelsOn(): Promise<boolean> {
+  if (process.env.ASNG_NATIVE_KERNELS === '0') return false;
+  const specifier = '@asng/tfjs-wasm-training';
+  try {
+    const training = (await import(/* @vite-ignore */ specifier)) as {
+      loadNativeKernels(): Promise<{ status: { available: boolean } }>;
+    };
+    return (await training.loadNativeKernels()).status.available;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the CLI adds to the environment a run records (`SearchOptions.environment`,
+ * beside the engine's backend, tfjs-core version and wasm thread count), for
+ * `asng search` and `asng resume` alike, so that a resume elsewhere says what
+ * differs: the versions of the installed packages that compute the numbers
+ * (this CLI, core, engine, the optimizer, tfjs-layers, the active backend's
+ * packages, a built-in `space`'s package), and on the wasm backend whether
+ * the native kernels are on (`nativeKernels`). Call it once the backend is
+ * selected.
+ */
+export async function runEnvironment(space: string): Promise<RunEnvironment> {
+  const backend = tf.getBackend();
+  const builtIn = BUILT_IN_SPACES.find((s) => s.name === space);
+  const names = [...COMPUTING_PACKAGES, ...(BACKEND_PACKAGES[backend] ?? []), ...(builtIn !== undefined ? [builtIn.module] : [])];
+  const environment: Record<string, string | boolean> = {};
+  for (const name of names) {
+    const version = installedVersion(name);
+    if (version !== undefined) environment[name] = version;
+  }
+  if (backend === 'wasm') environment.nativeKernels = await nativeKernelsOn();
+  return environment;
 }

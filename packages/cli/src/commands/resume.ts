@@ -1,11 +1,29 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EnvironmentChangeError, resumeSearch } from '@asng/engine';
+import { EnvironmentChangeError, readCheckpoint, resumeSearch, runFiles, type RunEnvironment } from '@asng/engine';
 import { UsageError } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
-import { readRunRecord, recordPath } from '../run-record.js';
+import { readRunRecord, recordPath, runEnvironment } from '../run-record.js';
 import { followSearch, optimizerFactory } from '../search-progress.js';
 import { selectBackend, withDataset, workingDirectory } from '../setup.js';
 import { loadRecordedSpace, RECORDED_SPACE_OPTION } from '../spaces.js';
+
+/** The `--backend` choices of the tfjs backends a run can record (`tensorflow` is node or node-gpu: left to `auto`). */
+const BACKEND_CHOICES: Readonly<Record<string, string>> = { wasm: 'wasm', cpu: 'cpu', webgpu: 'webgpu' };
+
+/**
+ * The backend and thread settings a resume restores from the run's
+ * checkpoint when the user gives none: its backend, and on wasm its thread
+ * count, so that the numbers continue exactly. The flags given win.
+ */
+function restoredSettings(saved: RunEnvironment | undefined, values: Readonly<Record<string, unknown>>): { backend?: string; threads?: number } {
+  if (saved === undefined) return {};
+  const savedBackend = typeof saved.backend === 'string' ? BACKEND_CHOICES[saved.backend] : undefined;
+  const backend = values.backend === undefined ? savedBackend : undefined;
+  const onSavedBackend = (backend ?? values.backend) === savedBackend && savedBackend === 'wasm';
+  const threads = values.threads === undefined && onSavedBackend && typeof saved.threads === 'number' ? saved.threads : undefined;
+  return { ...(backend !== undefined ? { backend } : {}), ...(threads !== undefined ? { threads } : {}) };
+}
 
 /** `asng resume RUN_DIR`: continues a stopped search from its checkpoint, with the space and dataset of its record. */
 export const resumeCommand: Command = {
@@ -18,7 +36,8 @@ export const resumeCommand: Command = {
     {
       name: 'accept-environment-change',
       type: 'boolean',
-      description: 'resume even if the backend, threads or versions differ from the saved run (its numbers then no longer continue exactly)',
+      description:
+        'resume even if the backend, threads, native kernels or package versions differ from the saved run (its numbers then no longer continue exactly); without --backend and --threads, the saved ones are used',
     },
   ],
   async run({ positionals, values }, io) {
@@ -27,8 +46,23 @@ export const resumeCommand: Command = {
     const runDir = resolve(cwd, positionals[0]!);
     const record = readRunRecord(runDir);
     const space = (await loadRecordedSpace(record.space, recordPath(runDir), values.space as string | undefined, cwd)).create(record.spaceOptions);
+    const checkpointPath = runFiles(runDir).checkpoint;
+    // The engine reads the checkpoint again, and checks it: here only its environment is wanted.
+    const saved = existsSync(checkpointPath) ? readCheckpoint<{ environment?: RunEnvironment }>(checkpointPath).header.environment : undefined;
+    const restored = restoredSettings(saved, values);
     return withDataset(record, io, async (dataset) => {
-      const backend = await selectBackend(io, values);
+      let backend: string;
+      try {
+        backend = await selectBackend(io, { ...values, ...restored });
+      } catch (error) {
+        if (restored.backend === undefined) throw error;
+        throw new Error(
+          `${checkpointPath}: the run was saved on the ${restored.backend} backend, which does not start here (${(error as Error).message}); ` +
+            'choose another with --backend, and pass --accept-environment-change to continue on it, no longer bit-exactly',
+          { cause: error },
+        );
+      }
+      const environment = await runEnvironment(record.space);
       return followSearch({
         io,
         values,
@@ -43,6 +77,7 @@ export const resumeCommand: Command = {
               dataset,
               runDir,
               optimizer: optimizerFactory(record),
+              environment,
               acceptEnvironmentChange: values['accept-environment-change'] === true,
               onWarning: (message) => io.stderr(`warning: ${message}\n`),
               ...callbacks,
@@ -50,7 +85,7 @@ export const resumeCommand: Command = {
           } catch (error) {
             if (!(error instanceof EnvironmentChangeError)) throw error;
             throw new Error(
-              `${error.path}: the run was saved in another environment (${error.differences.join('; ')}); resume with the saved settings (e.g. --threads), or pass --accept-environment-change to continue anyway, no longer bit-exactly`,
+              `${error.path}: the run was saved in another environment (${error.differences.join('; ')}); resume with the saved settings (--backend, --threads, ASNG_NATIVE_KERNELS, the same package versions), or pass --accept-environment-change to continue anyway, no longer bit-exactly`,
             );
           }
         },

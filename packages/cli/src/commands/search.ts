@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createDirectory, resolveSearchConfig, runFiles, runSearch, writeJsonAtomic, type SearchConfig } from '@asng/engine';
 import { keyValues, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, type Command } from '../command.js';
-import { recordPath, type CliRecord } from '../run-record.js';
+import { recordPath, runEnvironment, type CliRecord } from '../run-record.js';
 import { followSearch, optimizerFactory } from '../search-progress.js';
 import { datasetNames, selectBackend, withDataset, workingDirectory } from '../setup.js';
 import { loadSpaceModule, looksLikePath } from '../spaces.js';
@@ -98,6 +98,8 @@ export const searchCommand: Command = {
     const space = (await loadSpaceModule(record.space, cwd)).create(record.spaceOptions);
     return withDataset(record, io, async (dataset) => {
       const backend = await selectBackend(io, values);
+      // Recorded with the run, so that a resume elsewhere says what differs.
+      const environment = await runEnvironment(record.space);
       createDirectory(runDir);
       writeJsonAtomic(recordPath(runDir), record);
       return followSearch({
@@ -114,6 +116,7 @@ export const searchCommand: Command = {
             runDir,
             config,
             optimizer: optimizerFactory(record),
+            environment,
             onWarning: (message) => io.stderr(`warning: ${message}\n`),
             ...callbacks,
           }),
