@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from '@asng/cli';
-import { Rng, type CategoricalVariable } from '@asng/core';
+import { Rng, taskFor, type CategoricalVariable } from '@asng/core';
 import { fashionMnistSubset } from '@asng/dataset-fashion-mnist-subset';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,8 +49,10 @@ describe('the comparison of the found architecture with a random one', () => {
     expect(result.search.steps).toBe(2);
     for (const r of [result.found, result.random]) {
       expect(r.parameters).toBeLessThanOrEqual(3000);
-      const count = (c: number) =>
-        createImageClassificationSpace({ cells: 2, channels: c }).countParameters(r.architecture, { inputShape: [28, 28, 1], classes: 10 });
+      const count = (c: number) => {
+        const space = createImageClassificationSpace({ cells: 2, channels: c });
+        return space.countParameters(r.architecture, taskFor(space, dataset.info));
+      };
       expect(r.parameters).toBe(count(r.channels));
       expect(count(r.channels + 2)).toBeGreaterThan(3000);
       expect(r.testExamples).toBe(16);
