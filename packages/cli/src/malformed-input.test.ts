@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
@@ -179,5 +179,200 @@ describe('the malformed-input corpus', () => {
     ({ code, stderr } = await cli(['evaluate', model]));
     expect(code, stderr).toBe(1);
     expect(stderr).toContain('weightsManifest[0].paths[0]: expected a file name inside the model directory, got "../../etc/passwd"');
+  });
+});
+
+/** Runs `damage` on a fresh copy of the run directory `from`; returns the copy. */
+function damagedCopy(from: string, name: string, damage: (dir: string) => void): string {
+  const dir = join(root, name);
+  cpSync(from, dir, { recursive: true });
+  damage(dir);
+  return dir;
+}
+
+describe('the malformed-input corpus: more of each kind', () => {
+  it('IDX: a missing file, a header cut short, sizes larger than the file', async () => {
+    const cases: [string, (dir: string) => void, string][] = [
+      // The loader names the folder given (used alone), not yet which of its four files is missing.
+      ['missing', (d) => rmSync(join(d, 't10k-labels-idx1-ubyte')), ''],
+      ['short-header', (d) => writeFileSync(join(d, 'train-images-idx3-ubyte'), Uint8Array.of(0, 0, 8)), 'train-images-idx3-ubyte'],
+      ['huge', (d) => writeFileSync(join(d, 'train-images-idx3-ubyte'), idx(0x803, [0xffffffff, 28, 28], new Uint8Array(784))), 'train-images-idx3-ubyte'],
+      ['empty', (d) => writeFileSync(join(d, 'train-labels-idx1-ubyte'), new Uint8Array(0)), 'train-labels-idx1-ubyte'],
+    ];
+    for (const [name, damage, file] of cases) {
+      const dir = fashionFolder(`idx2-${name}`);
+      damage(dir);
+      const { code, stderr } = await cli(search('fashion-mnist', dir, `run-idx2-${name}`));
+      expect(code, `${name}: ${stderr}`).not.toBe(0);
+      expect(stderr, name).toContain(join(dir, file));
+    }
+  });
+
+  it('CIFAR-10: a missing batch, an empty file', async () => {
+    const folder = (name: string) => {
+      const dir = join(root, name, 'cifar-10-batches-bin');
+      mkdirSync(dir, { recursive: true });
+      for (const f of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+        writeFileSync(join(dir, f), new Uint8Array(2 * 3073));
+      }
+      return dir;
+    };
+    const missing = folder('cifar-missing');
+    rmSync(join(missing, 'data_batch_4.bin'));
+    let { code, stderr } = await cli(search('cifar10', join(root, 'cifar-missing'), 'run-cifar-missing'));
+    expect(code, stderr).not.toBe(0);
+    expect(stderr).toContain('data_batch_4.bin');
+    expect(stderr).toContain(join(root, 'cifar-missing'));
+    const empty = folder('cifar-empty');
+    writeFileSync(join(empty, 'test_batch.bin'), new Uint8Array(0));
+    ({ code, stderr } = await cli(search('cifar10', join(root, 'cifar-empty'), 'run-cifar-empty')));
+    expect(code, stderr).not.toBe(0);
+    expect(stderr).toContain(join(empty, 'test_batch.bin'));
+  });
+
+  it('images: an empty file and a PNG cut short', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==', 'base64');
+    for (const [name, bytes] of [
+      ['empty.png', new Uint8Array(0)],
+      ['cut.png', png.subarray(0, 30)],
+    ] as const) {
+      const dir = join(root, `images-${name}`);
+      for (const cls of ['a', 'b']) mkdirSync(join(dir, cls), { recursive: true });
+      writeFileSync(join(dir, 'a', 'ok.png'), png);
+      writeFileSync(join(dir, 'b', name), bytes);
+      const { code, stderr } = await cli(search('image-folder', dir, `run-images-${name}`));
+      expect(code, stderr).toBe(1);
+      expect(stderr).toContain(join(dir, 'b', name));
+    }
+  });
+
+  describe('run files', () => {
+    let run: string;
+    beforeAll(async () => {
+      const data = fashionFolder('run2-data');
+      run = join(root, 'run2');
+      const { code, stderr } = await cli(search('fashion-mnist', data, 'run2'));
+      expect(code, stderr).toBe(0);
+    });
+
+    it('checkpoints: not a checkpoint, empty, cut short, trailing bytes, an edited header, missing', async () => {
+      const cases: [string, (bytes: Buffer) => Uint8Array | undefined, RegExp][] = [
+        ['text', () => Buffer.from('not a checkpoint at all\n'), /not|checkpoint/i],
+        ['empty', () => new Uint8Array(0), /./],
+        ['cut', (b) => b.subarray(0, Math.floor(b.length / 2)), /truncated|short|cut|end/i],
+        ['trailing', (b) => Buffer.concat([b, Buffer.from([1, 2, 3])]), /trailing|extra|bytes/i],
+        ['header', (b) => Buffer.from(b.toString('latin1').replace('"step":2,', '"step":1,'), 'latin1'), /header|checksum/i],
+        ['missing', () => undefined, /checkpoint/],
+      ];
+      for (const [name, damage, message] of cases) {
+        const dir = damagedCopy(run, `run2-checkpoint-${name}`, (d) => {
+          const path = join(d, 'checkpoint.bin');
+          const bytes = damage(readFileSync(path));
+          if (bytes === undefined) rmSync(path);
+          else writeFileSync(path, bytes);
+        });
+        const log = readFileSync(join(dir, 'log.jsonl'), 'utf8');
+        const { code, stderr } = await cli(['resume', dir, '--quiet']);
+        expect(code, `${name}: ${stderr}`).toBe(1);
+        expect(stderr, name).toContain(join(dir, 'checkpoint.bin'));
+        expect(stderr, name).toMatch(message);
+        // Refused before anything was written.
+        expect(readFileSync(join(dir, 'log.jsonl'), 'utf8'), name).toBe(log);
+      }
+    });
+
+    it('run records: cli.json of the wrong shape, result.json that is not JSON, config.json that is not JSON', async () => {
+      const record = { space: 'image-classification', spaceOptions: {}, dataset: 'fashion-mnist', optimizer: 'asng', lambda: 2 };
+      const cases: [string, string, string, string[], string][] = [
+        ['cli-array', 'cli.json', '[1, 2]', ['resume'], 'expected an object (space, spaceOptions, dataset, optimizer, lambda), got [1,2]'],
+        [
+          'cli-space',
+          'cli.json',
+          JSON.stringify({ ...record, space: 42 }),
+          ['resume'],
+          'space: expected the name of a built-in search space or the path of a space module, got 42',
+        ],
+        ['cli-options', 'cli.json', JSON.stringify({ ...record, spaceOptions: 'cells=1' }), ['retrain'], 'spaceOptions: expected an object of space options'],
+        [
+          'cli-lambda',
+          'cli.json',
+          JSON.stringify({ ...record, lambda: 0.5 }),
+          ['export', '--out', join(root, 'never')],
+          'lambda: expected an integer >= 2, got 0.5',
+        ],
+        ['result', 'result.json', '{"best": ', ['export', '--out', join(root, 'never-exported')], 'not JSON'],
+        ['result-best', 'result.json', '{"best": [1]}', ['retrain'], 'best: expected an object of variable values'],
+        ['config', 'config.json', '{"space"', ['report'], 'not JSON'],
+      ];
+      for (const [name, file, text, [command, ...rest], message] of cases) {
+        const dir = damagedCopy(run, `run2-record-${name}`, (d) => writeFileSync(join(d, file), text));
+        const { code, stderr } = await cli([command!, dir, ...rest]);
+        expect(code, `${name}: ${stderr}`).toBe(1);
+        expect(stderr, name).toContain(`${join(dir, file)}: ${message}`);
+      }
+      expect(existsSync(join(root, 'never'))).toBe(false);
+    });
+  });
+
+  it('model files: no asng record, weights.bin cut short, an unknown layer', async () => {
+    const run = join(root, 'run2');
+    const exported = join(root, 'model2');
+    const { code: exportedCode, stderr: exportStderr } = await cli(['export', run, '--out', exported, '--quiet']);
+    expect(exportedCode, exportStderr).toBe(0);
+    const modelJson = JSON.parse(readFileSync(join(exported, 'model.json'), 'utf8'));
+    const weights = readFileSync(join(exported, 'weights.bin'));
+    const cases: [string, (dir: string) => void, string][] = [
+      [
+        'no-record',
+        (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ ...modelJson, userDefinedMetadata: {} })),
+        "no 'asng' record in userDefinedMetadata",
+      ],
+      [
+        'weights-cut',
+        (d) => writeFileSync(join(d, 'weights.bin'), weights.subarray(0, weights.length >> 1)),
+        `weightsManifest: the weights it lists take ${weights.length} bytes, but "weights.bin" hold ${weights.length >> 1}`,
+      ],
+      ['weights-missing', (d) => rmSync(join(d, 'weights.bin')), 'weightsManifest[0].paths[0]: cannot read "weights.bin"'],
+      [
+        'unknown-layer',
+        (d) => writeFileSync(join(d, 'model.json'), JSON.stringify(modelJson).replace(/"class_name":"Conv2D"/g, '"class_name":"NoSuchLayer"')),
+        'NoSuchLayer',
+      ],
+    ];
+    for (const [name, damage, message] of cases) {
+      const dir = join(root, `model2-${name}`);
+      cpSync(exported, dir, { recursive: true });
+      damage(dir);
+      const { code, stderr } = await cli(['evaluate', dir, '--quiet']);
+      expect(code, `${name}: ${stderr}`).toBe(1);
+      expect(stderr, name).toContain(join(dir, 'model.json'));
+      expect(stderr, name).toContain(message);
+    }
+  });
+
+  it('sweep files: not YAML, not JSON, an unknown field, a job without a command, missing; a damaged sweep state', async () => {
+    const cases: [string, string | undefined, string][] = [
+      ['bad.yaml', 'name: x\njobs: [\n', '(file): not valid YAML'],
+      ['bad.json', '{"name": "x", ', '(file): not valid JSON'],
+      ['unknown.yaml', 'name: x\nworkers: 3\njobs:\n  - {name: a, command: search}\n', 'workers: unknown field'],
+      ['nocommand.yaml', 'name: x\njobs:\n  - {name: a}\n', 'jobs[0]'],
+      ['missing.yaml', undefined, '(file): cannot be read'],
+    ];
+    for (const [name, text, message] of cases) {
+      const file = join(root, 'sweeps', name);
+      mkdirSync(join(root, 'sweeps'), { recursive: true });
+      if (text !== undefined) writeFileSync(file, text);
+      const { code, stderr } = await cli(['sweep', 'status', file]);
+      expect(code, `${name}: ${stderr}`).toBe(2);
+      expect(stderr, name).toContain(`${file}: ${message}`);
+    }
+    const file = join(root, 'sweeps', 'ok.yaml');
+    writeFileSync(file, 'name: ok\njobs:\n  - {name: a, command: search, options: {space: image-classification, dataset: fashion-mnist-subset}}\n');
+    mkdirSync(join(root, 'sweeps', 'ok'), { recursive: true });
+    const state = join(root, 'sweeps', 'ok', 'sweep.json');
+    writeFileSync(state, '{"format": "asng-sw');
+    const { code, stderr } = await cli(['sweep', 'status', file]);
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain(state);
   });
 });

@@ -45,11 +45,38 @@ export const MODEL_DIR = 'model';
 /** The run record's file in a run directory. */
 export const recordPath = (runDir: string): string => join(runDir, 'cli.json');
 
-/** Reads the run record of `runDir`, naming the file when it is missing or not JSON. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const shown = (value: unknown): string => JSON.stringify(value) ?? 'nothing';
+
+/**
+ * Checks a run record (`cli.json`) field by field: a run directory is data
+ * that users share, and a field of the wrong type would otherwise fail far
+ * from the file (or name a space `undefined`). Throws an error naming `file`,
+ * the field and what was expected.
+ */
+export function checkRunRecord(record: unknown, file: string): CliRecord {
+  if (!isPlainObject(record)) throw new Error(`${file}: expected an object (space, spaceOptions, dataset, optimizer, lambda), got ${shown(record)}`);
+  const expect = (key: string, ok: (v: unknown) => boolean, what: string, optional = false) => {
+    const value = record[key];
+    if (optional && value === undefined) return;
+    if (!ok(value)) throw new Error(`${file}: ${key}: expected ${what}, got ${shown(value)}`);
+  };
+  const isString = (v: unknown) => typeof v === 'string' && v !== '';
+  expect('space', isString, 'the name of a built-in search space or the path of a space module');
+  expect('spaceOptions', isPlainObject, 'an object of space options');
+  expect('dataset', isString, "a dataset loader's name");
+  expect('dataPath', isString, 'a path', true);
+  expect('dataCache', (v) => typeof v === 'boolean', 'true or false', true);
+  expect('optimizer', (v) => v === 'asng' || v === 'sng', "'asng' or 'sng'");
+  expect('lambda', (v) => Number.isSafeInteger(v) && (v as number) >= 2, 'an integer >= 2');
+  return record as unknown as CliRecord;
+}
+
+/** Reads the run record of `runDir`, naming the file when it is missing, not JSON or not a run record ({@link checkRunRecord}). */
 export function readRunRecord(runDir: string): CliRecord {
   const path = recordPath(runDir);
   if (!existsSync(path)) throw new Error(`${path}: missing; was ${runDir} started with 'asng search'?`);
-  return readJsonFile<CliRecord>(path);
+  return checkRunRecord(readJsonFile<unknown>(path), path);
 }
 
 /** Reads what `asng search` left in a run directory: its record and most likely architecture. */
@@ -58,9 +85,13 @@ export function readSearch(runDir: string): { record: CliRecord; best: Architect
   for (const path of [recordPath(runDir), resultPath]) {
     if (!existsSync(path)) throw new Error(`${path}: missing; this needs a completed 'asng search' run`);
   }
-  const record = readJsonFile<CliRecord>(recordPath(runDir));
-  const { best } = readJsonFile<{ best: Architecture }>(resultPath);
-  return { record, best };
+  const record = checkRunRecord(readJsonFile<unknown>(recordPath(runDir)), recordPath(runDir));
+  const result = readJsonFile<unknown>(resultPath);
+  const best = isPlainObject(result) ? result.best : undefined;
+  if (!isPlainObject(best) || !Object.values(best).every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+    throw new Error(`${resultPath}: best: expected an object of variable values (strings, numbers or booleans), got ${shown(best)}`);
+  }
+  return { record, best: best as Architecture };
 }
 
 /** The record a saved model carries: the run's space and dataset, with the options the model was built with. */

@@ -48,7 +48,15 @@ export async function openSavedModel(path: string): Promise<{ model: LayersModel
     if (existsSync(join(path, 'cli.json'))) throw new Error(`${path}: no retrained model (${file} is missing); run 'asng retrain ${path}' first`);
     throw new Error(`${path}: neither a run directory with a retrained model nor a model directory (no model.json)`);
   }
-  const model = await loadLayersModel(fileSystemIO(modelDir));
+  let model: LayersModel;
+  try {
+    model = await loadLayersModel(fileSystemIO(modelDir));
+  } catch (error) {
+    const message = (error as Error).message;
+    // fileSystemIO names the file in its own errors; tfjs building the layers does not.
+    if (message.includes(file)) throw error;
+    throw new Error(`${file}: modelTopology: expected a tfjs layers model this version can build (${message})`, { cause: error });
+  }
   try {
     const metadata = model.getUserDefinedMetadata() as { asng?: unknown } | undefined;
     if (metadata?.asng === undefined) {

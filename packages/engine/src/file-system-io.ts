@@ -82,17 +82,46 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
+        const names: string[] = [];
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const name of group.paths) {
-            const bytes = await fs.readFile(p.join(dir, name));
+            let bytes: Buffer;
+            try {
+              bytes = await fs.readFile(p.join(dir, name));
+            } catch (error) {
+              throw new Error(`${file}: cannot read the weight file ${JSON.stringify(name)} (${(error as Error).message})`);
+            }
+            names.push(name);
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
+        }
+        // A weight file cut short (or grown) would fail deep in tfjs without naming any file.
+        const expected = weightBytes(specs);
+        const found = buffers.reduce((n, b) => n + b.byteLength, 0);
+        if (expected !== undefined && expected !== found) {
+          throw new Error(
+            `${file}: weightsManifest: the weights it lists take ${expected} bytes, but ${names.map((n) => JSON.stringify(n)).join(', ')} hold ${found}; the weight files do not belong to this model or are damaged`,
+          );
         }
         return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
       });
     },
   };
+}
+
+/** Bytes per element of the dtypes a weight file stores (after quantization, when a weight has one). */
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/** The bytes the weights of a manifest take in their files; `undefined` when one has a size that cannot be known (strings, an unknown dtype, a bad shape). */
+function weightBytes(specs: readonly tf.io.WeightsManifestEntry[]): number | undefined {
+  let total = 0;
+  for (const spec of specs) {
+    const per = DTYPE_BYTES[spec.quantization?.dtype ?? spec.dtype];
+    if (per === undefined || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return undefined;
+    total += spec.shape.reduce((n, d) => n * d, 1) * per;
+  }
+  return total;
 }
 
 let registered = false;
