@@ -31,7 +31,8 @@ function expected(spec: OptionSpec, raw: string): number | undefined {
   if (spec.min !== undefined && n < spec.min) return undefined;
   if (spec.greaterThan !== undefined && n <= spec.greaterThan) return undefined;
   if (spec.max !== undefined && n > spec.max) return undefined;
-  return n;
+  // -0 is read as 0.
+  return n === 0 ? 0 : n;
 }
 
 describe('parseArgs, property tests (seeded)', () => {

@@ -90,12 +90,13 @@ function convert(spec: OptionSpec, raw: string, previous: ParsedArgs['values'][s
     case 'integer': {
       const n = parseDecimal(raw);
       if (n === undefined || !Number.isSafeInteger(n) || !inRange(n)) throw bad();
-      return n;
+      // `-0` is 0: written back (as JSON, in a record or a sweep's arguments) it is 0 anyway.
+      return n === 0 ? 0 : n;
     }
     case 'number': {
       const n = parseDecimal(raw);
       if (n === undefined || !Number.isFinite(n) || !inRange(n)) throw bad();
-      return n;
+      return n === 0 ? 0 : n;
     }
     case 'list':
       return [...((previous as string[] | undefined) ?? []), raw];
