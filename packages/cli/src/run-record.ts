@@ -29,7 +29,7 @@ export interface CliRecord {
 export interface ModelRecord {
   /** The run's space, as in its {@link CliRecord}. */
   readonly space: string;
-  /** The options the model was built with (the search's, with `--cells`, `--channels` or the budget's width). */
+  /** The options the model was built with (the search's, with the `--space-option` values or the budget's width). */
   readonly spaceOptions: SpaceOptions;
   /** The run's dataset. */
   readonly dataset: string;
