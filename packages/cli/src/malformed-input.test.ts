@@ -193,8 +193,8 @@ function damagedCopy(from: string, name: string, damage: (dir: string) => void):
 describe('the malformed-input corpus: more of each kind', () => {
   it('IDX: a missing file, a header cut short, sizes larger than the file', async () => {
     const cases: [string, (dir: string) => void, string][] = [
-      // The loader names the folder given (used alone), not yet which of its four files is missing.
-      ['missing', (d) => rmSync(join(d, 't10k-labels-idx1-ubyte')), ''],
+      // The folder given is used alone, and the error names which of its four files is missing.
+      ['missing', (d) => rmSync(join(d, 't10k-labels-idx1-ubyte')), 't10k-labels-idx1-ubyte[.gz]'],
       ['short-header', (d) => writeFileSync(join(d, 'train-images-idx3-ubyte'), Uint8Array.of(0, 0, 8)), 'train-images-idx3-ubyte'],
       ['huge', (d) => writeFileSync(join(d, 'train-images-idx3-ubyte'), idx(0x803, [0xffffffff, 28, 28], new Uint8Array(784))), 'train-images-idx3-ubyte'],
       ['empty', (d) => writeFileSync(join(d, 'train-labels-idx1-ubyte'), new Uint8Array(0)), 'train-labels-idx1-ubyte'],
@@ -206,6 +206,15 @@ describe('the malformed-input corpus: more of each kind', () => {
       expect(code, `${name}: ${stderr}`).not.toBe(0);
       expect(stderr, name).toContain(join(dir, file));
     }
+    // Two files missing: both are named, the ones present are not, and nothing is searched elsewhere.
+    const dir = fashionFolder('idx2-two-missing');
+    rmSync(join(dir, 'train-images-idx3-ubyte'));
+    rmSync(join(dir, 't10k-labels-idx1-ubyte'));
+    const { code, stderr } = await cli(search('fashion-mnist', dir, 'run-idx2-two-missing'));
+    expect(code, stderr).not.toBe(0);
+    expect(stderr).toContain(`Not found in ${dir}:\n  - ${join(dir, 'train-images-idx3-ubyte')}[.gz]\n  - ${join(dir, 't10k-labels-idx1-ubyte')}[.gz]\n`);
+    expect(stderr).not.toContain('train-labels-idx1-ubyte');
+    expect(existsSync(join(root, 'run-idx2-two-missing', 'cli.json')), 'no run directory is left').toBe(false);
   });
 
   it('CIFAR-10: a missing batch, an empty file', async () => {

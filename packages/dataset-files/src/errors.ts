@@ -24,25 +24,49 @@ export class DatasetFormatError extends Error {
   }
 }
 
+/** What was looked for in one place and not found there, for {@link DatasetNotFoundError}. */
+export interface MissingFiles {
+  /** The place (a directory, or the path the user gave). */
+  readonly place: string;
+  /**
+   * Each file looked for and not found, as its full path; a file that may be
+   * gzipped or not is written `<path>[.gz]`. Empty when `place` itself does
+   * not exist.
+   */
+  readonly files: readonly string[];
+}
+
 /**
  * A dataset that is nowhere to be found and could not be downloaded. The
- * message lists every place that was searched and how to obtain the files.
+ * message lists every place that was searched, which files were missing
+ * where that is known (always for a path the user gave, when the loader
+ * looks its files up with `exists` or `firstExisting`), and how to obtain
+ * the files.
  */
 export class DatasetNotFoundError extends Error {
   /** Name of the dataset, for example `'fashion-mnist'`. */
   readonly dataset: string;
   /** Every place searched, in order. */
   readonly searched: readonly string[];
+  /** Which files were missing, where known. */
+  readonly missing: MissingFiles | undefined;
 
-  constructor(dataset: string, searched: readonly string[], howToGet: string, cause?: unknown) {
+  constructor(dataset: string, searched: readonly string[], howToGet: string, cause?: unknown, missing?: MissingFiles) {
     const causeText = cause === undefined ? '' : `\nThe download failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+    const missingText =
+      missing === undefined
+        ? ''
+        : missing.files.length === 0
+          ? `\n${missing.place} does not exist.`
+          : `\nNot found in ${missing.place}:\n${missing.files.map((file) => `  - ${file}`).join('\n')}`;
     super(
-      `${dataset}: dataset files not found. Searched:\n${searched.map((place) => `  - ${place}`).join('\n')}${causeText}\nTo get them: ${howToGet}`,
+      `${dataset}: dataset files not found. Searched:\n${searched.map((place) => `  - ${place}`).join('\n')}${missingText}${causeText}\nTo get them: ${howToGet}`,
       cause === undefined ? undefined : { cause },
     );
     this.name = 'DatasetNotFoundError';
     this.dataset = dataset;
     this.searched = searched;
+    this.missing = missing;
   }
 }
 

@@ -2,6 +2,7 @@ export { defaultCacheDir } from './cache.js';
 export { downloadFile, sha256File } from './download.js';
 export type { DownloadOptions } from './download.js';
 export { ChecksumMismatchError, DatasetFormatError, DatasetNotFoundError } from './errors.js';
+export type { MissingFiles } from './errors.js';
 export { readMaybeGzipped } from './gzip.js';
 export { gunzipBytes, isGzip } from './gzip-bytes.js';
 export { exists, firstExisting, locateDataset } from './locate.js';

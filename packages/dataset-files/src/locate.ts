@@ -1,9 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetLoadOptions } from '@asng/core';
 import { defaultCacheDir } from './cache.js';
 import { downloadFile } from './download.js';
-import { DatasetNotFoundError } from './errors.js';
+import { DatasetNotFoundError, type MissingFiles } from './errors.js';
 
 /** A file of a dataset's official distribution. */
 export interface RemoteFile {
@@ -57,9 +58,16 @@ export async function locateDataset<T>(options: LocateOptions<T>): Promise<Locat
   const cache = join(options.cacheDir ?? defaultCacheDir(), options.dataset);
   if (options.path !== undefined) {
     // A path the user gives is used alone: never a silent fallback to another copy.
-    const found = (await exists(options.path)) ? await options.probe(options.path) : null;
-    if (found !== null) return { found, source: options.path, downloaded: false };
-    throw new DatasetNotFoundError(options.dataset, [`${options.path} (the path given: used alone, no other place is searched)`], options.howToGet);
+    const place = options.path;
+    const searched = [`${place} (the path given: used alone, no other place is searched)`];
+    if (!(await exists(place))) {
+      throw new DatasetNotFoundError(options.dataset, searched, options.howToGet, undefined, { place, files: [] });
+    }
+    const lookups: string[][] = [];
+    const found = await notFound.run(lookups, () => options.probe(place));
+    if (found !== null) return { found, source: place, downloaded: false };
+    const missing = await missingFiles(place, lookups, options.remoteFiles ?? []);
+    throw new DatasetNotFoundError(options.dataset, searched, options.howToGet, undefined, missing);
   }
   const places = [cache, ...(options.systemPaths ?? [])];
   const searched: string[] = [];
@@ -102,8 +110,37 @@ export async function locateDataset<T>(options: LocateOptions<T>): Promise<Locat
   return { found, source: cache, downloaded: true };
 }
 
-/** Whether a file or directory exists. */
+/**
+ * The lookups that found nothing during a probe run by {@link locateDataset}:
+ * each is the list of paths any one of which would have done. Probes that use
+ * {@link exists} and {@link firstExisting} get their missing files named in
+ * the error without doing anything more.
+ */
+const notFound = new AsyncLocalStorage<string[][]>();
+
+/** Whether a file or directory exists. Inside a probe of {@link locateDataset}, a path that does not is named in its error. */
 export async function exists(path: string): Promise<boolean> {
+  const found = await existsQuietly(path);
+  if (!found) notFound.getStore()?.push([path]);
+  return found;
+}
+
+/**
+ * The first of `names` that exists in `dir`, as a full path, or `null`.
+ * Loaders use it to accept a file gzipped or not (`['x.gz', 'x']`). Inside a
+ * probe of {@link locateDataset}, a file found under none of the names is
+ * named in its error (`<dir>/x[.gz]`).
+ */
+export async function firstExisting(dir: string, names: readonly string[]): Promise<string | null> {
+  for (const name of names) {
+    const path = join(dir, name);
+    if (await existsQuietly(path)) return path;
+  }
+  if (names.length > 0) notFound.getStore()?.push(names.map((name) => join(dir, name)));
+  return null;
+}
+
+async function existsQuietly(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
@@ -113,13 +150,41 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * The first of `names` that exists in `dir`, as a full path, or `null`.
- * Loaders use it to accept a file gzipped or not (`['x.gz', 'x']`).
+ * What the probe of `place` looked for and did not find. When every such file
+ * is one of the remote files (gzipped or not), the probe wants those files
+ * one by one but stopped at the first missing: then every remote file
+ * missing from `place` is named, not only the first.
  */
-export async function firstExisting(dir: string, names: readonly string[]): Promise<string | null> {
-  for (const name of names) {
-    const path = join(dir, name);
-    if (await exists(path)) return path;
+async function missingFiles(place: string, lookups: readonly string[][], remote: readonly RemoteFile[]): Promise<MissingFiles | undefined> {
+  const key = (paths: readonly string[]) => [...paths].sort().join('\0');
+  const unique = [...new Map(lookups.map((paths) => [key(paths), paths])).values()];
+  if (unique.length === 0) return undefined;
+  const remoteLookups = remote.map((file) => {
+    const path = join(place, file.name);
+    return file.name.endsWith('.gz') ? [path, path.slice(0, -3)] : [path];
+  });
+  const remoteKeys = new Set(remoteLookups.map(key));
+  let files = unique;
+  if (unique.every((paths) => remoteKeys.has(key(paths)))) {
+    files = [];
+    for (const paths of remoteLookups) {
+      if (!(await anyExists(paths))) files.push(paths);
+    }
   }
-  return null;
+  return { place, files: files.map(describeLookup) };
+}
+
+async function anyExists(paths: readonly string[]): Promise<boolean> {
+  for (const path of paths) if (await existsQuietly(path)) return true;
+  return false;
+}
+
+/** `/d/x[.gz]` for `/d/x.gz` or `/d/x`; otherwise the paths joined by `or`. */
+function describeLookup(paths: readonly string[]): string {
+  if (paths.length === 2) {
+    const [a, b] = paths as [string, string];
+    if (a === `${b}.gz`) return `${b}[.gz]`;
+    if (b === `${a}.gz`) return `${a}[.gz]`;
+  }
+  return paths.join(' or ');
 }
