@@ -20,6 +20,12 @@ export interface InpaintingSearchSettings {
   readonly weightDecay: number;
   /** Training examples used (split into training and validation halves); all when undefined. */
   readonly maxExamples?: number;
+  /**
+   * The engine's `SearchConfig.parameterPenalty`: the distribution ranks
+   * `loss * weights ** parameterPenalty` (weights at the search's width);
+   * absent: the paper's objective, the loss alone.
+   */
+  readonly parameterPenalty?: number;
 }
 
 /** The retraining recipe of {@link InpaintingSettings}, the same for every network. Plain JSON. */

@@ -160,6 +160,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     optimizer: s.search.optimizer,
     weightDecay: s.search.weightDecay,
     ...(s.search.maxExamples !== undefined ? { maxExamples: s.search.maxExamples } : {}),
+    ...(s.search.parameterPenalty !== undefined ? { parameterPenalty: s.search.parameterPenalty } : {}),
   });
   const retrainConfig = (seed: number): RetrainConfig => ({
     seed,

@@ -79,7 +79,7 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     type: 'number',
     min: 0,
     placeholder: 'X',
-    description: 'a variant of the classification budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)',
+    description: 'a variant of the budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)',
   },
   {
     name: 'reuse-random',
@@ -134,7 +134,6 @@ async function main(argv: readonly string[]): Promise<number> {
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
-  if (penalty !== undefined && task !== 'classification') throw new UsageError('--parameter-penalty: only the classification task has this variant');
   const search = {
     ...base.search,
     ...(steps !== undefined ? { steps } : {}),

@@ -93,13 +93,14 @@ describe('reusing the random retrainings of another run', () => {
     settings: { dataset: 'fashion-mnist', search: { cells: 3, channels: 8, ...search }, retrain: { epochs: retrainEpochs } },
   });
 
-  it('accepts a run that differs only in the search schedule, and the store takes its random pieces only', async () => {
+  it('accepts a run that differs only in the search schedule, and the store takes its random and hand-written pieces only', async () => {
     const other = tempDir();
     pinSettings(other, pinned({ steps: 4000, warmupSteps: 1000 }));
     const otherPieces = join(other, 'pieces');
     const otherStore = new PieceStore(otherPieces);
     await otherStore.get('random-seed2-0', async () => ({ metric: 0.9 }));
     await otherStore.get('found-seed2', async () => ({ metric: 0.8 }));
+    await otherStore.get('hand-written-seed2-center', async () => ({ metric: 0.7 }));
 
     const dir = reusablePieceDir(pinned({ steps: 4000, warmupSteps: 0 }), other);
     expect(dir).toBe(otherPieces);
@@ -113,6 +114,7 @@ describe('reusing the random retrainings of another run', () => {
     expect(await store.get('random-seed2-0', compute)).toEqual({ metric: 0.9 });
     expect(existsSync(join(own, 'pieces', 'random-seed2-0.json'))).toBe(true);
     expect(await store.get('found-seed2', compute)).toEqual({ metric: 0.5 });
+    expect(await store.get('hand-written-seed2-center', compute)).toEqual({ metric: 0.7 });
     expect(await store.get('random-seed2-1', compute)).toEqual({ metric: 0.5 });
     expect(computed).toBe(2);
   });

@@ -197,8 +197,12 @@ export function reusablePieceDir(
   return dir;
 }
 
-/** Whether a piece is a random architecture's retraining (the pieces {@link reusablePieceDir} allows to reuse). */
-export const isRandomPiece = (name: string): boolean => name.startsWith('random-');
+/**
+ * Whether a piece does not depend on the search: a random architecture's or
+ * the hand-written autoencoder's retraining (the pieces {@link reusablePieceDir}
+ * allows to reuse).
+ */
+export const isRandomPiece = (name: string): boolean => name.startsWith('random-') || name.startsWith('hand-written-');
 
 /**
  * Records the settings of a run in `settings.json`, or checks that a run
