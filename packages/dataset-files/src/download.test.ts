@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,26 @@ describe('downloadFile', () => {
     await expect(downloadFile({ url: `${base}missing.bin`, destination: join(dir, 'a.bin'), sha256: sum })).rejects.toThrow(/HTTP 404/);
     await expect(downloadFile({ url: `${base}truncated.bin`, destination: join(dir, 'b.bin'), sha256: sum })).rejects.toThrow();
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('names the destination when it cannot be written, and leaves no temporary file', async () => {
+    const taken = join(dir, 'taken.bin');
+    await mkdir(taken);
+    await writeFile(join(taken, 'inside'), 'x');
+    const error = (await downloadFile({ url: `${base}file.bin`, destination: taken, sha256: sum }).catch((e: unknown) => e)) as Error;
+    expect(error.message.startsWith(`${taken}: could not write the file (`)).toBe(true);
+    expect(await readdir(dir)).toEqual(['taken.bin']);
+    await writeFile(join(dir, 'a-file'), 'x');
+    const under = join(dir, 'a-file', 'file.bin');
+    await expect(downloadFile({ url: `${base}file.bin`, destination: under, sha256: sum })).rejects.toThrow(`${under}: could not create its directory`);
+  });
+
+  it('removes the temporary file a killed download of the same file left', async () => {
+    const destination = join(dir, 'file.bin');
+    await writeFile(`${destination}.asng-tmp-99999999-0`, 'half');
+    await writeFile(join(dir, 'other.bin.asng-tmp-99999999-0'), 'half');
+    await downloadFile({ url: `${base}file.bin`, destination, sha256: sum });
+    expect((await readdir(dir)).sort()).toEqual(['file.bin', 'other.bin.asng-tmp-99999999-0']);
   });
 
   it('leaves nothing behind when aborted', async () => {

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { ProgressEvent } from '@asng/core';
+import { removeAbandonedTemporaries, writeFileAtomically } from './atomic-file.js';
 import { ChecksumMismatchError } from './errors.js';
 
 /** What {@link downloadFile} fetches and where it puts it. */
@@ -23,22 +24,26 @@ export interface DownloadOptions {
 
 /**
  * Downloads `url` to `destination`, verifying its SHA-256. The body goes to a
- * temporary file beside the destination, renamed into place only when the
- * checksum matches, so a failed, aborted or corrupt download leaves nothing
- * under `destination`'s name and no partial file behind.
+ * temporary file beside the destination (`<name>.asng-tmp-<pid>-<n>`, with
+ * {@link writeFileAtomically}), renamed into place only when the checksum
+ * matches, so a failed, aborted or corrupt download leaves nothing under
+ * `destination`'s name and no partial file behind. Temporary files of
+ * earlier downloads of the same file whose process was killed are removed.
  *
- * @throws {@link ChecksumMismatchError} when the sum differs; other errors for HTTP or network failures.
+ * @throws {@link ChecksumMismatchError} when the sum differs; an `Error` naming `destination` when it cannot be written; other errors for HTTP or network failures.
  */
 export async function downloadFile(options: DownloadOptions): Promise<void> {
   const { url, destination, onProgress, signal } = options;
   const expected = options.sha256.toLowerCase();
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  await mkdir(dirname(destination), { recursive: true });
-  const temporary = join(dirname(destination), `.${basename(destination)}.${randomBytes(6).toString('hex')}.part`);
-  const task = `download ${basename(destination)}`;
-  const file = await open(temporary, 'w');
-  let closed = false;
   try {
+    await mkdir(dirname(destination), { recursive: true });
+  } catch (error) {
+    throw new Error(`${destination}: could not create its directory (${(error as Error).message})`, { cause: error });
+  }
+  await removeAbandonedTemporaries(dirname(destination), (name) => name === basename(destination));
+  const task = `download ${basename(destination)}`;
+  await writeFileAtomically(destination, async (file) => {
     const response = await fetchImpl(url, signal ? { signal } : {});
     if (!response.ok || response.body === null) {
       throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
@@ -59,15 +64,7 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
     }
     const actual = hash.digest('hex');
     if (actual !== expected) throw new ChecksumMismatchError(url, expected, actual);
-    await file.sync();
-    await file.close();
-    closed = true;
-    await rename(temporary, destination);
-  } catch (error) {
-    if (!closed) await file.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  });
 }
 
 /** The SHA-256 of a file, lowercase hex, read as a stream. */

@@ -1,3 +1,5 @@
+export { openAtomicFile, removeAbandonedTemporaries, writeFileAtomically } from './atomic-file.js';
+export type { AtomicFile, OpenAtomicFileOptions } from './atomic-file.js';
 export { defaultCacheDir } from './cache.js';
 export { downloadFile, sha256File } from './download.js';
 export type { DownloadOptions } from './download.js';

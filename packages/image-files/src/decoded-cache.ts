@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AtomicFile, openAtomicFile } from '@asng/dataset-files';
 import type { ImageTransform } from './decode.js';
 
 /** First bytes of a decoded-image cache file. */
@@ -18,17 +19,21 @@ const DECODER_VERSION = 2;
  * `<key>` also their sizes and modification times, the transform and the
  * decoder version, so a changed image or option gives another file (and the
  * stale one is deleted when the new one is complete). While images are
- * first decoded they are written to `<list>-<key>.partial-<pid>` at their
- * offsets; when every image is there the file is flushed and renamed, so a
- * complete file is never half-written. Nothing is held in memory but a bit
- * per image.
+ * first decoded they are written at their offsets to
+ * `<list>-<key>.partial-<pid>` (with `openAtomicFile`); when every image is
+ * there the file is flushed and renamed, so a complete file is never
+ * half-written. An error writing it names the `.bin` file; the partial file
+ * is removed when the rename fails or the cache is closed, and those of
+ * killed processes when a later one opens. Nothing is held in memory but a
+ * bit per image.
  */
 export class DecodedImageCache {
   private handle: FileHandle | null = null;
+  /** The temporary file being filled, until complete. */
+  private partial: AtomicFile | null = null;
   private complete = false;
   private written: Uint8Array;
   private remaining: number;
-  private partialPath = '';
   private finalPath = '';
   private list = '';
   private finishing: Promise<void> | null = null;
@@ -67,7 +72,7 @@ export class DecodedImageCache {
 
   /** The file in use: the complete one, or the partial one being filled. */
   get path(): string {
-    return this.complete ? this.finalPath : this.partialPath;
+    return this.complete || this.partial === null ? this.finalPath : this.partial.temporary;
   }
 
   /** Whether image `index` can be read from the file. */
@@ -88,8 +93,8 @@ export class DecodedImageCache {
 
   /** Stores a decoded image; the file is completed once every image is stored. */
   async write(index: number, pixels: Uint8Array): Promise<void> {
-    if (this.has(index) || this.handle === null) return;
-    await this.handle.write(pixels, 0, this.bytesPerImage, DECODED_CACHE_HEADER_BYTES + index * this.bytesPerImage);
+    if (this.has(index) || this.partial === null) return;
+    await this.partial.write(pixels.subarray(0, this.bytesPerImage), DECODED_CACHE_HEADER_BYTES + index * this.bytesPerImage);
     this.written[index] = 1;
     this.remaining--;
     if (this.remaining === 0) {
@@ -102,10 +107,11 @@ export class DecodedImageCache {
   async close(): Promise<void> {
     await this.finishing?.catch(() => undefined);
     const handle = this.handle;
+    const partial = this.partial;
     this.handle = null;
-    if (handle === null) return;
-    await handle.close();
-    if (!this.complete) await unlink(this.partialPath).catch(() => undefined);
+    this.partial = null;
+    if (partial !== null) await partial.abort();
+    else if (handle !== null) await handle.close();
   }
 
   private async start(files: readonly string[], transform: ImageTransform): Promise<void> {
@@ -121,7 +127,7 @@ export class DecodedImageCache {
     const digest = key.digest();
     const name = `${this.list}-${digest.toString('hex').slice(0, 16)}`;
     this.finalPath = join(this.dir, `${name}.bin`);
-    this.partialPath = join(this.dir, `${name}.partial-${process.pid}`);
+    const partialPath = join(this.dir, `${name}.partial-${process.pid}`);
     const header = Buffer.alloc(DECODED_CACHE_HEADER_BYTES);
     header.write(MAGIC, 0, 'latin1');
     header.writeUInt32LE(this.count, 8);
@@ -129,8 +135,9 @@ export class DecodedImageCache {
     digest.copy(header, 16);
     if (await this.openComplete(header)) return;
     await this.removeAbandoned();
-    this.handle = await open(this.partialPath, 'w+');
-    await this.handle.write(header, 0, header.length, 0);
+    this.partial = await openAtomicFile(this.finalPath, { temporary: partialPath });
+    this.handle = this.partial.handle;
+    await this.partial.write(header, 0);
     if (this.count === 0) await this.finish();
   }
 
@@ -162,8 +169,7 @@ export class DecodedImageCache {
 
   private async finish(): Promise<void> {
     // The handle stays open across the rename: reads of this batch may be using it.
-    await this.handle!.sync();
-    await rename(this.partialPath, this.finalPath);
+    await this.partial!.commit({ keepOpen: true });
     this.complete = true;
     this.written = new Uint8Array(0);
     // Files of the same images under other keys (older sizes, times or options) are stale.
