@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileSystemIO } from './file-system-io.js';
+import { fileSystemIO, saveModelAtomically } from './file-system-io.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -67,5 +67,67 @@ describe('fileSystemIO.load on an untrusted model directory', () => {
     await expect(tfl.loadLayersModel(fileSystemIO(dir))).rejects.toThrow(`${modelJson}: not a model file: expected an object with a 'modelTopology' object`);
     writeFileSync(modelJson, '{"modelTopology": {}, "weightsManifest": [{"paths": "weights.bin"}]}');
     await expect(tfl.loadLayersModel(fileSystemIO(dir))).rejects.toThrow(`${modelJson}: weightsManifest[0]: expected 'paths' and 'weights' arrays`);
+  });
+});
+
+describe('a save killed between its two renames (model.old-<pid> left beside the model)', () => {
+  /** A pid no process has (above Linux's largest `pid_max`). */
+  const DEAD = 99_999_999;
+  const model = (units: number) => tfl.sequential({ layers: [tfl.layers.dense({ units, inputShape: [4], name: 'd' })] });
+  const units = async (dir: string, onWarning: (m: string) => void) => {
+    const loaded = await tfl.loadLayersModel(fileSystemIO(dir, { onWarning }));
+    const n = (loaded.outputs[0]!.shape as number[])[1]!;
+    loaded.dispose();
+    return n;
+  };
+
+  it('load restores the previous model when the directory is missing, with a warning', async () => {
+    const { parent, dir } = await savedModel();
+    const old = `${dir}.old-${DEAD}`;
+    renameSync(dir, old);
+    const warnings: string[] = [];
+    expect(await units(join(dir, 'model.json'), (m) => warnings.push(m))).toBe(3);
+    expect(readdirSync(parent).sort()).toEqual(['model', 'secret.bin']);
+    expect(warnings).toEqual([`${dir}: a save of the model was interrupted; restored the previous model from ${old}`]);
+  });
+
+  it('load removes the leftover when the directory exists, and a save in progress in a live process is left alone', async () => {
+    const { parent, dir } = await savedModel();
+    mkdirSync(`${dir}.old-${DEAD}`);
+    writeFileSync(join(`${dir}.old-${DEAD}`, 'model.json'), '{}');
+    const live = `${dir}.old-${process.ppid}`;
+    mkdirSync(live);
+    const warnings: string[] = [];
+    expect(await units(dir, (m) => warnings.push(m))).toBe(3);
+    expect(readdirSync(parent).sort()).toEqual(['model', `model.old-${process.ppid}`, 'secret.bin']);
+    expect(warnings).toEqual([`${dir}: removed ${dir}.old-${DEAD}, a previous model left by an interrupted save`]);
+  });
+
+  it('the next save restores then replaces it, removing every leftover and temporary directory', async () => {
+    const { parent, dir } = await savedModel();
+    renameSync(dir, `${dir}.old-${DEAD}`);
+    mkdirSync(`${dir}.asng-tmp-${DEAD}-0`);
+    mkdirSync(`${dir}.old-${DEAD - 1}`);
+    const warnings: string[] = [];
+    const next = model(5);
+    await saveModelAtomically(next, dir, { onWarning: (m) => warnings.push(m) });
+    next.dispose();
+    expect(readdirSync(parent).sort()).toEqual(['model', 'secret.bin']);
+    expect(warnings).toHaveLength(1);
+    expect(await units(dir, (m) => warnings.push(m))).toBe(5);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('the next save removes the leftover when the directory exists', async () => {
+    const { parent, dir } = await savedModel();
+    mkdirSync(`${dir}.old-${DEAD}`);
+    const warnings: string[] = [];
+    const next = model(2);
+    await saveModelAtomically(next, dir, { onWarning: (m) => warnings.push(m) });
+    next.dispose();
+    expect(readdirSync(parent).sort()).toEqual(['model', 'secret.bin']);
+    expect(warnings).toEqual([`${dir}: removed ${dir}.old-${DEAD}, a previous model left by an interrupted save`]);
+    expect(existsSync(join(dir, 'weights.bin'))).toBe(true);
+    expect(await units(dir, (m) => warnings.push(m))).toBe(2);
   });
 });

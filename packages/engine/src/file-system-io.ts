@@ -10,11 +10,22 @@ async function nodeModules() {
   return { fs, path };
 }
 
+/** Options of {@link fileSystemIO} and {@link saveModelAtomically}. */
+export interface FileSystemIOOptions {
+  /**
+   * Told when a save of the model directory that was killed is repaired
+   * (see {@link saveModelAtomically}).
+   * @default console.warn
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
 /**
  * A tfjs `IOHandler` that saves a model to a directory and loads it back, in
  * Node.js, in the layout `@tensorflow/tfjs-node` uses: `model.json` and
  * `weights.bin`. For saving, `path` is the directory; for loading, the
- * directory or its `model.json`. It needs no native backend.
+ * directory or its `model.json`. It needs no native backend. Loading first
+ * repairs what a killed {@link saveModelAtomically} of the directory left.
  *
  * @example
  * ```ts // not runnable
@@ -22,7 +33,7 @@ async function nodeModules() {
  * const same = await tf.loadLayersModel(fileSystemIO('./my-model'));
  * ```
  */
-export function fileSystemIO(path: string): tf.io.IOHandler {
+export function fileSystemIO(path: string, options: FileSystemIOOptions = {}): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new TypeError('fileSystemIO: binary model topologies are not supported');
@@ -44,6 +55,8 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const { fs, path: p } = await nodeModules();
+      // A save killed between its two renames leaves the model aside as `<dir>.old-<pid>`.
+      await recoverInterruptedSave(p.basename(path) === MODEL_JSON ? p.dirname(path) : path, options.onWarning);
       const file = (await fs.stat(path)).isDirectory() ? p.join(path, MODEL_JSON) : path;
       const dir = p.dirname(file);
       let modelJson: tf.io.ModelJSON;
@@ -148,14 +161,25 @@ export function registerFileSystemRouter(): void {
  * files are written to a temporary directory beside it
  * (`<dir>.asng-tmp-<pid>-<n>`, which `removeLeftoverTempFiles` recognises),
  * which is then renamed to `dir`. An existing `dir` is first moved aside
- * and deleted after the rename. Returns the save result.
+ * (to `<dir>.old-<pid>`) and deleted after the rename. Returns the save result.
+ *
+ * A process killed between the two renames leaves `<dir>.old-<pid>` and no
+ * `dir`; the next save or load of `dir` ({@link fileSystemIO}) renames it back,
+ * with a warning, or removes it when `dir` exists. Temporary directories of
+ * saves killed earlier are removed too. Leftovers of a process still running
+ * (a save in progress) are left alone.
  *
  * @throws An `Error` whose message starts with `dir` and says what failed,
  * with the system error as its `cause` and its `code`. The temporary
  * directory is removed first, and a previous model moved aside is put back.
  */
-export async function saveModelAtomically(model: { save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult> }, dir: string): Promise<tf.io.SaveResult> {
+export async function saveModelAtomically(
+  model: { save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult> },
+  dir: string,
+  options: FileSystemIOOptions = {},
+): Promise<tf.io.SaveResult> {
   const { fs } = await nodeModules();
+  await recoverInterruptedSave(dir, options.onWarning);
   const temp = temporaryPathFor(dir);
   const old = `${dir}.old-${process.pid}`;
   const removeTemp = () => fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
@@ -185,4 +209,85 @@ export async function saveModelAtomically(model: { save(handler: tf.io.IOHandler
   }
   if (replaced) await fs.rm(old, { recursive: true, force: true });
   return result;
+}
+
+/** `<name>.old-<pid>`: a model moved aside by {@link saveModelAtomically}; `<name>.asng-tmp-<pid>-<n>`: one being written. */
+const LEFTOVER = /^(.*)\.(?:old-(\d+)|asng-tmp-(\d+)-[0-9a-z]+)$/;
+
+/**
+ * Repairs what a {@link saveModelAtomically} of `dir` killed midway left
+ * beside it, in processes no longer running (or this one's pid, reused): a
+ * model moved aside (`<dir>.old-<pid>`) is renamed back to `dir` if `dir` is
+ * missing (the most recent one, if several), with a warning, and removed
+ * otherwise; temporary directories (`<dir>.asng-tmp-<pid>-<n>`) are removed.
+ *
+ * @throws An `Error` naming the leftover that could not be renamed or removed.
+ */
+export async function recoverInterruptedSave(dir: string, onWarning: (message: string) => void = (message) => console.warn(message)): Promise<void> {
+  const { fs, path: p } = await nodeModules();
+  const parent = p.dirname(p.resolve(dir));
+  const name = p.basename(p.resolve(dir));
+  let entries: string[];
+  try {
+    entries = await fs.readdir(parent);
+  } catch {
+    return;
+  }
+  const aside: { path: string; mtimeMs: number }[] = [];
+  const temporaries: string[] = [];
+  for (const entry of entries) {
+    const match = LEFTOVER.exec(entry);
+    if (match === null || match[1] !== name) continue;
+    const pid = Number(match[2] ?? match[3]);
+    if (pid !== process.pid && isRunning(pid)) continue;
+    const path = p.join(parent, entry);
+    if (match[2] !== undefined) {
+      const stats = await fs.stat(path).catch(() => null);
+      if (stats !== null) aside.push({ path, mtimeMs: stats.mtimeMs });
+    } else {
+      temporaries.push(path);
+    }
+  }
+  for (const path of temporaries) {
+    await fs.rm(path, { recursive: true, force: true }).catch((error: unknown) => {
+      throw fileError(path, 'could not remove the temporary directory of an interrupted save', error);
+    });
+  }
+  if (aside.length === 0) return;
+  aside.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const exists = await fs
+    .stat(dir)
+    .then(() => true)
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw fileError(dir, 'could not check the model directory', error);
+    });
+  let stale = aside;
+  if (!exists) {
+    const [latest, ...rest] = aside;
+    try {
+      await fs.rename(latest!.path, dir);
+    } catch (error) {
+      throw fileError(latest!.path, `could not restore the previous model to ${dir}`, error);
+    }
+    onWarning(`${dir}: a save of the model was interrupted; restored the previous model from ${latest!.path}`);
+    stale = rest;
+  }
+  for (const { path } of stale) {
+    try {
+      await fs.rm(path, { recursive: true, force: true });
+    } catch (error) {
+      throw fileError(path, 'could not remove the previous model left by an interrupted save', error);
+    }
+    if (exists) onWarning(`${dir}: removed ${path}, a previous model left by an interrupted save`);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
