@@ -205,11 +205,11 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
         try {
           const { value, grads } = tf.variableGrads(() => trainingLoss(batch.inputs, batch.targets), variables);
           try {
-            const loss = (value.dataSync() as Float32Array)[0]!;
+            const loss = (await value.data())[0]!;
             if (!Number.isFinite(loss)) throw new Error(`retrain: the training loss is ${loss} at epoch ${epoch}, batch ${b}; stopped before applying it`);
             lossSum += loss;
             batches++;
-            weightOptimizer.step(weights, grads, learningRate);
+            await weightOptimizer.step(weights, grads, learningRate);
           } finally {
             tf.dispose([value, ...Object.values(grads)]);
           }

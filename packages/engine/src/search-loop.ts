@@ -163,6 +163,10 @@ async function lockedSearchLoop(
     const elapsed = () => secondsBefore + secondsSince(started);
     let lastCheckpoint = Date.now();
     const checkpoint = async () => {
+      // weightArrays reads each tensor with dataSync, which the webgpu backend cannot do in Node: read them
+      // asynchronously first, one at a time; a backend keeps what it downloaded, and dataSync returns that.
+      for (const w of supernet.weights) await w.variable.data();
+      for (const slot of weightOptimizer.slotTensors().values()) await slot.data();
       const contents: CheckpointContents<SearchCheckpointHeader> = {
         header: {
           format: 'asng-search',
@@ -196,7 +200,8 @@ async function lockedSearchLoop(
       validationBatch.dispose();
       let losses: number[];
       try {
-        losses = validationCandidates.map((c) => scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
+        losses = [];
+        for (const c of validationCandidates) losses.push(await scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
       } finally {
         tf.dispose([vBatch.inputs, vBatch.targets]);
       }
@@ -234,8 +239,12 @@ async function lockedSearchLoop(
             () => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar,
             trainable,
           );
-          const loss = (value.dataSync() as Float32Array)[0]! * candidates.length;
-          value.dispose();
+          let loss: number;
+          try {
+            loss = (await value.data())[0]! * candidates.length;
+          } finally {
+            value.dispose();
+          }
           if (!Number.isFinite(loss)) {
             tf.dispose(own);
             // Nothing has been applied to the weights yet.
@@ -253,7 +262,7 @@ async function lockedSearchLoop(
           }
         }
         trainLoss = lossSum / candidates.length;
-        gradientNorm = weightOptimizer.step(supernet.weights, grads, learningRate);
+        gradientNorm = await weightOptimizer.step(supernet.weights, grads, learningRate);
       } finally {
         tf.dispose(Object.values(grads));
         tf.dispose([batch.inputs, batch.targets]);
@@ -327,11 +336,11 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** The value of a scalar computed in `tf.tidy`, the scalar freed. */
-function scalarOf(f: () => tf.Scalar): number {
+/** The value of a scalar computed in `tf.tidy` (read asynchronously, as every backend can), the scalar freed. */
+async function scalarOf(f: () => tf.Scalar): Promise<number> {
   const t = tf.tidy(f);
   try {
-    return (t.dataSync() as Float32Array)[0]!;
+    return (await t.data())[0]!;
   } finally {
     t.dispose();
   }

@@ -13,7 +13,7 @@ function weight(name: string, values: number[]): NamedWeight {
 }
 
 describe('Adam', () => {
-  it('follows PyTorch semantics, step by step (values computed by hand in float64)', () => {
+  it('follows PyTorch semantics, step by step (values computed by hand in float64)', async () => {
     const w = weight('adam-w', [1, -2]);
     const adam = new Adam({ weightDecay: 0.1, clipNorm: Infinity });
     const lr = 0.01;
@@ -32,7 +32,7 @@ describe('Adam', () => {
       v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i]! ** 2);
       x = x.map((xi, i) => xi - (lr * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8));
       const grad = tf.tensor1d(grads[t - 1]!);
-      adam.step([w], { 'adam-w': grad }, lr);
+      await adam.step([w], { 'adam-w': grad }, lr);
       grad.dispose();
       const got = Array.from(w.variable.dataSync());
       for (let i = 0; i < 2; i++) expect(got[i]).toBeCloseTo(x[i]!, 6);
@@ -41,16 +41,16 @@ describe('Adam', () => {
     w.variable.dispose();
   });
 
-  it('leaves unused weights alone, counts steps per weight, and round-trips its slots exactly', () => {
+  it('leaves unused weights alone, counts steps per weight, and round-trips its slots exactly', async () => {
     const a = weight('a', [1, 2]);
     const b = weight('b', [3]);
     const one = new Adam();
     const ga = tf.tensor1d([0.1, -0.2]);
     const gb = tf.tensor1d([0.3]);
-    one.step([a, b], { a: ga, b: gb }, 0.1);
-    one.step([a, b], { a: ga }, 0.1);
+    await one.step([a, b], { a: ga, b: gb }, 0.1);
+    await one.step([a, b], { a: ga }, 0.1);
     const bAfter = Array.from(b.variable.dataSync());
-    one.step([a, b], { a: ga }, 0.1);
+    await one.step([a, b], { a: ga }, 0.1);
     expect(Array.from(b.variable.dataSync())).toEqual(bAfter);
     const slots = one.slotTensors();
     expect([...slots.keys()].sort()).toEqual(['adam-m/a', 'adam-m/b', 'adam-t/a', 'adam-t/b', 'adam-v/a', 'adam-v/b']);
@@ -62,8 +62,8 @@ describe('Adam', () => {
     copy.setSlots(new Map([...slots].map(([k, t]) => [k, tf.clone(t)])));
     const a2 = weight('a2', Array.from(a.variable.dataSync()));
     const before = tf.memory().numTensors;
-    one.step([a], { a: ga }, 0.1);
-    copy.step([{ ...a2, name: 'a' }], { a2: ga }, 0.1);
+    await one.step([a], { a: ga }, 0.1);
+    await copy.step([{ ...a2, name: 'a' }], { a2: ga }, 0.1);
     expect(Array.from(a2.variable.dataSync())).toEqual(Array.from(a.variable.dataSync()));
     expect(tf.memory().numTensors).toBe(before);
     for (const o of [one, copy]) o.dispose();
@@ -79,19 +79,19 @@ describe('Adam', () => {
     expect(() => new Adam({ betas: [0.9, 1] })).toThrow(/betas\[1\] must be in \[0, 1\)/);
   });
 
-  it('keeps the number of tensors flat over many steps', () => {
+  it('keeps the number of tensors flat over many steps', async () => {
     const w = weight('flat', [1, 2, 3]);
     const adam = createWeightOptimizer({ optimizer: 'adam' });
     const g = tf.tensor1d([1, 1, 1]);
     const start = tf.memory().numTensors;
-    adam.step([w], { flat: g }, 0.1);
+    await adam.step([w], { flat: g }, 0.1);
     // The first step makes the two moments; the first checkpoint adds the step count, and nothing else.
     expect(tf.memory().numTensors).toBe(start + 2);
     adam.slotTensors();
     expect(tf.memory().numTensors).toBe(start + 3);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) {
-      adam.step([w], { flat: g }, 0.1);
+      await adam.step([w], { flat: g }, 0.1);
       adam.slotTensors();
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedWeight } from '@asng/core';
+import { addTensors } from './add-tensors.js';
 
 /**
  * What updates a network's weights from their gradients: {@link MomentumSgd}
@@ -10,10 +11,13 @@ export interface WeightOptimizer {
   /**
    * Applies one step. `grads` maps weight (variable) names to gradients
    * (missing: not used this step, so neither the weight nor its slots move).
-   * Returns the global gradient norm before clipping. Disposes nothing it did
-   * not create; the caller disposes `grads`.
+   * Resolves to the global gradient norm before clipping, once the weights
+   * are updated: await it before disposing `grads` (the norm is read
+   * asynchronously, which every backend can do, the webgpu backend in Node
+   * included, where synchronous reads fail). Disposes nothing it did not
+   * create; the caller disposes `grads`.
    */
-  step(weights: readonly NamedWeight[], grads: Readonly<Record<string, tf.Tensor>>, learningRate: number): number;
+  step(weights: readonly NamedWeight[], grads: Readonly<Record<string, tf.Tensor>>, learningRate: number): Promise<number>;
   /** The state, as tensors named `<slot kind>/<weight name>` (for checkpoints). */
   slotTensors(): ReadonlyMap<string, tf.Tensor>;
   /** Replaces the state with tensors named as {@link slotTensors} names them; takes ownership of the tensors. */
@@ -39,16 +43,21 @@ function checkClipping(weightDecay: number, clipNorm: number): void {
  * The weights a step updates (trainable, with a gradient), the global norm of
  * their gradients, and the factor that clips it to `clipNorm`.
  */
-function clippedGradients(
+async function clippedGradients(
   weights: readonly NamedWeight[],
   grads: Readonly<Record<string, tf.Tensor>>,
   clipNorm: number,
-): { used: NamedWeight[]; globalNorm: number; scale: number } {
+): Promise<{ used: NamedWeight[]; globalNorm: number; scale: number }> {
   const used = weights.filter((w) => w.trainable && grads[w.variable.name] !== undefined);
   if (used.length === 0) return { used, globalNorm: 0, scale: 1 };
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(used.map((w) => tf.sum(tf.square(grads[w.variable.name]!))))));
-  const globalNorm = (norm.dataSync() as Float32Array)[0]!;
-  norm.dispose();
+  // One tf.addN of all the squared norms, except on webgpu (at most 7 per AddN there): see addTensors.
+  const norm = tf.tidy(() => tf.sqrt(addTensors(used.map((w) => tf.sum(tf.square(grads[w.variable.name]!))))));
+  let globalNorm: number;
+  try {
+    globalNorm = (await norm.data())[0]!;
+  } finally {
+    norm.dispose();
+  }
   const scale = Number.isFinite(clipNorm) && globalNorm > clipNorm ? clipNorm / (globalNorm + 1e-6) : 1;
   return { used, globalNorm, scale };
 }
@@ -92,8 +101,8 @@ export class MomentumSgd implements WeightOptimizer {
     checkClipping(this.weightDecay, this.clipNorm);
   }
 
-  step(weights: readonly NamedWeight[], grads: Readonly<Record<string, tf.Tensor>>, learningRate: number): number {
-    const { used, globalNorm, scale } = clippedGradients(weights, grads, this.clipNorm);
+  async step(weights: readonly NamedWeight[], grads: Readonly<Record<string, tf.Tensor>>, learningRate: number): Promise<number> {
+    const { used, globalNorm, scale } = await clippedGradients(weights, grads, this.clipNorm);
     tf.tidy(() => {
       for (const w of used) {
         const v = w.variable;
@@ -177,8 +186,8 @@ export class Adam implements WeightOptimizer {
     checkClipping(this.weightDecay, this.clipNorm);
   }
 
-  step(weights: readonly NamedWeight[], grads: Readonly<Record<string, tf.Tensor>>, learningRate: number): number {
-    const { used, globalNorm, scale } = clippedGradients(weights, grads, this.clipNorm);
+  async step(weights: readonly NamedWeight[], grads: Readonly<Record<string, tf.Tensor>>, learningRate: number): Promise<number> {
+    const { used, globalNorm, scale } = await clippedGradients(weights, grads, this.clipNorm);
     tf.tidy(() => {
       for (const w of used) {
         const variable = w.variable;
