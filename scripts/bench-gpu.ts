@@ -12,15 +12,14 @@
  *   `npm run -s bench -w @asng/space-image-classification`: supernet of 8
  *   cells and 16 channels, batch 64, 32x32x3 random images, ASNG with
  *   lambda = 2 (weight step on two sampled architectures, distribution step
- *   on two more). The engine's own `runSearch` where the backend reads
- *   tensors synchronously; in Node the webgpu backend cannot (`dataSync`
- *   needs `OffscreenCanvas`), so there it runs the same step assembled from
- *   the same parts with asynchronous reads (`mode: 'async-replica'`;
- *   `--check` shows it gives the engine's losses),
+ *   on two more), run by the engine's own `runSearch` (`mode: 'engine'`),
+ *   each iteration timed from one `onStep` to the next (its log entry
+ *   included),
  *
  * and checks that the number of live tensors stays flat across the timed
- * iterations (no leak; momentum buffers, created as paths are first used,
- * are counted apart).
+ * iterations (no leak; for the search, tensors other than variables: the
+ * momentum buffers, variables created as paths are first used, are counted
+ * apart).
  *
  *   npm run -s bench:gpu -- [--json] [--quick] [--iterations N] [--warmup N] [--check]
  *                           [--only train|search] [--require-hardware]
@@ -30,16 +29,17 @@
  * 8; supernet of 2 cells, 8 channels, batch 8; 3 timed iterations after 1
  * warm-up). `--iterations` (timed; default 10) and `--warmup` (untimed;
  * default 2) apply to both parts. `--check` compares (a)'s loss and
- * gradients with the cpu backend and (b)'s first two iterations' losses with
- * the engine's `runSearch` on wasm. `--require-hardware` fails (exit 3) on a
+ * gradients with the cpu backend and (b)'s first two iterations (training
+ * loss, validation losses, gradient norm) with `runSearch` on wasm. `--require-hardware` fails (exit 3) on a
  * software adapter: for a device machine, where it means the GPU's Vulkan
  * driver was not found.
  *
  * Progress goes to stderr; the last line of stdout is one JSON object (with
  * or without `--json`, which silences the summary line). `unsupported` names
- * what the run found missing on this backend (a kernel, a gradient, an op
- * beyond a WebGPU limit, synchronous reads), `gpuErrors` Dawn's validation
- * errors (which do not throw: a run with any has wrong numbers). Exit codes:
+ * what a part found missing on this backend (a kernel, a gradient),
+ * `backendLimits` what the backend cannot do that the engine works around
+ * (synchronous reads, AddN of more than 7 tensors), `gpuErrors` Dawn's
+ * validation errors (which do not throw: a run with any has wrong numbers). Exit codes:
  * 0 ok, 1 a part failed or a GPU error or a failed check, 2 no WebGPU
  * adapter (with what to install), 3 software adapter with
  * `--require-hardware`.
@@ -54,9 +54,7 @@ import '@tensorflow/tfjs';
 import { selectBackend } from '@asng/backend-select';
 import { type Dataset, Rng } from '@asng/core';
 import { InMemorySplit } from '@asng/dataset-files';
-import { DataLoader, splitTrainValidation, subsetSplit } from '@asng/data';
-import { resolveSearchConfig, runSearch, scheduledLearningRate } from '@asng/engine';
-import { createAsng } from '@asng/optimizer-asng';
+import { runSearch } from '@asng/engine';
 import { createImageClassificationSpace, type ImageClassificationSpace } from '@asng/space-image-classification';
 import { batchOf, benchmarkNet, initWeights } from '../packages/tfjs-wasm-training/test/nets.js';
 
@@ -301,20 +299,16 @@ async function addNProbe(n: number): Promise<string | undefined> {
   return value === expected ? undefined : `AddN of ${n} tensors: got ${value}, expected ${expected}`;
 }
 
-/** Sum of tensors in groups of at most 7 (what one webgpu AddN shader can bind), then of the partial sums. */
-function addNChunked(tensors: tf.Tensor[]): tf.Tensor {
-  if (tensors.length <= 7) return tf.addN(tensors);
-  const partial: tf.Tensor[] = [];
-  for (let i = 0; i < tensors.length; i += 7) partial.push(tf.addN(tensors.slice(i, i + 7)));
-  return addNChunked(partial);
-}
+/** What each iteration of the search on webgpu gave, for `--check`. */
+const searchTrace: { trainLoss: number; validationLosses: readonly number[]; gradientNorm: number }[] = [];
 
-/** The losses of each iteration of the async replica, for `--check`. */
-const replicaTrace: { trainLoss: number; validationLosses: number[] }[] = [];
+type SearchResultPart = PartResult & { mode: 'engine'; cells: number; channels: number; batch: number; supernetWeights?: number; variables?: number[] };
 
-type SearchResultPart = PartResult & { mode: 'engine' | 'async-replica'; cells: number; channels: number; batch: number; supernetWeights?: number };
-
-/** Times `runSearch` itself (needs synchronous reads: the engine reads losses with `dataSync`). */
+/**
+ * Runs the engine's `runSearch` (the default config: ASNG with lambda = 2,
+ * momentum SGD 0.9, weight decay 3e-4, global-norm clip 5, cosine learning
+ * rate from 0.025), each iteration timed from one `onStep` to the next.
+ */
 async function engineSearch(space: ImageClassificationSpace, total: number, onTime: (step: number, seconds: number, loss: number) => void) {
   let last = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'asng-bench-gpu-'));
@@ -326,6 +320,7 @@ async function engineSearch(space: ImageClassificationSpace, total: number, onTi
       config: { seed: 0, batchSize: searchBatch, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
       onStep: (event) => {
         const now = performance.now();
+        searchTrace.push({ trainLoss: event.trainLoss, validationLosses: event.validationLosses, gradientNorm: event.gradientNorm });
         onTime(event.step, (now - last) / 1000, event.trainLoss);
         last = now;
       },
@@ -335,143 +330,31 @@ async function engineSearch(space: ImageClassificationSpace, total: number, onTi
   }
 }
 
-/**
- * The engine's search iteration (`search-loop.ts` with the default config:
- * ASNG with lambda = 2, momentum SGD 0.9, weight decay 3e-4, global-norm clip
- * 5, cosine learning rate from 0.025), assembled from the same parts (the
- * space's supernet and `toBatch`, `createAsng`, `DataLoader`, the same seeds
- * and streams) but reading losses and the gradient norm with `await data()`
- * where the engine uses `dataSync()`. Each iteration: draw 2 architectures,
- * one backward pass each on a training batch (gradients summed), one SGD
- * step; draw 2 more, their losses on a validation batch, tell the optimizer.
- */
-async function asyncReplicaSearch(
-  space: ImageClassificationSpace,
-  total: number,
-  onTime: (step: number, seconds: number, loss: number, optimizerSlots: number) => void,
-) {
-  const config = resolveSearchConfig({ seed: 0, batchSize: searchBatch, steps: total, evaluationBatches: 0 });
-  const dataset = randomDataset(2 * searchBatch * total);
-  const task = { inputShape: shape, classes };
-  const master = new Rng(config.seed);
-  const splitRng = master.fork();
-  const weightsRng = master.fork();
-  const trainRng = master.fork();
-  const validationRng = master.fork();
-  const batchRng = master.fork();
-  const optimizerRng = master.fork();
-  const source = dataset.split('train');
-  const { train, validation } = splitTrainValidation(source.size, { validationFraction: config.validationFraction, rng: splitRng });
-  const loaderOptions = { batchSize: searchBatch, labels: 'int' } as const;
-  const trainLoader = new DataLoader(subsetSplit(source, train), shape, { ...loaderOptions, rng: trainRng, dropRemainder: true });
-  const validationLoader = new DataLoader(subsetSplit(source, validation), shape, { ...loaderOptions, rng: validationRng, dropRemainder: true });
-  const stepsPerEpoch = Math.min(trainLoader.batchesPerEpoch, validationLoader.batchesPerEpoch);
-  const optimizer = createAsng({ variables: space.variables, rng: optimizerRng });
-  const supernet = space.createSupernet(task, weightsRng);
-  const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
-  const slots = new Map<string, tf.Variable>();
-  try {
-    for (let step = 0; step < total; step++) {
-      const start = performance.now();
-      const learningRate = scheduledLearningRate(config, step, total, stepsPerEpoch);
-      // Weight step: mean training loss of lambda architectures, one backward pass each.
-      const candidates = optimizer.ask();
-      const trainBatch = await trainLoader.next();
-      const batch = space.toBatch(trainBatch.images, trainBatch.labels as tf.Tensor1D, task, batchRng);
-      trainBatch.dispose();
-      const grads: Record<string, tf.Tensor> = {};
-      let lossSum = 0;
-      try {
-        for (const candidate of candidates) {
-          const { value, grads: own } = tf.variableGrads(
-            () => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar,
-            trainable,
-          );
-          lossSum += (await value.data())[0]! * candidates.length;
-          value.dispose();
-          for (const [name, g] of Object.entries(own)) {
-            const previous = grads[name];
-            if (previous === undefined) grads[name] = g;
-            else {
-              grads[name] = tf.add(previous, g);
-              tf.dispose([previous, g]);
-            }
-          }
-        }
-        // MomentumSgd.step of the engine, with the global norm read asynchronously.
-        const used = supernet.weights.filter((w) => w.trainable && grads[w.variable.name] !== undefined);
-        // The engine adds all squared norms in one tf.addN, which webgpu cannot bind beyond 7 inputs: in groups here.
-        const norm = tf.tidy(() => tf.sqrt(addNChunked(used.map((w) => tf.sum(tf.square(grads[w.variable.name]!))))));
-        const globalNorm = (await norm.data())[0]!;
-        norm.dispose();
-        const scale = Number.isFinite(config.clipNorm) && globalNorm > config.clipNorm ? config.clipNorm / (globalNorm + 1e-6) : 1;
-        tf.tidy(() => {
-          for (const w of used) {
-            const v = w.variable;
-            let g = grads[v.name]!;
-            if (scale !== 1) g = tf.mul(g, scale);
-            if (config.weightDecay > 0) g = tf.add(g, tf.mul(v, config.weightDecay));
-            let slot = slots.get(w.name);
-            if (slot === undefined) {
-              slot = tf.variable(g, false);
-              slots.set(w.name, slot);
-            } else slot.assign(tf.add(tf.mul(slot, config.momentum), g));
-            v.assign(tf.sub(v, tf.mul(slot, learningRate)));
-          }
-        });
-      } finally {
-        tf.dispose(Object.values(grads));
-        tf.dispose([batch.inputs, batch.targets]);
-      }
-      // Distribution step: validation losses of lambda fresh architectures.
-      const validationCandidates = optimizer.ask();
-      const validationBatch = await validationLoader.next();
-      const vBatch = space.toBatch(validationBatch.images, validationBatch.labels as tf.Tensor1D, task, batchRng);
-      validationBatch.dispose();
-      const losses: number[] = [];
-      try {
-        for (const c of validationCandidates) {
-          const t = tf.tidy(() => supernet.loss(c.architecture, vBatch, { training: true }));
-          losses.push((await t.data())[0]!);
-          t.dispose();
-        }
-      } finally {
-        tf.dispose([vBatch.inputs, vBatch.targets]);
-      }
-      optimizer.tell(validationCandidates, losses);
-      replicaTrace.push({ trainLoss: lossSum / candidates.length, validationLosses: losses });
-      onTime(step + 1, (performance.now() - start) / 1000, lossSum / candidates.length, slots.size);
-    }
-  } finally {
-    for (const s of slots.values()) s.dispose();
-    supernet.dispose();
-  }
-}
-
 async function searchBenchmark(): Promise<SearchResultPart> {
   const space = createImageClassificationSpace({ cells, channels });
   // The first iteration also builds the supernet and compiles the shaders: at least one untimed.
   const untimed = Math.max(1, warmup);
   const total = untimed + iterations;
-  const mode = syncReads.ok ? 'engine' : 'async-replica';
   const times: number[] = [];
   const numTensors: number[] = [];
-  // Momentum buffers appear as sampled paths first get a gradient: they are counted apart, not as a leak.
-  const onTime = (step: number, seconds: number, loss: number, optimizerSlots = 0) => {
+  const variables: number[] = [];
+  // Momentum buffers (variables) appear as sampled paths first get a gradient: counted apart, not as a leak.
+  const onTime = (step: number, seconds: number, loss: number) => {
     const timed = step > untimed;
-    const live = tf.memory().numTensors - optimizerSlots;
+    const variableCount = Object.keys(tf.engine().registeredVariables).length;
+    const live = tf.memory().numTensors - variableCount;
     if (timed) {
       times.push(seconds);
       numTensors.push(live);
+      variables.push(variableCount);
     }
     log(
-      `search iteration ${step}/${total}${timed ? '' : ' (warm-up)'}: ${seconds.toFixed(3)} s, ${live} tensors + ${optimizerSlots} momentum buffers, train loss ${loss.toFixed(3)}`,
+      `search iteration ${step}/${total}${timed ? '' : ' (warm-up)'}: ${seconds.toFixed(3)} s, ${live} tensors + ${variableCount} variables (weights and momentum buffers), train loss ${loss.toFixed(3)}`,
     );
   };
-  const shapeInfo = { mode, cells, channels, batch: searchBatch } as const;
+  const shapeInfo = { mode: 'engine', cells, channels, batch: searchBatch } as const;
   try {
-    if (mode === 'engine') await engineSearch(space, total, onTime);
-    else await asyncReplicaSearch(space, total, onTime);
+    await engineSearch(space, total, onTime);
   } catch (error) {
     log(`search iteration failed: ${(error as Error).stack}`);
     return { ...shapeInfo, error: (error as Error).message, unsupported: unsupportedFrom(error) };
@@ -479,7 +362,7 @@ async function searchBenchmark(): Promise<SearchResultPart> {
   const supernet = space.createSupernet({ inputShape: shape, classes }, new Rng(0));
   const supernetWeights = supernet.weights.reduce((s, w) => s + w.variable.size, 0);
   supernet.dispose();
-  return { ...shapeInfo, supernetWeights, secondsPerStep: stats(times), times, numTensors };
+  return { ...shapeInfo, supernetWeights, secondsPerStep: stats(times), times, numTensors, variables };
 }
 
 // ---- --check: the same numbers as the cpu backend ------------------------------
@@ -501,9 +384,9 @@ async function trainLossAndGrads(): Promise<{ loss: number; grads: Float32Array[
 
 /**
  * Compares bench:train's loss and gradients (batch 2) with the cpu backend's,
- * and the first two iterations of the search (training loss and the two
- * validation losses of each) with the engine's own `runSearch` on wasm, same
- * seeds: the replica is the engine's step if these agree.
+ * and the first two iterations of the search (training loss, the two
+ * validation losses and the gradient norm of each) with `runSearch` on wasm,
+ * same seeds.
  */
 async function check(total: number) {
   const started = performance.now();
@@ -522,8 +405,8 @@ async function check(total: number) {
     log(
       `check, bench:train net: loss webgpu ${onGpu.loss} cpu ${onCpu.loss}; largest gradient difference ${gradient.toExponential(2)} of each gradient's largest value (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
-    let search: { compared: number; webgpu: number[]; engineOnWasm: number[]; maxRelativeDifference: number } | undefined;
-    if (replicaTrace.length >= 2) {
+    let search: { compared: number; webgpu: number[]; wasm: number[]; maxRelativeDifference: number } | undefined;
+    if (searchTrace.length >= 2) {
       // The engine on wasm (the cpu backend takes a minute for these two iterations).
       await selectBackend({ backend: 'wasm', wasmThreads: 'auto' });
       const engine: number[] = [];
@@ -537,18 +420,18 @@ async function check(total: number) {
           config: { seed: 0, batchSize: searchBatch, steps: total, evaluationBatches: 0, checkpointMinutes: 1e6 },
           signal: controller.signal,
           onStep: (event) => {
-            engine.push(event.trainLoss, ...event.validationLosses);
+            engine.push(event.trainLoss, ...event.validationLosses, event.gradientNorm);
             if (event.step >= 2) controller.abort();
           },
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-      const webgpu = replicaTrace.slice(0, 2).flatMap((t) => [t.trainLoss, ...t.validationLosses]);
+      const webgpu = searchTrace.slice(0, 2).flatMap((t) => [t.trainLoss, ...t.validationLosses, t.gradientNorm]);
       const maxRelativeDifference = Math.max(...webgpu.map((v, i) => relative(v, engine[i]!)));
-      search = { compared: 2, webgpu, engineOnWasm: engine, maxRelativeDifference };
+      search = { compared: 2, webgpu, wasm: engine, maxRelativeDifference };
       log(
-        `check, search: first 2 iterations' losses, webgpu replica ${webgpu.map((v) => v.toFixed(5)).join(' ')}; engine on wasm ${engine.map((v) => v.toFixed(5)).join(' ')} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+        `check, search: first 2 iterations' training loss, validation losses and gradient norm, webgpu ${webgpu.map((v) => v.toFixed(5)).join(' ')}; wasm ${engine.map((v) => v.toFixed(5)).join(' ')} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );
     }
     const ok = train.lossRelativeDifference < 1e-3 && train.gradientMaxDifference < 1e-3 && (search === undefined || search.maxRelativeDifference < 1e-3);
@@ -561,25 +444,20 @@ async function check(total: number) {
 // ---- run --------------------------------------------------------------------
 
 const syncReads = syncReadProbe();
-if (!syncReads.ok)
-  log(`synchronous reads (dataSync) fail on this backend: ${syncReads.error}; the search iteration runs as the async replica of the engine's step`);
+if (!syncReads.ok) log(`synchronous reads (dataSync) fail on this backend: ${syncReads.error}; the engine reads asynchronously`);
 const addNError = await addNProbe(8);
-if (addNError) log(`AddN of 8 tensors fails on this backend: ${addNError}`);
+if (addNError) log(`AddN of 8 tensors fails on this backend: ${addNError}; the engine adds at most 7 at a time on webgpu`);
 const started = performance.now();
 const train = args.only === 'search' ? { batch: trainBatch, error: 'skipped (--only search)' } : await trainBenchmark();
 const search: SearchResultPart =
-  args.only === 'train'
-    ? { mode: syncReads.ok ? 'engine' : 'async-replica', cells, channels, batch: searchBatch, error: 'skipped (--only train)' }
-    : await searchBenchmark();
+  args.only === 'train' ? { mode: 'engine', cells, channels, batch: searchBatch, error: 'skipped (--only train)' } : await searchBenchmark();
 const checked = args.check ? await check(Math.max(1, warmup) + iterations) : undefined;
 const flat = (xs: number[] | undefined) => xs !== undefined && xs.length > 0 && xs.every((n) => n === xs[0]);
-const unsupported = [
-  ...new Set([
-    ...(syncReads.ok ? [] : [`synchronous reads (Tensor.dataSync, used by @asng/engine's runSearch): ${syncReads.error}`]),
-    ...(addNError ? [`AddN of more than 7 tensors (used by @asng/engine's gradient clipping): ${addNError}`] : []),
-    ...(train.unsupported ?? []),
-    ...(search.unsupported ?? []),
-  ]),
+const unsupported = [...new Set([...(train.unsupported ?? []), ...(search.unsupported ?? [])])];
+/** What the backend cannot do and the engine works around. */
+const backendLimits = [
+  ...(syncReads.ok ? [] : [`synchronous reads (Tensor.dataSync; the engine reads with await data()): ${syncReads.error}`]),
+  ...(addNError ? [`AddN of more than 7 tensors (the engine's gradient clipping adds at most 7 at a time on webgpu): ${addNError}`] : []),
 ];
 const result = {
   benchmark: 'bench:gpu (WebGPU via Dawn)',
@@ -600,12 +478,15 @@ const result = {
     ...(search.supernetWeights !== undefined ? { supernetWeights: search.supernetWeights } : {}),
     ...(search.secondsPerStep ? { secondsPerIteration: search.secondsPerStep } : {}),
     ...(search.numTensors ? { numTensors: search.numTensors } : {}),
+    ...(search.variables ? { variables: search.variables } : {}),
     ...(search.error ? { error: search.error } : {}),
   },
   iterations,
   warmup,
   quick,
   syncReads: syncReads.ok,
+  addNOfMoreThan7: addNError === undefined,
+  backendLimits,
   gpuErrors: [...gpuErrors].map(([message, times]) => ({ message, times })),
   numTensorsFlat: flat(train.numTensors) && flat(search.numTensors),
   unsupported,
