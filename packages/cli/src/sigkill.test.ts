@@ -6,10 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '@asng/core';
 import { describe, expect, it } from 'vitest';
 
-const bin = fileURLToPath(new URL('../bin/asng.js', import.meta.url));
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/main.js', import.meta.url)));
+/**
+ * The published CLI when it is built (as in CI), else its sources through
+ * tsx loaded into the same process: SIGKILL must reach the process that does
+ * the work (the `tsx` command would run it in a child that a kill misses).
+ */
+const cli = built
+  ? [fileURLToPath(new URL('../bin/asng.js', import.meta.url))]
+  : ['--conditions=@asng/source', '--import', 'tsx', fileURLToPath(new URL('./main.ts', import.meta.url))];
 
-/** A small search on the default backend and threads, checkpointing after nearly every step. */
+/** A small search on the default backend and threads (none named), checkpointing after nearly every step. */
 const SEARCH = [
   'search',
   '--space',
@@ -27,7 +35,7 @@ const SEARCH = [
   '--batch-size',
   '8',
   '--steps',
-  '36',
+  '24',
   '--warmup-steps',
   '4',
   '--seed',
@@ -58,28 +66,40 @@ const stepLines = (runDir: string) => {
   }
 };
 
-/** Runs the CLI; with `killAfterSteps`, SIGKILLs it once the log has that many more step lines. Resolves with the exit code (null when killed). */
-function run(args: readonly string[], killAfterSteps?: { readonly runDir: string; readonly more: number }): Promise<number | null> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** When to kill a run: `delayMs` after its log has `more` step lines more than when it started. */
+interface Kill {
+  readonly runDir: string;
+  readonly more: number;
+  readonly delayMs: number;
+}
+
+/** Runs the CLI; with `kill`, SIGKILLs it at that moment. Resolves with the exit code (null when killed). */
+function run(args: readonly string[], kill?: Kill): Promise<number | null> {
+  const child = spawn(process.execPath, [...cli, ...args], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let timer: NodeJS.Timeout | undefined;
-  if (killAfterSteps !== undefined) {
-    const target = stepLines(killAfterSteps.runDir) + killAfterSteps.more;
+  let delayed: NodeJS.Timeout | undefined;
+  if (kill !== undefined) {
+    const target = stepLines(kill.runDir) + kill.more;
     timer = setInterval(() => {
-      if (stepLines(killAfterSteps.runDir) >= target) child.kill('SIGKILL');
+      if (stepLines(kill.runDir) < target) return;
+      clearInterval(timer);
+      // Somewhere within the next step: its computation, its log line or its checkpoint write.
+      delayed = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
     }, 5);
   }
   return new Promise((resolve, reject) =>
     child.on('exit', (code, signal) => {
       clearInterval(timer);
+      clearTimeout(delayed);
       if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`asng ${args[0]} exited with ${code}: ${stderr}`));
       else resolve(code);
     }),
   );
 }
 
-describe.skipIf(!built)('SIGKILL at random moments on the published CLI (default backend and threads; run `npm run build` first)', () => {
+describe(`SIGKILL at random moments on the ${built ? 'published CLI' : "CLI's sources (run `npm run build` to test the published one)"} (default backend and threads)`, () => {
   it('resumes to exactly the numbers of an uninterrupted run', { timeout: 300_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'asng-sigkill-'));
     try {
@@ -88,21 +108,32 @@ describe.skipIf(!built)('SIGKILL at random moments on the published CLI (default
 
       const killed = join(root, 'killed');
       const rng = new Rng(11);
+      // At most 4 kills of at most 5 steps each: the 24-step run cannot end before its last kill.
+      const moment = (): Kill => ({ runDir: killed, more: 1 + rng.int(5), delayMs: rng.int(150) });
+      const moments: Kill[] = [moment()];
+      let code = await run([...SEARCH, '--run-dir', killed], moments[0]);
       let kills = 0;
-      let code = await run([...SEARCH, '--run-dir', killed], { runDir: killed, more: 1 + rng.int(8) });
+      let resumes = 0;
       while (code === null) {
         kills++;
         // Killed before its first checkpoint: nothing to resume, start again.
         const next = existsSync(join(killed, 'checkpoint.bin')) ? ['resume', killed, '--quiet'] : [...SEARCH, '--run-dir', killed];
-        if (next[0] !== 'resume') rmSync(killed, { recursive: true, force: true });
-        code = kills < 6 ? await run(next, { runDir: killed, more: 1 + rng.int(8) }) : await run(next);
+        if (next[0] === 'resume') resumes++;
+        else rmSync(killed, { recursive: true, force: true });
+        if (kills < 4) moments.push(moment());
+        code = kills < 4 ? await run(next, moments.at(-1)) : await run(next);
       }
       expect(code).toBe(0);
-      expect(kills).toBeGreaterThanOrEqual(3);
+      expect(kills, JSON.stringify(moments)).toBe(4);
+      expect(resumes, JSON.stringify(moments)).toBeGreaterThanOrEqual(1);
+      // The same environment (backend, threads, native kernels, versions) as the uninterrupted run, none named.
+      const environment = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).environment;
+      expect(environment(straight).backend).toBeTypeOf('string');
+      expect(environment(killed)).toEqual(environment(straight));
       expect(numbers(killed)).toEqual(numbers(straight));
       expect(JSON.parse(readFileSync(join(killed, 'result.json'), 'utf8')).best).toEqual(JSON.parse(readFileSync(join(straight, 'result.json'), 'utf8')).best);
-      // No temporary file of an interrupted write is left behind.
-      expect(readdirSync(killed).filter((f) => f.includes('.tmp'))).toEqual([]);
+      // No temporary file of an interrupted write is left behind (`<name>.asng-tmp-<pid>-<n>`, earlier `<name>.tmp-<pid>-<ms>`).
+      expect(readdirSync(killed).filter((f) => /tmp|\.old-|\.partial/.test(f))).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
