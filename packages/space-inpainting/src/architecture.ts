@@ -198,3 +198,10 @@ export function planChain(genes: ChainGenes, height: number, width: number, imag
   }));
   return { active, layers, outputInChannels: layers.length > 0 ? layers[0]!.outChannels : imageChannels, workingSize };
 }
+
+/** The number of weights (no biases in this space) of the standalone model of a {@link ChainPlan}, as `countParams()` of `buildModel` reports. */
+export function planParameterCount(plan: ChainPlan, imageChannels: number): number {
+  let total = 9 * imageChannels * plan.outputInChannels;
+  for (const l of plan.layers) total += l.kernel * l.kernel * (l.inChannels * l.outChannels + l.outChannels * l.decoderInChannels);
+  return total;
+}

@@ -33,7 +33,7 @@ describe('meanFill', () => {
   });
 });
 
-describe('planParameterCount', () => {
+describe("planParameterCount and the space's countParameters", () => {
   for (const encoding of ['categorical', 'mixed'] as const) {
     it(`equals countParams() of the standalone model (${encoding})`, () => {
       const space = createInpaintingSpace({ encoding, nodes: 6, levelBack: 3, channels: [2, 3, 5] });
@@ -43,6 +43,7 @@ describe('planParameterCount', () => {
         const architecture = randomArchitecture(space.variables, rng);
         const model = space.buildModel(architecture, task, rng);
         expect(planParameterCount(space.plan(architecture, task), 3)).toBe(model.countParams());
+        expect(space.countParameters(architecture, task)).toBe(model.countParams());
         model.dispose();
       }
     });

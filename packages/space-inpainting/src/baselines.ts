@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture, TaskSpec } from '@asng/core';
-import { inputCandidates, moduleLabel, nodeLabel, type ChainPlan } from './architecture.js';
+import { inputCandidates, moduleLabel, nodeLabel, planParameterCount, type ChainPlan } from './architecture.js';
+
+export { planParameterCount };
 import type { InpaintingSpace } from './inpainting-space.js';
 
 /**
@@ -22,13 +24,6 @@ export function meanFill(inputs: tf.Tensor4D, keep: tf.Tensor4D): tf.Tensor4D {
     const means = tf.div(tf.sum(visible, [1, 2], true), counts);
     return tf.add(visible, tf.mul(means, tf.sub(1, keep))) as tf.Tensor4D;
   });
-}
-
-/** The number of weights (no biases in this space) of the standalone model of a {@link ChainPlan}, as `countParams()` of `buildModel` reports. */
-export function planParameterCount(plan: ChainPlan, imageChannels: number): number {
-  let total = 9 * imageChannels * plan.outputInChannels;
-  for (const l of plan.layers) total += l.kernel * l.kernel * (l.inChannels * l.outChannels + l.outChannels * l.decoderInChannels);
-  return total;
 }
 
 /** One encoder layer of {@link handWrittenAutoencoder}: its decoder mirror follows from the space's rules. */

@@ -8,12 +8,22 @@ import {
   type CorruptionNamer,
   type NamedWeight,
   type OutputScorer,
+  type ParameterCounter,
   type RandomSource,
   type SearchSpace,
   type Supernet,
   type TaskSpec,
 } from '@asng/core';
-import { chainVariables, decodeChain, planChain, type ChainGenes, type ChainPlan, type ChainSpec, type InpaintingEncoding } from './architecture.js';
+import {
+  chainVariables,
+  decodeChain,
+  planChain,
+  planParameterCount,
+  type ChainGenes,
+  type ChainPlan,
+  type ChainSpec,
+  type InpaintingEncoding,
+} from './architecture.js';
 import { describeChain } from './describe-chain.js';
 import { chainArchitectureGraph } from './chain-graph.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
@@ -55,7 +65,7 @@ export interface InpaintingSpaceOptions {
  * and evaluation), and gives the graph of an architecture's active chain
  * (`architectureGraph`, drawn by `asng report`).
  */
-export interface InpaintingSpace extends SearchSpace, CorruptionNamer, OutputScorer, ArchitectureGraphDescriber {
+export interface InpaintingSpace extends SearchSpace, CorruptionNamer, OutputScorer, ArchitectureGraphDescriber, ParameterCounter {
   /** The chain the variables describe. */
   readonly chain: ChainSpec;
   /** The corruption applied by `toBatch`. */
@@ -322,6 +332,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
       return { mse: sums.loss, psnr: sums.psnr, ssim: sums.ssim };
     },
     plan,
+    countParameters: (architecture, task) => planParameterCount(plan(architecture, task), task.inputShape[2]),
     supernetWeightCount(task: TaskSpec): number {
       const convIn = Math.max(maxChannels, task.inputShape[2]);
       const perNode = chain.kernelSizes.reduce((sum, k) => sum + 2 * k * k * (convIn * maxChannels + maxChannels * maxChannels), 0);
