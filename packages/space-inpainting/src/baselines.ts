@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture, TaskSpec } from '@asng/core';
-import { inputCandidates, moduleLabel, nodeLabel, planParameterCount, type ChainPlan } from './architecture.js';
+import { inputCandidates, moduleLabel, nodeLabel, planParameterCount } from './architecture.js';
 
 export { planParameterCount };
 import type { InpaintingSpace } from './inpainting-space.js';
