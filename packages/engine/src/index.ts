@@ -11,6 +11,6 @@ export type { AtomicWriteOptions } from './atomic-write.js';
 export { createDirectory } from './create-directory.js';
 export { acquireRunLock, RUN_LOCK_FILE, RUN_LOCK_STALE_MS, runLockHolder } from './run-lock.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-export { fileSystemIO, registerFileSystemRouter, saveModelAtomically } from './file-system-io.js';
+export { fileSystemIO, registerFileSystemRouter, saveModelAtomically, type FileSystemIOOptions } from './file-system-io.js';
 export { canBuildTrainingModel } from './deprecated-aliases.js';
 export type { ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './deprecated-aliases.js';
