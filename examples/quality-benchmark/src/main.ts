@@ -55,6 +55,12 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'seed', type: 'integer', min: 0, placeholder: 'S', default: '1', description: 'the first search seed; the others follow it' },
   { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
   {
+    name: 'masks',
+    type: 'string',
+    placeholder: 'LIST',
+    description: 'a subset of the inpainting masks, comma-separated (default: center,random-pixel,random-half)',
+  },
+  {
     name: 'search-steps',
     type: 'integer',
     min: 1,
@@ -134,6 +140,17 @@ async function main(argv: readonly string[]): Promise<number> {
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
+  const masksGiven = v.masks as string | undefined;
+  let masks: string[] | undefined;
+  if (masksGiven !== undefined) {
+    if (task !== 'inpainting') throw new UsageError('--masks: only the inpainting task has masks');
+    const all = (base as InpaintingSettings).masks as readonly string[];
+    masks = masksGiven.split(',').map((m) => m.trim());
+    for (const m of masks)
+      if (!all.includes(m)) throw new UsageError(`--masks: expected a comma-separated subset of ${all.join(', ')}, got ${JSON.stringify(m)}`);
+    if (new Set(masks).size !== masks.length || masks.length === 0) throw new UsageError(`--masks: expected distinct masks, got ${JSON.stringify(masksGiven)}`);
+    masks = all.filter((m) => masks!.includes(m));
+  }
   const search = {
     ...base.search,
     ...(steps !== undefined ? { steps } : {}),
@@ -141,10 +158,13 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(delta !== undefined ? { initialDelta: delta } : {}),
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
   };
-  const settings = steps === undefined && warmup === undefined && delta === undefined && penalty === undefined ? base : { ...base, search };
+  const settings = {
+    ...(steps === undefined && warmup === undefined && delta === undefined && penalty === undefined ? base : { ...base, search }),
+    ...(masks !== undefined ? { masks } : {}),
+  };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -166,7 +166,12 @@ export function reusablePieceDir(
     JSON.stringify({
       task: p.task,
       budget: p.budget,
-      settings: { ...p.settings, search: Object.fromEntries(Object.entries(p.settings?.search ?? {}).filter(([k]) => !SEARCH_SCHEDULE_FIELDS.includes(k))) },
+      // Inpainting's pieces are per mask, so a run of fewer masks takes the other's pieces of its own masks.
+      settings: {
+        ...p.settings,
+        masks: undefined,
+        search: Object.fromEntries(Object.entries(p.settings?.search ?? {}).filter(([k]) => !SEARCH_SCHEDULE_FIELDS.includes(k))),
+      },
     });
   if (comparable(saved) !== comparable(pinned)) {
     throw new Error(
