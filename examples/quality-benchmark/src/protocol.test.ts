@@ -128,6 +128,17 @@ describe('reusing the random retrainings of another run', () => {
     expect(() => reusablePieceDir(pinned({}), empty)).toThrow(new RegExp(`--reuse-random ${empty}: no settings.json`));
   });
 
+  it('accepts an inpainting run of fewer masks (its pieces are per mask)', () => {
+    const other = tempDir();
+    const inpainting = (masks: string[]) => ({
+      ...pinned({ steps: 1500 }),
+      task: 'inpainting',
+      settings: { masks, search: { steps: 1500 }, retrain: { epochs: 1 } },
+    });
+    pinSettings(other, inpainting(['center', 'random-pixel', 'random-half']));
+    expect(reusablePieceDir(inpainting(['center']), other)).toBe(join(other, 'pieces'));
+  });
+
   it('takes them from a results file (quality.json) too, writing its random entries as pieces of this run', async () => {
     const results = join(tempDir(), 'quality.json');
     const architecture = { 'normal.node0.op1': 'identity' };
