@@ -5,11 +5,23 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syntheticDataset, tinySpace } from '../test/fixtures.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { fileSystemIO, saveModelAtomically } from './file-system-io.js';
 import { resumeSearch, runSearch } from './search.js';
+
+// A rename that fails on demand (the engine imports node:fs/promises dynamically; the mock applies to it).
+let failRename: ((from: string, to: string) => Error | undefined) | undefined;
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const rename = async (from: string, to: string) => {
+    const error = failRename?.(String(from), String(to));
+    if (error !== undefined) throw error;
+    return actual.rename(from, to);
+  };
+  return { ...actual, rename, default: { ...actual, rename } };
+});
 
 // Issue 14, D6: no temporary file outlives a failed write, a killed run that resumes, or a completed run.
 
@@ -126,13 +138,14 @@ describe('saveModelAtomically when it fails', () => {
     const dir = join(root, 'model');
     const first = model();
     await saveModelAtomically(first, dir);
-    // Where the previous model would go, a non-empty directory: the rename fails.
+    // Moving the previous model aside fails (as a rename onto a non-empty directory would).
     const old = `${dir}.old-${process.pid}`;
-    mkdirSync(old);
-    writeFileSync(join(old, 'x'), '');
+    failRename = (from, to) =>
+      from === dir && to === old ? Object.assign(new Error(`ENOTEMPTY: directory not empty, rename '${from}' -> '${to}'`), { code: 'ENOTEMPTY' }) : undefined;
     const second = model();
     await expect(saveModelAtomically(second, dir)).rejects.toThrow(new RegExp(`^${dir}: could not move the previous model aside to ${old} \\(`));
-    expect(readdirSync(root).sort()).toEqual(['model', `model.old-${process.pid}`].sort());
+    failRename = undefined;
+    expect(readdirSync(root)).toEqual(['model']);
     const loaded = await tfl.loadLayersModel(fileSystemIO(dir));
     expect(loaded.layers.map((l) => l.name)).toEqual(['d']);
     for (const m of [first, second, loaded]) m.dispose();
