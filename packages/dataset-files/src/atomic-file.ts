@@ -144,7 +144,7 @@ export async function removeAbandonedTemporaries(dir: string, accept: (destinati
     const match = /^(.*)\.asng-tmp-(\d+)-[0-9a-z]+$/.exec(name);
     if (match === null || !accept(match[1]!)) continue;
     const pid = Number(match[2]);
-    if (pid === process.pid || isRunning(pid)) continue;
+    if (pid === process.pid || isProcessRunning(pid)) continue;
     await rm(join(dir, name), { force: true }).catch(() => undefined);
     removed.push(name);
   }
@@ -160,7 +160,13 @@ function fileError(path: string, what: string, cause: unknown): Error & { code?:
   return error;
 }
 
-function isRunning(pid: number): boolean {
+/**
+ * Whether a process of this machine with id `pid` exists (signal 0 checks
+ * without sending anything; `EPERM` means it exists, owned by another user):
+ * a temporary file named after a running process's id is still being written.
+ */
+export function isProcessRunning(pid: number): boolean {
+  if (!(Number.isSafeInteger(pid) && pid > 0)) return false;
   try {
     process.kill(pid, 0);
     return true;

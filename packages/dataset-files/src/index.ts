@@ -1,4 +1,4 @@
-export { openAtomicFile, removeAbandonedTemporaries, writeFileAtomically } from './atomic-file.js';
+export { isProcessRunning, openAtomicFile, removeAbandonedTemporaries, writeFileAtomically } from './atomic-file.js';
 export type { AtomicFile, OpenAtomicFileOptions } from './atomic-file.js';
 export { defaultCacheDir } from './cache.js';
 export { downloadFile, sha256File } from './download.js';

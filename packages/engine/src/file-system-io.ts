@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fileError, temporaryPathFor, writeFileAtomic } from './atomic-write.js';
 import { createDirectory } from './create-directory.js';
+import { alive } from './run-lock.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -239,7 +240,7 @@ export async function recoverInterruptedSave(dir: string, onWarning: (message: s
     const match = LEFTOVER.exec(entry);
     if (match === null || match[1] !== name) continue;
     const pid = Number(match[2] ?? match[3]);
-    if (pid !== process.pid && isRunning(pid)) continue;
+    if (pid !== process.pid && alive(pid)) continue;
     const path = p.join(parent, entry);
     if (match[2] !== undefined) {
       const stats = await fs.stat(path).catch(() => null);
@@ -280,14 +281,5 @@ export async function recoverInterruptedSave(dir: string, onWarning: (message: s
       throw fileError(path, 'could not remove the previous model left by an interrupted save', error);
     }
     if (exists) onWarning(`${dir}: removed ${path}, a previous model left by an interrupted save`);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -31,7 +31,7 @@ export function runLockHolder(runDir: string): RunLockHolder | undefined {
 }
 
 /** Whether a process of this machine exists (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   if (!(Number.isSafeInteger(pid) && pid > 0)) return false;
   try {
     process.kill(pid, 0);

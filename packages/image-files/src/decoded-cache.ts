@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AtomicFile, openAtomicFile } from '@asng/dataset-files';
+import { type AtomicFile, isProcessRunning, openAtomicFile } from '@asng/dataset-files';
 import type { ImageTransform } from './decode.js';
 
 /** First bytes of a decoded-image cache file. */
@@ -163,7 +163,7 @@ export class DecodedImageCache {
     for (const entry of await readdir(this.dir)) {
       const match = /\.partial-(\d+)$/.exec(entry);
       if (!entry.startsWith(`${this.list}-`) || match === null || Number(match[1]) === process.pid) continue;
-      if (!isRunning(Number(match[1]))) await unlink(join(this.dir, entry)).catch(() => undefined);
+      if (!isProcessRunning(Number(match[1]))) await unlink(join(this.dir, entry)).catch(() => undefined);
     }
   }
 
@@ -178,14 +178,5 @@ export class DecodedImageCache {
         await unlink(join(this.dir, entry)).catch(() => undefined);
       }
     }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
