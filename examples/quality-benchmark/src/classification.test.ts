@@ -92,6 +92,17 @@ describe('runClassificationQuality', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('runs a budget-width search (each architecture as wide as fits the search budget in a wider supernet)', async () => {
+    const settings = { ...SETTINGS, search: { ...SETTINGS.search, channels: 6, parameterBudget: 4000 } };
+    const log: string[] = [];
+    const result = await runClassificationQuality({ runDir: join(dir, 'budget-width'), seeds: [3], random: 0, log: (l) => log.push(l) }, settings, 'smoke', bars(16, 6));
+    expect(result.found).toHaveLength(1);
+    expect(result.found[0]!.searchSteps).toBe(4);
+    expect(result.found[0]!.parameters).toBeLessThanOrEqual(20000);
+    expect(result.settings.search.parameterBudget).toBe(4000);
+    expect(log.some((l) => / search step /.test(l))).toBe(true);
+  }, 60_000);
+
   it('budgets: the standard and best budgets use the full dataset and the same search', () => {
     expect(CLASSIFICATION_BUDGETS.standard.dataset).toBe('fashion-mnist');
     expect(CLASSIFICATION_BUDGETS.best.search).toEqual(CLASSIFICATION_BUDGETS.standard.search);

@@ -32,6 +32,12 @@ export interface ClassificationSettings {
      * paper's objective, the loss alone.
      */
     readonly parameterPenalty?: number;
+    /**
+     * A budget-width search (the space's `parameterBudget`): the supernet runs
+     * each architecture as wide (up to `channels`) as fits this many
+     * parameters; absent: every architecture at `channels`, the paper.
+     */
+    readonly parameterBudget?: number;
     readonly batchSize: number;
     readonly learningRate: number;
     /** Training examples used (half of them validate); all when absent. */
@@ -197,7 +203,8 @@ export async function runClassificationQuality(
   const random: ClassificationQuality['random'][number][] = [];
   let searchSeconds = 0;
   let retrainSeconds = 0;
-  const searchSpace = createImageClassificationSpace({ cells: settings.search.cells, channels: settings.search.channels });
+  const { cells, channels, parameterBudget } = settings.search;
+  const searchSpace = createImageClassificationSpace({ cells, channels, ...(parameterBudget !== undefined ? { parameterBudget } : {}) });
   for (const seed of ctx.seeds) {
     const searched = await store.get(`search-seed${seed}`, () =>
       searchOrResume({

@@ -88,6 +88,21 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     description: 'a variant of the budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)',
   },
   {
+    name: 'budget-width',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    description:
+      'a variant of the classification budget: a budget-width search, the supernet running each architecture as wide as fits N parameters (needs --search-channels)',
+  },
+  {
+    name: 'search-channels',
+    type: 'integer',
+    min: 1,
+    placeholder: 'C',
+    description: "a variant of the classification budget: the supernet's width (with --budget-width: the widest any architecture runs)",
+  },
+  {
     name: 'reuse-random',
     type: 'string',
     placeholder: 'DIR|FILE',
@@ -140,6 +155,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
+  const budgetWidth = v['budget-width'] as number | undefined;
+  const searchChannels = v['search-channels'] as number | undefined;
+  if ((budgetWidth !== undefined || searchChannels !== undefined) && task !== 'classification')
+    throw new UsageError(`--${budgetWidth !== undefined ? 'budget-width' : 'search-channels'}: only the classification task has this variant`);
+  if (budgetWidth !== undefined && searchChannels === undefined)
+    throw new UsageError('--budget-width: give --search-channels too, the widest any architecture runs in the supernet');
   const masksGiven = v.masks as string | undefined;
   let masks: string[] | undefined;
   if (masksGiven !== undefined) {
@@ -157,14 +178,17 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(warmup !== undefined ? { warmupSteps: warmup } : {}),
     ...(delta !== undefined ? { initialDelta: delta } : {}),
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
+    ...(searchChannels !== undefined ? { channels: searchChannels } : {}),
+    ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
   };
+  const varied = [steps, warmup, delta, penalty, searchChannels, budgetWidth].some((x) => x !== undefined);
   const settings = {
-    ...(steps === undefined && warmup === undefined && delta === undefined && penalty === undefined ? base : { ...base, search }),
+    ...(varied ? { ...base, search } : base),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -104,6 +104,8 @@ describe('reusing the random retrainings of another run', () => {
 
     const dir = reusablePieceDir(pinned({ steps: 4000, warmupSteps: 0 }), other);
     expect(dir).toBe(otherPieces);
+    // A budget-width search in a wider supernet draws the same random architectures.
+    expect(reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, channels: 20, parameterBudget: 30000 }), other)).toBe(otherPieces);
     const own = tempDir();
     const store = new PieceStore(join(own, 'pieces'), { dir, names: isRandomPiece });
     let computed = 0;
@@ -122,7 +124,7 @@ describe('reusing the random retrainings of another run', () => {
   it('refuses a run of another space or retraining, and a directory that is no run, naming it', () => {
     const other = tempDir();
     pinSettings(other, pinned({ steps: 4000, warmupSteps: 1000 }));
-    expect(() => reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, channels: 16 }), other)).toThrow(/--reuse-random .*settings .*differ/);
+    expect(() => reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, cells: 5 }), other)).toThrow(/--reuse-random .*settings .*differ/);
     expect(() => reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000 }, 3), other)).toThrow(/not comparable/);
     const empty = tempDir();
     expect(() => reusablePieceDir(pinned({}), empty)).toThrow(new RegExp(`--reuse-random ${empty}: no settings.json`));

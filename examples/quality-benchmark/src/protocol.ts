@@ -116,7 +116,7 @@ function readPiece<T>(path: string): T {
 
 /**
  * The search settings that change only how the search runs (its length,
- * warm-up, optimizer and objective), not the space, the random architectures drawn from
+ * warm-up, optimizer, objective and supernet width), not the space, the random architectures drawn from
  * it or their retraining.
  */
 const SEARCH_SCHEDULE_FIELDS = [
@@ -124,6 +124,9 @@ const SEARCH_SCHEDULE_FIELDS = [
   'warmupSteps',
   'initialDelta',
   'parameterPenalty',
+  // The supernet's width and a budget-width search change the weights the search shares, not the variables.
+  'channels',
+  'parameterBudget',
   'batchSize',
   'learningRate',
   'optimizer',

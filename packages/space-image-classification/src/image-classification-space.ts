@@ -11,6 +11,7 @@ import {
   type Variable,
 } from '@asng/core';
 import { buildCellModel, countCellModelParameters } from './build-model.js';
+import { budgetWidthPlanner } from './budget-width.js';
 import type { DropPathControl } from './drop-path.js';
 import { CELL_OPERATIONS, CELL_TYPES, cellVariables, decodeCell, type CellOperation } from './cell-architecture.js';
 import { cellText } from './cell-diagram.js';
@@ -57,6 +58,19 @@ export interface ImageClassificationSpaceOptions {
    * @default false
    */
   readonly recomputeCells?: boolean;
+  /**
+   * A budget-width search: the supernet runs each architecture (in training
+   * and evaluation) as wide as fits this many trainable parameters of its
+   * `buildModel` model, as it would be retrained at an equal parameter
+   * budget, on the leading channels of weights `channels` wide (the widest
+   * any architecture gets: choose it at least as wide as the lightest
+   * architecture's width within the budget). Without it (the paper) every
+   * architecture runs at `channels`, where architectures with more
+   * parameters win by capacity that an equal-budget retraining takes away.
+   * Models built by `buildModel` are not affected.
+   * @default undefined
+   */
+  readonly parameterBudget?: number;
 }
 
 /**
@@ -103,6 +117,7 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
   positiveInteger('nodes', nodes);
   positiveInteger('stemMultiplier', stemMultiplier);
   positiveInteger('channels', channels);
+  if (options.parameterBudget !== undefined) positiveInteger('parameterBudget', options.parameterBudget);
   if (operations.length === 0) throw new RangeError('operations: expected at least one operation');
   for (const op of operations) {
     if (!(CELL_OPERATIONS as readonly string[]).includes(op)) {
@@ -132,7 +147,14 @@ export function createImageClassificationSpace(options: ImageClassificationSpace
 
     createSupernet(task, rng) {
       checkTask(task);
-      return createCellSupernet({ plan, nodes, operations, evaluationNorm, recomputeCells: options.recomputeCells ?? false }, task, rng);
+      const budget = options.parameterBudget;
+      const planFor =
+        budget === undefined ? undefined : budgetWidthPlanner({ cells, nodes, stemMultiplier, maxChannels: channels, parameterBudget: budget }, task);
+      return createCellSupernet(
+        { plan, nodes, operations, evaluationNorm, recomputeCells: options.recomputeCells ?? false, ...(planFor ? { planFor } : {}) },
+        task,
+        rng,
+      );
     },
 
     buildModel(architecture: Architecture, task, rng) {

@@ -17,6 +17,11 @@ export const spaceDescriptor = defineSpaceDescriptor({
     stemMultiplier: { kind: 'integer', min: 1, default: 3, help: 'the stem convolution has channels x stemMultiplier channels' },
     evaluationStatistics: { kind: 'enum', values: ['batch', 'moving'], default: 'batch', help: "batch-norm statistics of the supernet's evaluation" },
     recomputeCells: { kind: 'boolean', default: false, help: 'gradient checkpointing: recompute each cell in the backward pass (less memory)' },
+    parameterBudget: {
+      kind: 'integer',
+      min: 1,
+      help: 'budget-width search: the supernet runs each architecture as wide (up to channels) as fits this many parameters',
+    },
   },
   width: { option: 'channels', step: 1 },
   create: (options) => createImageClassificationSpace(options),

@@ -1,25 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture, Batch, ForwardOptions, NamedWeight, RandomSource, Supernet, TaskSpec } from '@asng/core';
+import { interleaveChannels, leading } from './budget-width.js';
 import { decodeCell, type CellGenotype, type CellOperation, type CellType } from './cell-architecture.js';
 import type { CellPlan, NetworkPlan } from './network-plan.js';
-import { BN_EPSILON, normalizeBatch } from './normalize-batch.js';
-
-/** PyTorch's `BatchNorm2d` default: running statistics move by 10% a step. */
-const BN_MOMENTUM = 0.1;
-
-/**
- * How batch norm normalises: `'train'` with the batch statistics and updating
- * the moving ones, `'batch'` with the batch statistics only, `'moving'` with
- * the moving statistics.
- */
-export type NormMode = 'train' | 'batch' | 'moving';
-
-interface BatchNormWeights {
-  readonly mean: tf.Variable;
-  readonly variance: tf.Variable;
-  readonly gamma?: tf.Variable;
-  readonly beta?: tf.Variable;
-}
+import { batchNorm, type BatchNormWeights, type NormMode } from './supernet-norm.js';
 
 interface SepConvWeights {
   readonly depthwise: readonly [tf.Variable, tf.Variable];
@@ -91,29 +75,23 @@ export interface SupernetSettings {
   readonly evaluationNorm: 'batch' | 'moving';
   /** Recompute each cell's forward pass in the backward pass instead of keeping its activations. */
   readonly recomputeCells: boolean;
+  /**
+   * A budget-width search: the plan (no wider than `plan`) each architecture
+   * runs at, on the leading channels of the weights; absent: every
+   * architecture at `plan`, as in the paper.
+   */
+  readonly planFor?: (architecture: Architecture) => NetworkPlan;
 }
 
-function batchNorm(x: tf.Tensor4D, w: BatchNormWeights, mode: NormMode): tf.Tensor4D {
-  let y: tf.Tensor4D;
-  if (mode === 'moving') {
-    y = tf.mul(tf.sub(x, w.mean), tf.rsqrt(tf.add(w.variance, BN_EPSILON)));
-  } else if (mode === 'batch') {
-    y = normalizeBatch(x);
-  } else {
-    // As PyTorch: the moving variance is the unbiased estimate.
-    const n = x.size / x.shape[3];
-    const unbiased = n > 1 ? n / (n - 1) : 1;
-    y = normalizeBatch(x, (mean, variance) => {
-      w.mean.assign(tf.add(tf.mul(w.mean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-      w.variance.assign(tf.add(tf.mul(w.variance, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
-    });
-  }
-  if (w.gamma !== undefined && w.beta !== undefined) y = tf.add(tf.mul(y, w.gamma), w.beta);
-  return y;
+/** The width one cell runs at, and whether factorized reductions interleave their halves (budget-width searches). */
+interface Width {
+  readonly channels: number;
+  readonly interleave: boolean;
 }
 
-function reluConvBn(x: tf.Tensor4D, w: ReluConvBnWeights, mode: NormMode): tf.Tensor4D {
-  return batchNorm(tf.conv2d(tf.relu(x), w.conv as tf.Tensor4D, 1, 'valid'), w.norm, mode);
+
+function reluConvBn(x: tf.Tensor4D, w: ReluConvBnWeights, mode: NormMode, channels: number): tf.Tensor4D {
+  return batchNorm(tf.conv2d(tf.relu(x), leading(w.conv, [1, 1, x.shape[3], channels]) as tf.Tensor4D, 1, 'valid'), w.norm, mode);
 }
 
 /**
@@ -121,8 +99,10 @@ function reluConvBn(x: tf.Tensor4D, w: ReluConvBnWeights, mode: NormMode): tf.Te
  * input shifted by one pixel, concatenated; batch norm. The shifted copy is
  * zero-padded at the end so that odd sizes give `ceil(size / 2)` like the
  * other stride-2 operations (for even sizes this is the authors' operation).
+ * A budget-width search interleaves the two halves, so that the leading
+ * channels of every width hold both.
  */
-function factorizedReduce(x: tf.Tensor4D, w: FactorizedReduceWeights, mode: NormMode): tf.Tensor4D {
+function factorizedReduce(x: tf.Tensor4D, w: FactorizedReduceWeights, mode: NormMode, width: Width): tf.Tensor4D {
   const r = tf.relu(x);
   const [, h, wd, c] = r.shape;
   const shifted = tf.pad(tf.slice(r, [0, 1, 1, 0], [-1, h - 1, wd - 1, c]), [
@@ -131,23 +111,28 @@ function factorizedReduce(x: tf.Tensor4D, w: FactorizedReduceWeights, mode: Norm
     [0, 1],
     [0, 0],
   ]);
-  const joined = tf.concat([tf.conv2d(r, w.convs[0] as tf.Tensor4D, 2, 'valid'), tf.conv2d(shifted, w.convs[1] as tf.Tensor4D, 2, 'valid')], 3);
+  const kernel = (k: 0 | 1) => leading(w.convs[k], [1, 1, c, width.channels / 2]) as tf.Tensor4D;
+  const [a, b] = [tf.conv2d(r, kernel(0), 2, 'valid'), tf.conv2d(shifted, kernel(1), 2, 'valid')];
+  const joined = width.interleave ? interleaveChannels(a, b) : tf.concat([a, b], 3);
   return batchNorm(joined, w.norm, mode);
 }
 
 function sepConv(x: tf.Tensor4D, k: number, stride: number, w: SepConvWeights, mode: NormMode): tf.Tensor4D {
   const pad = (k - 1) / 2;
-  let y = tf.depthwiseConv2d(tf.relu(x), w.depthwise[0] as tf.Tensor4D, stride, pad);
-  y = batchNorm(tf.conv2d(y, w.pointwise[0] as tf.Tensor4D, 1, 'valid'), w.norms[0], mode);
-  y = tf.depthwiseConv2d(tf.relu(y), w.depthwise[1] as tf.Tensor4D, 1, pad);
-  return batchNorm(tf.conv2d(y, w.pointwise[1] as tf.Tensor4D, 1, 'valid'), w.norms[1], mode);
+  const c = x.shape[3];
+  const depthwise = (i: 0 | 1) => leading(w.depthwise[i], [k, k, c, 1]) as tf.Tensor4D;
+  const pointwise = (i: 0 | 1) => leading(w.pointwise[i], [1, 1, c, c]) as tf.Tensor4D;
+  let y = tf.depthwiseConv2d(tf.relu(x), depthwise(0), stride, pad);
+  y = batchNorm(tf.conv2d(y, pointwise(0), 1, 'valid'), w.norms[0], mode);
+  y = tf.depthwiseConv2d(tf.relu(y), depthwise(1), 1, pad);
+  return batchNorm(tf.conv2d(y, pointwise(1), 1, 'valid'), w.norms[1], mode);
 }
 
 /** Applies `op` with stride `stride`; every spatial operation pads symmetrically, as PyTorch's `padding=k//2`. */
-function applyOp(op: CellOperation, x: tf.Tensor4D, stride: number, w: OpWeights, mode: NormMode): tf.Tensor4D {
+function applyOp(op: CellOperation, x: tf.Tensor4D, stride: number, w: OpWeights, mode: NormMode, width: Width): tf.Tensor4D {
   switch (op) {
     case 'identity':
-      return w === null ? x : factorizedReduce(x, w as FactorizedReduceWeights, mode);
+      return w === null ? x : factorizedReduce(x, w as FactorizedReduceWeights, mode, width);
     case 'avg_pool_3x3':
       // Zero padding counted in the mean (PyTorch's default), which also keeps the gradient exact.
       return tf.avgPool(
@@ -212,11 +197,12 @@ function createCell(store: WeightStore, plan: CellPlan, nodes: number, operation
   return { plan, preprocess, edges, combine, combineNorm: store.norm(`${at}/combine/bn`, c, false) };
 }
 
-function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D, mode: NormMode): tf.Tensor4D {
+function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D, mode: NormMode, width: Width): tf.Tensor4D {
+  const c = width.channels;
   const pre0 = cell.plan.reduceInput0
-    ? factorizedReduce(s0, cell.preprocess[0] as FactorizedReduceWeights, mode)
-    : reluConvBn(s0, cell.preprocess[0] as ReluConvBnWeights, mode);
-  const states = [pre0, reluConvBn(s1, cell.preprocess[1], mode)];
+    ? factorizedReduce(s0, cell.preprocess[0] as FactorizedReduceWeights, mode, width)
+    : reluConvBn(s0, cell.preprocess[0] as ReluConvBnWeights, mode, c);
+  const states = [pre0, reluConvBn(s1, cell.preprocess[1], mode, c)];
   const reduction = cell.plan.type === 'reduction';
   genotype.nodes.forEach((node, i) => {
     const branch = (k: 0 | 1): tf.Tensor4D => {
@@ -224,7 +210,7 @@ function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D,
       const op = node.ops[k];
       const weights = cell.edges[i]![j]!.get(op);
       if (weights === undefined) throw new TypeError(`operation '${op}' is not in this space's operation set`);
-      return applyOp(op, states[j]!, reduction && j < 2 ? 2 : 1, weights, mode);
+      return applyOp(op, states[j]!, reduction && j < 2 ? 2 : 1, weights, mode, width);
     };
     const first = branch(0);
     // The same operation on the same input is one module applied twice (as in the authors' code): compute it once.
@@ -239,11 +225,12 @@ function cellForward(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D,
           outs.map((k) => states[2 + k]!),
           3,
         );
+  const combine = (k: number) => leading(cell.combine[k]!, [1, 1, c, c]);
   const kernel =
     outs.length === 1
-      ? cell.combine[outs[0]!]!
+      ? combine(outs[0]!)
       : tf.concat(
-          outs.map((k) => cell.combine[k]!),
+          outs.map((k) => combine(k)),
           2,
         );
   return batchNorm(tf.conv2d(tf.relu(features), kernel as tf.Tensor4D, 1, 'valid'), cell.combineNorm, mode);
@@ -282,14 +269,14 @@ let recomputeIds = 0;
  * of the weights. About one more forward pass per backward pass, for the
  * memory of one cell's activations instead of the whole network's.
  */
-function recomputedCell(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D): tf.Tensor4D {
+function recomputedCell(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor4D, s1: tf.Tensor4D, width: Width): tf.Tensor4D {
   const weights = usedWeights(cell, genotype);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [a, b] = args as [tf.Tensor4D, tf.Tensor4D];
     save([a, b]);
     return {
-      value: cellForward(cell, genotype, a, b, 'train'),
+      value: cellForward(cell, genotype, a, b, 'train', width),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         // Variables standing for the inputs, so that one pass gives every gradient.
         const id = recomputeIds++;
@@ -300,7 +287,7 @@ function recomputedCell(cell: CellWeights, genotype: CellGenotype, s0: tf.Tensor
         const outerTape = state.activeTape;
         try {
           const { grads } = tf.variableGrads(
-            () => tf.sum(tf.mul(cellForward(cell, genotype, inputs[0] as tf.Tensor4D, inputs[1] as tf.Tensor4D, 'batch'), dy)) as tf.Scalar,
+            () => tf.sum(tf.mul(cellForward(cell, genotype, inputs[0] as tf.Tensor4D, inputs[1] as tf.Tensor4D, 'batch', width), dy)) as tf.Scalar,
             [...inputs, ...weights],
           );
           return [...inputs, ...weights].map((v) => grads[v.name] ?? tf.zerosLike(v));
@@ -349,16 +336,20 @@ export function createCellSupernet(settings: SupernetSettings, task: TaskSpec, r
       normal: decodeCell(architecture, 'normal', nodes),
       reduction: decodeCell(architecture, 'reduction', nodes),
     };
+    const at = settings.planFor?.(architecture) ?? plan;
     return tf.tidy(() => {
-      const x = batchNorm(tf.conv2d(inputs, stem.conv as tf.Tensor4D, 1, 1), stem.norm, mode);
+      const x = batchNorm(tf.conv2d(inputs, leading(stem.conv, [3, 3, inChannels, at.stemChannels]) as tf.Tensor4D, 1, 1), stem.norm, mode);
       let s0 = x;
       let s1 = x;
       for (const cell of cells) {
         const genotype = genotypes[cell.plan.type];
-        const out = mode === 'train' && settings.recomputeCells ? recomputedCell(cell, genotype, s0, s1) : cellForward(cell, genotype, s0, s1, mode);
+        const width = { channels: at.cells[cell.plan.index]!.channels, interleave: settings.planFor !== undefined };
+        const out =
+          mode === 'train' && settings.recomputeCells ? recomputedCell(cell, genotype, s0, s1, width) : cellForward(cell, genotype, s0, s1, mode, width);
         [s0, s1] = [s1, out];
       }
-      return tf.add(tf.matMul(tf.mean(s1, [1, 2]) as tf.Tensor2D, classifierKernel), classifierBias);
+      const kernel = leading(classifierKernel, [at.outputChannels, task.classes]) as tf.Tensor2D;
+      return tf.add(tf.matMul(tf.mean(s1, [1, 2]) as tf.Tensor2D, kernel), classifierBias);
     });
   };
   const modeOf = (options: ForwardOptions): NormMode => (options.training ? 'train' : 'moving');
