@@ -26,6 +26,15 @@ export interface InpaintingSearchSettings {
    * absent: the paper's objective, the loss alone.
    */
   readonly parameterPenalty?: number;
+  /**
+   * A budget-width search (the space's `parameterBudget`): the supernet runs
+   * each architecture with its channels scaled to the widest that fits this
+   * many weights (up to `supernetChannels`), as the retraining scales it;
+   * absent: every architecture at its searched channels, the paper.
+   */
+  readonly parameterBudget?: number;
+  /** The channels the supernet stores per node (the space's `supernetChannels`); absent: the largest of `channels`. */
+  readonly supernetChannels?: number;
 }
 
 /** The retraining recipe of {@link InpaintingSettings}, the same for every network. Plain JSON. */

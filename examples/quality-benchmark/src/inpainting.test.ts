@@ -187,6 +187,28 @@ describe('runInpaintingQuality without random or hand-written networks (the best
   });
 });
 
+describe('runInpaintingQuality with a budget-width search', () => {
+  it('searches with every architecture scaled to the search budget in a wider supernet, then retrains as usual', async () => {
+    const settings: InpaintingSettings = { ...SETTINGS, masks: ['center'], search: { ...SETTINGS.search, supernetChannels: 6, parameterBudget: 800 } };
+    const lines: string[] = [];
+    const runDir = join(dir, 'budget-width');
+    const before = tf.memory().numTensors;
+    const r = await runInpaintingQuality({ runDir, seeds: [5], random: 1, log: (l) => lines.push(l) }, settings, 'smoke', squares(16, 8));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.settings.search).toMatchObject({ supernetChannels: 6, parameterBudget: 800 });
+    expect(r.found).toHaveLength(1);
+    expect(r.random).toHaveLength(1);
+    expect(Number.isFinite(r.found[0]!.metric.center!.psnr)).toBe(true);
+    expect(r.found[0]!.parameters.center).toBeLessThanOrEqual(SETTINGS.retrain.parameterBudget);
+    expect(lines.some((l) => / step \d/.test(l))).toBe(true);
+    // An over-small search budget fails in the search, naming the budget.
+    const tight = { ...settings, search: { ...settings.search, parameterBudget: 5 } };
+    await expect(
+      runInpaintingQuality({ runDir: join(dir, 'tight'), seeds: [5], random: 0, log: () => undefined }, tight, 'smoke', squares(16, 8)),
+    ).rejects.toThrow(/parameterBudget: architecture .* more than the budget of 5/);
+  }, 60_000);
+});
+
 describe('scaledToBudget', () => {
   it('keeps the proportions of the channels, for either encoding, and is the largest width within the budget', () => {
     const space = createInpaintingSpace({ encoding: 'categorical', nodes: 3, levelBack: 2, channels: [4, 8] });

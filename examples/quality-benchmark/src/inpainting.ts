@@ -20,9 +20,9 @@ import {
   handWrittenAutoencoder,
   nextPowerOfTwo,
   nodeLabel,
-  planChain,
   planParameterCount,
   scoreRestorations,
+  widestScalingWithin,
   type ChainGenes,
   type ChainSpec,
   type InpaintingSpace,
@@ -60,9 +60,19 @@ export { inpaintingGridsHtml, inpaintingTables } from './inpainting-report.js';
  */
 const MAX_WIDTH = 4096;
 
-/** The search space of `settings` for one mask. */
+/** The search space of `settings` for one mask (a budget-width search with `search.parameterBudget`). */
 function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): InpaintingSpace {
-  return createInpaintingSpace({ encoding: settings.encoding, nodes: settings.nodes, levelBack: settings.levelBack, channels: settings.channels, mask });
+  const { encoding, nodes, levelBack, channels } = settings;
+  const { parameterBudget, supernetChannels } = settings.search;
+  return createInpaintingSpace({
+    encoding,
+    nodes,
+    levelBack,
+    channels,
+    mask,
+    ...(parameterBudget !== undefined ? { parameterBudget } : {}),
+    ...(supernetChannels !== undefined ? { supernetChannels } : {}),
+  });
 }
 
 /** A space with the chain of `chain` (mixed encoding) whose channels reach {@link MAX_WIDTH}: it builds the scaled networks. */
@@ -100,22 +110,22 @@ export interface ScaledNetwork {
  * `architecture` of `space` scaled to the largest width whose weight count on
  * `task` is within `budget`: every node's channels are multiplied by
  * `width / c`, `c` the widest channel count of the space, rounded, at least
- * 1, so that the proportions the search chose are kept. The result is an
+ * 1, so that the proportions the search chose are kept (the space's
+ * `widestScalingWithin`, the rule its budget-width supernet runs). The result is an
  * architecture of the mixed-encoding retraining space of the same chain
  * (channels up to 4096), whatever the encoding of `space`.
  */
 export function scaledToBudget(space: InpaintingSpace, architecture: Architecture, task: TaskSpec, budget: number): ScaledNetwork {
   const { chain } = space;
-  const genes = decodeChain(chain, architecture);
   const widest = Math.max(...chain.channels);
-  const [h, w, c] = task.inputShape;
-  const at = (width: number): ChainGenes => ({
-    outputInput: genes.outputInput,
-    nodes: genes.nodes.map((g) => ({ ...g, channels: Math.max(1, Math.round((g.channels * width) / widest)) })),
+  const scaled = widestScalingWithin(decodeChain(chain, architecture), {
+    widest,
+    inputShape: task.inputShape,
+    budget,
+    maxWidth: MAX_WIDTH,
+    label: 'scaledToBudget: the architecture',
   });
-  const count = (width: number) => planParameterCount(planChain(at(width), h, w, c), c);
-  const width = largestWidthWithin({ budget, parameters: count, step: 1, maxWidth: MAX_WIDTH });
-  return { architecture: mixedArchitecture(chain, at(width)), width, parameters: count(width) };
+  return { architecture: mixedArchitecture(chain, scaled.genes), width: scaled.width, parameters: scaled.parameters };
 }
 
 /** The hand-written autoencoder of the retraining space at the largest width (its channels, every layer alike) within `budget`. */

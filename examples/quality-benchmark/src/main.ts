@@ -93,14 +93,15 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     min: 1,
     placeholder: 'N',
     description:
-      'a variant of the classification budget: a budget-width search, the supernet running each architecture as wide as fits N parameters (needs --search-channels)',
+      'a variant of the budget: a budget-width search, the supernet running each architecture as wide as fits N parameters (needs --search-channels)',
   },
   {
     name: 'search-channels',
     type: 'integer',
     min: 1,
     placeholder: 'C',
-    description: "a variant of the classification budget: the supernet's width (with --budget-width: the widest any architecture runs)",
+    description:
+      "a variant of the budget: the supernet's width (inpainting: its supernetChannels, at least the largest channel count; with --budget-width: the widest any architecture runs)",
   },
   {
     name: 'reuse-random',
@@ -157,8 +158,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
   const budgetWidth = v['budget-width'] as number | undefined;
   const searchChannels = v['search-channels'] as number | undefined;
-  if ((budgetWidth !== undefined || searchChannels !== undefined) && task !== 'classification')
-    throw new UsageError(`--${budgetWidth !== undefined ? 'budget-width' : 'search-channels'}: only the classification task has this variant`);
+  const widestChoice = task === 'inpainting' ? Math.max(...(base as InpaintingSettings).channels) : 1;
+  if (searchChannels !== undefined && searchChannels < widestChoice)
+    throw new UsageError(`--search-channels: expected at least the inpainting space's largest channel count, ${widestChoice}, got ${searchChannels}`);
   if (budgetWidth !== undefined && searchChannels === undefined)
     throw new UsageError('--budget-width: give --search-channels too, the widest any architecture runs in the supernet');
   const masksGiven = v.masks as string | undefined;
@@ -178,7 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(warmup !== undefined ? { warmupSteps: warmup } : {}),
     ...(delta !== undefined ? { initialDelta: delta } : {}),
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
-    ...(searchChannels !== undefined ? { channels: searchChannels } : {}),
+    ...(searchChannels !== undefined ? (task === 'inpainting' ? { supernetChannels: searchChannels } : { channels: searchChannels }) : {}),
     ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
   };
   const varied = [steps, warmup, delta, penalty, searchChannels, budgetWidth].some((x) => x !== undefined);

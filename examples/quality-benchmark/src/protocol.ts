@@ -126,6 +126,7 @@ const SEARCH_SCHEDULE_FIELDS = [
   'parameterPenalty',
   // The supernet's width and a budget-width search change the weights the search shares, not the variables.
   'channels',
+  'supernetChannels',
   'parameterBudget',
   'batchSize',
   'learningRate',

@@ -1,5 +1,7 @@
 export { createInpaintingSpace } from './inpainting-space.js';
 export { spaceDescriptor } from './space-descriptor.js';
+export { budgetWidthPlanner, scaleChainChannels, widestScalingWithin } from './budget-width.js';
+export type { BudgetWidthSettings, ChainScaling, ScalingWithinOptions } from './budget-width.js';
 export type { InpaintingSpace, InpaintingSpaceOptions } from './inpainting-space.js';
 export {
   activeNodes,

@@ -24,6 +24,7 @@ import {
   type ChainSpec,
   type InpaintingEncoding,
 } from './architecture.js';
+import { budgetWidthPlanner } from './budget-width.js';
 import { describeChain } from './describe-chain.js';
 import { chainArchitectureGraph } from './chain-graph.js';
 import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
@@ -55,6 +56,26 @@ export interface InpaintingSpaceOptions {
   readonly channels?: readonly number[];
   /** The corruption of the inputs: a {@link Mask} or the name of one of the paper's. @default 'center' */
   readonly mask?: Mask | MaskName;
+  /**
+   * A budget-width search: the supernet (loss, `apply`, `evaluate`) runs each
+   * architecture with its channels scaled proportionally
+   * (`scaleChainChannels`) to the widest scaling, up to
+   * `supernetChannels`, whose `buildModel` model has at most this many
+   * weights, as an equal-budget retraining would scale it. Without it (the
+   * paper) every architecture runs at its searched channels, where
+   * architectures with more weights win by capacity that an equal-budget
+   * retraining takes away. `buildModel`, `plan` and `countParameters` are
+   * not affected.
+   * @default undefined
+   */
+  readonly parameterBudget?: number;
+  /**
+   * Channels the supernet stores per node (at least the largest of
+   * `channels`): with `parameterBudget`, no node runs wider. Choose it at
+   * least the width the light architectures get within the budget.
+   * @default the largest of `channels`
+   */
+  readonly supernetChannels?: number;
 }
 
 /**
@@ -72,6 +93,8 @@ export interface InpaintingSpace extends SearchSpace, CorruptionNamer, OutputSco
   readonly mask: Mask;
   /** The encoder and mirrored decoder `architecture` computes for `task` (which nodes are active, which layers run). */
   plan(architecture: Architecture, task: TaskSpec): ChainPlan;
+  /** The plan the supernet runs `architecture` at: {@link InpaintingSpace.plan}, scaled to the `parameterBudget` when there is one. */
+  supernetPlan(architecture: Architecture, task: TaskSpec): ChainPlan;
   /** The number of weights of the supernet for `task` (183.5M at the paper's sizes on RGB images), without allocating them. */
   supernetWeightCount(task: TaskSpec): number;
 }
@@ -91,7 +114,7 @@ function padding(size: number, working: number): [number, number] {
   return [before, working - size - before];
 }
 
-function checkOptions(spec: ChainSpec): void {
+function checkOptions(spec: ChainSpec, options: InpaintingSpaceOptions): void {
   const where = 'createInpaintingSpace';
   if (spec.encoding !== 'categorical' && spec.encoding !== 'mixed') {
     throw new RangeError(`${where}: encoding must be 'categorical' or 'mixed', got ${JSON.stringify(spec.encoding)}`);
@@ -113,6 +136,14 @@ function checkOptions(spec: ChainSpec): void {
   }
   if (spec.encoding === 'mixed' && ks.length < 2) {
     throw new RangeError(`${where}: the mixed encoding searches a kernel index and needs at least two kernel sizes, got [${ks.join(', ')}]`);
+  }
+  const { parameterBudget: budget, supernetChannels: stored } = options;
+  if (budget !== undefined && !(Number.isSafeInteger(budget) && budget >= 1)) {
+    throw new RangeError(`${where}: parameterBudget: expected an integer >= 1, got ${budget}`);
+  }
+  const widest = Math.max(...spec.channels);
+  if (stored !== undefined && !(Number.isSafeInteger(stored) && stored >= widest)) {
+    throw new RangeError(`${where}: supernetChannels: expected an integer >= the largest of channels (${widest}), got ${stored}`);
   }
 }
 
@@ -142,7 +173,8 @@ function checkImageTask(task: TaskSpec): void {
  *
  * The supernet computes only the active path; each node and module holds
  * one convolution and one transposed-convolution weight at the largest
- * channel count, which narrower choices slice. `toBatch` corrupts the clean
+ * channel count (`supernetChannels`), which narrower choices slice; with
+ * `parameterBudget`, each architecture runs scaled to that budget. `toBatch` corrupts the clean
  * images with the mask (targets: the clean images); the loss is the mean
  * squared error; `evaluate` sums, per image, PSNR and SSIM of the output
  * clipped to `[0, 1]` and the mean squared error (`loss`). SSIM needs
@@ -162,10 +194,11 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     kernelSizes: [...(options.kernelSizes ?? [1, 3, 5])],
     channels: [...(options.channels ?? [8, 16, 32])],
   };
-  checkOptions(chain);
+  checkOptions(chain, options);
   const mask = typeof options.mask === 'object' ? options.mask : maskByName(options.mask ?? 'center');
   const variables = chainVariables(chain);
-  const maxChannels = Math.max(...chain.channels);
+  const widest = Math.max(...chain.channels);
+  const maxChannels = options.supernetChannels ?? widest;
   const genesOf = (architecture: Architecture): ChainGenes => {
     validateArchitecture(variables, architecture);
     return decodeChain(chain, architecture);
@@ -174,6 +207,10 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     const [h, w, c] = task.inputShape;
     return planChain(genesOf(architecture), h, w, c);
   };
+  const budget = options.parameterBudget;
+  const scaledPlan = budget === undefined ? undefined : budgetWidthPlanner({ widest, supernetChannels: maxChannels, parameterBudget: budget }, genesOf);
+  const supernetPlan = (architecture: Architecture, task: TaskSpec): ChainPlan =>
+    scaledPlan === undefined ? plan(architecture, task) : scaledPlan(architecture, task.inputShape);
 
   const createSupernet = (task: TaskSpec, rng: RandomSource): Supernet => {
     checkImageTask(task);
@@ -203,7 +240,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
       tf.tidy(() => {
         const [n, h, w, c] = inputs.shape;
         if (c !== imageChannels) throw new RangeError(`inpainting supernet: expected ${imageChannels} input channels, got ${c}`);
-        const p = planChain(genesOf(architecture), h, w, c);
+        const p = supernetPlan(architecture, { inputShape: [h, w, c], classes: 0 });
         const [padY, padX] = [padding(h, p.workingSize[0]), padding(w, p.workingSize[1])];
         let x: tf.Tensor4D = padY[0] + padY[1] + padX[0] + padX[1] > 0 ? tf.pad(inputs, [[0, 0], padY, padX, [0, 0]]) : inputs;
         const skips: tf.Tensor4D[] = [];
@@ -332,6 +369,7 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
       return { mse: sums.loss, psnr: sums.psnr, ssim: sums.ssim };
     },
     plan,
+    supernetPlan,
     countParameters: (architecture, task) => planParameterCount(plan(architecture, task), task.inputShape[2]),
     supernetWeightCount(task: TaskSpec): number {
       const convIn = Math.max(maxChannels, task.inputShape[2]);

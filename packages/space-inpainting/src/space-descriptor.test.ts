@@ -6,7 +6,8 @@ import { spaceDescriptor } from './space-descriptor.js';
 
 describe('the inpainting space descriptor', () => {
   it("shows the factory's defaults: a space of the defaults is the default space", () => {
-    const defaults = Object.fromEntries(Object.entries(spaceDescriptor.options).map(([name, spec]) => [name, spec.default]));
+    // parameterBudget and supernetChannels have no default: without them the search is the paper's.
+    const defaults = Object.fromEntries(Object.entries(spaceDescriptor.options).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])));
     expect(spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, defaults)).variables).toEqual(createInpaintingSpace().variables);
   });
 
@@ -28,6 +29,15 @@ describe('the inpainting space descriptor', () => {
       'mask: expected one of center, random-pixel, random-half, got "square"',
     );
     expect(() => parseSpaceOptions(spaceDescriptor.options, { channels: '8,x' })).toThrow('channels: expected comma-separated integers >= 1, got "8,x"');
+    expect(() => parseSpaceOptions(spaceDescriptor.options, { parameterBudget: '0' })).toThrow(/parameterBudget: expected an integer >= 1/);
+    const budgeted = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, { channels: '2,4', parameterBudget: '3000', supernetChannels: '8' }));
+    expect(budgeted.variables).toEqual(createInpaintingSpace({ channels: [2, 4] }).variables);
+    expect(budgeted.supernetWeightCount({ inputShape: [16, 16, 1], classes: 0 })).toBe(
+      createInpaintingSpace({ channels: [2, 8] }).supernetWeightCount({ inputShape: [16, 16, 1], classes: 0 }),
+    );
+    expect(() => spaceDescriptor.create({ channels: [2, 4], supernetChannels: 3 })).toThrow(
+      /supernetChannels: expected an integer >= the largest of channels \(4\)/,
+    );
   });
 
   it('scores outputs as scoreRestorations, with the MSE of the raw outputs', () => {

@@ -5,7 +5,8 @@ import { createInpaintingSpace } from './inpainting-space.js';
  * The inpainting space for tools that offer spaces by name (the `asng` CLI:
  * `--space inpainting --space-option encoding=categorical`): its options with
  * their defaults and ranges. It has no width option (its channels are a list
- * of choices), so parameter budgets do not apply.
+ * of choices), so the CLI's parameter budgets of retraining do not apply;
+ * `parameterBudget` (no default) makes the search a budget-width search.
  */
 export const spaceDescriptor = defineSpaceDescriptor({
   name: 'inpainting',
@@ -22,6 +23,16 @@ export const spaceDescriptor = defineSpaceDescriptor({
     kernelSizes: { kind: 'number-list', integer: true, min: 1, default: [1, 3, 5], help: 'kernel sizes, odd' },
     channels: { kind: 'number-list', integer: true, min: 1, default: [8, 16, 32], help: 'channel counts (the paper: 64,128,256)' },
     mask: { kind: 'enum', values: ['center', 'random-pixel', 'random-half'], default: 'center', help: 'the corruption of the inputs' },
+    parameterBudget: {
+      kind: 'integer',
+      min: 1,
+      help: 'budget-width search: the supernet runs each architecture with its channels scaled to the widest that fits this many weights',
+    },
+    supernetChannels: {
+      kind: 'integer',
+      min: 1,
+      help: 'channels the supernet stores per node, the widest any node runs (default: the largest of channels)',
+    },
   },
   create: (options) => createInpaintingSpace(options),
 });
