@@ -103,6 +103,14 @@ describe('runClassificationQuality', () => {
     expect(log.some((l) => / search step /.test(l))).toBe(true);
   }, 60_000);
 
+  it('runs a search whose weights freeze after the warm-up', async () => {
+    const settings = { ...SETTINGS, search: { ...SETTINGS.search, freezeWeightsAfterWarmup: true } };
+    const log: string[] = [];
+    const result = await runClassificationQuality({ runDir: join(dir, 'frozen'), seeds: [4], random: 0, log: (l) => log.push(l) }, settings, 'smoke', bars(16, 6));
+    expect(result.found[0]!.searchSteps).toBe(4);
+    expect(result.settings.search.freezeWeightsAfterWarmup).toBe(true);
+  }, 60_000);
+
   it('budgets: the standard and best budgets use the full dataset and the same search', () => {
     expect(CLASSIFICATION_BUDGETS.standard.dataset).toBe('fashion-mnist');
     expect(CLASSIFICATION_BUDGETS.best.search).toEqual(CLASSIFICATION_BUDGETS.standard.search);

@@ -33,6 +33,12 @@ export interface ClassificationSettings {
      */
     readonly parameterPenalty?: number;
     /**
+     * The engine's `SearchConfig.freezeWeightsAfterWarmup`: after the warm-up
+     * the distribution learns on the supernet the warm-up trained on uniformly
+     * drawn architectures; absent: weights and distribution learn together (the paper).
+     */
+    readonly freezeWeightsAfterWarmup?: boolean;
+    /**
      * A budget-width search (the space's `parameterBudget`): the supernet runs
      * each architecture as wide (up to `channels`) as fits this many
      * parameters; absent: every architecture at `channels`, the paper.
@@ -124,6 +130,7 @@ export function classificationSearchConfig(settings: ClassificationSettings, see
     steps: s.steps,
     warmupSteps: s.warmupSteps,
     ...(s.parameterPenalty !== undefined ? { parameterPenalty: s.parameterPenalty } : {}),
+    ...(s.freezeWeightsAfterWarmup === true ? { freezeWeightsAfterWarmup: true } : {}),
     batchSize: s.batchSize,
     learningRate: s.learningRate,
     ...(s.maxExamples !== undefined ? { maxExamples: s.maxExamples } : {}),

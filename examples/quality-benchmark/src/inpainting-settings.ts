@@ -26,6 +26,8 @@ export interface InpaintingSearchSettings {
    * absent: the paper's objective, the loss alone.
    */
   readonly parameterPenalty?: number;
+  /** The engine's `SearchConfig.freezeWeightsAfterWarmup`: the distribution learns on the supernet the warm-up trained; absent: the paper. */
+  readonly freezeWeightsAfterWarmup?: boolean;
   /**
    * A budget-width search (the space's `parameterBudget`): the supernet runs
    * each architecture with its channels scaled to the widest that fits this

@@ -171,6 +171,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     weightDecay: s.search.weightDecay,
     ...(s.search.maxExamples !== undefined ? { maxExamples: s.search.maxExamples } : {}),
     ...(s.search.parameterPenalty !== undefined ? { parameterPenalty: s.search.parameterPenalty } : {}),
+    ...(s.search.freezeWeightsAfterWarmup === true ? { freezeWeightsAfterWarmup: true } : {}),
   });
   const retrainConfig = (seed: number): RetrainConfig => ({
     seed,

@@ -88,6 +88,11 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     description: 'a variant of the budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)',
   },
   {
+    name: 'freeze-weights',
+    type: 'boolean',
+    description: 'a variant of the budget: after the warm-up the distribution learns on the supernet the warm-up trained (weights frozen)',
+  },
+  {
     name: 'budget-width',
     type: 'integer',
     min: 1,
@@ -156,6 +161,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
+  const freeze = v['freeze-weights'] === true;
+  if (freeze && (warmup ?? base.search.warmupSteps) === 0) throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
   const budgetWidth = v['budget-width'] as number | undefined;
   const searchChannels = v['search-channels'] as number | undefined;
   const widestChoice = task === 'inpainting' ? Math.max(...(base as InpaintingSettings).channels) : 1;
@@ -182,15 +189,16 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
     ...(searchChannels !== undefined ? (task === 'inpainting' ? { supernetChannels: searchChannels } : { channels: searchChannels }) : {}),
     ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
+    ...(freeze ? { freezeWeightsAfterWarmup: true } : {}),
   };
-  const varied = [steps, warmup, delta, penalty, searchChannels, budgetWidth].some((x) => x !== undefined);
+  const varied = freeze || [steps, warmup, delta, penalty, searchChannels, budgetWidth].some((x) => x !== undefined);
   const settings = {
     ...(varied ? { ...base, search } : base),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${freeze ? '-frozen' : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -76,6 +76,19 @@ export interface SearchConfig extends TrainingConfig {
    * @default 0: the paper's objective, the validation loss alone
    */
   readonly parameterPenalty?: number;
+  /**
+   * After the warm-up, the shared weights stay as the warm-up left them:
+   * the distribution then learns on a fixed supernet trained only on
+   * architectures drawn from the initial (uniform) distribution, as
+   * single-path one-shot searches separate the supernet's training from the
+   * search. Without it (the paper) weights and distribution learn together,
+   * and the supernet specialises in the architectures the distribution
+   * already prefers, which then look better than the rest. A frozen step
+   * still computes the training batch's loss (forward only, for the log; no
+   * gradient, learning rate 0). Needs `warmupSteps` >= 1.
+   * @default false
+   */
+  readonly freezeWeightsAfterWarmup?: boolean;
 }
 
 /** A {@link SearchConfig} with every default filled in. */
@@ -130,6 +143,7 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
     checkpointMinutes: config.checkpointMinutes ?? 10,
     warmupSteps: config.warmupSteps ?? 0,
     parameterPenalty: config.parameterPenalty ?? 0,
+    freezeWeightsAfterWarmup: config.freezeWeightsAfterWarmup ?? false,
     ...(config.steps !== undefined ? { steps: config.steps } : {}),
     ...(config.maxExamples !== undefined ? { maxExamples: config.maxExamples } : {}),
     ...(config.decayEpochs !== undefined ? { decayEpochs: config.decayEpochs } : {}),
@@ -146,6 +160,10 @@ export function resolveSearchConfig(config: SearchConfig = {}): Omit<ResolvedSea
   integer('warmupSteps', c.warmupSteps, 0);
   if (!(Number.isFinite(c.parameterPenalty) && c.parameterPenalty >= 0))
     throw new RangeError(`config.parameterPenalty: expected a non-negative number, got ${String(c.parameterPenalty)}`);
+  if (typeof c.freezeWeightsAfterWarmup !== 'boolean')
+    throw new RangeError(`config.freezeWeightsAfterWarmup: expected true or false, got ${String(c.freezeWeightsAfterWarmup)}`);
+  if (c.freezeWeightsAfterWarmup && c.warmupSteps < 1)
+    throw new RangeError('config.freezeWeightsAfterWarmup: needs config.warmupSteps >= 1 (the weights are trained during the warm-up only)');
   if (!(Number.isFinite(c.checkpointMinutes) && c.checkpointMinutes > 0))
     throw new RangeError(`config.checkpointMinutes: expected a positive number, got ${String(c.checkpointMinutes)}`);
   if (!(c.validationFraction > 0 && c.validationFraction < 1))

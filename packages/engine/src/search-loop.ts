@@ -220,7 +220,9 @@ async function lockedSearchLoop(
       if (options.signal?.aborted) break;
       const stepStart = performance.now();
       const epoch = Math.floor(step / stepsPerEpoch);
-      const learningRate = scheduledLearningRate(config, step, totalSteps, stepsPerEpoch);
+      // With frozen weights after the warm-up, the training batch is only scored (learning rate 0, no gradient).
+      const frozen = config.freezeWeightsAfterWarmup === true && step >= config.warmupSteps;
+      const learningRate = frozen ? 0 : scheduledLearningRate(config, step, totalSteps, stepsPerEpoch);
 
       // Weight step on the mean training loss of lambda architectures.
       const candidates = optimizer.ask();
@@ -234,7 +236,7 @@ async function lockedSearchLoop(
       const grads: Record<string, tf.Tensor> = {};
       try {
         let lossSum = 0;
-        for (const candidate of candidates) {
+        for (const candidate of frozen ? [] : candidates) {
           const { value, grads: own } = tf.variableGrads(
             () => tf.div(supernet.loss(candidate.architecture, batch, { training: true }), candidates.length) as tf.Scalar,
             trainable,
@@ -261,8 +263,15 @@ async function lockedSearchLoop(
             }
           }
         }
+        if (frozen) {
+          for (const candidate of candidates) {
+            const loss = await scalarOf(() => supernet.loss(candidate.architecture, batch, { training: true }));
+            if (!Number.isFinite(loss)) throw new NonFiniteLossError(step + 1, 'train', candidate.architecture, loss);
+            lossSum += loss;
+          }
+        }
         trainLoss = lossSum / candidates.length;
-        gradientNorm = await weightOptimizer.step(supernet.weights, grads, learningRate);
+        gradientNorm = frozen ? 0 : await weightOptimizer.step(supernet.weights, grads, learningRate);
       } finally {
         tf.dispose(Object.values(grads));
         tf.dispose([batch.inputs, batch.targets]);

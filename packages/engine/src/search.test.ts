@@ -197,6 +197,44 @@ describe('runSearch', () => {
     expect(() => resolveSearchConfig({ parameterPenalty: -0.1 })).toThrow(/config.parameterPenalty: expected a non-negative number, got -0.1/);
   });
 
+  describe('frozen weights after the warm-up', () => {
+    /** The trainable weights of the run's last checkpoint. */
+    const weightsOf = (dir: string) =>
+      Object.fromEntries(
+        readCheckpoint(runFiles(dir).checkpoint)
+          .arrays.filter((a) => a.name.startsWith('weight/'))
+          .map((a) => [a.name, Array.from(a.data)]),
+      );
+    // A constant learning rate, so that the warm-up trains alike whatever the total number of steps.
+    const run = async (steps: number, freezeWeightsAfterWarmup: boolean) => {
+      const dir = runDir();
+      await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: dir, config: { ...config, schedule: 'constant', steps, warmupSteps: 3, freezeWeightsAfterWarmup } });
+      return dir;
+    };
+
+    it('keeps the weights of the warm-up while the distribution learns, and logs the frozen steps', async () => {
+      const [atWarmupEnd, frozen, trained] = [await run(4, true), await run(10, true), await run(10, false)];
+      expect(weightsOf(frozen)).toEqual(weightsOf(atWarmupEnd));
+      expect(weightsOf(trained)).not.toEqual(weightsOf(atWarmupEnd));
+      const steps = stepLines(frozen);
+      expect(steps.map((e) => e.learningRate > 0)).toEqual([true, true, true, false, false, false, false, false, false, false]);
+      for (const e of steps.slice(3)) {
+        expect(e.gradientNorm).toBe(0);
+        expect(Number.isFinite(e.trainLoss) && e.trainLoss > 0).toBe(true);
+        expect(e.validationLosses.length).toBeGreaterThan(0);
+      }
+      // The distribution moved: the optimizer's statistics differ from those at the end of the warm-up.
+      expect(steps.at(-1)!.optimizer).not.toEqual(steps[2]!.optimizer);
+    });
+
+    it('needs a warm-up', () => {
+      expect(() => resolveSearchConfig({ freezeWeightsAfterWarmup: true })).toThrow(/config.freezeWeightsAfterWarmup: needs config.warmupSteps >= 1/);
+      expect(() => resolveSearchConfig({ warmupSteps: 2, freezeWeightsAfterWarmup: 'yes' as unknown as boolean })).toThrow(
+        /config.freezeWeightsAfterWarmup: expected true or false, got yes/,
+      );
+    });
+  });
+
   describe('parameter penalty', () => {
     /** The tiny space, counting 10^width parameters: wider is much dearer. */
     const counting = () => ({ ...tinySpace(), countParameters: (architecture: Architecture) => 10 ** (architecture.width as number) });
