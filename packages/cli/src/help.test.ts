@@ -72,6 +72,10 @@ describe('arguments are checked once, at the CLI, naming the option (exit code 2
   const cases: [string[], RegExp][] = [
     [['search', '--lr', '0'], /^asng: --lr: expected a number > 0, got "0"/],
     [['search', '--parameter-penalty', '-0.5'], /^asng: --parameter-penalty: expected a number >= 0, got "-0.5"/],
+    [
+      ['search', '--run-dir', 'r', '--dataset', 'mnist', '--space', 'image-classification', '--freeze-weights'],
+      /^asng: --freeze-weights: needs --warmup-steps >= 1/,
+    ],
     [['search', '--checkpoint-minutes', '0'], /^asng: --checkpoint-minutes: expected a number > 0, got "0"/],
     [['search', '--epochs', '0x2'], /^asng: --epochs: expected an integer >= 1, got "0x2"/],
     [['search', '--seed', '1e400'], /^asng: --seed: expected an integer, got "1e400"/],

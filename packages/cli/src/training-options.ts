@@ -22,6 +22,7 @@ const OPTION_OF_SETTING: Readonly<Record<string, string>> = {
   steps: 'steps',
   warmupSteps: 'warmup-steps',
   parameterPenalty: 'parameter-penalty',
+  freezeWeightsAfterWarmup: 'freeze-weights',
   checkpointMinutes: 'checkpoint-minutes',
   optimizer: 'optimizer',
   schedule: 'schedule',

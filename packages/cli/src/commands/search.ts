@@ -41,6 +41,11 @@ const OPTIONS: readonly OptionSpec[] = [
     description: 'first train the weights N steps with the distribution frozen (default 0, the paper)',
   },
   {
+    name: 'freeze-weights',
+    type: 'boolean',
+    description: 'after the warm-up, learn the distribution on the supernet the warm-up trained, its weights frozen (needs --warmup-steps)',
+  },
+  {
     name: 'parameter-penalty',
     type: 'number',
     min: 0,
@@ -92,6 +97,7 @@ export const searchCommand: Command = {
       ...(values.steps !== undefined ? { steps: values.steps as number } : {}),
       ...(values['warmup-steps'] !== undefined ? { warmupSteps: values['warmup-steps'] as number } : {}),
       ...(values['parameter-penalty'] !== undefined ? { parameterPenalty: values['parameter-penalty'] as number } : {}),
+      ...(values['freeze-weights'] === true ? { freezeWeightsAfterWarmup: true } : {}),
       ...(values['checkpoint-minutes'] !== undefined ? { checkpointMinutes: values['checkpoint-minutes'] as number } : {}),
     };
     checkWithEngine(resolveSearchConfig, config);
