@@ -95,7 +95,12 @@ describe('runClassificationQuality', () => {
   it('runs a budget-width search (each architecture as wide as fits the search budget in a wider supernet)', async () => {
     const settings = { ...SETTINGS, search: { ...SETTINGS.search, channels: 6, parameterBudget: 4000 } };
     const log: string[] = [];
-    const result = await runClassificationQuality({ runDir: join(dir, 'budget-width'), seeds: [3], random: 0, log: (l) => log.push(l) }, settings, 'smoke', bars(16, 6));
+    const result = await runClassificationQuality(
+      { runDir: join(dir, 'budget-width'), seeds: [3], random: 0, log: (l) => log.push(l) },
+      settings,
+      'smoke',
+      bars(16, 6),
+    );
     expect(result.found).toHaveLength(1);
     expect(result.found[0]!.searchSteps).toBe(4);
     expect(result.found[0]!.parameters).toBeLessThanOrEqual(20000);
@@ -106,7 +111,12 @@ describe('runClassificationQuality', () => {
   it('runs a search whose weights freeze after the warm-up', async () => {
     const settings = { ...SETTINGS, search: { ...SETTINGS.search, freezeWeightsAfterWarmup: true } };
     const log: string[] = [];
-    const result = await runClassificationQuality({ runDir: join(dir, 'frozen'), seeds: [4], random: 0, log: (l) => log.push(l) }, settings, 'smoke', bars(16, 6));
+    const result = await runClassificationQuality(
+      { runDir: join(dir, 'frozen'), seeds: [4], random: 0, log: (l) => log.push(l) },
+      settings,
+      'smoke',
+      bars(16, 6),
+    );
     expect(result.found[0]!.searchSteps).toBe(4);
     expect(result.settings.search.freezeWeightsAfterWarmup).toBe(true);
   }, 60_000);

@@ -162,7 +162,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
   const freeze = v['freeze-weights'] === true;
-  if (freeze && (warmup ?? base.search.warmupSteps) === 0) throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
+  if (freeze && (warmup ?? base.search.warmupSteps) === 0)
+    throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
   const budgetWidth = v['budget-width'] as number | undefined;
   const searchChannels = v['search-channels'] as number | undefined;
   const widestChoice = task === 'inpainting' ? Math.max(...(base as InpaintingSettings).channels) : 1;

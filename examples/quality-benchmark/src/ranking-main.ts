@@ -44,7 +44,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const seed = (values.seed as number | undefined) ?? pinned.seeds?.[0] ?? 1;
   await selectBackend({ backend: 'auto', wasmThreads: 'auto' });
   const dataset = await fashionMnist.load({ path: String(values['data-path'] ?? DEBIAN_FASHION_MNIST_DIR), download: false });
-  const recorded = recordedArchitectures(String(values.results).split(',').map((f) => resolve(cwd, f.trim())));
+  const recorded = recordedArchitectures(
+    String(values.results)
+      .split(',')
+      .map((f) => resolve(cwd, f.trim())),
+  );
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`${recorded.length} architectures, supernet of ${join(runDir, `search-seed${seed}`)}`);
   const result = await rankInSupernet({
@@ -55,7 +59,9 @@ async function main(argv: readonly string[]): Promise<number> {
     examples: (values.examples as number | undefined) ?? 5000,
   });
   for (const r of result.rows) log(`${r.label}: retrained ${r.retrained.toFixed(4)}, supernet ${r.supernet.toFixed(4)}`);
-  log(`Kendall tau ${result.kendall.toFixed(3)}, Spearman rho ${result.spearman.toFixed(3)} over ${result.rows.length} architectures (supernet after ${result.step} steps)`);
+  log(
+    `Kendall tau ${result.kendall.toFixed(3)}, Spearman rho ${result.spearman.toFixed(3)} over ${result.rows.length} architectures (supernet after ${result.step} steps)`,
+  );
   if (values.json === true) {
     const rows = result.rows.map((r) => ({ label: r.label, retrained: r.retrained, supernet: r.supernet }));
     process.stdout.write(`${JSON.stringify({ run: runDir, seed, step: result.step, rows, kendall: result.kendall, spearman: result.spearman })}\n`);

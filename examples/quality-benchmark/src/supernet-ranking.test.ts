@@ -66,7 +66,12 @@ describe('rankInSupernet', () => {
     expect(result.step).toBe(4);
     expect(result.rows.map((r) => r.retrained)).toEqual([quality.found[0]!.metric, ...quality.random.map((r) => r.metric)]);
     for (const r of result.rows) expect(r.supernet * 6).toBeCloseTo(Math.round(r.supernet * 6), 9);
-    expect(result.kendall).toBe(kendallTau(result.rows.map((r) => r.supernet), result.rows.map((r) => r.retrained)));
+    expect(result.kendall).toBe(
+      kendallTau(
+        result.rows.map((r) => r.supernet),
+        result.rows.map((r) => r.retrained),
+      ),
+    );
   }, 120_000);
 
   it('names the file and the field of a bad result file', () => {

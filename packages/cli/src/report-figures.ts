@@ -120,7 +120,19 @@ export function architectureSection(graph: ArchitectureGraph | undefined, descri
 const GROUPS: readonly (readonly [string, readonly string[]])[] = [
   [
     'search',
-    ['space', 'spaceOptions', 'seed', 'epochs', 'steps', 'warmupSteps', 'freezeWeightsAfterWarmup', 'parameterPenalty', 'validationFraction', 'evaluationBatches', 'checkpointMinutes'],
+    [
+      'space',
+      'spaceOptions',
+      'seed',
+      'epochs',
+      'steps',
+      'warmupSteps',
+      'freezeWeightsAfterWarmup',
+      'parameterPenalty',
+      'validationFraction',
+      'evaluationBatches',
+      'checkpointMinutes',
+    ],
   ],
   ['data', ['dataset', 'dataPath', 'dataCache', 'batchSize', 'maxExamples', 'augment', 'normalize']],
   ['architecture optimizer', ['optimizer', 'lambda', 'initialDelta']],

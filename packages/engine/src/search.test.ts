@@ -208,7 +208,12 @@ describe('runSearch', () => {
     // A constant learning rate, so that the warm-up trains alike whatever the total number of steps.
     const run = async (steps: number, freezeWeightsAfterWarmup: boolean) => {
       const dir = runDir();
-      await runSearch({ space: tinySpace(), dataset: syntheticDataset(), runDir: dir, config: { ...config, schedule: 'constant', steps, warmupSteps: 3, freezeWeightsAfterWarmup } });
+      await runSearch({
+        space: tinySpace(),
+        dataset: syntheticDataset(),
+        runDir: dir,
+        config: { ...config, schedule: 'constant', steps, warmupSteps: 3, freezeWeightsAfterWarmup },
+      });
       return dir;
     };
 

@@ -60,7 +60,10 @@ export function budgetWidthPlanner(settings: BudgetWidthSettings, task: TaskSpec
   const plans = new Map<number, NetworkPlan>();
   const planAt = (channels: number): NetworkPlan => {
     let plan = plans.get(channels);
-    if (plan === undefined) plans.set(channels, (plan = planNetwork(cells, channels, stemMultiplier)));
+    if (plan === undefined) {
+      plan = planNetwork(cells, channels, stemMultiplier);
+      plans.set(channels, plan);
+    }
     return plan;
   };
   const widths = new Map<string, number>();

@@ -6,9 +6,7 @@ import { spaceDescriptor } from './space-descriptor.js';
 describe('the image-classification space descriptor', () => {
   it("shows the factory's defaults: a space of the defaults counts as the default space", () => {
     // parameterBudget has no default: without it the search is the paper's.
-    const defaults = Object.fromEntries(
-      Object.entries(spaceDescriptor.options).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
-    );
+    const defaults = Object.fromEntries(Object.entries(spaceDescriptor.options).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])));
     const space = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, defaults));
     const plain = createImageClassificationSpace();
     expect(space.variables).toEqual(plain.variables);

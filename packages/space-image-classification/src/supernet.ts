@@ -89,7 +89,6 @@ interface Width {
   readonly interleave: boolean;
 }
 
-
 function reluConvBn(x: tf.Tensor4D, w: ReluConvBnWeights, mode: NormMode, channels: number): tf.Tensor4D {
   return batchNorm(tf.conv2d(tf.relu(x), leading(w.conv, [1, 1, x.shape[3], channels]) as tf.Tensor4D, 1, 'valid'), w.norm, mode);
 }
