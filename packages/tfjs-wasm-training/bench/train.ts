@@ -6,6 +6,7 @@
  * alone, against the stock cpu backend on a smaller batch.
  *
  *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
+ *     [--pytorch auto|true|false] [--python PATH]
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true), `wasmOnlyMsPerStep` the same with
@@ -13,16 +14,27 @@
  * (`process.resourceUsage().maxRSS`) and `wasmHeapMiB` the wasm heap's size
  * at the end (it only grows, so its peak; the ceiling is 4 GiB).
  *
+ * Right after the wasm timing, bench/train_torch.py runs the same step on
+ * PyTorch's CPU build with the same batch, steps and threads (`--pytorch auto`:
+ * where a Python imports torch; see bench/pytorch.ts): `torchMsPerStep`,
+ * `torchThreads`, `torchVersion` and `ratio` (wasmMsPerStep / torchMsPerStep),
+ * or `torchMsPerStep: null` and `torchSkipped`. `loadAverage` is the 1-minute
+ * load at start and end: the times are only figures on a quiet machine.
+ *
  * Human-readable results and the per-kernel profile go to stderr; with
  * `--json`, one JSON line goes to stdout last.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers tfjs-core's gradients and the cpu backend.
 import '@tensorflow/tfjs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setupWasmTraining, wasmHeapBytes } from '../src/index.js';
 import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
 import { formatKernelProfile, profileKernels } from '../src/kernel-profile.js';
+import { DEFAULT_PYTHONS, parsePytorchMode, resolvePytorch, runTorchBench, type TorchResult, torchFields } from './pytorch.js';
+
+const loadAtStart = loadavg()[0]!;
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +43,8 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: 'auto' },
     'cpu-batch': { type: 'string', default: '2' },
     native: { type: 'string', default: 'auto' },
+    pytorch: { type: 'string', default: 'auto' },
+    python: { type: 'string' },
   },
 });
 const BATCH = 64;
@@ -68,15 +82,25 @@ const median = (xs: number[]) => {
 };
 
 if (args.native !== 'auto' && args.native !== 'false') throw new Error(`--native: expected auto or false, got ${args.native}`);
+// Fails before the wasm run where --pytorch true finds no torch.
+const pytorch = resolvePytorch(parsePytorchMode(args.pytorch), args.python ? [args.python] : DEFAULT_PYTHONS);
+const WARMUP = 3;
+const netWeights = Object.values(benchmarkNet(32).shapes).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
 const setup = await setupWasmTraining({
   threads: args.threads === 'auto' ? 'auto' : Number(args.threads),
   native: args.native === 'auto' ? 'auto' : false,
 });
 const { threads } = setup;
 log(`native kernels: ${setup.native.used ? `yes (${setup.native.path})` : `no (${setup.native.reason})`}`);
-const wasmTimes = await stepTimes(BATCH, 3, steps);
+const wasmTimes = await stepTimes(BATCH, WARMUP, steps);
 const wasmMsPerStep = median(wasmTimes);
-log(`wasm, ${threads} thread(s), batch ${BATCH}: ${wasmTimes.map((t) => t.toFixed(0)).join(' ')} ms; median ${wasmMsPerStep.toFixed(1)} ms/step`);
+log(
+  `wasm, ${threads} thread(s), batch ${BATCH}, ${netWeights} weights: ${wasmTimes.map((t) => t.toFixed(0)).join(' ')} ms; ` +
+    `median ${wasmMsPerStep.toFixed(1)} ms/step`,
+);
+const torch: TorchResult | { skipped: string } =
+  'python' in pytorch ? runTorchBench(pytorch.python, { batch: BATCH, warmup: WARMUP, steps, threads }, netWeights) : pytorch;
+log('skipped' in torch ? `pytorch skipped: ${torch.skipped}` : `wasm / pytorch: ${(wasmMsPerStep / torch.torchMsPerStep).toFixed(2)}`);
 
 const profiler = profileKernels('wasm');
 const profiledSteps = 3;
@@ -119,6 +143,8 @@ if (args.json) {
       speedup: round(cpuMsPerImage / wasmMsPerImage, 0),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       wasmHeapMiB: Math.round((wasmHeapBytes() ?? 0) / 2 ** 20),
+      ...torchFields(torch, round(wasmMsPerStep, 1)),
+      loadAverage: [round(loadAtStart), round(loadavg()[0]!)],
     })}\n`,
   );
 }
