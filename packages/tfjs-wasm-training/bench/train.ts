@@ -6,7 +6,7 @@
  * alone, against the stock cpu backend on a smaller batch.
  *
  *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
- *     [--pytorch auto|true|false] [--python PATH]
+ *     [--pytorch auto|true|false] [--python PATH] [--fused true|false]
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true), `wasmOnlyMsPerStep` the same with
@@ -20,6 +20,11 @@
  * `torchThreads`, `torchVersion` and `ratio` (wasmMsPerStep / torchMsPerStep),
  * or `torchMsPerStep: null` and `torchSkipped`. `loadAverage` is the 1-minute
  * load at start and end: the times are only figures on a quiet machine.
+ *
+ * `--fused false` (the default) runs each convolution, its bias and its relu
+ * as separate `Conv2D`, `Add` and `Relu` kernels; `--fused true` as one
+ * `FusedConv2D` kernel, as tf.layers' `Conv2D` does (tfjs then also computes
+ * the first layer's unused input gradient). The JSON says which (`fused`).
  *
  * Human-readable results and the per-kernel profile go to stderr; with
  * `--json`, one JSON line goes to stdout last.
@@ -45,8 +50,11 @@ const { values: args } = parseArgs({
     native: { type: 'string', default: 'auto' },
     pytorch: { type: 'string', default: 'auto' },
     python: { type: 'string' },
+    fused: { type: 'string', default: 'false' },
   },
 });
+if (args.fused !== 'true' && args.fused !== 'false') throw new Error(`--fused: expected true or false, got ${args.fused}`);
+const fused = args.fused === 'true';
 const BATCH = 64;
 const steps = Number(args.steps);
 const cpuBatch = Number(args['cpu-batch']);
@@ -54,7 +62,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Milliseconds of each of `timed` SGD steps after `warmup` untimed ones. */
 async function stepTimes(batch: number, warmup: number, timed: number): Promise<number[]> {
-  const net = benchmarkNet(32);
+  const net = benchmarkNet(32, { fused });
   const weights = initWeights(net);
   const { x, labels } = batchOf(batch, 32, 32);
   const optimizer = tf.train.sgd(0.01);
@@ -137,6 +145,7 @@ if (args.json) {
       wasmMsPerStep: round(wasmMsPerStep, 1),
       wasmThreads: threads,
       nativeKernels: setup.native.used,
+      fused,
       wasmOnlyMsPerStep: round(wasmOnlyMsPerStep, 1),
       cpuMsPerImage: round(cpuMsPerImage, 1),
       wasmMsPerImage: round(wasmMsPerImage, 3),

@@ -52,6 +52,7 @@ describe('setupWasmTraining', () => {
 
   it.each([
     ['the benchmark net', benchmarkNet(4), 10],
+    ['the benchmark net with fused convolutions', benchmarkNet(4, { fused: true }), 10],
     ['a dilated, separable net', dilatedSeparableNet(4), 11],
     ['a transposed-conv autoencoder', transposedAutoencoder(4), 12],
   ] as const)('gives %s the same loss and gradients as the cpu backend', async (_, net, size) => {
@@ -63,6 +64,7 @@ describe('setupWasmTraining', () => {
 
   it.each([
     ['the benchmark net', benchmarkNet(4)],
+    ['the benchmark net with fused convolutions', benchmarkNet(4, { fused: true })],
     ['a dilated, separable net', dilatedSeparableNet(4)],
     ['a transposed-conv autoencoder', transposedAutoencoder(4)],
   ] as const)('trains %s without leaking tensors or wasm memory, and lowers the loss', async (_, net) => {

@@ -13,6 +13,11 @@ function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, stride = 1, dilation =
   return tf.relu(tf.add(tf.conv2d(x, c4(w), stride, 'same', 'NHWC', dilation), b));
 }
 
+/** `conv` as one `FusedConv2D` kernel (bias and relu inside), as tf.layers' Conv2D runs it. */
+function fusedConv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
+  return tf.fused.conv2d({ x, filter: c4(w), strides: 1, pad: 'same', bias: b, activation: 'relu' });
+}
+
 function head(h: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, labels: tf.Tensor2D): tf.Scalar {
   const logits = tf.add(tf.matMul(tf.mean(h, [1, 2]) as tf.Tensor2D, w as tf.Tensor2D), b);
   return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
@@ -22,8 +27,12 @@ function head(h: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, labels: tf.Tensor2D): 
  * The issue's benchmark net at width `c` (32 in the benchmark): conv3x3 3->c,
  * conv3x3 c->c, maxpool 2x2/2, separable conv (depthwise 5x5, pointwise
  * c->2c), conv3x3 2c->2c (each + bias + relu), global mean, dense 2c->10.
+ * `fused`: each convolution with its bias and relu as one `FusedConv2D`
+ * kernel (the separable one as a depthwise convolution, then a fused 1x1),
+ * as tf.layers runs a `Conv2D` layer; the same function either way.
  */
-export function benchmarkNet(c = 32): Net {
+export function benchmarkNet(c = 32, { fused = false }: { fused?: boolean } = {}): Net {
+  const layer = fused ? fusedConv : conv;
   return {
     shapes: {
       w1: [3, 3, 3, c],
@@ -39,11 +48,13 @@ export function benchmarkNet(c = 32): Net {
       b5: [10],
     },
     loss: (w, x, labels) => {
-      let h = conv(x, w.w1!, w.b1!);
-      h = conv(h, w.w2!, w.b2!);
+      let h = layer(x, w.w1!, w.b1!);
+      h = layer(h, w.w2!, w.b2!);
       h = tf.maxPool(h, 2, 2, 'valid');
-      h = tf.relu(tf.add(tf.separableConv2d(h, c4(w.dw!), c4(w.pw!), 1, 'same'), w.b3!));
-      h = conv(h, w.w4!, w.b4!);
+      h = fused
+        ? fusedConv(tf.depthwiseConv2d(h, c4(w.dw!), 1, 'same'), w.pw!, w.b3!)
+        : tf.relu(tf.add(tf.separableConv2d(h, c4(w.dw!), c4(w.pw!), 1, 'same'), w.b3!));
+      h = layer(h, w.w4!, w.b4!);
       return head(h, w.w5!, w.b5!, labels);
     },
   };
