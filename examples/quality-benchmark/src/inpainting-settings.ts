@@ -37,6 +37,8 @@ export interface InpaintingSearchSettings {
   readonly parameterBudget?: number;
   /** The channels the supernet stores per node (the space's `supernetChannels`); absent: the largest of `channels`. */
   readonly supernetChannels?: number;
+  /** Extra weight of the dropped pixels in the supernet's loss (the space's `holeWeight`); absent: the paper's mean squared error over the whole image. */
+  readonly holeWeight?: number;
 }
 
 /** The retraining recipe of {@link InpaintingSettings}, the same for every network. Plain JSON. */

@@ -63,7 +63,7 @@ const MAX_WIDTH = 4096;
 /** The search space of `settings` for one mask (a budget-width search with `search.parameterBudget`). */
 function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): InpaintingSpace {
   const { encoding, nodes, levelBack, channels } = settings;
-  const { parameterBudget, supernetChannels } = settings.search;
+  const { parameterBudget, supernetChannels, holeWeight } = settings.search;
   return createInpaintingSpace({
     encoding,
     nodes,
@@ -72,6 +72,7 @@ function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): Inpainting
     mask,
     ...(parameterBudget !== undefined ? { parameterBudget } : {}),
     ...(supernetChannels !== undefined ? { supernetChannels } : {}),
+    ...(holeWeight !== undefined ? { holeWeight } : {}),
   });
 }
 

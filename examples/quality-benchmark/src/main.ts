@@ -4,7 +4,7 @@
  *
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
- *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--parameter-penalty X] [--reuse-random DIR|FILE]
+ *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -88,6 +88,14 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     description: 'a variant of the budget: the search ranks loss x parameters^X (the paper: 0, the loss alone)',
   },
   {
+    name: 'hole-weight',
+    type: 'number',
+    min: 0,
+    placeholder: 'X',
+    description:
+      "a variant of the budget (inpainting): the supernet's loss counts each dropped pixel 1+X times, each kept one once (the paper: 0, the whole image alike)",
+  },
+  {
     name: 'freeze-weights',
     type: 'boolean',
     description: 'a variant of the budget: after the warm-up the distribution learns on the supernet the warm-up trained (weights frozen)',
@@ -161,6 +169,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
+  const holeWeight = v['hole-weight'] as number | undefined;
+  if (holeWeight !== undefined && task !== 'inpainting') throw new UsageError('--hole-weight: only the inpainting task has this variant');
+  if (holeWeight !== undefined && !(holeWeight <= 1000)) throw new UsageError(`--hole-weight: expected a number in [0, 1000], got ${holeWeight}`);
   const freeze = v['freeze-weights'] === true;
   if (freeze && (warmup ?? base.search.warmupSteps) === 0)
     throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
@@ -190,16 +201,17 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
     ...(searchChannels !== undefined ? (task === 'inpainting' ? { supernetChannels: searchChannels } : { channels: searchChannels }) : {}),
     ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
+    ...(holeWeight !== undefined ? { holeWeight } : {}),
     ...(freeze ? { freezeWeightsAfterWarmup: true } : {}),
   };
-  const varied = freeze || [steps, warmup, delta, penalty, searchChannels, budgetWidth].some((x) => x !== undefined);
+  const varied = freeze || [steps, warmup, delta, penalty, searchChannels, budgetWidth, holeWeight].some((x) => x !== undefined);
   const settings = {
     ...(varied ? { ...base, search } : base),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${freeze ? '-frozen' : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

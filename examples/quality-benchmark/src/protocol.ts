@@ -124,6 +124,7 @@ const SEARCH_SCHEDULE_FIELDS = [
   'warmupSteps',
   'initialDelta',
   'parameterPenalty',
+  'holeWeight',
   'freezeWeightsAfterWarmup',
   // The supernet's width and a budget-width search change the weights the search shares, not the variables.
   'channels',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, namesCorruption, taskFor, type Architecture, type Dataset, type ImageShape, type SearchSpace } from '@asng/core';
+import { batchTensors, Rng, namesCorruption, taskFor, type Architecture, type Dataset, type ImageShape, type SearchSpace } from '@asng/core';
 import { readCheckpoint, runFiles, writeFileAtomic } from '@asng/engine';
 import { readJsonFile } from './json-file.js';
 
@@ -106,7 +106,7 @@ export async function sampleRestorations(options: SampleRestorationsOptions): Pr
       batch.targets as tf.Tensor4D,
     );
   } finally {
-    tf.dispose([images, batch.inputs, batch.targets, ...(outputs ? [outputs] : [])]);
+    tf.dispose([images, ...batchTensors(batch), ...(outputs ? [outputs] : [])]);
   }
 }
 

@@ -11,6 +11,7 @@ export type {
   Supernet,
   TaskSpec,
 } from './search-space.js';
+export { batchTensors } from './search-space.js';
 export { taskFor } from './task.js';
 export { canBuildTrainingModel, canCountParameters, namesCorruption, scoresOutputs } from './space-abilities.js';
 export {

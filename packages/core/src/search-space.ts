@@ -13,14 +13,26 @@ export interface TaskSpec {
 }
 
 /**
- * A training or evaluation batch as tensors. The engine disposes both tensors
- * after use.
+ * A training or evaluation batch as tensors. The engine disposes all of its
+ * tensors after use ({@link batchTensors}).
  */
 export interface Batch {
   /** Network input, NHWC float32. */
   readonly inputs: Tensor4D;
   /** What the output is compared with: one-hot labels, or the clean images. */
   readonly targets: Tensor;
+  /**
+   * Optional per-element weights of the supernet's loss, broadcastable to the
+   * output (for example `[n, h, w, 1]` for an image-to-image space that
+   * weights the pixels a corruption dropped). Only the space that made the
+   * batch reads it; absent: every element counts alike.
+   */
+  readonly lossWeights?: Tensor;
+}
+
+/** Every tensor `batch` owns (`inputs`, `targets`, and `lossWeights` when present), for disposing it. */
+export function batchTensors(batch: Batch): Tensor[] {
+  return batch.lossWeights === undefined ? [batch.inputs, batch.targets] : [batch.inputs, batch.targets, batch.lossWeights];
 }
 
 /** One named weight of a supernet; the name is stable across runs, for checkpoints. */

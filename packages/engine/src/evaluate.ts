@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, taskFor, type Dataset, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
+import { batchTensors, Rng, taskFor, type Dataset, type SearchSpace, type SplitName, type TaskSpec } from '@asng/core';
 import { DataLoader, subsetSplit, type Normalization } from '@asng/data';
 
 /**
@@ -119,7 +119,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
         const main = Array.isArray(outputs) ? outputs[0]! : outputs;
         for (const [k, v] of Object.entries(await metrics(main, batch.targets))) sums[k] = (sums[k] ?? 0) + v;
       } finally {
-        tf.dispose([batch.inputs, batch.targets, ...(outputs === undefined ? [] : Array.isArray(outputs) ? outputs : [outputs])]);
+        tf.dispose([...batchTensors(batch), ...(outputs === undefined ? [] : Array.isArray(outputs) ? outputs : [outputs])]);
       }
       count += raw.count;
     }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
+  batchTensors,
   Rng,
   canBuildTrainingModel,
   taskFor,
@@ -214,7 +215,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
             tf.dispose([value, ...Object.values(grads)]);
           }
         } finally {
-          tf.dispose([batch.inputs, batch.targets]);
+          tf.dispose(batchTensors(batch));
         }
         step++;
       }

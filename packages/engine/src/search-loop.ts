@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  batchTensors,
   Rng,
   canCountParameters,
   formatArchitecture,
@@ -203,7 +204,7 @@ async function lockedSearchLoop(
         losses = [];
         for (const c of validationCandidates) losses.push(await scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
       } finally {
-        tf.dispose([vBatch.inputs, vBatch.targets]);
+        tf.dispose(batchTensors(vBatch));
       }
       const bad = losses.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new NonFiniteLossError(done + 1, 'validation', validationCandidates[bad]!.architecture, losses[bad]!);
@@ -274,7 +275,7 @@ async function lockedSearchLoop(
         gradientNorm = frozen ? 0 : await weightOptimizer.step(supernet.weights, grads, learningRate);
       } finally {
         tf.dispose(Object.values(grads));
-        tf.dispose([batch.inputs, batch.targets]);
+        tf.dispose(batchTensors(batch));
       }
 
       // Distribution step on the validation losses of lambda fresh architectures (none while warming up).
@@ -386,7 +387,7 @@ async function evaluate(
       for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
       count += raw.count;
     } finally {
-      tf.dispose([batch.inputs, batch.targets]);
+      tf.dispose(batchTensors(batch));
     }
   }
   const out: Record<string, number> = {};

@@ -161,6 +161,29 @@ describe('runSearch', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("disposes a batch's loss weights: the number of tensors stays flat", async () => {
+    const plain = tinySpace();
+    // A space whose batches carry per-example loss weights (which its loss ignores).
+    const weighted = {
+      ...plain,
+      toBatch: (...args: Parameters<typeof plain.toBatch>) => ({ ...plain.toBatch(...args), lossWeights: tf.ones([args[0].shape[0]]) }),
+    };
+    const counts: number[] = [];
+    const before = tf.memory().numTensors;
+    await runSearch({
+      space: weighted,
+      dataset: syntheticDataset(),
+      runDir: runDir(),
+      config: { ...config, epochs: 3 },
+      onStep: (e) => {
+        if (e.step > 2) counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(counts.length).toBeGreaterThan(2);
+    expect(new Set(counts).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops on a NaN loss, naming the step and the architecture, without training on it', async () => {
     const dir = runDir();
     const run = runSearch({ space: tinySpace({ poisonActivation: 'tanh' }), dataset: syntheticDataset(), runDir: dir, config });

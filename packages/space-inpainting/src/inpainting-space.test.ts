@@ -26,6 +26,10 @@ describeSearchSpace('inpainting, mixed, 12x12x3 (padded to 16x16 inside)', () =>
   task: { inputShape: [12, 12, 3], classes: 0 },
 });
 
+describeSearchSpace('inpainting, hole-weighted loss, 16x16x1', () => createInpaintingSpace({ ...tiny, encoding: 'mixed', holeWeight: 3 }), {
+  task: { inputShape: [16, 16, 1], classes: 0 },
+});
+
 type NodeSpec = readonly [type: 'skip' | 'down', kernel: number, channels: number, input: string];
 
 /** A mixed-encoding architecture from node specs (kernel sizes [1, 3, 5]). */
@@ -290,6 +294,63 @@ describe('standalone models', () => {
     expect(tf.max(tf.abs(y)).dataSync()[0]).toBeGreaterThan(0);
     tf.dispose([x, y, yTwin, yLoaded]);
     [model, twin, loaded].forEach((m) => m.dispose());
+  });
+});
+
+describe('the hole-weighted loss (holeWeight)', () => {
+  const task: TaskSpec = { inputShape: [8, 8, 2], classes: 0 };
+  const images = () => tf.tidy(() => tf.reshape(tf.div(tf.range(1, 129), 129), [1, 8, 8, 2]) as tf.Tensor4D);
+
+  it('corrupts the inputs exactly as without it, and weights the dropped pixels 1 + holeWeight', () => {
+    const x = images();
+    const plain = createInpaintingSpace({ ...tiny, mask: 'random-pixel' }).toBatch(x, null, task, new Rng(4));
+    const weighted = createInpaintingSpace({ ...tiny, mask: 'random-pixel', holeWeight: 3 }).toBatch(x, null, task, new Rng(4));
+    expect(plain.lossWeights).toBeUndefined();
+    expect(Array.from(weighted.inputs.dataSync())).toEqual(Array.from(plain.inputs.dataSync()));
+    expect(weighted.lossWeights!.shape).toEqual([1, 8, 8, 1]);
+    const inputs = weighted.inputs.dataSync();
+    const w = weighted.lossWeights!.dataSync();
+    for (let p = 0; p < 64; p++) {
+      // Every pixel of the image is > 0: one is dropped exactly when both its channels are zero.
+      const dropped = inputs[2 * p] === 0 && inputs[2 * p + 1] === 0;
+      expect(w[p]).toBe(dropped ? 4 : 1);
+    }
+    tf.dispose([x, plain.inputs, plain.targets, weighted.inputs, weighted.targets, weighted.lossWeights!]);
+  });
+
+  it('is the weighted mean of the squared error, worked by hand, and the plain mean with holeWeight 0', () => {
+    const space = createInpaintingSpace({ ...tiny, holeWeight: 3 });
+    const plainSpace = createInpaintingSpace(tiny);
+    const supernet = space.createSupernet(task, new Rng(1));
+    const plainSupernet = plainSpace.createSupernet(task, new Rng(1));
+    const architecture = randomArchitecture(space.variables, new Rng(2));
+    const x = images();
+    const batch = space.toBatch(x, null, task, new Rng(3));
+    const out = supernet.apply(architecture, batch.inputs, { training: true }).dataSync();
+    const target = batch.targets.dataSync();
+    const w = batch.lossWeights!.dataSync();
+    let [num, den] = [0, 0];
+    for (let i = 0; i < out.length; i++) {
+      const weight = w[Math.floor(i / 2)]!;
+      num += weight * (out[i]! - target[i]!) ** 2;
+      den += weight;
+    }
+    const loss = supernet.loss(architecture, batch, { training: true });
+    expect(loss.dataSync()[0]).toBeCloseTo(num / den, 6);
+    // The center mask of an 8x8 image drops 16 of 64 pixels.
+    expect(Array.from(w).reduce((a, b) => a + b, 0)).toBe(48 + 16 * 4);
+    const plainBatch = plainSpace.toBatch(x, null, task, new Rng(3));
+    const plainLoss = plainSupernet.loss(architecture, plainBatch, { training: true });
+    const mean = Array.from(out).reduce((sum, o, i) => sum + (o - target[i]!) ** 2, 0) / out.length;
+    expect(plainLoss.dataSync()[0]).toBeCloseTo(mean, 6);
+    tf.dispose([x, loss, plainLoss, batch.inputs, batch.targets, batch.lossWeights!, plainBatch.inputs, plainBatch.targets]);
+    supernet.dispose();
+    plainSupernet.dispose();
+  });
+
+  it('rejects a negative or non-finite weight', () => {
+    expect(() => createInpaintingSpace({ holeWeight: -1 })).toThrow(/holeWeight must be a finite number >= 0, got -1/);
+    expect(() => createInpaintingSpace({ holeWeight: Number.NaN })).toThrow(/holeWeight must be a finite number >= 0, got NaN/);
   });
 });
 

@@ -27,7 +27,7 @@ import {
 import { budgetWidthPlanner } from './budget-width.js';
 import { describeChain } from './describe-chain.js';
 import { chainArchitectureGraph } from './chain-graph.js';
-import { applyMask, maskByName, type Mask, type MaskName } from './masks.js';
+import { applyMask, corruptImages, maskByName, type Mask, type MaskName } from './masks.js';
 import { scoreRestorations } from './evaluation.js';
 
 /** Options of {@link createInpaintingSpace}. */
@@ -76,6 +76,19 @@ export interface InpaintingSpaceOptions {
    * @default the largest of `channels`
    */
   readonly supernetChannels?: number;
+  /**
+   * Extra weight of the dropped pixels in the supernet's loss (weight step
+   * and distribution step): each pixel the mask dropped counts `1 +
+   * holeWeight` times, each kept pixel once (a weighted mean of the squared
+   * error; `toBatch` attaches the weights as the batch's `lossWeights`).
+   * `0` (the paper) is the plain mean squared error over the whole image,
+   * in which the kept pixels, which the skip connections pass through,
+   * weigh as much as the hole; a larger weight ranks the chains by how they
+   * fill the hole. The loss of the retrained networks and every metric
+   * (`evaluate`, `scoreOutputs`) are not affected.
+   * @default 0
+   */
+  readonly holeWeight?: number;
 }
 
 /**
@@ -176,7 +189,7 @@ function checkImageTask(task: TaskSpec): void {
  * channel count (`supernetChannels`), which narrower choices slice; with
  * `parameterBudget`, each architecture runs scaled to that budget. `toBatch` corrupts the clean
  * images with the mask (targets: the clean images); the loss is the mean
- * squared error; `evaluate` sums, per image, PSNR and SSIM of the output
+ * squared error (with `holeWeight`, weighted towards the dropped pixels); `evaluate` sums, per image, PSNR and SSIM of the output
  * clipped to `[0, 1]` and the mean squared error (`loss`). SSIM needs
  * images of at least 11x11 pixels.
  *
@@ -195,6 +208,9 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     channels: [...(options.channels ?? [8, 16, 32])],
   };
   checkOptions(chain, options);
+  const holeWeight = options.holeWeight ?? 0;
+  if (!(Number.isFinite(holeWeight) && holeWeight >= 0))
+    throw new RangeError(`createInpaintingSpace: holeWeight must be a finite number >= 0, got ${options.holeWeight}`);
   const mask = typeof options.mask === 'object' ? options.mask : maskByName(options.mask ?? 'center');
   const variables = chainVariables(chain);
   const widest = Math.max(...chain.channels);
@@ -265,7 +281,14 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
     return {
       weights,
       apply: (architecture, inputs) => forward(architecture, inputs),
-      loss: (architecture, batch) => tf.tidy(() => tf.mean(tf.squaredDifference(forward(architecture, batch.inputs), batch.targets)) as tf.Scalar),
+      loss: (architecture, batch) =>
+        tf.tidy(() => {
+          const squared = tf.squaredDifference(forward(architecture, batch.inputs), batch.targets);
+          if (batch.lossWeights === undefined) return tf.mean(squared) as tf.Scalar;
+          // The weighted mean over every element: the weights broadcast over the channels.
+          const weights = tf.mul(batch.lossWeights, tf.onesLike(squared));
+          return tf.div(tf.sum(tf.mul(squared, weights)), tf.sum(weights)) as tf.Scalar;
+        }),
       async evaluate(architecture, batch) {
         const out = forward(architecture, batch.inputs);
         const [outputs, targets] = await Promise.all([out.data(), batch.targets.data()]);
@@ -377,7 +400,12 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
       return chain.nodes * perNode + 9 * task.inputShape[2] * convIn;
     },
     toBatch(images: tf.Tensor4D, _labels: tf.Tensor1D | null, _task: TaskSpec, rng: RandomSource): Batch {
-      return { inputs: applyMask(images, mask, rng), targets: tf.clone(images) };
+      if (holeWeight === 0) return { inputs: applyMask(images, mask, rng), targets: tf.clone(images) };
+      // The same draws as applyMask, so that the corrupted images do not depend on holeWeight.
+      const { inputs, keep } = corruptImages(images, mask, rng);
+      const lossWeights = tf.tidy(() => tf.add(1, tf.mul(holeWeight, tf.sub(1, keep))) as tf.Tensor4D);
+      keep.dispose();
+      return { inputs, targets: tf.clone(images), lossWeights };
     },
     createSupernet,
     buildModel,

@@ -1,4 +1,6 @@
-import { parseSpaceOptions, scoresOutputs } from '@asng/core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { batchTensors, parseSpaceOptions, Rng, scoresOutputs } from '@asng/core';
 import { describe, expect, it } from 'vitest';
 import { createInpaintingSpace } from './inpainting-space.js';
 import { scoreRestorations } from './evaluation.js';
@@ -35,6 +37,12 @@ describe('the inpainting space descriptor', () => {
     expect(budgeted.supernetWeightCount({ inputShape: [16, 16, 1], classes: 0 })).toBe(
       createInpaintingSpace({ channels: [2, 8] }).supernetWeightCount({ inputShape: [16, 16, 1], classes: 0 }),
     );
+    const weighted = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, { channels: '2,4', holeWeight: '3' }));
+    const images = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
+    const batch = weighted.toBatch(images, null, { inputShape: [8, 8, 1], classes: 0 }, new Rng(0));
+    expect(Math.max(...batch.lossWeights!.dataSync())).toBe(4);
+    tf.dispose([images, ...batchTensors(batch)]);
+    expect(() => parseSpaceOptions(spaceDescriptor.options, { holeWeight: '-1' })).toThrow(/holeWeight: expected a number >= 0/);
     expect(() => spaceDescriptor.create({ channels: [2, 4], supernetChannels: 3 })).toThrow(
       /supernetChannels: expected an integer >= the largest of channels \(4\)/,
     );

@@ -33,6 +33,12 @@ export const spaceDescriptor = defineSpaceDescriptor({
       min: 1,
       help: 'channels the supernet stores per node, the widest any node runs (default: the largest of channels)',
     },
+    holeWeight: {
+      kind: 'number',
+      min: 0,
+      default: 0,
+      help: "extra weight of the dropped pixels in the supernet's loss: each counts 1 + holeWeight times (the paper: 0)",
+    },
   },
   create: (options) => createInpaintingSpace(options),
 });

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, validateArchitecture, validateVariables, type Architecture, type Batch, type SearchSpace, type TaskSpec, type Variable } from '@asng/core';
+import {
+  batchTensors,
+  Rng,
+  validateArchitecture,
+  validateVariables,
+  type Architecture,
+  type Batch,
+  type SearchSpace,
+  type TaskSpec,
+  type Variable,
+} from '@asng/core';
 import { describe, expect, it } from 'vitest';
 import { tensorLeakReport } from './tensor-leaks.js';
 
@@ -91,7 +101,7 @@ export function describeSearchSpace(name: string, create: () => SearchSpace, opt
           tf.dispose([value, ...Object.values(grads)]);
           expect(space.describe(architecture).text.length).toBeGreaterThan(0);
         }
-        tf.dispose([batch.inputs, batch.targets]);
+        tf.dispose(batchTensors(batch));
       } finally {
         supernet.dispose();
       }
@@ -107,7 +117,7 @@ export function describeSearchSpace(name: string, create: () => SearchSpace, opt
         expect(Object.keys(metrics)).toContain(space.metric.name);
         for (const v of Object.values(metrics)) expect(Number.isFinite(v)).toBe(true);
       } finally {
-        tf.dispose([batch.inputs, batch.targets]);
+        tf.dispose(batchTensors(batch));
         supernet.dispose();
       }
     });
@@ -126,7 +136,7 @@ export function describeSearchSpace(name: string, create: () => SearchSpace, opt
         tf.dispose([value, ...Object.values(grads)]);
         counts.push(tf.memory().numTensors);
       }
-      tf.dispose([batch.inputs, batch.targets]);
+      tf.dispose(batchTensors(batch));
       supernet.dispose();
       const report = tensorLeakReport(before, counts, tf.memory().numTensors);
       expect(report, report).toBeUndefined();
