@@ -14,3 +14,4 @@ export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export { fileSystemIO, registerFileSystemRouter, saveModelAtomically, type FileSystemIOOptions } from './file-system-io.js';
 export { canBuildTrainingModel } from './deprecated-aliases.js';
 export type { ParameterCounter, TrainingModel, TrainingModelBuilder, TrainingModelOptions } from './deprecated-aliases.js';
+export { MOMENTUM_SGD_UPDATE } from './weight-optimizer.js';

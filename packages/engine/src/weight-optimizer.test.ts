@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedWeight } from '@asng/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam, MomentumSgd, createWeightOptimizer, scheduledLearningRate, stepDecayLearningRate } from './weight-optimizer.js';
+import { Adam, MOMENTUM_SGD_UPDATE, MomentumSgd, createWeightOptimizer, scheduledLearningRate, stepDecayLearningRate } from './weight-optimizer.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -97,6 +97,63 @@ describe('Adam', () => {
     expect(tf.memory().numTensors).toBe(before);
     adam.dispose();
     tf.dispose([g, w.variable]);
+  });
+});
+
+describe('MomentumSgd with a fused update kernel (MOMENTUM_SGD_UPDATE)', () => {
+  /** A cpu kernel of the contract: the rule, rounded to float32 operation by operation. */
+  let calls = 0;
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    calls++;
+    const cpu = backend as unknown as {
+      data: { get(id: object): { values: Float32Array } };
+      makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
+    };
+    const a = attrs as unknown as { learningRate: number; momentum: number; weightDecay: number; gradientScale: number; nesterov: boolean; first: boolean };
+    const read = (name: string) => cpu.data.get((inputs[name] as tf.TensorInfo).dataId).values;
+    const [w, g, v] = [read('variable'), read('gradient'), read('velocity')];
+    const f = Math.fround;
+    const [w2, v2] = [new Float32Array(w.length), new Float32Array(w.length)];
+    for (let i = 0; i < w.length; i++) {
+      let gi = g[i]!;
+      if (a.gradientScale !== 1) gi = f(gi * f(a.gradientScale));
+      if (a.weightDecay > 0) gi = f(gi + f(w[i]! * f(a.weightDecay)));
+      const vi = a.first ? gi : f(f(v[i]! * f(a.momentum)) + gi);
+      v2[i] = vi;
+      w2[i] = f(w[i]! - f((a.nesterov ? f(gi + f(vi * f(a.momentum))) : vi) * f(a.learningRate)));
+    }
+    const shape = (inputs.variable as tf.TensorInfo).shape;
+    return [cpu.makeTensorInfo(shape, 'float32', w2), cpu.makeTensorInfo(shape, 'float32', v2)];
+  };
+
+  it.each([false, true])('gives the bits of the composed update, with clipping (nesterov %s), and leaks nothing', async (nesterov) => {
+    const run = async (fused: boolean) => {
+      if (fused) tf.registerKernel({ kernelName: MOMENTUM_SGD_UPDATE, backendName: 'cpu', kernelFunc });
+      try {
+        const ws = [weight('p', [0.5, -1.5, 2, 3]), weight('q', [0.1, 0.2]), weight('r', [7])];
+        const sgd = new MomentumSgd({ nesterov, clipNorm: 1.5 });
+        const before = tf.memory().numTensors;
+        for (let step = 0; step < 4; step++) {
+          const grads = { p: tf.tensor1d([0.3, -0.7, 1.1, step]), q: tf.tensor1d([-0.2, 0.9 * step]), ...(step % 2 === 0 ? { r: tf.tensor1d([2]) } : {}) };
+          await sgd.step(ws, grads, 0.1 / (step + 1));
+          tf.dispose(Object.values(grads));
+        }
+        // The momentum buffers of the three weights.
+        expect(tf.memory().numTensors).toBe(before + 3);
+        const out = [...ws.map((w) => Array.from(w.variable.dataSync())), ...[...sgd.slotTensors().values()].map((t) => Array.from(t.dataSync()))];
+        sgd.dispose();
+        tf.dispose(ws.map((w) => w.variable));
+        return out;
+      } finally {
+        if (fused) tf.unregisterKernel(MOMENTUM_SGD_UPDATE, 'cpu');
+      }
+    };
+    calls = 0;
+    const composed = await run(false);
+    expect(calls).toBe(0);
+    const fused = await run(true);
+    expect(calls).toBe(10);
+    expect(fused).toEqual(composed);
   });
 });
 

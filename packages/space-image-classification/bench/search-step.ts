@@ -8,6 +8,7 @@
  * validation batch).
  *
  *   npm run -s bench -w @asng/space-image-classification -- [--steps 5] [--threads auto|N] [--cells 8] [--channels 16] [--batch 64] [--recompute] [--profile] [--check]
+ *       [--authors-dir PATH [--python PATH]]
  *
  * `--recompute` turns on the space's `recomputeCells` (gradient checkpointing
  * per cell: less memory, one more forward pass per cell); the default, without
@@ -17,10 +18,19 @@
  * goes to stderr; the last line of stdout is one JSON object, with the
  * memory: `peakRssMiB` (the process's peak resident memory) and `wasmHeapMiB`
  * (the wasm heap at the end, its peak; the ceiling is 4 GiB).
+ *
+ * `--authors-dir PATH` (a checkout of github.com/shirakawas/ASNG-NAS) then
+ * times the authors' own iteration at the same setting, steps and threads
+ * (after 2 untimed iterations) with bench/authors-iteration.py, in the first
+ * of `--python`, `python3` and `/usr/bin/python3` that imports torch, and
+ * adds `authors` (its JSON) and `ratio`, our median seconds per iteration
+ * over theirs.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers tfjs-core's gradients and the cpu backend.
@@ -42,6 +52,8 @@ const { values: args } = parseArgs({
     check: { type: 'boolean', default: false },
     recompute: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'authors-dir': { type: 'string' },
+    python: { type: 'string' },
   },
 });
 const steps = Number(args.steps);
@@ -122,6 +134,8 @@ try {
 // The first step includes the supernet's creation and the kernels' warm-up.
 const timed = times.slice(1);
 const secondsPerStep = timed.reduce((s, t) => s + t, 0) / timed.length;
+const sorted = [...timed].sort((a, b) => a - b);
+const medianSecondsPerIteration = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
 const cpuSecondsPerStep = cpuTimes.slice(1).reduce((s, t) => s + t, 0) / timed.length;
 /** Size of the wasm backend's heap at the end: it only grows, so this is the peak (limit 4 GiB). */
 const heap = wasmHeapBytes();
@@ -139,6 +153,9 @@ const supernetWeights = (() => {
   supernet.dispose();
   return count;
 })();
+const authors = args['authors-dir'] === undefined ? undefined : timeAuthors(args['authors-dir']);
+if (authors !== undefined)
+  console.error(`ours / the authors' (median seconds per iteration): ${(medianSecondsPerIteration / authors.secondsPerIteration.median).toFixed(2)}`);
 console.log(
   JSON.stringify({
     benchmark: 'image-classification search step',
@@ -153,6 +170,7 @@ console.log(
     firstStepSeconds: times[0],
     steps: timed.length,
     secondsPerIteration: secondsPerStep,
+    medianSecondsPerIteration,
     iterationsPerSecond: 1 / secondsPerStep,
     minSecondsPerIteration: Math.min(...timed),
     cpuSecondsPerIteration: cpuSecondsPerStep,
@@ -161,5 +179,23 @@ console.log(
     loadAverage: loadavg()[0],
     totalSeconds: (performance.now() - started) / 1000,
     ...(check ? { check } : {}),
+    ...(authors ? { authors, ratio: medianSecondsPerIteration / authors.secondsPerIteration.median } : {}),
   }),
 );
+
+/** The authors' iteration at this run's setting (bench/authors-iteration.py), its JSON; throws naming what failed. */
+function timeAuthors(authorsDir: string): { secondsPerIteration: { median: number; mean: number }; threads: number; torch: string } {
+  const script = fileURLToPath(new URL('./authors-iteration.py', import.meta.url));
+  const pythons = args.python !== undefined ? [args.python] : ['python3', '/usr/bin/python3'];
+  const python = pythons.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  if (python === undefined) throw new Error(`--authors-dir: none of ${pythons.join(', ')} imports torch (Debian: apt install python3-torch; or --python PATH)`);
+  const settings = ['--steps', steps, '--warmup', 2, '--threads', threads, '--batch', batchSize, '--cells', cells, '--channels', channels].map(String);
+  const run = spawnSync(python, [script, '--authors-dir', authorsDir, ...settings], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (run.status !== 0) throw new Error(`${script} failed (${python}, exit status ${run.status ?? run.signal})`);
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${script}: expected a JSON line last on stdout, got ${JSON.stringify(line.slice(0, 200))}`);
+  }
+}

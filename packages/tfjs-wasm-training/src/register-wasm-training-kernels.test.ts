@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, gradientsOf, runOn, values } from '../test/compare.js';
 import { spreadFilter } from '../test/reference.js';
+import { MomentumSgdUpdate, type MomentumSgdUpdateAttrs } from './momentum-sgd.js';
 import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { loadNativeKernels } from './native-kernels.js';
 import { setupWasmTraining, type WasmTrainingSetup } from './setup-wasm-training.js';
@@ -341,6 +342,53 @@ describe.each(MODES)('%s', (mode) => {
         ],
         (x, w) => tf.relu(tf.conv2d(tf.relu(x as tf.Tensor4D), w as tf.Tensor4D, 1, 'same')),
       );
+    });
+  });
+
+  describe('MomentumSgdUpdate', () => {
+    /** The rule of the kernel composed of stock kernels, as `@asng/engine`'s MomentumSgd composes it. */
+    const composed = (w: tf.Tensor, g: tf.Tensor, v: tf.Tensor | undefined, a: MomentumSgdUpdateAttrs): tf.Tensor[] => {
+      let grad = g;
+      if (a.gradientScale !== 1) grad = tf.mul(grad, a.gradientScale);
+      if (a.weightDecay > 0) grad = tf.add(grad, tf.mul(w, a.weightDecay));
+      const velocity = v === undefined ? grad : tf.add(tf.mul(v, a.momentum), grad);
+      const direction = a.nesterov ? tf.add(grad, tf.mul(velocity, a.momentum)) : velocity;
+      return [tf.sub(w, tf.mul(direction, a.learningRate)), velocity];
+    };
+    const cases: MomentumSgdUpdateAttrs[] = [
+      { learningRate: 0.025, momentum: 0.9, weightDecay: 3e-4, gradientScale: 0.37, nesterov: false, first: false },
+      { learningRate: 0.1, momentum: 0.9, weightDecay: 0, gradientScale: 1, nesterov: true, first: false },
+      { learningRate: 0.3, momentum: 0.5, weightDecay: 1e-2, gradientScale: 1, nesterov: false, first: true },
+      { learningRate: 0.05, momentum: 0.99, weightDecay: 5e-4, gradientScale: 0.8, nesterov: true, first: true },
+    ];
+    it.each(cases)('gives the bits of the composed rule on wasm: %o', async (a) => {
+      const inputs = () => [
+        tf.randomNormal([3, 5, 7], 0, 1, 'float32', 1),
+        tf.randomNormal([3, 5, 7], 0, 1, 'float32', 2),
+        tf.randomNormal([3, 5, 7], 0, 1, 'float32', 3),
+      ];
+      const fused = await runOn('wasm', () => {
+        const [w, g, v] = inputs();
+        return tf.engine().runKernel(MomentumSgdUpdate, { variable: w!, gradient: g!, velocity: v! }, a as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      });
+      const reference = await runOn('wasm', () => {
+        const [w, g, v] = inputs();
+        return composed(w!, g!, a.first ? undefined : v, a);
+      });
+      expect(Array.from(fused[0]!)).toEqual(Array.from(reference[0]!));
+      expect(Array.from(fused[1]!)).toEqual(Array.from(reference[1]!));
+    });
+    it('names a bad input or attribute', async () => {
+      await tf.setBackend('wasm');
+      const [w, g] = [tf.ones([2, 2]), tf.ones([4])];
+      const a = cases[0]!;
+      expect(() => tf.engine().runKernel(MomentumSgdUpdate, { variable: w, gradient: g, velocity: w }, a as unknown as tf.NamedAttrMap)).toThrow(
+        /MomentumSgdUpdate: input gradient has shape \[4\], the variable \[2, 2\]/,
+      );
+      expect(() =>
+        tf.engine().runKernel(MomentumSgdUpdate, { variable: w, gradient: w, velocity: w }, { ...a, momentum: Number.NaN } as unknown as tf.NamedAttrMap),
+      ).toThrow(/attribute momentum must be a finite number, got NaN/);
+      tf.dispose([w, g]);
     });
   });
 

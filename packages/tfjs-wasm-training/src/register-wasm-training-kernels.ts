@@ -36,6 +36,7 @@ import { nativeConvKernels } from './native-conv.js';
 import type { NativeKernelFuncs } from './native-util.js';
 import { nativePoolAndReduceKernels } from './native-pool-reduce.js';
 import { nativeMovementKernels } from './native-movement.js';
+import { MomentumSgdUpdate, momentumSgdUpdateKernel } from './momentum-sgd.js';
 import { ReluGrad, reluGradKernel } from './relu-gradient.js';
 import type { NativeAddon } from './native-kernels.js';
 
@@ -208,6 +209,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions 
     configs.push(explicitSamePadding(stock, depthwise));
   }
   configs.push({ kernelName: ReluGrad, backendName: BACKEND, kernelFunc: reluGradKernel });
+  configs.push({ kernelName: MomentumSgdUpdate, backendName: BACKEND, kernelFunc: momentumSgdUpdateKernel });
   if (options.native !== undefined) {
     const stockOf = (name: string): KernelConfig | undefined => {
       const stock = stockKernels.get(name) ?? getKernel(name, BACKEND);
