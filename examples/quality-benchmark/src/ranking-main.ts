@@ -2,7 +2,8 @@
  * How well does a finished search's supernet rank architectures against
  * their retrained test accuracies? See `supernet-ranking.ts`.
  *
- *   npm run -s ranking -w @asng/example-quality-benchmark -- --run DIR --results FILE[,FILE...] [--seed S] [--examples N] [--json]
+ *   npm run -s ranking -w @asng/example-quality-benchmark -- --run DIR --results FILE[,FILE...] [--seed S] [--examples N]
+ *     [--fine-tune-steps N [--fine-tune-lr X]] [--json]
  */
 import '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,14 @@ const OPTIONS: OptionSpec[] = [
   { name: 'seed', type: 'integer', min: 0, placeholder: 'S', description: 'the search seed of that run (default: its first)' },
   { name: 'results', type: 'string', placeholder: 'FILE[,FILE...]', description: 'quality.json files with retrained architectures (required)' },
   { name: 'examples', type: 'integer', min: 1, placeholder: 'N', description: 'test images each architecture is evaluated on (default 5000)' },
+  {
+    name: 'fine-tune-steps',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    description: "fine-tune each architecture alone for N SGD steps from the supernet's weights before evaluating it (default: none)",
+  },
+  { name: 'fine-tune-lr', type: 'number', min: 0, placeholder: 'X', description: 'learning rate of that fine-tuning (default 0.025)' },
   { name: 'data-path', type: 'string', placeholder: 'DIR', description: `the full Fashion-MNIST IDX files (default ${DEBIAN_FASHION_MNIST_DIR})` },
   { name: 'json', type: 'boolean', description: 'print the result as one JSON object on the last line' },
   { name: 'help', type: 'boolean', description: 'this list' },
@@ -50,6 +59,11 @@ async function main(argv: readonly string[]): Promise<number> {
       .map((f) => resolve(cwd, f.trim())),
   );
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const steps = values['fine-tune-steps'] as number | undefined;
+  const fineTune =
+    steps === undefined
+      ? undefined
+      : { steps, learningRate: (values['fine-tune-lr'] as number | undefined) ?? 0.025, batchSize: pinned.settings.search.batchSize };
   log(`${recorded.length} architectures, supernet of ${join(runDir, `search-seed${seed}`)}`);
   const result = await rankInSupernet({
     settings: pinned.settings,
@@ -57,6 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
     dataset,
     recorded,
     examples: (values.examples as number | undefined) ?? 5000,
+    ...(fineTune !== undefined ? { fineTune } : {}),
   });
   for (const r of result.rows) log(`${r.label}: retrained ${r.retrained.toFixed(4)}, supernet ${r.supernet.toFixed(4)}`);
   log(
@@ -64,7 +79,9 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   if (values.json === true) {
     const rows = result.rows.map((r) => ({ label: r.label, retrained: r.retrained, supernet: r.supernet }));
-    process.stdout.write(`${JSON.stringify({ run: runDir, seed, step: result.step, rows, kendall: result.kendall, spearman: result.spearman })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ run: runDir, seed, step: result.step, ...(fineTune !== undefined ? { fineTune } : {}), rows, kendall: result.kendall, spearman: result.spearman })}\n`,
+    );
   }
   return 0;
 }

@@ -72,6 +72,19 @@ describe('rankInSupernet', () => {
         result.rows.map((r) => r.retrained),
       ),
     );
+
+    // Fine-tuning each architecture alone: the supernet's weights are restored after each, so an
+    // architecture scores the same after another one was fine-tuned as alone; nothing leaks.
+    const common = { settings, searchDir: join(runDir, 'search-seed1'), dataset: bars(16, 200), examples: 200, batchSize: 50 };
+    const fineTune = { steps: 4, batchSize: 4, learningRate: 0.5 };
+    const first = recorded[0]!;
+    const beforeTuning = tf.memory().numTensors;
+    const twice = await rankInSupernet({ ...common, recorded: [first, first], fineTune });
+    const plain = await rankInSupernet({ ...common, recorded: [first] });
+    expect(tf.memory().numTensors).toBe(beforeTuning);
+    expect(twice.rows[1]!.supernet).toBe(twice.rows[0]!.supernet);
+    // The fine-tuning changed what the architecture predicts.
+    expect(twice.rows[0]!.supernet).not.toBe(plain.rows[0]!.supernet);
   }, 120_000);
 
   it('names the file and the field of a bad result file', () => {

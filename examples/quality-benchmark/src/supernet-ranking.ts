@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type Architecture, type Dataset, type Supernet } from '@asng/core';
+import { batchTensors, Rng, type Architecture, type Dataset, type SearchSpace, type Supernet } from '@asng/core';
+import { DataLoader } from '@asng/data';
 import { evaluateModel, readCheckpoint } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import type { ClassificationSettings } from './classification.js';
@@ -116,6 +117,62 @@ export function loadSupernetWeights(supernet: Supernet, searchDir: string): numb
   return saved.header.step ?? Number.NaN;
 }
 
+/** Settings of the fine-tuning of each architecture in {@link rankInSupernet}. */
+export interface FineTuneOptions {
+  /** SGD steps on the architecture alone. */
+  readonly steps: number;
+  /** Training images per step. @default 64 */
+  readonly batchSize?: number;
+  /** Learning rate of plain SGD. @default 0.025 */
+  readonly learningRate?: number;
+  /** Seed of the batches' order: the same batches for every architecture. @default 0 */
+  readonly seed?: number;
+}
+
+/**
+ * Trains the weights `architecture` uses, from the supernet's values, for
+ * `steps` steps of plain SGD on the training split (the same batches for
+ * every architecture), batch norm in training mode as in the search.
+ */
+export async function fineTuneInSupernet(
+  space: SearchSpace,
+  supernet: Supernet,
+  architecture: Architecture,
+  dataset: Dataset,
+  options: FineTuneOptions,
+): Promise<void> {
+  const batchSize = options.batchSize ?? 64;
+  const learningRate = options.learningRate ?? 0.025;
+  const task = { inputShape: dataset.info.shape, classes: dataset.info.classes };
+  const loader = new DataLoader(dataset.split('train'), dataset.info.shape, {
+    batchSize,
+    rng: new Rng(options.seed ?? 0),
+    shuffle: true,
+    dropRemainder: true,
+    labels: 'int',
+    prefetch: 1,
+  });
+  const trainable = supernet.weights.filter((w) => w.trainable).map((w) => w.variable);
+  const rng = new Rng(1);
+  for (let step = 0; step < options.steps; step++) {
+    const raw = await loader.next();
+    const batch = space.toBatch(raw.images, raw.labels as tf.Tensor1D | null, task, rng);
+    raw.dispose();
+    try {
+      const { value, grads } = tf.variableGrads(() => supernet.loss(architecture, batch, { training: true }), trainable);
+      tf.tidy(() => {
+        for (const v of trainable) {
+          const g = grads[v.name];
+          if (g !== undefined) v.assign(tf.sub(v, tf.mul(g, learningRate)));
+        }
+      });
+      tf.dispose([value, ...Object.values(grads)]);
+    } finally {
+      tf.dispose(batchTensors(batch));
+    }
+  }
+}
+
 /**
  * The supernet's test accuracy of each recorded architecture, with the
  * weights of the search of `settings` saved in `searchDir`, on the first
@@ -129,6 +186,8 @@ export async function rankInSupernet(options: {
   readonly recorded: readonly { label: string; retrained: number; architecture: Architecture }[];
   readonly examples: number;
   readonly batchSize?: number;
+  /** Fine-tune each architecture alone from the supernet's weights before evaluating it (the weights are restored after each). */
+  readonly fineTune?: FineTuneOptions;
 }): Promise<{ step: number; rows: RankedArchitecture[]; kendall: number; spearman: number }> {
   const { cells, channels, parameterBudget } = options.settings.search;
   const space = createImageClassificationSpace({ cells, channels, ...(parameterBudget !== undefined ? { parameterBudget } : {}) });
@@ -138,11 +197,17 @@ export async function rankInSupernet(options: {
     const step = loadSupernetWeights(supernet, options.searchDir);
     const rows: RankedArchitecture[] = [];
     for (const r of options.recorded) {
+      const saved = options.fineTune === undefined ? undefined : supernet.weights.map((w) => tf.clone(w.variable));
+      if (options.fineTune !== undefined) await fineTuneInSupernet(space, supernet, r.architecture, options.dataset, options.fineTune);
       const model = {
         predict: (inputs: tf.Tensor4D) => tf.tidy(() => supernet.apply(r.architecture, inputs, { training: true })),
       };
       const evaluation = await evaluateModel({ space, dataset: options.dataset, model, maxExamples: options.examples, batchSize: options.batchSize ?? 250 });
       rows.push({ ...r, supernet: evaluation.metrics.accuracy! });
+      if (saved !== undefined) {
+        supernet.weights.forEach((w, i) => w.variable.assign(saved[i]!));
+        tf.dispose(saved);
+      }
     }
     const [x, y] = [rows.map((r) => r.supernet), rows.map((r) => r.retrained)];
     return { step, rows, kendall: kendallTau(x, y), spearman: spearmanRho(x, y) };
