@@ -45,7 +45,8 @@ export interface MomentumSgdUpdateAttrs {
 function attributesOf(attrs: NamedAttrMap | undefined): MomentumSgdUpdateAttrs {
   const a = (attrs ?? {}) as unknown as Partial<MomentumSgdUpdateAttrs>;
   for (const name of ['learningRate', 'momentum', 'weightDecay', 'gradientScale'] as const) {
-    if (typeof a[name] !== 'number' || !Number.isFinite(a[name])) throw new TypeError(`${MomentumSgdUpdate}: attribute ${name} must be a finite number, got ${a[name]}`);
+    if (typeof a[name] !== 'number' || !Number.isFinite(a[name]))
+      throw new TypeError(`${MomentumSgdUpdate}: attribute ${name} must be a finite number, got ${a[name]}`);
   }
   for (const name of ['nesterov', 'first'] as const) {
     if (typeof a[name] !== 'boolean') throw new TypeError(`${MomentumSgdUpdate}: attribute ${name} must be a boolean, got ${a[name]}`);
