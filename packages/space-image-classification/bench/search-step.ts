@@ -76,7 +76,7 @@ function randomDataset(count: number): Dataset {
   };
 }
 
-const { threads } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
+const { threads, native } = await setupWasmTraining({ threads: args.threads === 'auto' ? 'auto' : Number(args.threads) });
 const space = createImageClassificationSpace({ cells, channels, recomputeCells: args.recompute });
 const task = { inputShape: shape, classes };
 
@@ -161,6 +161,8 @@ console.log(
     benchmark: 'image-classification search step',
     backend: tf.getBackend(),
     recomputeCells: args.recompute,
+    nativeKernels: native.used,
+    nativeVectorBits: native.vectorBits ?? null,
     threads,
     cells,
     channels,

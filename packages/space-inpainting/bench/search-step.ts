@@ -159,6 +159,7 @@ const result = {
   benchmark: 'inpainting search iteration',
   backend: tf.getBackend(),
   nativeKernels: setup.native.used,
+  nativeVectorBits: setup.native.vectorBits ?? null,
   threads,
   encoding,
   channels,

@@ -6,10 +6,11 @@
  * alone, against the stock cpu backend on a smaller batch.
  *
  *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
- *     [--pytorch auto|true|false] [--python PATH] [--fused true|false]
+ *     [--pytorch auto|true|false] [--python PATH] [--fused true|false] [--vector-bits auto|256|512]
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
- * kernels when `nativeKernels` is true), `wasmOnlyMsPerStep` the same with
+ * kernels when `nativeKernels` is true; `nativeVectorBits` their vector width,
+ * 512 with AVX-512F, else 256), `wasmOnlyMsPerStep` the same with
  * `native: false`; `peakRssMiB` is the process's peak resident memory
  * (`process.resourceUsage().maxRSS`) and `wasmHeapMiB` the wasm heap's size
  * at the end (it only grows, so its peak; the ceiling is 4 GiB).
@@ -26,6 +27,10 @@
  * `FusedConv2D` kernel, as tf.layers' `Conv2D` does (tfjs then also computes
  * the first layer's unused input gradient). The JSON says which (`fused`).
  *
+ * `--vector-bits 256` runs the native convolutions with their AVX2 tiles on a
+ * CPU that has AVX-512 (the same bits, for comparing speed); `auto` (the
+ * default) and 512 take the widest the CPU has.
+ *
  * Human-readable results and the per-kernel profile go to stderr; with
  * `--json`, one JSON line goes to stdout last.
  */
@@ -35,6 +40,7 @@ import '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setupWasmTraining, wasmHeapBytes } from '../src/index.js';
+import { loadNativeKernels } from '../src/native-kernels.js';
 import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
 import { formatKernelProfile, profileKernels } from '../src/kernel-profile.js';
 import { DEFAULT_PYTHONS, parsePytorchMode, resolvePytorch, runTorchBench, type TorchResult, torchFields } from './pytorch.js';
@@ -51,6 +57,7 @@ const { values: args } = parseArgs({
     pytorch: { type: 'string', default: 'auto' },
     python: { type: 'string' },
     fused: { type: 'string', default: 'false' },
+    'vector-bits': { type: 'string', default: 'auto' },
   },
 });
 if (args.fused !== 'true' && args.fused !== 'false') throw new Error(`--fused: expected true or false, got ${args.fused}`);
@@ -99,6 +106,8 @@ const setup = await setupWasmTraining({
   native: args.native === 'auto' ? 'auto' : false,
 });
 const { threads } = setup;
+if (!['auto', '256', '512'].includes(args['vector-bits'])) throw new Error(`--vector-bits: expected auto, 256 or 512, got ${args['vector-bits']}`);
+const vectorBits = (await loadNativeKernels()).addon?.vectorBits(args['vector-bits'] === '256' ? 256 : 0) ?? null;
 log(`native kernels: ${setup.native.used ? `yes (${setup.native.path})` : `no (${setup.native.reason})`}`);
 const wasmTimes = await stepTimes(BATCH, WARMUP, steps);
 const wasmMsPerStep = median(wasmTimes);
@@ -145,6 +154,7 @@ if (args.json) {
       wasmMsPerStep: round(wasmMsPerStep, 1),
       wasmThreads: threads,
       nativeKernels: setup.native.used,
+      nativeVectorBits: setup.native.used ? vectorBits : null,
       fused,
       wasmOnlyMsPerStep: round(wasmOnlyMsPerStep, 1),
       cpuMsPerImage: round(cpuMsPerImage, 1),

@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 4 /* 4: every sum in a fixed order (deterministic) */
+#define ADDON_VERSION 5 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -424,6 +424,37 @@ static napi_value js_get_threads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * vectorBits([bits]): the vector width of the convolution kernels, 512
+ * (AVX-512F) or 256 (AVX2); with an argument, first sets it: 256 forces AVX2,
+ * 0 or 512 the widest the CPU has. The results are the same bits.
+ */
+static napi_value js_vector_bits(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_value result;
+  addon_lock();
+  int bits;
+  if (argc >= 1) {
+    int32_t requested = 0;
+    napi_valuetype type;
+    napi_typeof(env, argv[0], &type);
+    if (type != napi_number || napi_get_value_int32(env, argv[0], &requested) != napi_ok ||
+        (requested != 0 && requested != 256 && requested != 512)) {
+      addon_unlock();
+      napi_throw_error(env, NULL, "vectorBits: expected 0, 256 or 512");
+      return NULL;
+    }
+    bits = conv_set_vector_bits(requested);
+  } else {
+    bits = conv_vector_bits();
+  }
+  addon_unlock();
+  napi_create_int32(env, bits, &result);
+  return result;
+}
+
 /* supported(): whether this CPU has the instructions the kernels use. */
 static napi_value js_supported(napi_env env, napi_callback_info info) {
   (void)info;
@@ -457,6 +488,7 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "setThreads", js_set_threads);
   export_function(env, exports, "getThreads", js_get_threads);
   export_function(env, exports, "supported", js_supported);
+  export_function(env, exports, "vectorBits", js_vector_bits);
   napi_value version;
   napi_create_int32(env, ADDON_VERSION, &version);
   napi_set_named_property(env, exports, "version", version);

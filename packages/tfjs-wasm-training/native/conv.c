@@ -1,13 +1,14 @@
 /*
  * 2-D convolution and its input and filter gradients (NHWC, HWIO filters),
- * with AVX2/FMA on the thread pool.
+ * with AVX-512 where the CPU has it, else AVX2/FMA, on the thread pool.
  *
  * Every convolution is a matrix product computed without an im2col matrix:
  * the forward pass and the input gradient read their broadcast operand
  * through per-tap pointers into the NHWC tensor ("indirect GEMM", padding
  * points at a zero row), against the filter packed into panels of NR
  * columns; the filter gradient reads x through per-tap pixel pointers and dy
- * rows directly. A 6x16 register tile (12 AVX accumulators) does the work.
+ * rows directly. A 6x32 register tile (12 AVX-512 accumulators), or 6x16
+ * with AVX2 (12 AVX accumulators), does the work: the same bits either way.
  *
  *   forward        y[p][co]  = sum_t,ci x[p via t][ci] * w[t][ci][co]     rows p split over threads
  *   input grad     dx[q][ci] = sum_t,co dy[q via t][co] * w[t][ci][co]    one product per stride phase
@@ -21,8 +22,39 @@
 #include "runtime.h"
 
 #define MR 6
-#define NR 16
-#define MC 96 /* rows per forward / input-gradient task (a multiple of MR) */
+#define NR 16     /* panel width of the AVX2 tiles */
+#define NR_MAX 32 /* panel width of the AVX-512 tiles: the widest */
+#define MC 96     /* rows per forward / input-gradient task (a multiple of MR) */
+
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+/*
+ * The panel width in use: 32 (AVX-512 tiles, 6x32 in 12 ZMM accumulators)
+ * where the CPU has AVX-512F, else 16 (AVX2, 6x16 in 12 YMM accumulators).
+ * Each output value is the same chain of fused multiply-adds over the same
+ * depth in the same order with either width (a lane is one output value),
+ * so both give the same bits; only the speed differs.
+ */
+static int panel_width = 0;
+
+int conv_set_vector_bits(int bits) {
+  __builtin_cpu_init();
+  panel_width = bits != 256 && __builtin_cpu_supports("avx512f") ? NR_MAX : NR;
+  return conv_vector_bits();
+}
+
+static int current_panel_width(void) {
+  if (panel_width == 0) conv_set_vector_bits(0);
+  return panel_width;
+}
+
+int conv_vector_bits(void) { return current_panel_width() == NR_MAX ? 512 : 256; }
+
+/* Masks of the valid lanes of a 32-wide panel cut at `cols` (1..32). */
+static inline void column_masks512(int cols, __mmask16 *lo, __mmask16 *hi) {
+  *lo = (__mmask16)(cols >= 16 ? 0xFFFFu : (1u << cols) - 1u);
+  *hi = (__mmask16)(cols >= 32 ? 0xFFFFu : cols > 16 ? (1u << (cols - 16)) - 1u : 0u);
+}
 
 /* ------------------------------------------------------------------------ */
 /*
@@ -99,19 +131,70 @@ AVX2 static void indirect_tile(int taps, int chans, const float *const *ind, con
   }
 }
 
-/* Packs a K x N row-major matrix (row stride ldb) into ceil(N/NR) zero-padded panels of K x NR. */
-static void pack_columns(const float *b, int depth, int cols, size_t ldb, float *dst) {
-  const int panels = (cols + NR - 1) / NR;
+/* The same tile 32 columns wide with AVX-512 (`b`: panels of K x 32). */
+AVX512 static void indirect_tile512(int taps, int chans, const float *const *ind, const float *restrict b,
+                                    float *const *rows, int col, int cols) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  for (int t = 0; t < taps; t++) {
+    const float *a0 = ind[0], *a1 = ind[1], *a2 = ind[2], *a3 = ind[3], *a4 = ind[4], *a5 = ind[5];
+    ind += MR;
+    for (int c = 0; c < chans; c++) {
+      __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+      b += NR_MAX;
+      __m512 v = _mm512_set1_ps(a0[c]);
+      c00 = _mm512_fmadd_ps(v, b0, c00);
+      c01 = _mm512_fmadd_ps(v, b1, c01);
+      v = _mm512_set1_ps(a1[c]);
+      c10 = _mm512_fmadd_ps(v, b0, c10);
+      c11 = _mm512_fmadd_ps(v, b1, c11);
+      v = _mm512_set1_ps(a2[c]);
+      c20 = _mm512_fmadd_ps(v, b0, c20);
+      c21 = _mm512_fmadd_ps(v, b1, c21);
+      v = _mm512_set1_ps(a3[c]);
+      c30 = _mm512_fmadd_ps(v, b0, c30);
+      c31 = _mm512_fmadd_ps(v, b1, c31);
+      v = _mm512_set1_ps(a4[c]);
+      c40 = _mm512_fmadd_ps(v, b0, c40);
+      c41 = _mm512_fmadd_ps(v, b1, c41);
+      v = _mm512_set1_ps(a5[c]);
+      c50 = _mm512_fmadd_ps(v, b0, c50);
+      c51 = _mm512_fmadd_ps(v, b1, c51);
+    }
+  }
+  __mmask16 mlo, mhi;
+  column_masks512(cols, &mlo, &mhi);
+#define STORE512(r, lo, hi)                               \
+  do {                                                    \
+    _mm512_mask_storeu_ps(rows[r] + col, mlo, lo);        \
+    _mm512_mask_storeu_ps(rows[r] + col + 16, mhi, hi);   \
+  } while (0)
+  STORE512(0, c00, c01);
+  STORE512(1, c10, c11);
+  STORE512(2, c20, c21);
+  STORE512(3, c30, c31);
+  STORE512(4, c40, c41);
+  STORE512(5, c50, c51);
+#undef STORE512
+}
+
+/* Packs a K x N row-major matrix (row stride ldb) into ceil(N/nr) zero-padded panels of K x nr. */
+static void pack_columns(const float *b, int depth, int cols, size_t ldb, int nr, float *dst) {
+  const int panels = (cols + nr - 1) / nr;
   for (int j = 0; j < panels; j++) {
-    const int c0 = j * NR;
-    const int w = cols - c0 < NR ? cols - c0 : NR;
-    float *out = dst + (size_t)j * depth * NR;
+    const int c0 = j * nr;
+    const int w = cols - c0 < nr ? cols - c0 : nr;
+    float *out = dst + (size_t)j * depth * nr;
     for (int k = 0; k < depth; k++) {
       const float *src = b + (size_t)k * ldb + c0;
-      float *o = out + (size_t)k * NR;
+      float *o = out + (size_t)k * nr;
       int q = 0;
       for (; q < w; q++) o[q] = src[q];
-      for (; q < NR; q++) o[q] = 0.0f;
+      for (; q < nr; q++) o[q] = 0.0f;
     }
   }
 }
@@ -119,17 +202,24 @@ static void pack_columns(const float *b, int depth, int cols, size_t ldb, float 
 
 /*
  * One block of at most MC rows of an indirect product: `ind` holds, per group
- * of MR rows, taps x MR pointers; `rows` the C row of each row (MC + MR
- * entries, rows past `mc` pointing to a dummy row).
+ * of MR rows, taps x MR pointers; `bpack` panels of nr (16 or 32) columns;
+ * `rows` the C row of each row (MC + MR entries, rows past `mc` pointing to
+ * a dummy row).
  */
 static void indirect_block(int mc, int taps, int chans, int cols, const float *const *ind, const float *bpack,
-                           float *const *rows) {
-  const int panels = (cols + NR - 1) / NR;
+                           int nr, float *const *rows) {
+  const int panels = (cols + nr - 1) / nr;
   const size_t depth = (size_t)taps * chans;
   for (int j = 0; j < panels; j++) {
-    const int ncols = cols - j * NR < NR ? cols - j * NR : NR;
-    const float *bp = bpack + (size_t)j * depth * NR;
-    for (int i = 0; i < mc; i += MR) indirect_tile(taps, chans, ind + (size_t)(i / MR) * taps * MR, bp, rows + i, j * NR, ncols);
+    const int ncols = cols - j * nr < nr ? cols - j * nr : nr;
+    const float *bp = bpack + (size_t)j * depth * nr;
+    for (int i = 0; i < mc; i += MR) {
+      const float *const *group = ind + (size_t)(i / MR) * taps * MR;
+      if (nr == NR_MAX)
+        indirect_tile512(taps, chans, group, bp, rows + i, j * nr, ncols);
+      else
+        indirect_tile(taps, chans, group, bp, rows + i, j * nr, ncols);
+    }
   }
 }
 
@@ -141,7 +231,8 @@ typedef struct {
   const conv_shape *s;
   const float *x;
   const float *zeros; /* at least in_c zeros: the padding */
-  const float *bpack; /* ceil(Cout/NR) panels of K x NR */
+  const float *bpack; /* ceil(Cout/nr) panels of K x nr */
+  int nr;
   float *y;
   int rows; /* P */
   const float *bias; /* Cout values, or NULL */
@@ -179,9 +270,9 @@ static void forward_task(const void *ctx, int task, int thread) {
   const int taps = s->filter_h * s->filter_w;
   const int pixels = s->out_h * s->out_w;
   const float **ind = scratch_pointers(thread, (size_t)MC * taps);
-  float *dummy = scratch_floats(thread, 0, (size_t)s->out_c + NR);
+  float *dummy = scratch_floats(thread, 0, (size_t)s->out_c + NR_MAX);
   if (!ind || !dummy) return;
-  float *rows[MC + MR];
+  float *rows[MC + MR] = {0};
   for (int r = 0; r < ((mc + MR - 1) / MR) * MR; r++) {
     const float **slot = ind + (size_t)(r / MR) * taps * MR + (r % MR);
     if (r >= mc) {
@@ -207,7 +298,7 @@ static void forward_task(const void *ctx, int task, int thread) {
       }
     }
   }
-  indirect_block(mc, taps, s->in_c, s->out_c, ind, job->bpack, rows);
+  indirect_block(mc, taps, s->in_c, s->out_c, ind, job->bpack, job->nr, rows);
   bias_activation(job->y + (size_t)m0 * s->out_c, mc, s->out_c, job->bias, job->activation, job->alpha);
 }
 
@@ -216,16 +307,17 @@ int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, 
   const int depth = s->filter_h * s->filter_w * s->in_c;
   const int cols = s->out_c;
   const int rows = s->batch * s->out_h * s->out_w;
-  const int panels = (cols + NR - 1) / NR;
-  float *bpack = aligned_floats((size_t)panels * depth * NR);
-  float *zeros = calloc((size_t)s->in_c + NR, sizeof(float));
+  const int nr = current_panel_width();
+  const int panels = (cols + nr - 1) / nr;
+  float *bpack = aligned_floats((size_t)panels * depth * nr);
+  float *zeros = calloc((size_t)s->in_c + NR_MAX, sizeof(float));
   if (!bpack || !zeros) {
     free(bpack);
     free(zeros);
     return -1;
   }
-  pack_columns(w, depth, cols, (size_t)cols, bpack);
-  forward_job job = {s, x, zeros, bpack, y, rows, bias, activation, alpha};
+  pack_columns(w, depth, cols, (size_t)cols, nr, bpack);
+  forward_job job = {s, x, zeros, bpack, nr, y, rows, bias, activation, alpha};
   parallel_for((rows + MC - 1) / MC, forward_task, &job);
   free(bpack);
   free(zeros);
@@ -245,6 +337,7 @@ typedef struct {
   const float *zeros; /* at least out_c zeros */
   float *dx;
   const float *bpack;
+  int nr;
   const int *taps; /* (kh, kw) pairs valid in this phase */
   int tap_count;
   int phase_h, phase_w; /* first ih, iw of the phase */
@@ -260,9 +353,9 @@ static void input_task(const void *ctx, int task, int thread) {
   const int per_image = job->count_h * job->count_w;
   const int taps = job->tap_count;
   const float **ind = scratch_pointers(thread, (size_t)MC * (taps > 0 ? taps : 1));
-  float *dummy = scratch_floats(thread, 0, (size_t)s->in_c + NR);
+  float *dummy = scratch_floats(thread, 0, (size_t)s->in_c + NR_MAX);
   if (!ind || !dummy) return;
-  float *rows[MC + MR];
+  float *rows[MC + MR] = {0};
   for (int r = 0; r < ((mc + MR - 1) / MR) * MR; r++) {
     const float **slot = ind + (size_t)(r / MR) * taps * MR + (r % MR);
     if (r >= mc) {
@@ -290,7 +383,7 @@ static void input_task(const void *ctx, int task, int thread) {
     for (int r = 0; r < mc; r++) memset(rows[r], 0, sizeof(float) * s->in_c);
     return;
   }
-  indirect_block(mc, taps, s->out_c, s->in_c, ind, job->bpack, rows);
+  indirect_block(mc, taps, s->out_c, s->in_c, ind, job->bpack, job->nr, rows);
 }
 
 static int positive_mod(int a, int b) {
@@ -300,12 +393,13 @@ static int positive_mod(int a, int b) {
 
 int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
   const int cin = s->in_c, cout = s->out_c;
-  const int panels = (cin + NR - 1) / NR;
+  const int nr = current_panel_width();
+  const int panels = (cin + nr - 1) / nr;
   const int max_depth = s->filter_h * s->filter_w * cout;
   int *taps = malloc(sizeof(int) * 2 * s->filter_h * s->filter_w);
   float *wt = malloc(sizeof(float) * (size_t)max_depth * cin);
-  float *bpack = aligned_floats((size_t)panels * max_depth * NR);
-  float *zeros = calloc((size_t)cout + NR, sizeof(float));
+  float *bpack = aligned_floats((size_t)panels * max_depth * nr);
+  float *zeros = calloc((size_t)cout + NR_MAX, sizeof(float));
   if (!taps || !wt || !bpack || !zeros) {
     free(taps);
     free(wt);
@@ -332,10 +426,10 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
         for (int ci = 0; ci < cin; ci++)
           for (int co = 0; co < cout; co++) wt[((size_t)t * cout + co) * cin + ci] = src[(size_t)ci * cout + co];
       }
-      if (depth > 0) pack_columns(wt, depth, cin, (size_t)cin, bpack);
+      if (depth > 0) pack_columns(wt, depth, cin, (size_t)cin, nr, bpack);
       const int count_h = (s->in_h - ph + s->stride_h - 1) / s->stride_h;
       const int count_w = (s->in_w - pw + s->stride_w - 1) / s->stride_w;
-      input_job job = {s, dy, zeros, dx, bpack, taps, tap_count, ph, pw, count_h, count_w,
+      input_job job = {s, dy, zeros, dx, bpack, nr, taps, tap_count, ph, pw, count_h, count_w,
                        s->batch * count_h * count_w};
       parallel_for((job.rows + MC - 1) / MC, input_task, &job);
     }
@@ -359,7 +453,7 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
  * pixel: nothing is packed.
  */
 
-#define PC 256 /* pixels per block */
+#define PC 128 /* pixels per block */
 
 typedef struct {
   const conv_shape *s;
@@ -367,6 +461,7 @@ typedef struct {
   const float *zeros; /* at least in_c + 8 zeros */
   const float *dy;
   int pixels;                  /* P */
+  int nr;                      /* tile width: 16 (AVX2) or 32 (AVX-512) */
   int blocks, chunks;          /* ceil(P / PC) blocks of pixels, cut into chunks */
   float *partial[MAX_CHUNKS];  /* per chunk K x Cout sums */
 } filter_job;
@@ -443,6 +538,65 @@ AVX2 static void filter_tile_rows(int nrows, int pixels, const float *const *xp,
 #undef FILTER_TILE
 }
 
+/* The same tile 32 columns wide with AVX-512 (`masked`: cols < 32). */
+static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void filter_tile512(
+    int pixels, const float *const *xp, int ci0, const float *dy, int ldy, float *const *rows, int col, int cols,
+    const int nrows, const int masked, int first) {
+  __mmask16 mlo = 0xFFFF, mhi = 0xFFFF;
+  if (masked) column_masks512(cols, &mlo, &mhi);
+  __m512 acc[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int p = 0; p < pixels; p++) {
+    const float *a = xp[p] + ci0;
+    const float *d = dy + (size_t)p * ldy;
+    const __m512 b0 = masked ? _mm512_maskz_loadu_ps(mlo, d) : _mm512_loadu_ps(d);
+    const __m512 b1 = masked ? _mm512_maskz_loadu_ps(mhi, d + 16) : _mm512_loadu_ps(d + 16);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      if (r < nrows) {
+        const __m512 v = _mm512_set1_ps(a[r]);
+        acc[r][0] = _mm512_fmadd_ps(v, b0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(v, b1, acc[r][1]);
+      }
+    }
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) {
+    if (r < nrows) {
+      float *c = rows[r] + col;
+      if (first) {
+        _mm512_mask_storeu_ps(c, mlo, acc[r][0]);
+        _mm512_mask_storeu_ps(c + 16, mhi, acc[r][1]);
+      } else {
+        _mm512_mask_storeu_ps(c, mlo, _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(mlo, c)));
+        _mm512_mask_storeu_ps(c + 16, mhi, _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(mhi, c + 16)));
+      }
+    }
+  }
+}
+
+AVX512 static void filter_tile_rows512(int nrows, int pixels, const float *const *xp, int ci0, const float *dy,
+                                       int ldy, float *const *rows, int col, int cols, int first) {
+#define FILTER_TILE(n)                                                                    \
+  case n:                                                                                 \
+    if (cols == NR_MAX)                                                                   \
+      filter_tile512(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0, first);             \
+    else                                                                                  \
+      filter_tile512(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1, first);             \
+    break;
+  switch (nrows) {
+    FILTER_TILE(6)
+    FILTER_TILE(5)
+    FILTER_TILE(4)
+    FILTER_TILE(3)
+    FILTER_TILE(2)
+    default:
+      FILTER_TILE(1)
+  }
+#undef FILTER_TILE
+}
+
 /* Adds the block of pixels `block` into `c` (with `first`, writes it: every value of `c`). */
 static void filter_block(const filter_job *job, int block, int thread, float *c, int first) {
   const conv_shape *s = job->s;
@@ -453,27 +607,40 @@ static void filter_block(const filter_job *job, int block, int thread, float *c,
   const float **xp = scratch_pointers(thread, PC);
   if (!xp) return;
   const float *dy = job->dy + (size_t)p0 * cout;
+  /* each pixel's image and top-left input position, once per block (no division per tap) */
+  int img[PC], top[PC], left[PC];
+  for (int pp = 0, m = p0, n = m / pixels, rem = m - n * pixels, oh = rem / s->out_w, ow = rem - oh * s->out_w;
+       pp < pc; pp++) {
+    img[pp] = n;
+    top[pp] = oh * s->stride_h - s->pad_top;
+    left[pp] = ow * s->stride_w - s->pad_left;
+    if (++ow == s->out_w) {
+      ow = 0;
+      if (++oh == s->out_h) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
   for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
     for (int kw = 0; kw < s->filter_w; kw++, t++) {
       for (int pp = 0; pp < pc; pp++) {
-        const int m = p0 + pp;
-        const int n = m / pixels;
-        const int rem = m - n * pixels;
-        const int oh = rem / s->out_w;
-        const int ow = rem - oh * s->out_w;
-        const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
-        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
-        xp[pp] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+        const int ih = top[pp] + kh * s->dilation_h;
+        const int iw = left[pp] + kw * s->dilation_w;
+        xp[pp] = ((unsigned)ih >= (unsigned)s->in_h || (unsigned)iw >= (unsigned)s->in_w)
                      ? job->zeros
-                     : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * cin;
+                     : job->x + (((size_t)img[pp] * s->in_h + ih) * s->in_w + iw) * cin;
       }
       for (int ci0 = 0; ci0 < cin; ci0 += MR) {
         const int nrows = cin - ci0 < MR ? cin - ci0 : MR;
         float *rows[MR];
         for (int r = 0; r < nrows; r++) rows[r] = c + ((size_t)t * cin + ci0 + r) * cout;
-        for (int col = 0; col < cout; col += NR) {
-          const int cols = cout - col < NR ? cout - col : NR;
-          filter_tile_rows(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols, first);
+        for (int col = 0; col < cout; col += job->nr) {
+          const int cols = cout - col < job->nr ? cout - col : job->nr;
+          if (job->nr == NR_MAX)
+            filter_tile_rows512(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols, first);
+          else
+            filter_tile_rows(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols, first);
         }
       }
     }
@@ -495,7 +662,8 @@ int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float
   job.x = x;
   job.dy = dy;
   job.pixels = s->batch * s->out_h * s->out_w;
-  float *zeros = calloc((size_t)s->in_c + NR, sizeof(float));
+  job.nr = current_panel_width();
+  float *zeros = calloc((size_t)s->in_c + NR_MAX, sizeof(float));
   if (!zeros) return -1;
   job.zeros = zeros;
   const size_t size = (size_t)s->filter_h * s->filter_w * s->in_c * s->out_c;

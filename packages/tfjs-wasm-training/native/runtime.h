@@ -80,6 +80,13 @@ static inline AVX2 void column_masks(int cols, __m256i *lo, __m256i *hi) {
 /* What the forward convolution applies to its output: y = act(y + bias). */
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY_RELU = 3 };
 
+/*
+ * The vector width of the convolution tiles: 512 (AVX-512F) or 256 (AVX2).
+ * conv_set_vector_bits(256) forces AVX2, any other value the widest the CPU
+ * has (the default); returns the width in use. Both give the same bits.
+ */
+int conv_set_vector_bits(int bits);
+int conv_vector_bits(void);
 int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, const float *bias, int activation,
                  float alpha);
 int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx);

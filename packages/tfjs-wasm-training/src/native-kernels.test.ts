@@ -101,6 +101,42 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
+  const wideCases: [string, Shape15][] = [
+    ...cases,
+    ['3x3 same, 32 -> 64 channels (full 32-wide panels)', convShape(2, 9, 8, 32, 64, 3, 1, 1, 1)],
+    ['3x3 stride 2, 40 -> 20 channels (panels cut at 8 and 20)', convShape(2, 10, 9, 40, 20, 3, 2, 1, 1)],
+    ['1x1, 5 -> 48 channels', convShape(1, 7, 7, 5, 48, 1, 1, 1, 0)],
+  ];
+
+  it.each(wideCases)('AVX-512 and AVX2 tiles give the same bits on 1 and 2 threads: %s', (_, s) => {
+    const [B, H, W, C, OH, OW, CO, FH, FW] = s;
+    const x = values([B, H, W, C], 5);
+    const w = values([FH, FW, C, CO], 6);
+    const dy = values([B, OH, OW, CO], 7);
+    const [beforeBits, beforeThreads] = [native.vectorBits(), native.getThreads()];
+    try {
+      const wide = native.vectorBits(512);
+      expect([256, 512]).toContain(wide);
+      for (const threads of [1, 2]) {
+        native.setThreads(threads);
+        native.vectorBits(512);
+        const a = runConv(native, s, x, w, dy);
+        expect(native.vectorBits(256)).toBe(256);
+        const b = runConv(native, s, x, w, dy);
+        for (const key of ['y', 'dx', 'dw'] as const) {
+          expect(new Uint32Array(a[key].buffer), `${key}, ${threads} threads`).toEqual(new Uint32Array(b[key].buffer));
+        }
+      }
+    } finally {
+      native.vectorBits(beforeBits as 256 | 512);
+      native.setThreads(beforeThreads);
+    }
+  });
+
+  it('vectorBits refuses widths other than 0, 256 and 512', () => {
+    expect(() => (native.vectorBits as (bits: number) => number)(128)).toThrow(/expected 0, 256 or 512/);
+  });
+
   it('sums, batch statistics and box copies agree across thread counts', () => {
     const x = values([300, 37], 4);
     const before = native.getThreads();

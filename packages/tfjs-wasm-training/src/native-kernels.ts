@@ -34,6 +34,12 @@ export interface NativeAddon {
   setThreads(threads: number): number;
   getThreads(): number;
   supported(): boolean;
+  /**
+   * The vector width of the convolution kernels: 512 (AVX-512F) or 256
+   * (AVX2). With an argument, sets it first: 256 forces AVX2, 0 or 512 the
+   * widest this CPU has (the default). Both widths give the same bits.
+   */
+  vectorBits(bits?: 0 | 256 | 512): number;
   version: number;
 }
 
@@ -45,11 +51,19 @@ export interface NativeKernelsStatus {
   path?: string;
   /** Why they are unavailable. */
   reason?: string;
+  /**
+   * The convolution kernels' vector width, when available: 512 where the CPU
+   * has AVX-512F, else 256 (AVX2); the same bits either way.
+   */
+  vectorBits?: number;
 }
 
 /** The addon version this code speaks to; a stale build is refused, not half used. */
-/** 4: every sum split over threads is combined in a fixed order, so results no longer depend on timing. */
-const ADDON_VERSION = 4;
+/**
+ * 4: every sum split over threads is combined in a fixed order, so results no longer depend on timing.
+ * 5: AVX-512 convolution tiles where the CPU has them, `vectorBits`.
+ */
+const ADDON_VERSION = 5;
 
 let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
 
@@ -101,7 +115,7 @@ async function tryLoad(): Promise<{ addon?: NativeAddon; status: NativeKernelsSt
     if (!addon.supported()) {
       return { status: { available: false, path: file, reason: 'this CPU lacks AVX2/FMA' } };
     }
-    return { addon, status: { available: true, path: file } };
+    return { addon, status: { available: true, path: file, vectorBits: addon.vectorBits() } };
   } catch (error) {
     return { status: { available: false, path: file, reason: `loading ${file} failed: ${(error as Error).message}` } };
   }

@@ -1,0 +1,106 @@
+/**
+ * The native convolution kernels alone, at the shapes of bench/train.ts's net
+ * and of the classification search (20 channels): milliseconds and GFLOP/s of
+ * the forward pass, the input gradient and the filter gradient, with each
+ * vector width this CPU has (AVX-512 tiles, then AVX2 tiles forced with
+ * `vectorBits(256)`; the same bits, checked here on every shape).
+ *
+ *   npm run -s bench:conv -w @asng/tfjs-wasm-training -- [--threads 2] [--repeats 40]
+ *
+ * Each figure is the fastest of `--repeats` calls after 3 untimed ones (the
+ * fastest, not the median: on a shared virtual machine the median moves with
+ * the neighbours, the minimum with the code). JSON last on stdout:
+ * `{"threads","vectorBits":[...],"loadAverage","shapes":[{"name","gflop","ms":{"512":{"forward","input","filter"},...}}]}`.
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadNativeKernels } from '../src/native-kernels.js';
+
+const { values: args } = parseArgs({ options: { threads: { type: 'string', default: '2' }, repeats: { type: 'string', default: '40' } } });
+const threads = Number(args.threads);
+const repeats = Number(args.repeats);
+if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: expected a positive integer, got ${args.threads}`);
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats: expected a positive integer, got ${args.repeats}`);
+const { addon, status } = await loadNativeKernels();
+if (addon === undefined) throw new Error(`bench:conv needs the native kernels: ${status.reason}`);
+const loadAtStart = loadavg()[0]!;
+addon.setThreads(threads);
+
+/** [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft] */
+const same = (batch: number, size: number, cin: number, cout: number, k: number): number[] => {
+  const pad = (k - 1) >> 1;
+  return [batch, size, size, cin, size, size, cout, k, k, 1, 1, 1, 1, pad, pad];
+};
+const SHAPES: [string, number[]][] = [
+  ['3x3 3->32, 32x32 (bench:train layer 1)', same(64, 32, 3, 32, 3)],
+  ['3x3 32->32, 32x32 (bench:train layer 2)', same(64, 32, 32, 32, 3)],
+  ['1x1 32->64, 16x16 (bench:train separable, pointwise)', same(64, 16, 32, 64, 1)],
+  ['3x3 64->64, 16x16 (bench:train layer 4)', same(64, 16, 64, 64, 3)],
+  ['3x3 20->20, 32x32 (classification search, 20 channels)', same(64, 32, 20, 20, 3)],
+];
+
+/** Deterministic values in [-1, 1). */
+const values = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 12.9898 + seed * 78.233));
+
+const fastest = (fn: () => void): number => {
+  for (let i = 0; i < 3; i++) fn();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+};
+
+const widths = [...new Set([addon.vectorBits(0), 256])];
+const before = addon.vectorBits();
+const shapes = [];
+try {
+  for (const [name, s] of SHAPES) {
+    const [b, h, w, c, oh, ow, co, fh, fw] = s as [number, number, number, number, number, number, number, number, number];
+    const shape = Int32Array.from(s);
+    const x = values(b * h * w * c, 1);
+    const filter = values(fh * fw * c * co, 2);
+    const dy = values(b * oh * ow * co, 3);
+    const flop = 2 * b * oh * ow * co * fh * fw * c;
+    const ms: Record<string, { forward: number; input: number; filter: number }> = {};
+    const outputs: Float32Array[][] = [];
+    for (const bits of widths) {
+      addon.vectorBits(bits as 256 | 512);
+      const y = new Float32Array(b * oh * ow * co);
+      const dx = new Float32Array(b * h * w * c);
+      const dw = new Float32Array(fh * fw * c * co);
+      ms[bits] = {
+        forward: fastest(() => addon.conv2d(x, filter, y, shape)),
+        input: fastest(() => addon.conv2dBackpropInput(dy, filter, dx, shape)),
+        filter: fastest(() => addon.conv2dBackpropFilter(x, dy, dw, shape)),
+      };
+      outputs.push([y, dx, dw]);
+    }
+    for (const [i, out] of outputs.entries()) {
+      out.forEach((a, k) => {
+        const ref = outputs[0]![k]!;
+        if (!Buffer.from(a.buffer).equals(Buffer.from(ref.buffer)))
+          throw new Error(`${name}: output ${k} of the ${widths[i]}-bit tiles differs from the ${widths[0]}-bit ones`);
+      });
+    }
+    const round = (v: number) => Number(v.toFixed(3));
+    const line = Object.entries(ms)
+      .map(
+        ([bits, t]) =>
+          `${bits}-bit ${(['forward', 'input', 'filter'] as const).map((k) => `${k} ${t[k].toFixed(2)} ms (${(flop / t[k] / 1e6).toFixed(0)} GFLOP/s)`).join(', ')}`,
+      )
+      .join('; ');
+    process.stderr.write(`${name}: ${line}\n`);
+    shapes.push({
+      name,
+      gflop: round(flop / 1e9),
+      ms: Object.fromEntries(Object.entries(ms).map(([bits, t]) => [bits, { forward: round(t.forward), input: round(t.input), filter: round(t.filter) }])),
+    });
+  }
+} finally {
+  addon.vectorBits(before as 256 | 512);
+}
+const round2 = (v: number) => Number(v.toFixed(2));
+process.stdout.write(`${JSON.stringify({ threads, repeats, vectorBits: widths, loadAverage: [round2(loadAtStart), round2(loadavg()[0]!)], shapes })}\n`);
