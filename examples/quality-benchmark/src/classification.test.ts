@@ -92,6 +92,35 @@ describe('runClassificationQuality', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('with two retraining seeds, reuses the first retrainings, retrains each network once more with seed S+1000, and reports the means', async () => {
+    const again: string[] = [];
+    const two = await runClassificationQuality(
+      { runDir, seeds: [1, 2], random: 2, retrainSeeds: 2, log: (l) => again.push(l) },
+      SETTINGS,
+      'smoke',
+      bars(16, 6),
+    );
+    // One new retraining per network (2 found + 4 random), the searches and first retrainings reused.
+    expect(again.filter((l) => / parameters$/.test(l))).toHaveLength(6);
+    expect(again.filter((l) => / parameters$/.test(l)).every((l) => /, retraining seed 100[12]: /.test(l))).toBe(true);
+    for (const [i, x] of [...two.found, ...two.random].entries()) {
+      const once = [...first.found, ...first.random][i]!;
+      expect(x.retrains).toHaveLength(2);
+      expect(x.retrains![0]).toBe(once.metric);
+      expect(x.metric).toBeCloseTo((x.retrains![0]! + x.retrains![1]!) / 2, 12);
+      expect(x.parameters).toBe(once.parameters);
+    }
+    expect(two.randomMean).toBeCloseTo(stats(two.random.map((r) => r.metric)).mean, 12);
+    expect(two.foundRank).toEqual(
+      two.found.map((f) =>
+        rankAmong(
+          f.metric,
+          two.random.map((r) => r.metric),
+        ),
+      ),
+    );
+  });
+
   it('runs a budget-width search (each architecture as wide as fits the search budget in a wider supernet)', async () => {
     const settings = { ...SETTINGS, search: { ...SETTINGS.search, channels: 6, parameterBudget: 4000 } };
     const log: string[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { taskFor, type Architecture, type Dataset } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
-import { pieceStoreOf, randomArchitectures, rankAmong, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
+import { pieceStoreOf, randomArchitectures, rankAmong, retrainings, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
 
 /** The budget of the classification task: plain JSON, recorded with the results. */
 export interface ClassificationSettings {
@@ -100,6 +100,8 @@ export interface RetrainedArchitecture {
   readonly testLoss: number;
   readonly seconds: number;
   readonly architecture: Architecture;
+  /** With `--retrain-seeds N` (N > 1): each retraining's test accuracy, whose mean is `metric` (`testLoss` is the mean too, `seconds` the sum, `seed` the first). */
+  readonly retrains?: readonly number[];
 }
 
 /** The JSON the benchmark prints for the classification task. */
@@ -226,20 +228,35 @@ export async function runClassificationQuality(
     );
     searchSeconds += searched.seconds;
     ctx.log(`seed ${seed}: most likely architecture ${searched.summary}, convergence ${searched.convergence.toFixed(3)}`);
-    const f = await store.get(`found-seed${seed}`, () => retrainAtBudget(dataset, settings, seed, searched.best, ctx.log, `seed ${seed} found`));
+    // Every network retrained ctx.retrainSeeds times (the first with the search seed, as one
+    // retraining always was): its figures are the means.
+    const retrained = async (name: string, architecture: Architecture, label: string): Promise<RetrainedArchitecture> => {
+      const runs: RetrainedArchitecture[] = [];
+      for (const r of retrainings(seed, ctx.retrainSeeds ?? 1)) {
+        const run = await store.get(`${name}${r.suffix}`, () =>
+          retrainAtBudget(dataset, settings, r.seed, architecture, ctx.log, r.suffix === '' ? label : `${label}, retraining seed ${r.seed}`),
+        );
+        if (JSON.stringify(run.architecture) !== JSON.stringify(architecture)) {
+          throw new Error(`${join(store.dir, `${name}${r.suffix}.json`)}: holds another architecture than ${label}; delete it to retrain`);
+        }
+        runs.push(run);
+      }
+      if (runs.length === 1) return runs[0]!;
+      const mean = (key: 'metric' | 'testLoss') => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+      return {
+        ...runs[0]!,
+        metric: mean('metric'),
+        testLoss: mean('testLoss'),
+        seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
+        retrains: runs.map((r) => r.metric),
+      };
+    };
+    const f = await retrained(`found-seed${seed}`, searched.best, `seed ${seed} found`);
     retrainSeconds += f.seconds;
     found.push({ ...f, convergence: searched.convergence, searchSteps: searched.steps, searchMetrics: searched.metrics });
     const drawn = randomArchitectures(searchSpace.variables, seed, ctx.random);
     for (const [index, architecture] of drawn.entries()) {
-      const name = `random-seed${seed}-${index}`;
-      const r = await store.get(name, () =>
-        retrainAtBudget(dataset, settings, seed, architecture, ctx.log, `seed ${seed} random ${index + 1}/${drawn.length}`),
-      );
-      if (JSON.stringify(r.architecture) !== JSON.stringify(architecture)) {
-        throw new Error(
-          `${join(store.dir, `${name}.json`)}: holds another architecture than random architecture ${index + 1} of seed ${seed}; delete it to retrain`,
-        );
-      }
+      const r = await retrained(`random-seed${seed}-${index}`, architecture, `seed ${seed} random ${index + 1}/${drawn.length}`);
       retrainSeconds += r.seconds;
       random.push({ ...r, index });
     }

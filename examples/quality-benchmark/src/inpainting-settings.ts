@@ -150,6 +150,8 @@ export type PerMask<T> = Readonly<Partial<Record<MaskName, T>>>;
 export interface FoundInpainting {
   readonly seed: number;
   readonly metric: PerMask<Restoration>;
+  /** With `--retrain-seeds N` (N > 1): each retraining's figures, whose mean is `metric`. */
+  readonly retrains?: PerMask<Restoration[]>;
   /** Weights of the retrained network. */
   readonly parameters: PerMask<number>;
   /** The width it was retrained at: every node's channels were scaled by `width / c`, `c` the space's largest channel count. */
@@ -167,6 +169,8 @@ export interface RandomInpainting {
   /** Its index among the seed's random architectures, from 0. */
   readonly index: number;
   readonly metric: PerMask<Restoration>;
+  /** With `--retrain-seeds N` (N > 1): each retraining's figures, whose mean is `metric`. */
+  readonly retrains?: PerMask<Restoration[]>;
   readonly parameters: PerMask<number>;
   readonly width: PerMask<number>;
   readonly architecture: PerMask<string>;
@@ -176,6 +180,8 @@ export interface RandomInpainting {
 export interface HandWrittenInpainting {
   readonly seed: number;
   readonly metric: PerMask<Restoration>;
+  /** With `--retrain-seeds N` (N > 1): each retraining's figures, whose mean is `metric`. */
+  readonly retrains?: PerMask<Restoration[]>;
   readonly parameters: PerMask<number>;
   /** Its channels, the same in every layer. */
   readonly width: PerMask<number>;
@@ -211,6 +217,8 @@ export interface RetrainPiece {
   readonly parameters: number;
   readonly width: number;
   readonly seconds: number;
+  /** Over several retrainings (the figures above are their means, `seconds` their sum): each one's PSNR and SSIM. */
+  readonly retrains?: readonly { readonly psnr: number; readonly ssim: number }[];
 }
 
 /** The directory, under a run directory, of every retrained network's sample restorations. */

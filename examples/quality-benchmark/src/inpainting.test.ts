@@ -144,6 +144,30 @@ describe('runInpaintingQuality', () => {
     ).rejects.toThrow(/started with other settings/);
   });
 
+  it('with two retraining seeds, reuses the first retrainings and reports the means and each retraining', async () => {
+    const again: string[] = [];
+    const two = await runInpaintingQuality({ runDir, seeds: SEEDS, random: K, retrainSeeds: 2, log: (l) => again.push(l) }, SETTINGS, 'smoke', squares(16, 8));
+    const retrained = again.filter((l) => / retraining, width /.test(l)).map((l) => l.split(':')[0]!);
+    expect(retrained).toHaveLength(SEEDS.length * SETTINGS.masks.length * (K + 2));
+    expect(retrained.every((name) => name.endsWith('-retrain2'))).toBe(true);
+    const pairs: [(typeof first.found)[number] | (typeof first.random)[number], (typeof two.found)[number] | (typeof two.random)[number]][] = [
+      ...first.found.map((f, i) => [f, two.found[i]!] as [typeof f, (typeof two.found)[number]]),
+      ...first.random.map((r, i) => [r, two.random[i]!] as [typeof r, (typeof two.random)[number]]),
+    ];
+    for (const [once, twice] of pairs) {
+      for (const mask of SETTINGS.masks) {
+        const runs = twice.retrains![mask]!;
+        expect(runs).toHaveLength(2);
+        expect(runs[0]).toEqual(once.metric[mask]);
+        expect(twice.metric[mask]!.psnr).toBeCloseTo((runs[0]!.psnr + runs[1]!.psnr) / 2, 12);
+        expect(twice.metric[mask]!.ssim).toBeCloseTo((runs[0]!.ssim + runs[1]!.ssim) / 2, 12);
+        expect(twice.parameters[mask]).toBe(once.parameters[mask]);
+      }
+    }
+    expect(two.handWritten.every((h) => SETTINGS.masks.every((mask) => h.retrains![mask]!.length === 2))).toBe(true);
+    expect(first.found[0]!.retrains).toBeUndefined();
+  });
+
   it('renders a table per mask and the grids of the found, best random and hand-written networks', () => {
     const tables = inpaintingTables(first);
     expect(tables.map((t) => t.caption.split(':')[0])).toEqual(['center mask', 'random-pixel mask']);

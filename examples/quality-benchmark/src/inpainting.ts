@@ -44,6 +44,7 @@ import {
   pinSettings,
   randomArchitectures,
   rankAmong,
+  retrainings,
   searchOrResume,
   stats,
   type Budget,
@@ -194,7 +195,14 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     const sums = scoreRestorations(o, t, outputs.shape as [number, number, number, number]);
     return { psnr: sums.psnr, ssim: sums.ssim, mse: sums.loss };
   };
-  const retrainPiece = async (name: string, space: InpaintingSpace, network: ScaledNetwork, seed: number, label: string): Promise<RetrainPiece> =>
+  const retrainOnce = async (
+    name: string,
+    space: InpaintingSpace,
+    network: ScaledNetwork,
+    seed: number,
+    label: string,
+    first: boolean,
+  ): Promise<RetrainPiece> =>
     pieces.get<RetrainPiece>(name, async () => {
       log(`${name}: retraining, width ${network.width}, ${network.parameters} weights`);
       const result = await retrain({
@@ -206,7 +214,8 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         onEpoch: (e) => log(`${name} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(5)}, ${e.seconds.toFixed(0)} s`),
       });
       try {
-        await writeModelRestorations(restorationsDir, space, dataset, result.model, name, label);
+        // The grids show each network's first retraining only.
+        if (first) await writeModelRestorations(restorationsDir, space, dataset, result.model, name, label);
       } finally {
         result.model.dispose();
       }
@@ -221,6 +230,26 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       log(`${name}: PSNR ${piece.psnr.toFixed(2)} dB, SSIM ${piece.ssim.toFixed(4)}, ${piece.seconds.toFixed(0)} s`);
       return piece;
     });
+  // Every network retrained ctx.retrainSeeds times (the first with the search seed, as one
+  // retraining always was): its figures are the means.
+  const retrainPiece = async (name: string, space: InpaintingSpace, network: ScaledNetwork, seed: number, label: string): Promise<RetrainPiece> => {
+    const runs: RetrainPiece[] = [];
+    for (const r of retrainings(seed, ctx.retrainSeeds ?? 1))
+      runs.push(
+        await retrainOnce(`${name}${r.suffix}`, space, network, r.seed, r.suffix === '' ? label : `${label}, retraining seed ${r.seed}`, r.suffix === ''),
+      );
+    if (runs.length === 1) return runs[0]!;
+    const mean = (key: 'psnr' | 'ssim' | 'mse') => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+    return {
+      psnr: mean('psnr'),
+      ssim: mean('ssim'),
+      mse: mean('mse'),
+      parameters: runs[0]!.parameters,
+      width: runs[0]!.width,
+      seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
+      retrains: runs.map((r) => ({ psnr: r.psnr, ssim: r.ssim })),
+    };
+  };
 
   const found: FoundInpainting[] = [];
   const random: RandomInpainting[] = [];
@@ -270,9 +299,12 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     }
     const perMask = <T>(value: (d: (typeof done)[number]) => T): PerMask<T> => Object.fromEntries(done.map((d) => [d.mask, value(d)]));
     const restoration = (p: RetrainPiece): Restoration => ({ psnr: p.psnr, ssim: p.ssim });
+    const several = (ctx.retrainSeeds ?? 1) > 1;
+    const retrains = (pick: (d: (typeof done)[number]) => RetrainPiece) => (several ? { retrains: perMask((d) => [...(pick(d).retrains ?? [])]) } : {});
     found.push({
       seed,
       metric: perMask((d) => restoration(d.found)),
+      ...retrains((d) => d.found),
       parameters: perMask((d) => d.found.parameters),
       width: perMask((d) => d.found.width),
       convergence: perMask((d) => d.search.convergence),
@@ -282,6 +314,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       handWritten.push({
         seed,
         metric: perMask((d) => restoration(d.hand!)),
+        ...retrains((d) => d.hand!),
         parameters: perMask((d) => d.hand!.parameters),
         width: perMask((d) => d.hand!.width),
       });
@@ -290,6 +323,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         seed,
         index,
         metric: perMask((d) => restoration(d.random[index]!)),
+        ...retrains((d) => d.random[index]!),
         parameters: perMask((d) => d.random[index]!.parameters),
         width: perMask((d) => d.random[index]!.width),
         architecture: perMask((d) => d.random[index]!.architecture),

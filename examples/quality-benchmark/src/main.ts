@@ -55,6 +55,14 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'seed', type: 'integer', min: 0, placeholder: 'S', default: '1', description: 'the first search seed; the others follow it' },
   { name: 'random', type: 'integer', min: 0, placeholder: 'K', default: '5', description: 'random architectures per search seed (none at the best budget)' },
   {
+    name: 'retrain-seeds',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    default: '1',
+    description: 'retrain every network N times from scratch, with seeds S, S+1000, ...; its figure is the mean (a run given more reuses the first)',
+  },
+  {
     name: 'masks',
     type: 'string',
     placeholder: 'LIST',
@@ -224,7 +232,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const reuseRandomFrom = reuse === undefined ? undefined : reusablePieceDir(pinned, resolve(process.env.INIT_CWD ?? process.cwd(), reuse), runDir);
   const full = task === 'classification' ? CLASSIFICATION_BUDGETS[budget].dataset === 'fashion-mnist' : budget !== 'smoke';
   const dataset: Dataset = full ? await fashionMnist.load({ path: String(v['data-path']), download: false }) : await fashionMnistSubset.load();
-  const ctx = { runDir, seeds, random, log, ...(reuseRandomFrom !== undefined ? { reuseRandomFrom } : {}) };
+  const retrainSeeds = v['retrain-seeds'] as number;
+  const ctx = { runDir, seeds, random, retrainSeeds, log, ...(reuseRandomFrom !== undefined ? { reuseRandomFrom } : {}) };
   const started = process.hrtime.bigint();
   let result: ClassificationQuality | InpaintingQuality;
   try {
@@ -236,14 +245,16 @@ async function main(argv: readonly string[]): Promise<number> {
     await dataset.close?.();
   }
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const output = { ...result, backend: selection.backend, threads: (v.threads as number | undefined) ?? 'auto', wallSeconds: wall };
+  const output = { ...result, retrainSeeds, backend: selection.backend, threads: (v.threads as number | undefined) ?? 'auto', wallSeconds: wall };
   writeJsonAtomic(join(runDir, 'quality.json'), output);
   const page =
     result.task === 'classification'
-      ? classificationPage(result)
+      ? classificationPage(result, retrainSeeds)
       : qualityPage(
           `asng quality benchmark: inpainting, ${budget} budget`,
-          [`Seeds ${seeds.join(', ')}; ${random} random architectures per seed.`],
+          [
+            `Seeds ${seeds.join(', ')}; ${random} random architectures per seed${retrainSeeds > 1 ? `; every network retrained ${retrainSeeds} times, the figures are their means` : ''}.`,
+          ],
           inpaintingTables(result),
           result.settings,
           inpaintingGridsHtml(runDir),
@@ -284,10 +295,10 @@ function classificationRows(r: ClassificationQuality): { header: string[]; rows:
   return { header, rows, highlight };
 }
 
-function classificationPage(r: ClassificationQuality): string {
+function classificationPage(r: ClassificationQuality, retrainSeeds: number): string {
   const t = classificationRows(r);
   const lines = [
-    `Fashion-MNIST (${r.settings.dataset}), test accuracy on all ${r.testExamples} test images; every network retrained from scratch at ${r.settings.retrain.parameterBudget} trainable parameters at most, ${r.settings.retrain.epochs} epochs, the same recipe and seed.`,
+    `Fashion-MNIST (${r.settings.dataset}), test accuracy on all ${r.testExamples} test images; every network retrained from scratch at ${r.settings.retrain.parameterBudget} trainable parameters at most, ${r.settings.retrain.epochs} epochs, the same recipe and seed${retrainSeeds > 1 ? `s (${retrainSeeds} retrainings each: the accuracy is their mean)` : ''}.`,
     `Search ${(r.seconds.search / 60).toFixed(1)} min, retraining ${(r.seconds.retrain / 60).toFixed(1)} min.`,
   ];
   return qualityPage(`asng quality benchmark: classification, ${r.budget} budget`, lines, [{ caption: 'Found against random', ...t }], r.settings);

@@ -30,9 +30,25 @@ export interface TaskContext {
   readonly seeds: readonly number[];
   /** Random architectures to retrain per search seed (0 at the `best` budget). */
   readonly random: number;
+  /** Retrainings of every network, each from scratch with its own seed (see {@link retrainings}); its figure is their mean. @default 1 */
+  readonly retrainSeeds?: number;
   readonly log: Log;
   /** Another run's piece directory whose random architectures' retrainings this run takes (see {@link reusablePieceDir}). */
   readonly reuseRandomFrom?: string;
+}
+
+/** The k-th retraining's seed is the search seed plus k times this (k from 0). */
+export const RETRAIN_SEED_STRIDE = 1000;
+
+/**
+ * The retrainings of a network of search seed `seed`: `count` of them, each
+ * with its seed and the suffix of its piece's name. The first is the search
+ * seed with no suffix, so that one retraining per network is what earlier
+ * runs did, and a run given more retrainings reuses the first.
+ */
+export function retrainings(seed: number, count: number): { seed: number; suffix: string }[] {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`retrainings: expected a positive integer count, got ${count}`);
+  return Array.from({ length: count }, (_, k) => ({ seed: seed + k * RETRAIN_SEED_STRIDE, suffix: k === 0 ? '' : `-retrain${k + 1}` }));
 }
 
 /** The piece store of a task's run in `ctx`, taking random retrainings from `ctx.reuseRandomFrom` when given. */
