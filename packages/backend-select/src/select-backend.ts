@@ -143,12 +143,12 @@ async function start(
       const training = (await load(importModule, '@asng/tfjs-wasm-training')) as {
         setupWasmTraining: (options: { threads: number | 'auto' }) => Promise<{
           threads: number;
-          native?: { used: boolean; reason?: string };
+          native?: { used: boolean; reason?: string; vectorBits?: number };
         }>;
       };
       try {
         const { threads, native } = await training.setupWasmTraining({ threads: wasmThreads });
-        const kernels = native?.used ? 'native AVX2 training kernels' : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
+        const kernels = native?.used ? `native ${native.vectorBits === 512 ? 'AVX-512' : 'AVX2'} training kernels` : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
         return { tfjsName: 'wasm', reason: `wasm (XNNPACK) with ${kernels}, ${threads} thread(s)` };
       } catch (error) {
         throw new Unavailable(`the wasm backend failed to start: ${(error as Error).message}`);
