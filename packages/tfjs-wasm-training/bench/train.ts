@@ -6,7 +6,7 @@
  * alone, against the stock cpu backend on a smaller batch.
  *
  *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
- *     [--pytorch auto|true|false] [--python PATH] [--fused true|false] [--vector-bits auto|256|512]
+ *     [--pytorch auto|true|false] [--python PATH] [--fused true|false] [--vector-bits auto|256|512] [--rounds 1]
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true; `nativeVectorBits` their vector width,
@@ -26,6 +26,13 @@
  * as separate `Conv2D`, `Add` and `Relu` kernels; `--fused true` as one
  * `FusedConv2D` kernel, as tf.layers' `Conv2D` does (tfjs then also computes
  * the first layer's unused input gradient). The JSON says which (`fused`).
+ *
+ * `--rounds N` (N > 1) alternates the wasm timing and the PyTorch run N times
+ * in the same process and reports each round (`rounds`: wasm, PyTorch and
+ * their ratio) and the medians over the rounds (`wasmMsPerStep`,
+ * `torchMsPerStep`, `ratio` = median of the rounds' ratios): PyTorch's step on
+ * a shared virtual machine changes by 2-3x from one process to the next, so
+ * one round is no figure.
  *
  * `--vector-bits 256` runs the native convolutions with their AVX2 tiles on a
  * CPU that has AVX-512 (the same bits, for comparing speed); `auto` (the
@@ -58,6 +65,7 @@ const { values: args } = parseArgs({
     python: { type: 'string' },
     fused: { type: 'string', default: 'false' },
     'vector-bits': { type: 'string', default: 'auto' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 if (args.fused !== 'true' && args.fused !== 'false') throw new Error(`--fused: expected true or false, got ${args.fused}`);
@@ -109,15 +117,24 @@ const { threads } = setup;
 if (!['auto', '256', '512'].includes(args['vector-bits'])) throw new Error(`--vector-bits: expected auto, 256 or 512, got ${args['vector-bits']}`);
 const vectorBits = (await loadNativeKernels()).addon?.vectorBits(args['vector-bits'] === '256' ? 256 : 0) ?? null;
 log(`native kernels: ${setup.native.used ? `yes (${setup.native.path})` : `no (${setup.native.reason})`}`);
-const wasmTimes = await stepTimes(BATCH, WARMUP, steps);
-const wasmMsPerStep = median(wasmTimes);
-log(
-  `wasm, ${threads} thread(s), batch ${BATCH}, ${netWeights} weights: ${wasmTimes.map((t) => t.toFixed(0)).join(' ')} ms; ` +
-    `median ${wasmMsPerStep.toFixed(1)} ms/step`,
-);
-const torch: TorchResult | { skipped: string } =
-  'python' in pytorch ? runTorchBench(pytorch.python, { batch: BATCH, warmup: WARMUP, steps, threads }, netWeights) : pytorch;
-log('skipped' in torch ? `pytorch skipped: ${torch.skipped}` : `wasm / pytorch: ${(wasmMsPerStep / torch.torchMsPerStep).toFixed(2)}`);
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got ${args.rounds}`);
+const roundResults: { wasmMsPerStep: number; torchMsPerStep: number | null; ratio: number | null }[] = [];
+let torch: TorchResult | { skipped: string } = 'python' in pytorch ? { skipped: 'not run' } : pytorch;
+for (let round = 0; round < rounds; round++) {
+  const wasmTimes = await stepTimes(BATCH, WARMUP, steps);
+  const wasmMs = median(wasmTimes);
+  log(
+    `${rounds > 1 ? `round ${round + 1}/${rounds}: ` : ''}wasm, ${threads} thread(s), batch ${BATCH}, ${netWeights} weights: ` +
+      `${wasmTimes.map((t) => t.toFixed(0)).join(' ')} ms; median ${wasmMs.toFixed(1)} ms/step`,
+  );
+  if ('python' in pytorch) torch = runTorchBench(pytorch.python, { batch: BATCH, warmup: WARMUP, steps, threads }, netWeights);
+  log('skipped' in torch ? `pytorch skipped: ${torch.skipped}` : `wasm / pytorch: ${(wasmMs / torch.torchMsPerStep).toFixed(2)}`);
+  const torchMs = 'skipped' in torch ? null : torch.torchMsPerStep;
+  roundResults.push({ wasmMsPerStep: wasmMs, torchMsPerStep: torchMs, ratio: torchMs === null ? null : wasmMs / torchMs });
+}
+const wasmMsPerStep = median(roundResults.map((r) => r.wasmMsPerStep));
+if (!('skipped' in torch) && rounds > 1) torch = { ...torch, torchMsPerStep: median(roundResults.map((r) => r.torchMsPerStep!)) };
 
 const profiler = profileKernels('wasm');
 const profiledSteps = 3;
@@ -163,6 +180,16 @@ if (args.json) {
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       wasmHeapMiB: Math.round((wasmHeapBytes() ?? 0) / 2 ** 20),
       ...torchFields(torch, round(wasmMsPerStep, 1)),
+      ...(rounds > 1
+        ? {
+            ...(roundResults[0]!.ratio !== null ? { ratio: round(median(roundResults.map((r) => r.ratio!))) } : {}),
+            rounds: roundResults.map((r) => ({
+              wasmMsPerStep: round(r.wasmMsPerStep, 1),
+              torchMsPerStep: r.torchMsPerStep,
+              ratio: r.ratio === null ? null : round(r.ratio),
+            })),
+          }
+        : {}),
       loadAverage: [round(loadAtStart), round(loadavg()[0]!)],
     })}\n`,
   );
