@@ -50,6 +50,14 @@ static int current_panel_width(void) {
 
 int conv_vector_bits(void) { return current_panel_width() == NR_MAX ? 512 : 256; }
 
+/*
+ * The panel width for a product `cols` columns wide: the 32-wide AVX-512 tile
+ * only past 16 columns; up to 16, half its lanes would idle, and it measured
+ * no faster than the AVX2 tile (1x1 convolutions of 8 and 16 channels, the
+ * classification search's). Either gives the same bits.
+ */
+static int panel_width_for(int cols) { return cols > NR ? current_panel_width() : NR; }
+
 /* Masks of the valid lanes of a 32-wide panel cut at `cols` (1..32). */
 static inline void column_masks512(int cols, __mmask16 *lo, __mmask16 *hi) {
   *lo = (__mmask16)(cols >= 16 ? 0xFFFFu : (1u << cols) - 1u);
@@ -307,7 +315,7 @@ int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, 
   const int depth = s->filter_h * s->filter_w * s->in_c;
   const int cols = s->out_c;
   const int rows = s->batch * s->out_h * s->out_w;
-  const int nr = current_panel_width();
+  const int nr = panel_width_for(cols);
   const int panels = (cols + nr - 1) / nr;
   float *bpack = aligned_floats((size_t)panels * depth * nr);
   float *zeros = calloc((size_t)s->in_c + NR_MAX, sizeof(float));
@@ -393,7 +401,7 @@ static int positive_mod(int a, int b) {
 
 int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
   const int cin = s->in_c, cout = s->out_c;
-  const int nr = current_panel_width();
+  const int nr = panel_width_for(cin);
   const int panels = (cin + nr - 1) / nr;
   const int max_depth = s->filter_h * s->filter_w * cout;
   int *taps = malloc(sizeof(int) * 2 * s->filter_h * s->filter_w);
@@ -662,7 +670,7 @@ int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float
   job.x = x;
   job.dy = dy;
   job.pixels = s->batch * s->out_h * s->out_w;
-  job.nr = current_panel_width();
+  job.nr = panel_width_for(s->out_c);
   float *zeros = calloc((size_t)s->in_c + NR_MAX, sizeof(float));
   if (!zeros) return -1;
   job.zeros = zeros;
