@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 5 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits */
+#define ADDON_VERSION 5 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -403,6 +403,36 @@ static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   RUN(c, relu_grad(dy, x, dx, (int64_t)n));
 }
 
+/* relu(x, y): y = max(x, 0), NaN kept, -0 to +0 (the wasm backend's Relu). */
+static napi_value js_relu(napi_env env, napi_callback_info info) {
+  call_args c;
+  float *x, *y;
+  napi_typedarray_type type;
+  size_t n = 0;
+  if (!read_args(env, info, "relu", 2, &c)) return undefined_value(env);
+  if (napi_get_typedarray_info(env, c.argv[0], &type, &n, NULL, NULL, NULL) != napi_ok) n = 0;
+  if (!floats(&c, 0, "x", n, 0, &x) || !floats(&c, 1, "y", n, 0, &y)) return undefined_value(env);
+  RUN(c, relu_forward(x, y, (int64_t)n));
+}
+
+/* add(a, b, out): out = a + b, b of a's length or repeated along a (a divisor of its length). */
+static napi_value js_add(napi_env env, napi_callback_info info) {
+  call_args c;
+  float *a, *b, *out;
+  napi_typedarray_type type;
+  size_t n = 0, period = 0;
+  if (!read_args(env, info, "add", 3, &c)) return undefined_value(env);
+  if (napi_get_typedarray_info(env, c.argv[0], &type, &n, NULL, NULL, NULL) != napi_ok) n = 0;
+  if (napi_get_typedarray_info(env, c.argv[1], &type, &period, NULL, NULL, NULL) != napi_ok) period = 0;
+  if (period == 0 || n % period != 0) {
+    fail(env, "add", "b must have a's length or a divisor of it, at least 1");
+    return undefined_value(env);
+  }
+  if (!floats(&c, 0, "a", n, 0, &a) || !floats(&c, 1, "b", period, 0, &b) || !floats(&c, 2, "out", n, 0, &out))
+    return undefined_value(env);
+  RUN(c, add_values(a, b, out, (int64_t)n, (int64_t)period));
+}
+
 /* setThreads(n): the number of threads (the caller included), 1 to 16; returns the number running. */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   call_args c;
@@ -485,6 +515,8 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "copyBox", js_copy_box);
   export_function(env, exports, "fill", js_fill);
   export_function(env, exports, "reluGrad", js_relu_grad);
+  export_function(env, exports, "relu", js_relu);
+  export_function(env, exports, "add", js_add);
   export_function(env, exports, "setThreads", js_set_threads);
   export_function(env, exports, "getThreads", js_get_threads);
   export_function(env, exports, "supported", js_supported);

@@ -1,6 +1,7 @@
 /*
  * Data movement and cheap elementwise kernels: box copies (slice, concat,
- * split, pad), fills and the relu gradient, split over the threads.
+ * split, pad), fills, relu and its gradient, and additions, split over the
+ * threads.
  */
 #include <string.h>
 
@@ -123,5 +124,66 @@ AVX2 static void relu_grad_task(const void *ctx, int task, int thread) {
 int relu_grad(const float *dy, const float *x, float *dx, int64_t count) {
   relu_job job = {dy, x, dx, count};
   parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), relu_grad_task, &job);
+  return 0;
+}
+
+typedef struct {
+  const float *x;
+  float *y;
+  int64_t count;
+} relu_forward_job;
+
+AVX2 static void relu_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const relu_forward_job *job = ctx;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
+  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const float *restrict x = job->x;
+  float *restrict y = job->y;
+  for (int64_t i = from; i < to; i++) y[i] = x[i] > 0.0f ? x[i] : (x[i] == x[i] ? 0.0f : x[i]);
+}
+
+/* y = max(x, 0) as the wasm backend's Relu: NaN stays NaN, -0 becomes +0. */
+int relu_forward(const float *x, float *y, int64_t count) {
+  relu_forward_job job = {x, y, count};
+  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), relu_task, &job);
+  return 0;
+}
+
+typedef struct {
+  const float *a, *b;
+  float *out;
+  int64_t count;
+  int64_t period; /* b repeats every `period` values (count when a and b have the same shape) */
+} add_job;
+
+AVX2 static void add_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const add_job *job = ctx;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
+  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const float *restrict a = job->a, *restrict b = job->b;
+  float *restrict out = job->out;
+  if (job->period == job->count) {
+    for (int64_t i = from; i < to; i++) out[i] = a[i] + b[i];
+    return;
+  }
+  const int64_t period = job->period;
+  int64_t i = from;
+  for (int64_t j = from % period; i < to && j != 0 && j < period; i++, j++) out[i] = a[i] + b[j];
+  for (; i + period <= to; i += period)
+    for (int64_t j = 0; j < period; j++) out[i + j] = a[i + j] + b[j];
+  for (int64_t j = 0; i < to; i++, j++) out[i] = a[i] + b[j];
+}
+
+/*
+ * out[i] = a[i] + b[i % period]: the same shape (period = count), or b a
+ * vector of the last axis (a bias). One float32 addition per value, so the
+ * same bits as any backend's Add.
+ */
+int add_values(const float *a, const float *b, float *out, int64_t count, int64_t period) {
+  if (period <= 0 || count % period != 0) return -1;
+  add_job job = {a, b, out, count, period};
+  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), add_task, &job);
   return 0;
 }

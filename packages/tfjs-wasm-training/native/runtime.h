@@ -110,5 +110,7 @@ int copy_box(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_sh
              const int64_t *src_begin, const int64_t *dst_begin, const int64_t *size);
 int fill_values(uint32_t *dst, int64_t count, uint32_t value);
 int relu_grad(const float *dy, const float *x, float *dx, int64_t count);
+int relu_forward(const float *x, float *y, int64_t count);
+int add_values(const float *a, const float *b, float *out, int64_t count, int64_t period);
 
 #endif

@@ -31,6 +31,10 @@ export interface NativeAddon {
   fill(dst: Float32Array | Int32Array, value: number): void;
   /** `dx = dy * step(x)`. */
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** `y = max(x, 0)`: NaN stays NaN, -0 becomes +0 (as the wasm backend's `Relu`). */
+  relu(x: Float32Array, y: Float32Array): void;
+  /** `out[i] = a[i] + b[i % b.length]`: `b` of `a`'s length, or a divisor of it (a bias along the last axis). */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
   setThreads(threads: number): number;
   getThreads(): number;
   supported(): boolean;
@@ -61,7 +65,7 @@ export interface NativeKernelsStatus {
 /** The addon version this code speaks to; a stale build is refused, not half used. */
 /**
  * 4: every sum split over threads is combined in a fixed order, so results no longer depend on timing.
- * 5: AVX-512 convolution tiles where the CPU has them, `vectorBits`.
+ * 5: AVX-512 convolution tiles where the CPU has them, `vectorBits`, `relu`, `add`.
  */
 const ADDON_VERSION = 5;
 

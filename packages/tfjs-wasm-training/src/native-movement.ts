@@ -1,6 +1,8 @@
 import {
+  Add,
   backend_util,
   Concat,
+  Relu,
   PadV2,
   Slice,
   slice_util,
@@ -17,6 +19,13 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './native-kernels.js';
 import { delegator, type Fallback, type NativeKernelFuncs } from './native-util.js';
 import { ReluGrad } from './relu-gradient.js';
+
+/**
+ * `Relu` and `Add` go native from this many values: below it the stock
+ * kernel's call costs less than the addon's (measured on 2 threads; both give
+ * the same bits).
+ */
+export const NATIVE_ELEMENTWISE_MIN = 16384;
 
 /** The addon copies boxes of at most this rank. */
 const MAX_RANK = 8;
@@ -54,9 +63,11 @@ function copyBox(
 
 /**
  * Kernel functions that run `Slice`, `SplitV`, `Concat` and `PadV2` (float32
- * and int32 tensors up to rank 8) and {@link ReluGrad} with the native
- * addon's threaded box copies, falling back to `fallback(kernelName)` for
- * other dtypes.
+ * and int32 tensors up to rank 8) with the native addon's threaded box
+ * copies, and {@link ReluGrad}, `Relu` and `Add` (float32; `Add` of the same
+ * shapes, or of a vector along the last axis: a bias) with its threaded
+ * elementwise loops, from {@link NATIVE_ELEMENTWISE_MIN} values; falling back
+ * to `fallback(kernelName)` for the rest.
  */
 export function nativeMovementKernels(addon: NativeAddon, fallback: Fallback): NativeKernelFuncs {
   const delegate = delegator(fallback);
@@ -174,5 +185,34 @@ export function nativeMovementKernels(addon: NativeAddon, fallback: Fallback): N
     return out;
   };
 
-  return { [Slice]: slice, [SplitV]: splitV, [Concat]: concat, [PadV2]: padV2, [ReluGrad]: reluGrad };
+  const relu: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return delegate(Relu, args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    addon.relu(words(backend, x) as Float32Array, words(backend, out) as Float32Array);
+    return out;
+  };
+
+  /** The period of `b` along `a` when `a + b` has `a`'s shape and `b` is `a`'s shape or its last axis (with leading 1s); else 0. */
+  const periodAlong = (a: TensorInfo, b: TensorInfo): number => {
+    if (util.arraysEqual(a.shape, b.shape)) return util.sizeFromShape(a.shape);
+    const last = a.shape.at(-1);
+    if (last === undefined || b.shape.length > a.shape.length || b.shape.at(-1) !== last) return 0;
+    return b.shape.slice(0, -1).every((d) => d === 1) ? last : 0;
+  };
+  const add: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return delegate(Add, args);
+    // Float addition commutes bit for bit, so the larger operand goes first.
+    const [big, small] = util.sizeFromShape(a.shape) >= util.sizeFromShape(b.shape) ? [a, b] : [b, a];
+    const period = periodAlong(big, small);
+    if (period === 0 || util.sizeFromShape(big.shape) < NATIVE_ELEMENTWISE_MIN) return delegate(Add, args);
+    const out = backend.makeOutput(big.shape, 'float32');
+    addon.add(words(backend, big) as Float32Array, words(backend, small) as Float32Array, words(backend, out) as Float32Array);
+    return out;
+  };
+
+  return { [Slice]: slice, [SplitV]: splitV, [Concat]: concat, [PadV2]: padV2, [ReluGrad]: reluGrad, [Relu]: relu, [Add]: add };
 }

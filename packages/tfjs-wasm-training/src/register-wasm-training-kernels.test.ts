@@ -345,6 +345,56 @@ describe.each(MODES)('%s', (mode) => {
     });
   });
 
+  describe('Relu and Add on large float32 tensors (native from 16,384 values)', () => {
+    const n = 4 * 8 * 8 * 97; // 24,832 values: past the native threshold, not a multiple of the vector width
+    const specials = [Number.NaN, -0, 0, -1e-40, 1e-40, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -3, 3];
+    const xs = () => {
+      const v = values([n], 60);
+      specials.forEach((s, i) => {
+        v[i * 997] = s;
+      });
+      return v;
+    };
+    it('Relu is max(x, 0): NaN kept, -0 and negative denormals to +0, as the stock wasm kernel', async () => {
+      const x = xs();
+      const [y] = await runOn('wasm', () => [tf.relu(tf.tensor(x, [4, 8, 8, 97]))]);
+      const expected = Float32Array.from(x, (v) => (v > 0 ? v : Number.isNaN(v) ? v : 0));
+      expect(new Uint32Array(y!.buffer)).toEqual(new Uint32Array(expected.buffer));
+    });
+    it('Add of the same shapes and of a bias along the last axis, either order, gives the float32 sums', async () => {
+      const a = xs();
+      const b = values([n], 61);
+      const bias = values([97], 62);
+      const [same, biasAfter, biasFirst, biasRank4, column] = await runOn('wasm', () => {
+        const ta = tf.tensor(a, [4, 8, 8, 97]);
+        return [
+          tf.add(ta, tf.tensor(b, [4, 8, 8, 97])),
+          tf.add(ta, tf.tensor(bias, [97])),
+          tf.add(tf.tensor(bias, [97]), ta),
+          tf.add(ta, tf.tensor(bias, [1, 1, 1, 97])),
+          // Not a bias along the last axis: the stock kernel's broadcast.
+          tf.add(tf.tensor(a.subarray(0, 256 * 97), [256, 97]), tf.tensor(bias.subarray(0, 1), [1, 1])),
+        ];
+      });
+      const bits = (f: Float32Array) => new Uint32Array(f.buffer);
+      expect(bits(same!)).toEqual(bits(Float32Array.from(a, (v, i) => v + b[i]!)));
+      const withBias = Float32Array.from(a, (v, i) => v + bias[i % 97]!);
+      expect(bits(biasAfter!)).toEqual(bits(withBias));
+      expect(bits(biasFirst!)).toEqual(bits(withBias));
+      expect(bits(biasRank4!)).toEqual(bits(withBias));
+      expect(bits(column!)).toEqual(bits(Float32Array.from(a.subarray(0, 256 * 97), (v) => v + bias[0]!)));
+    });
+    it('int32 Add and Relu still run (on the stock kernels)', async () => {
+      const [sum, relu] = await runOn('wasm', () => {
+        const t = tf.cast(tf.mul(tf.tensor(values([n], 63), [n]), 1000), 'int32');
+        return [tf.cast(tf.add(t, t), 'float32'), tf.cast(tf.relu(t), 'float32')];
+      });
+      const ints = Int32Array.from(values([n], 63), (v) => Math.trunc(Math.fround(v * 1000)));
+      expect(Array.from(sum!.subarray(0, 50))).toEqual(Array.from(ints.subarray(0, 50), (v) => 2 * v));
+      expect(Array.from(relu!.subarray(0, 50))).toEqual(Array.from(ints.subarray(0, 50), (v) => Math.max(v, 0)));
+    });
+  });
+
   describe('MomentumSgdUpdate', () => {
     /** The rule of the kernel composed of stock kernels, as `@asng/engine`'s MomentumSgd composes it. */
     const composed = (w: tf.Tensor, g: tf.Tensor, v: tf.Tensor | undefined, a: MomentumSgdUpdateAttrs): tf.Tensor[] => {
