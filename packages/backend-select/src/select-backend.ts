@@ -148,7 +148,9 @@ async function start(
       };
       try {
         const { threads, native } = await training.setupWasmTraining({ threads: wasmThreads });
-        const kernels = native?.used ? `native ${native.vectorBits === 512 ? 'AVX-512' : 'AVX2'} training kernels` : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
+        const kernels = native?.used
+          ? `native ${native.vectorBits === 512 ? 'AVX-512' : 'AVX2'} training kernels`
+          : `training kernels${native?.reason ? ` (no native kernels: ${native.reason})` : ''}`;
         return { tfjsName: 'wasm', reason: `wasm (XNNPACK) with ${kernels}, ${threads} thread(s)` };
       } catch (error) {
         throw new Unavailable(`the wasm backend failed to start: ${(error as Error).message}`);
