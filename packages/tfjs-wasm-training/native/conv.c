@@ -142,52 +142,27 @@ AVX2 static void indirect_tile(int taps, int chans, const float *const *ind, con
 /* The same tile 32 columns wide with AVX-512 (`b`: panels of K x 32). */
 AVX512 static void indirect_tile512(int taps, int chans, const float *const *ind, const float *restrict b,
                                     float *const *rows, int col, int cols) {
-  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
-  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
-  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
-  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-  for (int t = 0; t < taps; t++) {
-    const float *a0 = ind[0], *a1 = ind[1], *a2 = ind[2], *a3 = ind[3], *a4 = ind[4], *a5 = ind[5];
-    ind += MR;
-    for (int c = 0; c < chans; c++) {
-      __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-      b += NR_MAX;
-      __m512 v = _mm512_set1_ps(a0[c]);
-      c00 = _mm512_fmadd_ps(v, b0, c00);
-      c01 = _mm512_fmadd_ps(v, b1, c01);
-      v = _mm512_set1_ps(a1[c]);
-      c10 = _mm512_fmadd_ps(v, b0, c10);
-      c11 = _mm512_fmadd_ps(v, b1, c11);
-      v = _mm512_set1_ps(a2[c]);
-      c20 = _mm512_fmadd_ps(v, b0, c20);
-      c21 = _mm512_fmadd_ps(v, b1, c21);
-      v = _mm512_set1_ps(a3[c]);
-      c30 = _mm512_fmadd_ps(v, b0, c30);
-      c31 = _mm512_fmadd_ps(v, b1, c31);
-      v = _mm512_set1_ps(a4[c]);
-      c40 = _mm512_fmadd_ps(v, b0, c40);
-      c41 = _mm512_fmadd_ps(v, b1, c41);
-      v = _mm512_set1_ps(a5[c]);
-      c50 = _mm512_fmadd_ps(v, b0, c50);
-      c51 = _mm512_fmadd_ps(v, b1, c51);
+  __m512 acc[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int t = 0; t < taps; t++, ind += MR) {
+    for (int c = 0; c < chans; c++, b += NR_MAX) {
+      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; r++) {
+        const __m512 v = _mm512_set1_ps(ind[r][c]);
+        acc[r][0] = _mm512_fmadd_ps(v, b0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(v, b1, acc[r][1]);
+      }
     }
   }
   __mmask16 mlo, mhi;
   column_masks512(cols, &mlo, &mhi);
-#define STORE512(r, lo, hi)                               \
-  do {                                                    \
-    _mm512_mask_storeu_ps(rows[r] + col, mlo, lo);        \
-    _mm512_mask_storeu_ps(rows[r] + col + 16, mhi, hi);   \
-  } while (0)
-  STORE512(0, c00, c01);
-  STORE512(1, c10, c11);
-  STORE512(2, c20, c21);
-  STORE512(3, c30, c31);
-  STORE512(4, c40, c41);
-  STORE512(5, c50, c51);
-#undef STORE512
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) {
+    _mm512_mask_storeu_ps(rows[r] + col, mlo, acc[r][0]);
+    _mm512_mask_storeu_ps(rows[r] + col + 16, mhi, acc[r][1]);
+  }
 }
 
 /* Packs a K x N row-major matrix (row stride ldb) into ceil(N/nr) zero-padded panels of K x nr. */
@@ -525,26 +500,35 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void filter_til
   }
 }
 
-AVX2 static void filter_tile_rows(int nrows, int pixels, const float *const *xp, int ci0, const float *dy, int ldy,
-                                  float *const *rows, int col, int cols, int first) {
-#define FILTER_TILE(n)                                                                    \
-  case n:                                                                                 \
-    if (cols == NR)                                                                       \
-      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0, first);                \
-    else                                                                                  \
-      filter_tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1, first);                \
+/*
+ * filter_tile_rows / filter_tile_rows512: `tile` with the row count and the
+ * full or masked column case as constants, so that each of the 12 variants
+ * gets its own straight-line code. Two functions, not one: the AVX2 one must
+ * not be compiled for AVX-512.
+ */
+#define FILTER_TILE_CASE(tile, n)                                            \
+  case n:                                                                    \
+    if (masked)                                                              \
+      tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1, first);          \
+    else                                                                     \
+      tile(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0, first);          \
     break;
-  switch (nrows) {
-    FILTER_TILE(6)
-    FILTER_TILE(5)
-    FILTER_TILE(4)
-    FILTER_TILE(3)
-    FILTER_TILE(2)
-    default:
-      FILTER_TILE(1)
+#define DEFINE_FILTER_TILE_ROWS(name, attributes, tile, full)                                                  \
+  attributes static void name(int nrows, int pixels, const float *const *xp, int ci0, const float *dy, int ldy, \
+                              float *const *rows, int col, int cols, int first) {                               \
+    const int masked = cols != (full);                                                                          \
+    switch (nrows) {                                                                                            \
+      FILTER_TILE_CASE(tile, 6)                                                                                 \
+      FILTER_TILE_CASE(tile, 5)                                                                                 \
+      FILTER_TILE_CASE(tile, 4)                                                                                 \
+      FILTER_TILE_CASE(tile, 3)                                                                                 \
+      FILTER_TILE_CASE(tile, 2)                                                                                 \
+      default:                                                                                                  \
+        FILTER_TILE_CASE(tile, 1)                                                                               \
+    }                                                                                                           \
   }
-#undef FILTER_TILE
-}
+
+DEFINE_FILTER_TILE_ROWS(filter_tile_rows, AVX2, filter_tile, NR)
 
 /* The same tile 32 columns wide with AVX-512 (`masked`: cols < 32). */
 static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void filter_tile512(
@@ -584,26 +568,7 @@ static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void fi
   }
 }
 
-AVX512 static void filter_tile_rows512(int nrows, int pixels, const float *const *xp, int ci0, const float *dy,
-                                       int ldy, float *const *rows, int col, int cols, int first) {
-#define FILTER_TILE(n)                                                                    \
-  case n:                                                                                 \
-    if (cols == NR_MAX)                                                                   \
-      filter_tile512(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 0, first);             \
-    else                                                                                  \
-      filter_tile512(pixels, xp, ci0, dy, ldy, rows, col, cols, n, 1, first);             \
-    break;
-  switch (nrows) {
-    FILTER_TILE(6)
-    FILTER_TILE(5)
-    FILTER_TILE(4)
-    FILTER_TILE(3)
-    FILTER_TILE(2)
-    default:
-      FILTER_TILE(1)
-  }
-#undef FILTER_TILE
-}
+DEFINE_FILTER_TILE_ROWS(filter_tile_rows512, AVX512, filter_tile512, NR_MAX)
 
 /* Adds the block of pixels `block` into `c` (with `first`, writes it: every value of `c`). */
 static void filter_block(const filter_job *job, int block, int thread, float *c, int first) {

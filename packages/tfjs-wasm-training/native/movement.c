@@ -80,6 +80,13 @@ int copy_box(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_sh
   return 0;
 }
 
+/* Elementwise kernels: task `task` covers values [task * ROWS_PER_TASK_VALUES, task_end(task, count)). */
+static inline int64_t task_end(int task, int64_t count) {
+  const int64_t end = ((int64_t)task + 1) * ROWS_PER_TASK_VALUES;
+  return end < count ? end : count;
+}
+static inline int value_tasks(int64_t count) { return (int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES); }
+
 typedef struct {
   uint32_t *dst;
   uint32_t value;
@@ -89,15 +96,14 @@ typedef struct {
 static void fill_task(const void *ctx, int task, int thread) {
   (void)thread;
   const fill_job *job = ctx;
-  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
-  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES, to = task_end(task, job->count);
   for (int64_t i = from; i < to; i++) job->dst[i] = job->value;
 }
 
 /* Sets `count` 4-byte values to `value`. */
 int fill_values(uint32_t *dst, int64_t count, uint32_t value) {
   fill_job job = {dst, value, count};
-  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), fill_task, &job);
+  parallel_for(value_tasks(count), fill_task, &job);
   return 0;
 }
 
@@ -110,8 +116,7 @@ typedef struct {
 AVX2 static void relu_grad_task(const void *ctx, int task, int thread) {
   (void)thread;
   const relu_job *job = ctx;
-  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
-  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES, to = task_end(task, job->count);
   const float *restrict dy = job->dy, *restrict x = job->x;
   float *restrict dx = job->dx;
   for (int64_t i = from; i < to; i++) {
@@ -123,7 +128,7 @@ AVX2 static void relu_grad_task(const void *ctx, int task, int thread) {
 /* dx = dy * step(x): step is 1 where x > 0, 0 elsewhere and NaN where x is NaN, as tfjs-core's relu gradient. */
 int relu_grad(const float *dy, const float *x, float *dx, int64_t count) {
   relu_job job = {dy, x, dx, count};
-  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), relu_grad_task, &job);
+  parallel_for(value_tasks(count), relu_grad_task, &job);
   return 0;
 }
 
@@ -136,8 +141,7 @@ typedef struct {
 AVX2 static void relu_task(const void *ctx, int task, int thread) {
   (void)thread;
   const relu_forward_job *job = ctx;
-  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
-  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES, to = task_end(task, job->count);
   const float *restrict x = job->x;
   float *restrict y = job->y;
   for (int64_t i = from; i < to; i++) y[i] = x[i] > 0.0f ? x[i] : (x[i] == x[i] ? 0.0f : x[i]);
@@ -146,7 +150,7 @@ AVX2 static void relu_task(const void *ctx, int task, int thread) {
 /* y = max(x, 0) as the wasm backend's Relu: NaN stays NaN, -0 becomes +0. */
 int relu_forward(const float *x, float *y, int64_t count) {
   relu_forward_job job = {x, y, count};
-  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), relu_task, &job);
+  parallel_for(value_tasks(count), relu_task, &job);
   return 0;
 }
 
@@ -160,8 +164,7 @@ typedef struct {
 AVX2 static void add_task(const void *ctx, int task, int thread) {
   (void)thread;
   const add_job *job = ctx;
-  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES;
-  const int64_t to = from + ROWS_PER_TASK_VALUES < job->count ? from + ROWS_PER_TASK_VALUES : job->count;
+  const int64_t from = (int64_t)task * ROWS_PER_TASK_VALUES, to = task_end(task, job->count);
   const float *restrict a = job->a, *restrict b = job->b;
   float *restrict out = job->out;
   if (job->period == job->count) {
@@ -184,6 +187,6 @@ AVX2 static void add_task(const void *ctx, int task, int thread) {
 int add_values(const float *a, const float *b, float *out, int64_t count, int64_t period) {
   if (period <= 0 || count % period != 0) return -1;
   add_job job = {a, b, out, count, period};
-  parallel_for((int)((count + ROWS_PER_TASK_VALUES - 1) / ROWS_PER_TASK_VALUES), add_task, &job);
+  parallel_for(value_tasks(count), add_task, &job);
   return 0;
 }

@@ -71,6 +71,12 @@ function runConv(native: NativeAddon, s: Shape15, x: Float32Array, w: Float32Arr
   return { y, dx, dw };
 }
 
+/** Pseudo-random x, filter and dy for the convolution `s`, from seeds `seed`, `seed + 1`, `seed + 2`. */
+function operands(s: Shape15, seed: number): { x: Float32Array; w: Float32Array; dy: Float32Array } {
+  const [B, H, W, C, OH, OW, CO, FH, FW] = s;
+  return { x: values([B, H, W, C], seed), w: values([FH, FW, C, CO], seed + 1), dy: values([B, OH, OW, CO], seed + 2) };
+}
+
 describe.runIf(addon !== undefined)('the native addon', () => {
   const native = addon!;
   const cases: [string, Shape15][] = [
@@ -82,10 +88,7 @@ describe.runIf(addon !== undefined)('the native addon', () => {
   ];
 
   it.each(cases)('convolution and its gradients match a float64 reference on 1, 2 and 3 threads: %s', (_, s) => {
-    const [B, H, W, C, OH, OW, CO, FH, FW] = s;
-    const x = values([B, H, W, C], 1);
-    const w = values([FH, FW, C, CO], 2);
-    const dy = values([B, OH, OW, CO], 3);
+    const { x, w, dy } = operands(s, 1);
     const expected = referenceConv(s, x, w, dy);
     const before = native.getThreads();
     try {
@@ -109,10 +112,7 @@ describe.runIf(addon !== undefined)('the native addon', () => {
   ];
 
   it.each(wideCases)('AVX-512 and AVX2 tiles give the same bits on 1 and 2 threads: %s', (_, s) => {
-    const [B, H, W, C, OH, OW, CO, FH, FW] = s;
-    const x = values([B, H, W, C], 5);
-    const w = values([FH, FW, C, CO], 6);
-    const dy = values([B, OH, OW, CO], 7);
+    const { x, w, dy } = operands(s, 5);
     const [beforeBits, beforeThreads] = [native.vectorBits(), native.getThreads()];
     try {
       const wide = native.vectorBits(512);
