@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRestorations, restorationGrids, type RestorationSet } from '@asng/cli';
 import type { HtmlTable } from './html.js';
+import { stats } from './protocol.js';
 import { RESTORATIONS_DIR, type InpaintingQuality, type Restoration, type RetrainPiece } from './inpainting-settings.js';
 
 /**
@@ -15,14 +16,21 @@ import { RESTORATIONS_DIR, type InpaintingQuality, type Restoration, type Retrai
  * mean, standard deviation and best.
  */
 export function inpaintingTables(quality: InpaintingQuality): HtmlTable[] {
+  const several = quality.found.some((f) => f.retrains !== undefined);
   const { settings: s } = quality;
   const header = ['network', 'seed', 'PSNR dB', 'SSIM', 'weights', 'width', 'rank PSNR', 'rank SSIM'];
   const of = quality.random.length + 1;
   return s.masks.map((mask) => {
     const rows: string[][] = [];
     const highlight: boolean[] = [];
-    const row = (name: string, seed: number | '', m: Restoration | undefined, rest: readonly string[], found = false) => {
-      rows.push([name, String(seed), m ? m.psnr.toFixed(2) : '', m ? m.ssim.toFixed(4) : '', ...rest]);
+    // With several retrainings, each figure is their mean ± their standard deviation.
+    const cell = (m: Restoration | undefined, runs: readonly Restoration[] | undefined, key: keyof Restoration, digits: number) => {
+      if (m === undefined) return '';
+      if (runs === undefined || runs.length < 2) return m[key].toFixed(digits);
+      return `${m[key].toFixed(digits)} ± ${stats(runs.map((r) => r[key])).std.toFixed(digits)}`;
+    };
+    const row = (name: string, seed: number | '', m: Restoration | undefined, rest: readonly string[], found = false, runs?: readonly Restoration[]) => {
+      rows.push([name, String(seed), cell(m, runs, 'psnr', 2), cell(m, runs, 'ssim', 4), ...rest]);
       highlight.push(found);
     };
     quality.found.forEach((f, i) => {
@@ -33,10 +41,13 @@ export function inpaintingTables(quality: InpaintingQuality): HtmlTable[] {
         f.metric[mask],
         [String(f.parameters[mask]), String(f.width[mask]), `${rank?.psnr[i]} of ${of}`, `${rank?.ssim[i]} of ${of}`],
         true,
+        f.retrains?.[mask],
       );
     });
-    for (const h of quality.handWritten) row('hand-written', h.seed, h.metric[mask], [String(h.parameters[mask]), String(h.width[mask]), '', '']);
-    for (const r of quality.random) row(`random ${r.index + 1}`, r.seed, r.metric[mask], [String(r.parameters[mask]), String(r.width[mask]), '', '']);
+    for (const h of quality.handWritten)
+      row('hand-written', h.seed, h.metric[mask], [String(h.parameters[mask]), String(h.width[mask]), '', ''], false, h.retrains?.[mask]);
+    for (const r of quality.random)
+      row(`random ${r.index + 1}`, r.seed, r.metric[mask], [String(r.parameters[mask]), String(r.width[mask]), '', ''], false, r.retrains?.[mask]);
     if (quality.random.length > 0) {
       const [mean, std] = [quality.randomMean[mask]!, quality.randomStd[mask]!];
       rows.push([
@@ -53,7 +64,7 @@ export function inpaintingTables(quality: InpaintingQuality): HtmlTable[] {
       row('random best', '', quality.randomMax[mask], ['', '', '', '']);
     }
     return {
-      caption: `${mask} mask: PSNR and SSIM on ${quality.testImages} test images; every network retrained from scratch within ${s.retrain.parameterBudget} weights, ${s.retrain.epochs} epoch(s), the same recipe and seed`,
+      caption: `${mask} mask: PSNR and SSIM on ${quality.testImages} test images; every network retrained from scratch within ${s.retrain.parameterBudget} weights, ${s.retrain.epochs} epoch(s), the same recipe and seed${several ? 's (mean ± standard deviation of the retrainings)' : ''}`,
       header,
       rows,
       highlight,

@@ -166,6 +166,13 @@ describe('runInpaintingQuality', () => {
     }
     expect(two.handWritten.every((h) => SETTINGS.masks.every((mask) => h.retrains![mask]!.length === 2))).toBe(true);
     expect(first.found[0]!.retrains).toBeUndefined();
+    // The tables show each figure as the mean ± the retrainings' standard deviation.
+    const table = inpaintingTables(two)[0]!;
+    expect(table.caption).toMatch(/mean ± standard deviation of the retrainings/);
+    const foundRuns = two.found[0]!.retrains![SETTINGS.masks[0]!]!;
+    const std = stats(foundRuns.map((r) => r.psnr)).std;
+    expect(table.rows[0]![2]).toBe(`${two.found[0]!.metric[SETTINGS.masks[0]!]!.psnr.toFixed(2)} ± ${std.toFixed(2)}`);
+    expect(inpaintingTables(first)[0]!.rows[0]![2]).not.toMatch(/±/);
   });
 
   it('renders a table per mask and the grids of the found, best random and hand-written networks', () => {

@@ -40,7 +40,7 @@ import {
   type InpaintingQuality,
   type InpaintingSettings,
 } from './inpainting.js';
-import { BUDGETS, TASKS, pinSettings, reusablePieceDir, type Budget, type Task } from './protocol.js';
+import { BUDGETS, TASKS, pinSettings, reusablePieceDir, stats, type Budget, type Task } from './protocol.js';
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'task', type: 'string', values: [...TASKS], description: 'what to benchmark (required)' },
@@ -271,11 +271,14 @@ function classificationRows(r: ClassificationQuality): { header: string[]; rows:
   const header = ['architecture', 'seed', 'test accuracy', 'parameters', 'channels', 'rank', 'seconds'];
   const rows: string[][] = [];
   const highlight: boolean[] = [];
+  // With several retrainings: their mean ± their standard deviation.
+  const accuracy = (x: { metric: number; retrains?: readonly number[] }) =>
+    x.retrains !== undefined && x.retrains.length > 1 ? `${x.metric.toFixed(4)} ± ${stats(x.retrains).std.toFixed(4)}` : x.metric.toFixed(4);
   for (const [i, f] of r.found.entries()) {
     rows.push([
       `found (convergence ${f.convergence.toFixed(3)})`,
       String(f.seed),
-      f.metric.toFixed(4),
+      accuracy(f),
       String(f.parameters),
       String(f.channels),
       `${r.foundRank[i]} of ${r.random.length + 1}`,
@@ -284,7 +287,7 @@ function classificationRows(r: ClassificationQuality): { header: string[]; rows:
     highlight.push(true);
   }
   for (const x of r.random) {
-    rows.push([`random ${x.index + 1}`, String(x.seed), x.metric.toFixed(4), String(x.parameters), String(x.channels), '', x.seconds.toFixed(0)]);
+    rows.push([`random ${x.index + 1}`, String(x.seed), accuracy(x), String(x.parameters), String(x.channels), '', x.seconds.toFixed(0)]);
     highlight.push(false);
   }
   if (r.random.length > 0) {
