@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeCalls } from '../test/fake-calls.js';
 import { queueState, redisConnection, startWorker, submitSweep } from './queue.js';
 import { readSweepFile } from './sweep-file.js';
 import { freePort, hasRedisServer, startRedis, stopProcess as stop, until } from '../test/redis-server.js';
@@ -15,14 +16,7 @@ const workerMain = fileURLToPath(new URL('../test/worker-main.ts', import.meta.u
 // tsx's loader in this very process (its CLI would start the worker in a child of its own).
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
-function calls(path: string): { event: string; argv: string[]; code?: number; ppid: number }[] {
-  return existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-    : [];
-}
+const calls = fakeCalls;
 
 describe('redisConnection', () => {
   it('reads redis:// URLs and refuses others, naming the option', () => {

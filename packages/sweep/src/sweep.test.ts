@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeCalls } from '../test/fake-calls.js';
 import { jobArgv, runSweepLocally, type SweepEvent } from './local-runner.js';
 import { sweepComparisons } from './comparison.js';
 import { readSweepFile, SweepFileError } from './sweep-file.js';
@@ -59,15 +60,7 @@ function write(dir: string, name: string, text: string): string {
   return path;
 }
 
-/** The fake CLI's calls, in order. */
-function calls(path: string): { event: string; argv: string[]; code?: number }[] {
-  return existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-    : [];
-}
+const calls = fakeCalls;
 
 describe('sweep files', () => {
   it('expands the product of the matrix, one dependent job per search, with ids that do not depend on the format or key order', () => {
