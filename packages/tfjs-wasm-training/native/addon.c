@@ -425,7 +425,9 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
   if (napi_get_typedarray_info(env, c.argv[0], &type, &n, NULL, NULL, NULL) != napi_ok) n = 0;
   if (napi_get_typedarray_info(env, c.argv[1], &type, &period, NULL, NULL, NULL) != napi_ok) period = 0;
   if (period == 0 || n % period != 0) {
-    fail(env, "add", "b must have a's length or a divisor of it, at least 1");
+    char what[160];
+    snprintf(what, sizeof what, "b must have a's length (%zu) or a divisor of it, at least 1; got %zu values", n, period);
+    fail(env, "add", what);
     return undefined_value(env);
   }
   if (!floats(&c, 0, "a", n, 0, &a) || !floats(&c, 1, "b", period, 0, &b) || !floats(&c, 2, "out", n, 0, &out))

@@ -441,7 +441,7 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
 typedef struct {
   const conv_shape *s;
   const float *x;
-  const float *zeros; /* at least in_c + 8 zeros */
+  const float *zeros; /* at least in_c + NR_MAX zeros */
   const float *dy;
   int pixels;                  /* P */
   int nr;                      /* tile width: 16 (AVX2) or 32 (AVX-512) */
