@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 5 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add */
+#define ADDON_VERSION 6 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -247,12 +247,15 @@ static napi_value js_avg_pool_grad(napi_env env, napi_callback_info info) {
 
 #define MAX_SIZE 4294967296.0 /* 2^32 values */
 
-/* sumAdjacent(x, out, outer, reduced, inner): out[o][i] = sum_r x[o][r][i] */
-static napi_value js_sum_adjacent(napi_env env, napi_callback_info info) {
+/*
+ * sumAdjacent(x, out, outer, reduced, inner): out[o][i] = sum_r x[o][r][i];
+ * meanAdjacent(...): that sum divided by `reduced` (both summed in double).
+ */
+static napi_value reduce_adjacent_call(napi_env env, napi_callback_info info, const char *name, int mean) {
   call_args c;
   int64_t outer, reduced, inner;
   float *x, *out;
-  if (!read_args(env, info, "sumAdjacent", 5, &c) || !integer(&c, 2, "outer", 1, MAX_SIZE, &outer) ||
+  if (!read_args(env, info, name, 5, &c) || !integer(&c, 2, "outer", 1, MAX_SIZE, &outer) ||
       !integer(&c, 3, "reduced", 1, MAX_SIZE, &reduced) || !integer(&c, 4, "inner", 1, MAX_SIZE, &inner))
     return undefined_value(env);
   if ((double)outer * (double)reduced * (double)inner > MAX_SIZE) {
@@ -262,7 +265,15 @@ static napi_value js_sum_adjacent(napi_env env, napi_callback_info info) {
   if (!floats(&c, 0, "x", (size_t)(outer * reduced * inner), 0, &x) ||
       !floats(&c, 1, "out", (size_t)(outer * inner), 0, &out))
     return undefined_value(env);
-  RUN(c, sum_adjacent(x, out, outer, reduced, inner));
+  RUN(c, mean ? mean_adjacent(x, out, outer, reduced, inner) : sum_adjacent(x, out, outer, reduced, inner));
+}
+
+static napi_value js_sum_adjacent(napi_env env, napi_callback_info info) {
+  return reduce_adjacent_call(env, info, "sumAdjacent", 0);
+}
+
+static napi_value js_mean_adjacent(napi_env env, napi_callback_info info) {
+  return reduce_adjacent_call(env, info, "meanAdjacent", 1);
 }
 
 static int rows_and_channels(call_args *c, size_t first, size_t channels_at, int64_t *rows, int64_t *channels) {
@@ -390,6 +401,50 @@ static napi_value js_fill(napi_env env, napi_callback_info info) {
   RUN(c, fill_values(dst, (int64_t)length, bits));
 }
 
+/*
+ * tile(src, dst, shape: Int32Array) with shape = [rank, srcShape..., reps...]: dst (of shape srcShape * reps)
+ * holds src repeated reps[a] times along each axis a (4-byte values, row-major).
+ */
+static napi_value js_tile(napi_env env, napi_callback_info info) {
+  call_args c;
+  uint32_t *src, *dst;
+  size_t src_length, dst_length;
+  napi_typedarray_type type;
+  size_t n = 0;
+  void *data = NULL;
+  if (!read_args(env, info, "tile", 3, &c) || !words(&c, 0, "src", &src, &src_length) ||
+      !words(&c, 1, "dst", &dst, &dst_length))
+    return undefined_value(env);
+  if (napi_get_typedarray_info(env, c.argv[2], &type, &n, &data, NULL, NULL) != napi_ok || type != napi_int32_array ||
+      n < 1) {
+    fail(env, c.fn, "shape must be an Int32Array");
+    return undefined_value(env);
+  }
+  const int32_t *v = data;
+  const int rank = v[0];
+  if (rank < 1 || rank > MAX_BOX_RANK || n != (size_t)(1 + 2 * rank)) {
+    fail(env, c.fn, "shape must hold [rank (1 to 8), srcShape, reps]");
+    return undefined_value(env);
+  }
+  int64_t src_shape[MAX_BOX_RANK], reps[MAX_BOX_RANK];
+  double src_count = 1, dst_count = 1;
+  for (int a = 0; a < rank; a++) {
+    src_shape[a] = v[1 + a];
+    reps[a] = v[1 + rank + a];
+    if (src_shape[a] < 0 || reps[a] < 0) {
+      fail(env, c.fn, "shape and reps must not be negative");
+      return undefined_value(env);
+    }
+    src_count *= (double)src_shape[a];
+    dst_count *= (double)src_shape[a] * (double)reps[a];
+  }
+  if (src_count != (double)src_length || dst_count != (double)dst_length) {
+    fail(env, c.fn, "array lengths do not match the shape and reps");
+    return undefined_value(env);
+  }
+  RUN(c, tile_values(src, dst, rank, src_shape, reps));
+}
+
 /* reluGrad(dy, x, dx): dx = dy * step(x). */
 static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   call_args c;
@@ -512,10 +567,12 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "maxPoolGrad", js_max_pool_grad);
   export_function(env, exports, "avgPoolGrad", js_avg_pool_grad);
   export_function(env, exports, "sumAdjacent", js_sum_adjacent);
+  export_function(env, exports, "meanAdjacent", js_mean_adjacent);
   export_function(env, exports, "normalizeBatch", js_normalize_batch);
   export_function(env, exports, "normalizeBatchGrad", js_normalize_batch_grad);
   export_function(env, exports, "copyBox", js_copy_box);
   export_function(env, exports, "fill", js_fill);
+  export_function(env, exports, "tile", js_tile);
   export_function(env, exports, "reluGrad", js_relu_grad);
   export_function(env, exports, "relu", js_relu);
   export_function(env, exports, "add", js_add);

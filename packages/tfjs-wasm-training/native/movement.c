@@ -190,3 +190,79 @@ int add_values(const float *a, const float *b, float *out, int64_t count, int64_
   parallel_for(value_tasks(count), add_task, &job);
   return 0;
 }
+
+typedef struct {
+  const uint32_t *src;
+  uint32_t *dst;
+  int rank;                  /* kept axes, each followed by the inner block */
+  int64_t src_shape[MAX_RANK], out_shape[MAX_RANK];
+  int64_t src_stride[MAX_RANK]; /* in values, the inner block included */
+  int64_t block;             /* values copied whole: the trailing axes that are not repeated */
+  int64_t rows, rows_per_task; /* rows: the output's index over every kept axis but the last */
+} tile_job;
+
+static void tile_task(const void *ctx, int task, int thread) {
+  (void)thread;
+  const tile_job *job = ctx;
+  const int last = job->rank - 1;
+  const int64_t n = job->out_shape[last], s = job->src_shape[last];
+  const int64_t period = s * job->block, row_length = n * job->block;
+  const int64_t r0 = (int64_t)task * job->rows_per_task;
+  const int64_t r1 = r0 + job->rows_per_task < job->rows ? r0 + job->rows_per_task : job->rows;
+  for (int64_t r = r0; r < r1; r++) {
+    int64_t rest = r, src = 0;
+    for (int a = last - 1; a >= 0; a--) {
+      const int64_t i = rest % job->out_shape[a];
+      rest /= job->out_shape[a];
+      src += (i % job->src_shape[a]) * job->src_stride[a];
+    }
+    uint32_t *restrict d = job->dst + r * row_length;
+    /* The source's run along the last kept axis, then its copies: the row repeats with that period. */
+    memcpy(d, job->src + src, (size_t)period * sizeof(uint32_t));
+    if (period >= 64) {
+      for (int64_t k = period; k < row_length; k += period) memcpy(d + k, d, (size_t)period * sizeof(uint32_t));
+    } else {
+      for (int64_t k = period; k < row_length; k++) d[k] = d[k - period];
+    }
+  }
+}
+
+/*
+ * Tiles a row-major tensor of shape `src_shape` `reps[a]` times along each
+ * axis a (4-byte values): out[i] = src[i % src_shape] index by index, the
+ * output of shape src_shape * reps. This is tfjs's `Tile`, which
+ * `broadcastTo` runs.
+ */
+int tile_values(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_shape, const int64_t *reps) {
+  tile_job job;
+  memset(&job, 0, sizeof job);
+  job.src = src;
+  job.dst = dst;
+  for (int a = 0; a < rank; a++)
+    if (src_shape[a] == 0 || reps[a] == 0) return 0;
+  /* Trailing axes that are not repeated are copied whole, as one block. */
+  int keep = rank;
+  job.block = 1;
+  while (keep > 0 && reps[keep - 1] == 1) job.block *= src_shape[--keep];
+  if (keep == 0) {
+    /* Nothing repeated: one kept axis of length 1. */
+    keep = 1;
+    job.src_shape[0] = job.out_shape[0] = 1;
+    job.src_stride[0] = job.block;
+  } else {
+    int64_t stride = job.block;
+    for (int a = keep - 1; a >= 0; a--) {
+      job.src_shape[a] = src_shape[a];
+      job.out_shape[a] = src_shape[a] * reps[a];
+      job.src_stride[a] = stride;
+      stride *= src_shape[a];
+    }
+  }
+  job.rank = keep;
+  job.rows = 1;
+  for (int a = 0; a < keep - 1; a++) job.rows *= job.out_shape[a];
+  const int64_t row_length = job.out_shape[keep - 1] * job.block;
+  job.rows_per_task = row_length >= ROWS_PER_TASK_VALUES ? 1 : ROWS_PER_TASK_VALUES / row_length;
+  parallel_for((int)((job.rows + job.rows_per_task - 1) / job.rows_per_task), tile_task, &job);
+  return 0;
+}

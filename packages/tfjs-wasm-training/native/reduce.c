@@ -45,7 +45,8 @@ static void sum_task(const void *ctx, int task, int thread) {
   }
 }
 
-int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner) {
+/* out[o][i] = the sum over r of x[o][r][i], in double, divided by `reduced` when `mean` (then rounded to float). */
+static int reduce_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner, int mean) {
   const int threads = pool_threads();
   sum_job job;
   memset(&job, 0, sizeof job);
@@ -76,12 +77,24 @@ int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int
         const double *part = total + k * inner;
         for (int64_t i = 0; i < inner; i++) total[i] += part[i];
       }
-      for (int64_t i = 0; i < inner; i++) out[o * inner + i] = (float)total[i];
+      if (mean) {
+        for (int64_t i = 0; i < inner; i++) out[o * inner + i] = (float)(total[i] / (double)reduced);
+      } else {
+        for (int64_t i = 0; i < inner; i++) out[o * inner + i] = (float)total[i];
+      }
     }
   }
   free(job.partial);
   for (int t = 0; t < threads; t++) free(job.block[t]);
   return failed ? -1 : 0;
+}
+
+int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner) {
+  return reduce_adjacent(x, out, outer, reduced, inner, 0);
+}
+
+int mean_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner) {
+  return reduce_adjacent(x, out, outer, reduced, inner, 1);
 }
 
 /* ---- batch normalisation with the batch's own statistics ---- */

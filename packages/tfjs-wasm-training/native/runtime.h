@@ -100,6 +100,7 @@ int max_pool_grad(const conv_shape *s, const float *x, const float *y, const flo
 int avg_pool_grad(const conv_shape *s, const float *dy, float *dx);
 
 int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner);
+int mean_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner);
 int normalize_batch(const float *x, float *y, float *mean, float *variance, int64_t rows, int channels,
                     float epsilon);
 int normalize_batch_grad(const float *dy, const float *y, const float *variance, float *dx, int64_t rows,
@@ -109,6 +110,7 @@ int normalize_batch_grad(const float *dy, const float *y, const float *variance,
 int copy_box(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_shape, const int64_t *dst_shape,
              const int64_t *src_begin, const int64_t *dst_begin, const int64_t *size);
 int fill_values(uint32_t *dst, int64_t count, uint32_t value);
+int tile_values(const uint32_t *src, uint32_t *dst, int rank, const int64_t *src_shape, const int64_t *reps);
 int relu_grad(const float *dy, const float *x, float *dx, int64_t count);
 int relu_forward(const float *x, float *y, int64_t count);
 int add_values(const float *a, const float *b, float *out, int64_t count, int64_t period);

@@ -11,6 +11,7 @@ export { formatKernelProfile, profileKernels } from './kernel-profile.js';
 export type { KernelProfiler, KernelTime } from './kernel-profile.js';
 export { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 export { ReluGrad, registerReluGradient } from './relu-gradient.js';
+export { registerReduceGradients } from './reduce-gradients.js';
 export { MomentumSgdUpdate } from './momentum-sgd.js';
 export type { MomentumSgdUpdateAttrs } from './momentum-sgd.js';
 export { guardWasmHeap, wasmHeapBytes, WasmHeapExhaustedError, WASM_HEAP_MAX_BYTES } from './wasm-heap.js';

@@ -152,7 +152,11 @@ describe.runIf(addon !== undefined)('the native addon', () => {
         native.normalizeBatch(x, y, mean, variance, 37, 1e-3);
         const box = new Float32Array(5 * 37);
         native.copyBox(x, box, Int32Array.from([2, 300, 37, 5, 37, 100, 0, 0, 0, 5, 37]));
-        results.push([sum, y, mean, variance, box]);
+        const average = new Float32Array(37);
+        native.meanAdjacent(x, average, 1, 300, 37);
+        const tiled = new Float32Array(x.length * 6);
+        native.tile(x, tiled, Int32Array.from([2, 300, 37, 2, 3]));
+        results.push([sum, y, mean, variance, box, average, tiled]);
       }
     } finally {
       native.setThreads(before);
@@ -163,6 +167,17 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     let column0 = 0;
     for (let r = 0; r < 300; r++) column0 += x[r * 37]!;
     expect(one[0]![0]).toBeCloseTo(column0, 4);
+    expect(one[5]![0]).toBeCloseTo(column0 / 300, 6);
+    // tile: row r, column c of the [600, 111] output is x[r % 300][c % 37].
+    for (const [r, c] of [
+      [0, 0],
+      [299, 36],
+      [300, 37],
+      [450, 80],
+      [599, 110],
+    ] as const) {
+      expect(one[6]![r * 111 + c]).toBe(x[(r % 300) * 37 + (c % 37)]);
+    }
   });
 
   it('refuses arrays whose lengths do not match the shape, naming the kernel and the array', () => {
@@ -179,6 +194,10 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     expect(() => native.depthwiseConv2d(x, w, y, s)).toThrow(/multiple of input channels/);
     expect(() => native.copyBox(x, y, Int32Array.from([1, 32, 48, 30, 0, 5]))).toThrow(/does not fit/);
     expect(() => native.sumAdjacent(x, new Float32Array(4), 1, 7, 4)).toThrow(/x has 32 values, the shape needs 28/);
+    expect(() => native.meanAdjacent(x, new Float32Array(4), 1, 8, 5)).toThrow(/meanAdjacent: x has 32 values, the shape needs 40/);
+    expect(() => native.tile(x, new Float32Array(64), Int32Array.from([2, 4, 8, 2, 3]))).toThrow(/tile: array lengths do not match/);
+    expect(() => native.tile(x, new Float32Array(64), Int32Array.from([2, 4, 8, 2]))).toThrow(/tile: shape must hold \[rank/);
+    expect(() => native.tile(x, new Float32Array(0), Int32Array.from([1, 32, -1]))).toThrow(/tile: shape and reps must not be negative/);
     expect(() => native.setThreads(0)).toThrow(/from 1 to 16/);
     expect(() => (native.conv2d as (...args: unknown[]) => void)([1, 2], w, y, s)).toThrow(/x must be a Float32Array/);
   });

@@ -20,6 +20,8 @@ export interface NativeAddon {
   avgPoolGrad(dy: Float32Array, dx: Float32Array, shape: Int32Array): void;
   /** `out[o][i] = sum over r of x[o][r][i]`. */
   sumAdjacent(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
+  /** `out[o][i] = (sum over r of x[o][r][i]) / reduced`, summed and divided in float64. */
+  meanAdjacent(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
   normalizeBatch(x: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, epsilon: number): void;
   normalizeBatchGrad(dy: Float32Array, y: Float32Array, variance: Float32Array, dx: Float32Array, channels: number, epsilon: number): void;
   /**
@@ -27,6 +29,11 @@ export interface NativeAddon {
    * ...srcBegin, ...dstBegin, ...size]` (rank 1 to 8).
    */
   copyBox(src: Float32Array | Int32Array, dst: Float32Array | Int32Array, box: Int32Array): void;
+  /**
+   * Repeats `src` `reps[a]` times along each axis a into `dst` (4-byte
+   * values): `shape` is `[rank, ...srcShape, ...reps]` (rank 1 to 8).
+   */
+  tile(src: Float32Array | Int32Array, dst: Float32Array | Int32Array, shape: Int32Array): void;
   /** Sets every value (float32 value, or int32 bits). */
   fill(dst: Float32Array | Int32Array, value: number): void;
   /** `dx = dy * step(x)`. */
@@ -66,8 +73,9 @@ export interface NativeKernelsStatus {
 /**
  * 4: every sum split over threads is combined in a fixed order, so results no longer depend on timing.
  * 5: AVX-512 convolution tiles where the CPU has them, `vectorBits`, `relu`, `add`.
+ * 6: `tile`, `meanAdjacent`.
  */
-const ADDON_VERSION = 5;
+const ADDON_VERSION = 6;
 
 let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
 

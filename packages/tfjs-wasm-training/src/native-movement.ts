@@ -7,12 +7,14 @@ import {
   Slice,
   slice_util,
   SplitV,
+  Tile,
   util,
   type ConcatAttrs,
   type KernelFunc,
   type PadV2Attrs,
   type SliceAttrs,
   type SplitVAttrs,
+  type TileAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -62,7 +64,7 @@ function copyBox(
 }
 
 /**
- * Kernel functions that run `Slice`, `SplitV`, `Concat` and `PadV2` (float32
+ * Kernel functions that run `Slice`, `SplitV`, `Concat`, `PadV2` and `Tile` (float32
  * and int32 tensors up to rank 8) with the native addon's threaded box
  * copies, and {@link ReluGrad}, `Relu` and `Add` (float32; `Add` of the same
  * shapes, or of a vector along the last axis: a bias) with its threaded
@@ -176,6 +178,17 @@ export function nativeMovementKernels(addon: NativeAddon, fallback: Fallback): N
     return out;
   };
 
+  const tile: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const x = args.inputs['x'] as TensorInfo;
+    const { reps } = args.attrs as unknown as TileAttrs;
+    if (!movable(x) || x.shape.length === 0 || reps.length !== x.shape.length) return delegate(Tile, args);
+    const outShape = x.shape.map((d, i) => d * reps[i]!);
+    const out = backend.makeOutput(outShape, x.dtype);
+    if (util.sizeFromShape(outShape) > 0) addon.tile(words(backend, x), words(backend, out), Int32Array.from([x.shape.length, ...x.shape, ...reps]));
+    return out;
+  };
+
   const reluGrad: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;
     const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
@@ -214,5 +227,5 @@ export function nativeMovementKernels(addon: NativeAddon, fallback: Fallback): N
     return out;
   };
 
-  return { [Slice]: slice, [SplitV]: splitV, [Concat]: concat, [PadV2]: padV2, [ReluGrad]: reluGrad, [Relu]: relu, [Add]: add };
+  return { [Slice]: slice, [SplitV]: splitV, [Concat]: concat, [PadV2]: padV2, [Tile]: tile, [ReluGrad]: reluGrad, [Relu]: relu, [Add]: add };
 }

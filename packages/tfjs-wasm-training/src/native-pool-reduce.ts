@@ -2,6 +2,7 @@ import {
   AvgPoolGrad,
   backend_util,
   MaxPoolGrad,
+  Mean,
   Sum,
   util,
   type AvgPoolGradAttrs,
@@ -16,7 +17,7 @@ import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { adjacentReduction } from './identity-and-sum.js';
 
 /**
- * Kernel functions that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` over
+ * Kernel functions that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` and `Mean` over
  * adjacent axes, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
  * the native addon, falling back to `fallback(kernelName)` for the rest
  * (other dtypes, non-adjacent axes, empty tensors).
@@ -53,14 +54,19 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
     return out;
   };
 
-  const sum: KernelFunc = (args) => {
-    const view = adjacentReduction(args);
-    if (view === undefined) return delegate(Sum, args);
-    const backend = args.backend as BackendWasm;
-    const out = backend.makeOutput(view.outShape, 'float32');
-    addon.sumAdjacent(heapView(backend, args.inputs['x'] as TensorInfo, 'x'), heapView(backend, out, 'out'), view.outer, view.reduced, view.inner);
-    return out;
-  };
+  /** `Sum` or `Mean` over adjacent axes, summed in float64 (the mean divided there too). */
+  const reduction =
+    (name: typeof Sum | typeof Mean): KernelFunc =>
+    (args) => {
+      const view = adjacentReduction(args);
+      if (view === undefined) return delegate(name, args);
+      const backend = args.backend as BackendWasm;
+      const out = backend.makeOutput(view.outShape, 'float32');
+      const x = heapView(backend, args.inputs['x'] as TensorInfo, 'x');
+      const run = name === Sum ? addon.sumAdjacent : addon.meanAdjacent;
+      run.call(addon, x, heapView(backend, out, 'out'), view.outer, view.reduced, view.inner);
+      return out;
+    };
 
   const normalizeBatch: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;
@@ -103,7 +109,8 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
   return {
     [MaxPoolGrad]: maxPoolGrad,
     [AvgPoolGrad]: avgPoolGrad,
-    [Sum]: sum,
+    [Sum]: reduction(Sum),
+    [Mean]: reduction(Mean),
     [NormalizeBatch]: normalizeBatch,
     [NormalizeBatchGrad]: normalizeBatchGrad,
   };

@@ -207,7 +207,7 @@ describe.each(MODES)('%s', (mode) => {
     });
   });
 
-  describe('Sum and Identity on wasm match the cpu backend', () => {
+  describe('Sum, Mean and Identity on wasm match the cpu backend', () => {
     it.each([
       { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
       { shape: [4, 5, 6, 3], axis: [1, 2], keepDims: true },
@@ -217,20 +217,21 @@ describe.each(MODES)('%s', (mode) => {
       { shape: [8, 16, 16, 3], axis: [0, 1, 2], keepDims: false },
       { shape: [8, 16, 16, 3], axis: [0, 1], keepDims: true },
       { shape: [1000], axis: [0], keepDims: false },
-    ])('sum over $axis of $shape', async ({ shape, axis, keepDims }) => {
+    ])('sum and mean over $axis of $shape', async ({ shape, axis, keepDims }) => {
       const run = () => {
         const x = tf.tensor(values(shape, 31), shape);
         const s = tf.sum(x, axis, keepDims);
         const copy = tf.clone(s);
         s.dispose();
-        return [copy];
+        return [copy, tf.mean(x, axis, keepDims)];
       };
-      const [a] = await runOn('wasm', run);
-      const [b] = await runOn('cpu', run);
+      const [a, meanA] = await runOn('wasm', run);
+      const [b, meanB] = await runOn('cpu', run);
       expectClose(a!, b!, `sum over ${axis}`);
+      expectClose(meanA!, meanB!, `mean over ${axis}`);
       const shapeOn = async (backend: string) => {
         await tf.setBackend(backend);
-        return tf.tidy(() => tf.sum(tf.ones(shape), axis, keepDims).shape);
+        return tf.tidy(() => [tf.sum(tf.ones(shape), axis, keepDims).shape, tf.mean(tf.ones(shape), axis, keepDims).shape]);
       };
       expect(await shapeOn('wasm')).toEqual(await shapeOn('cpu'));
     });
@@ -299,6 +300,14 @@ describe.each(MODES)('%s', (mode) => {
         ],
       },
       { name: 'pad of a vector', run: (x) => [tf.pad(tf.reshape(x, [-1]), [[3, 2]], -2)] },
+      { name: 'tile of every axis', run: (x) => [tf.tile(x, [2, 1, 3, 2])] },
+      { name: 'tile of the leading axes (whole rows repeated)', run: (x) => [tf.tile(x, [2, 3, 1, 1])] },
+      { name: 'tile of the last axis only', run: (x) => [tf.tile(x, [1, 1, 1, 13])] },
+      { name: 'tile by nothing (a copy)', run: (x) => [tf.tile(x, [1, 1, 1, 1])] },
+      { name: 'tile to an empty tensor', run: (x) => [tf.tile(x, [1, 0, 2, 1])] },
+      { name: 'broadcast of a [n, 1, 1, c] tensor (a mean gradient)', run: (x) => [tf.broadcastTo(tf.slice(x, [0, 0, 0, 0], [3, 1, 1, 6]), shape)] },
+      { name: 'broadcast of a column (a last-axis sum gradient)', run: (x) => [tf.broadcastTo(tf.slice(x, [0, 0, 0, 0], [3, 5, 4, 1]), [3, 5, 4, 70])] },
+      { name: 'tile of a vector, long rows', run: (x) => [tf.tile(tf.reshape(x, [-1]), [300])] },
     ];
     it.each(cases)('$name (float32 and int32)', async ({ run }) => {
       for (const dtype of ['float32', 'int32'] as const) {

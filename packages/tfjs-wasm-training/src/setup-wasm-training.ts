@@ -1,8 +1,9 @@
-import { engine, getBackend, getGradient, Relu, setBackend } from '@tensorflow/tfjs-core';
+import { engine, getBackend, getGradient, Mean, Relu, setBackend, Sum } from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { isNode, MAX_WASM_THREADS, prepareNodeThreads } from './node-threads.js';
 import { registerDilatedConvGradients } from './register-dilated-conv-gradients.js';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
+import { registerReduceGradients } from './reduce-gradients.js';
 import { registerReluGradient } from './relu-gradient.js';
 import { loadNativeKernels, type NativeKernelsStatus } from './native-kernels.js';
 import { guardWasmHeap, resolveHeapLimitBytes, type WasmHeapExhaustedError } from './wasm-heap.js';
@@ -117,9 +118,11 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
   const restoreGradients = dilatedGradients ? registerDilatedConvGradients() : () => {};
   // Without tfjs-core's gradients (inference only, `dilatedGradients: false`) there is no relu gradient to replace.
   const restoreReluGradient = getGradient(Relu) != null ? registerReluGradient() : () => {};
+  const restoreReduceGradients = getGradient(Mean) != null && getGradient(Sum) != null ? registerReduceGradients() : () => {};
   let restoreHeapGuard = () => {};
   const unregister = () => {
     restoreHeapGuard();
+    restoreReduceGradients();
     restoreReluGradient();
     restoreGradients();
     restoreKernels();
