@@ -333,6 +333,28 @@ static int words(call_args *call, size_t i, const char *name, uint32_t **out, si
 }
 
 /*
+ * Reads src and dst (4-byte typed arrays) and the Int32Array `name` of `1 + per_axis * rank` values,
+ * rank its first value (1 to MAX_BOX_RANK); fails with `layout` (what the array must hold) otherwise.
+ */
+static int words_and_layout(call_args *c, const char *name, int per_axis, const char *layout, uint32_t **src,
+                            size_t *src_length, uint32_t **dst, size_t *dst_length, const int32_t **v, int *rank) {
+  napi_typedarray_type type;
+  size_t n = 0;
+  void *data = NULL;
+  if (!words(c, 0, "src", src, src_length) || !words(c, 1, "dst", dst, dst_length)) return 0;
+  if (napi_get_typedarray_info(c->env, c->argv[2], &type, &n, &data, NULL, NULL) != napi_ok ||
+      type != napi_int32_array || n < 1) {
+    char what[80];
+    snprintf(what, sizeof what, "%s must be an Int32Array", name);
+    return fail(c->env, c->fn, what);
+  }
+  *v = data;
+  *rank = (*v)[0];
+  if (*rank < 1 || *rank > MAX_BOX_RANK || n != (size_t)(1 + per_axis * *rank)) return fail(c->env, c->fn, layout);
+  return 1;
+}
+
+/*
  * copyBox(src, dst, box: Int32Array) with box = [rank, srcShape..., dstShape..., srcBegin..., dstBegin..., size...]:
  * copies the box `size` at srcBegin of src to dstBegin of dst (4-byte values, row-major).
  */
@@ -340,23 +362,12 @@ static napi_value js_copy_box(napi_env env, napi_callback_info info) {
   call_args c;
   uint32_t *src, *dst;
   size_t src_length, dst_length;
-  napi_typedarray_type type;
-  size_t n = 0;
-  void *data = NULL;
-  if (!read_args(env, info, "copyBox", 3, &c) || !words(&c, 0, "src", &src, &src_length) ||
-      !words(&c, 1, "dst", &dst, &dst_length))
+  const int32_t *v;
+  int rank;
+  if (!read_args(env, info, "copyBox", 3, &c) ||
+      !words_and_layout(&c, "box", 5, "box must hold [rank (1 to 8), srcShape, dstShape, srcBegin, dstBegin, size]", &src,
+                        &src_length, &dst, &dst_length, &v, &rank))
     return undefined_value(env);
-  if (napi_get_typedarray_info(env, c.argv[2], &type, &n, &data, NULL, NULL) != napi_ok || type != napi_int32_array ||
-      n < 1) {
-    fail(env, c.fn, "box must be an Int32Array");
-    return undefined_value(env);
-  }
-  const int32_t *v = data;
-  const int rank = v[0];
-  if (rank < 1 || rank > MAX_BOX_RANK || n != (size_t)(1 + 5 * rank)) {
-    fail(env, c.fn, "box must hold [rank (1 to 8), srcShape, dstShape, srcBegin, dstBegin, size]");
-    return undefined_value(env);
-  }
   int64_t src_shape[MAX_BOX_RANK], dst_shape[MAX_BOX_RANK], src_begin[MAX_BOX_RANK], dst_begin[MAX_BOX_RANK],
       size[MAX_BOX_RANK];
   double src_count = 1, dst_count = 1;
@@ -409,23 +420,12 @@ static napi_value js_tile(napi_env env, napi_callback_info info) {
   call_args c;
   uint32_t *src, *dst;
   size_t src_length, dst_length;
-  napi_typedarray_type type;
-  size_t n = 0;
-  void *data = NULL;
-  if (!read_args(env, info, "tile", 3, &c) || !words(&c, 0, "src", &src, &src_length) ||
-      !words(&c, 1, "dst", &dst, &dst_length))
+  const int32_t *v;
+  int rank;
+  if (!read_args(env, info, "tile", 3, &c) ||
+      !words_and_layout(&c, "shape", 2, "shape must hold [rank (1 to 8), srcShape, reps]", &src, &src_length, &dst,
+                        &dst_length, &v, &rank))
     return undefined_value(env);
-  if (napi_get_typedarray_info(env, c.argv[2], &type, &n, &data, NULL, NULL) != napi_ok || type != napi_int32_array ||
-      n < 1) {
-    fail(env, c.fn, "shape must be an Int32Array");
-    return undefined_value(env);
-  }
-  const int32_t *v = data;
-  const int rank = v[0];
-  if (rank < 1 || rank > MAX_BOX_RANK || n != (size_t)(1 + 2 * rank)) {
-    fail(env, c.fn, "shape must hold [rank (1 to 8), srcShape, reps]");
-    return undefined_value(env);
-  }
   int64_t src_shape[MAX_BOX_RANK], reps[MAX_BOX_RANK];
   double src_count = 1, dst_count = 1;
   for (int a = 0; a < rank; a++) {

@@ -1,20 +1,5 @@
-import {
-  broadcastTo,
-  div,
-  getGradient,
-  Mean,
-  registerGradient,
-  reshape,
-  Sum,
-  unregisterGradient,
-  util,
-  type GradConfig,
-  type NamedAttrMap,
-  type Tensor,
-} from '@tensorflow/tfjs-core';
-
-/** tfjs-core's gradients of `Mean` and `Sum`, remembered so that registering twice never wraps a wrapper. */
-const stockGradients = new Map<string, GradConfig>();
+import { broadcastTo, div, Mean, reshape, Sum, util, type NamedAttrMap, type Tensor } from '@tensorflow/tfjs-core';
+import { replaceGradient } from './replace-gradient.js';
 
 /**
  * The shape of `x` with the reduced `axis` (a `Mean` or `Sum` attribute) set
@@ -32,15 +17,8 @@ function expandedShape(x: Tensor, attrs: NamedAttrMap): { shape: number[]; reduc
 }
 
 /** Replaces the gradient of `kernelName` by `gradFunc` for float32 tensors (tfjs-core's elsewhere); returns the restorer. */
-function replaceGradient(kernelName: string, gradFunc: (dy: Tensor, x: Tensor, attrs: NamedAttrMap) => Tensor): () => void {
-  const current = getGradient(kernelName);
-  if (current == null) {
-    throw new Error(`No gradient is registered for ${kernelName}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`);
-  }
-  const stock = stockGradients.get(kernelName) ?? current;
-  stockGradients.set(kernelName, stock);
-  unregisterGradient(kernelName);
-  registerGradient({
+function replaceFloatGradient(kernelName: string, gradFunc: (dy: Tensor, x: Tensor, attrs: NamedAttrMap) => Tensor): () => void {
+  return replaceGradient(kernelName, (stock) => ({
     kernelName,
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
@@ -48,11 +26,7 @@ function replaceGradient(kernelName: string, gradFunc: (dy: Tensor, x: Tensor, a
       if (x.dtype !== 'float32' || (dy as Tensor).dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
       return { x: () => gradFunc(dy as Tensor, x, attrs) };
     },
-  });
-  return () => {
-    unregisterGradient(kernelName);
-    registerGradient(current);
-  };
+  }));
 }
 
 /**
@@ -72,13 +46,13 @@ function replaceGradient(kernelName: string, gradFunc: (dy: Tensor, x: Tensor, a
  * @returns a function that restores the gradients registered before the call.
  */
 export function registerReduceGradients(): () => void {
-  const restoreMean = replaceGradient(Mean, (dy, x, attrs) => {
+  const restoreMean = replaceFloatGradient(Mean, (dy, x, attrs) => {
     const { shape, reduced } = expandedShape(x, attrs);
     return broadcastTo(div(reshape(dy, shape), reduced), x.shape);
   });
   let restoreSum: () => void;
   try {
-    restoreSum = replaceGradient(Sum, (dy, x, attrs) => broadcastTo(reshape(dy, expandedShape(x, attrs).shape), x.shape));
+    restoreSum = replaceFloatGradient(Sum, (dy, x, attrs) => broadcastTo(reshape(dy, expandedShape(x, attrs).shape), x.shape));
   } catch (error) {
     restoreMean();
     throw error;

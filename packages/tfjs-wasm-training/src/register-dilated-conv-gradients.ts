@@ -2,9 +2,6 @@ import {
   backend_util,
   Conv2D,
   DepthwiseConv2dNative,
-  getGradient,
-  registerGradient,
-  unregisterGradient,
   type Conv2DAttrs,
   type DepthwiseConv2dNativeAttrs,
   type GradConfig,
@@ -13,9 +10,7 @@ import {
   type Tensor4D,
 } from '@tensorflow/tfjs-core';
 import { convFilterGradient, convInputGradient } from './conv-gradients.js';
-
-/** tfjs-core's gradients, remembered so that registering twice never wraps a wrapper. */
-const stockGradients = new Map<string, GradConfig>();
+import { replaceGradient } from './replace-gradient.js';
 
 function isDilated(dilations: number | [number, number] | undefined | null): boolean {
   if (dilations == null) return false;
@@ -54,22 +49,16 @@ function withDilation(stock: GradConfig, depthwise: boolean): GradConfig {
  */
 export function registerDilatedConvGradients(): () => void {
   const restores: (() => void)[] = [];
-  for (const [kernelName, depthwise] of [
-    [Conv2D, false],
-    [DepthwiseConv2dNative, true],
-  ] as const) {
-    const current = getGradient(kernelName);
-    if (current == null) {
-      throw new Error(`No gradient is registered for ${kernelName}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`);
+  try {
+    for (const [kernelName, depthwise] of [
+      [Conv2D, false],
+      [DepthwiseConv2dNative, true],
+    ] as const) {
+      restores.push(replaceGradient(kernelName, (stock) => withDilation(stock, depthwise)));
     }
-    const stock = stockGradients.get(kernelName) ?? current;
-    stockGradients.set(kernelName, stock);
-    unregisterGradient(kernelName);
-    registerGradient(withDilation(stock, depthwise));
-    restores.push(() => {
-      unregisterGradient(kernelName);
-      registerGradient(current);
-    });
+  } catch (error) {
+    for (const restore of restores.reverse()) restore();
+    throw error;
   }
   return () => {
     for (const restore of restores.reverse()) restore();

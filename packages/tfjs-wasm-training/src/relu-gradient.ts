@@ -1,17 +1,6 @@
-import {
-  engine,
-  getBackend,
-  getGradient,
-  getKernel,
-  registerGradient,
-  Relu,
-  unregisterGradient,
-  type GradConfig,
-  type KernelFunc,
-  type Tensor,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { engine, getBackend, getKernel, Relu, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { replaceGradient } from './replace-gradient.js';
 
 /**
  * Name of a kernel computing the gradient of `relu` in one pass: inputs
@@ -44,9 +33,6 @@ export const reluGradKernel: KernelFunc = ({ inputs, backend: b }) => {
   return out;
 };
 
-/** tfjs-core's gradient, remembered so that registering twice never wraps a wrapper. */
-let stockGradient: GradConfig | undefined;
-
 /**
  * Replaces the gradient of `Relu` with one that runs {@link ReluGrad} where
  * the active backend has that kernel (and float32 tensors), and tfjs-core's
@@ -59,14 +45,7 @@ let stockGradient: GradConfig | undefined;
  * @returns a function that restores the gradient registered before the call.
  */
 export function registerReluGradient(): () => void {
-  const current = getGradient(Relu);
-  if (current == null) {
-    throw new Error(`No gradient is registered for ${Relu}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (or '@tensorflow/tfjs') first.`);
-  }
-  const stock = stockGradient ?? current;
-  stockGradient = stock;
-  unregisterGradient(Relu);
-  registerGradient({
+  return replaceGradient(Relu, (stock) => ({
     kernelName: Relu,
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
@@ -76,9 +55,5 @@ export function registerReluGradient(): () => void {
       }
       return { x: () => engine().runKernel(ReluGrad, { dy: dy as Tensor, x }) as Tensor };
     },
-  });
-  return () => {
-    unregisterGradient(Relu);
-    registerGradient(current);
-  };
+  }));
 }
