@@ -5,22 +5,39 @@
  * vector width this CPU has (AVX-512 tiles, then AVX2 tiles forced with
  * `vectorBits(256)`; the same bits, checked here on every shape).
  *
- *   npm run -s bench:conv -w @asng/tfjs-wasm-training -- [--threads 2] [--repeats 40]
+ *   npm run -s bench:conv -w @asng/tfjs-wasm-training -- [--threads 2] [--repeats 40] [--pytorch auto|true|false] [--python PATH]
  *
  * Each figure is the fastest of `--repeats` calls after 3 untimed ones (the
  * fastest, not the median: on a shared virtual machine the median moves with
  * the neighbours, the minimum with the code). JSON last on stdout:
- * `{"threads","vectorBits":[...],"loadAverage","shapes":[{"name","gflop","ms":{"512":{"forward","input","filter"},...}}]}`.
+ * `{"threads","vectorBits":[...],"loadAverage","shapes":[{"name","gflop","ms":{"512":{"forward","input","filter"},...},"torch"?,"ratio"?}]}`.
+ *
+ * With PyTorch (`--pytorch auto`, the default: where a Python imports torch,
+ * as bench:train finds it), bench/conv_torch.py then times the same three
+ * kernels of each shape on PyTorch's CPU build (oneDNN, channels-last, the
+ * same threads and repeats): each shape's `torch` holds its milliseconds and
+ * `ratio` ours (the widest tiles) over PyTorch's, per kernel.
  */
 import { loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadNativeKernels } from '../src/native-kernels.js';
+import { DEFAULT_PYTHONS, parsePytorchMode, resolvePytorch } from './pytorch.js';
 
-const { values: args } = parseArgs({ options: { threads: { type: 'string', default: '2' }, repeats: { type: 'string', default: '40' } } });
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '40' },
+    pytorch: { type: 'string', default: 'auto' },
+    python: { type: 'string' },
+  },
+});
 const threads = Number(args.threads);
 const repeats = Number(args.repeats);
 if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: expected a positive integer, got ${args.threads}`);
 if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats: expected a positive integer, got ${args.repeats}`);
+const pytorch = resolvePytorch(parsePytorchMode(args.pytorch), args.python ? [args.python] : DEFAULT_PYTHONS);
 const { addon, status } = await loadNativeKernels();
 if (addon === undefined) throw new Error(`bench:conv needs the native kernels: ${status.reason}`);
 const loadAtStart = loadavg()[0]!;
@@ -102,5 +119,46 @@ try {
 } finally {
   addon.vectorBits(before as 256 | 512);
 }
+type Times = { forward: number; input: number; filter: number };
+const KERNELS = ['forward', 'input', 'filter'] as const;
+let torchInfo: { torchVersion: string; torchThreads: number } | { torchSkipped: string } = {
+  torchSkipped: 'skipped' in pytorch ? pytorch.skipped : 'not run',
+};
+if ('python' in pytorch) {
+  const script = fileURLToPath(new URL('./conv_torch.py', import.meta.url));
+  const shapeArgs = SHAPES.flatMap(([, s]) => ['--shape', [s[0], s[1], s[3], s[6], s[7]].join(',')]);
+  const run = spawnSync(pytorch.python, [script, '--threads', String(threads), '--repeats', String(repeats), ...shapeArgs], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (run.error || run.status !== 0)
+    throw new Error(`${script} failed (${pytorch.python}: ${run.error?.message ?? `exit status ${run.status ?? run.signal}`})`);
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  let parsed: { torchVersion: string; torchThreads: number; shapes: Times[] };
+  try {
+    parsed = JSON.parse(line) as typeof parsed;
+  } catch {
+    throw new Error(`${script}: expected a JSON line last on stdout, got ${JSON.stringify(line.slice(0, 200))}`);
+  }
+  if (
+    !Array.isArray(parsed.shapes) ||
+    parsed.shapes.length !== shapes.length ||
+    !parsed.shapes.every((t) => KERNELS.every((k) => typeof t[k] === 'number' && t[k] > 0))
+  ) {
+    throw new Error(`${script}: expected "shapes" of ${shapes.length} {forward, input, filter} in ms, got ${line.slice(0, 200)}`);
+  }
+  torchInfo = { torchVersion: parsed.torchVersion, torchThreads: parsed.torchThreads };
+  for (const [i, shape] of shapes.entries()) {
+    const torch = parsed.shapes[i]!;
+    const ours = shape.ms[String(widths[0])]!;
+    const ratio = Object.fromEntries(KERNELS.map((k) => [k, Number((ours[k] / torch[k]).toFixed(2))])) as Times;
+    Object.assign(shape, { torch: Object.fromEntries(KERNELS.map((k) => [k, Number(torch[k].toFixed(3))])), ratio });
+    process.stderr.write(
+      `${shape.name}: PyTorch ${KERNELS.map((k) => `${k} ${torch[k].toFixed(2)} ms`).join(', ')}; ours / PyTorch ${KERNELS.map((k) => ratio[k].toFixed(2)).join(', ')}\n`,
+    );
+  }
+}
 const round2 = (v: number) => Number(v.toFixed(2));
-process.stdout.write(`${JSON.stringify({ threads, repeats, vectorBits: widths, loadAverage: [round2(loadAtStart), round2(loadavg()[0]!)], shapes })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ threads, repeats, vectorBits: widths, loadAverage: [round2(loadAtStart), round2(loadavg()[0]!)], ...torchInfo, shapes })}\n`,
+);
