@@ -256,6 +256,16 @@ static void forward_task(const void *ctx, int task, int thread) {
   float *dummy = scratch_floats(thread, 0, (size_t)s->out_c + NR_MAX);
   if (!ind || !dummy) return;
   float *rows[MC + MR] = {0};
+  /* Each tap's offset from the window's top-left value: a window inside x needs no bounds check. */
+  ptrdiff_t offset[taps];
+  for (int kh = 0, t = 0; kh < s->filter_h; kh++)
+    for (int kw = 0; kw < s->filter_w; kw++, t++)
+      offset[t] = ((ptrdiff_t)kh * s->dilation_h * s->in_w + (ptrdiff_t)kw * s->dilation_w) * s->in_c;
+  const int span_h = (s->filter_h - 1) * s->dilation_h, span_w = (s->filter_w - 1) * s->dilation_w;
+  /* the block's first pixel, then one pixel further per row (no division per row) */
+  int n = m0 / pixels;
+  int oh = (m0 - n * pixels) / s->out_w;
+  int ow = m0 - n * pixels - oh * s->out_w;
   for (int r = 0; r < ((mc + MR - 1) / MR) * MR; r++) {
     const float **slot = ind + (size_t)(r / MR) * taps * MR + (r % MR);
     if (r >= mc) {
@@ -265,19 +275,27 @@ static void forward_task(const void *ctx, int task, int thread) {
     }
     const int m = m0 + r;
     rows[r] = job->y + (size_t)m * s->out_c;
-    const int n = m / pixels;
-    const int rem = m - n * pixels;
-    const int oh = rem / s->out_w;
-    const int ow = rem - oh * s->out_w;
     const int ih0 = oh * s->stride_h - s->pad_top;
     const int iw0 = ow * s->stride_w - s->pad_left;
-    for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
-      const int ih = ih0 + kh * s->dilation_h;
-      for (int kw = 0; kw < s->filter_w; kw++, t++) {
-        const int iw = iw0 + kw * s->dilation_w;
-        slot[(size_t)t * MR] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
-                                   ? job->zeros
-                                   : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * s->in_c;
+    if (ih0 >= 0 && ih0 + span_h < s->in_h && iw0 >= 0 && iw0 + span_w < s->in_w) {
+      const float *corner = job->x + (((size_t)n * s->in_h + ih0) * s->in_w + iw0) * s->in_c;
+      for (int t = 0; t < taps; t++) slot[(size_t)t * MR] = corner + offset[t];
+    } else {
+      for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
+        const int ih = ih0 + kh * s->dilation_h;
+        for (int kw = 0; kw < s->filter_w; kw++, t++) {
+          const int iw = iw0 + kw * s->dilation_w;
+          slot[(size_t)t * MR] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                                     ? job->zeros
+                                     : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * s->in_c;
+        }
+      }
+    }
+    if (++ow == s->out_w) {
+      ow = 0;
+      if (++oh == s->out_h) {
+        oh = 0;
+        n++;
       }
     }
   }
@@ -339,6 +357,27 @@ static void input_task(const void *ctx, int task, int thread) {
   float *dummy = scratch_floats(thread, 0, (size_t)s->in_c + NR_MAX);
   if (!ind || !dummy) return;
   float *rows[MC + MR] = {0};
+  /*
+   * The dx pixel (i, j) of the phase (ih = phase_h + i * stride_h) receives from tap t the dy pixel
+   * (i + dh[t], j + dw[t]): the phase holds only taps that land on a stride multiple, so these are
+   * exact divisions, done once per tap. Inside dy for every tap, a pixel's pointers are its
+   * corner plus each tap's offset.
+   */
+  int dh[taps > 0 ? taps : 1], dw[taps > 0 ? taps : 1];
+  ptrdiff_t offset[taps > 0 ? taps : 1];
+  int min_h = 0, max_h = 0, min_w = 0, max_w = 0;
+  for (int t = 0; t < taps; t++) {
+    dh[t] = (job->phase_h + s->pad_top - job->taps[2 * t] * s->dilation_h) / s->stride_h;
+    dw[t] = (job->phase_w + s->pad_left - job->taps[2 * t + 1] * s->dilation_w) / s->stride_w;
+    offset[t] = ((ptrdiff_t)dh[t] * s->out_w + dw[t]) * s->out_c;
+    if (t == 0 || dh[t] < min_h) min_h = dh[t];
+    if (t == 0 || dh[t] > max_h) max_h = dh[t];
+    if (t == 0 || dw[t] < min_w) min_w = dw[t];
+    if (t == 0 || dw[t] > max_w) max_w = dw[t];
+  }
+  int n = m0 / per_image;
+  int i = (m0 - n * per_image) / job->count_w;
+  int j = m0 - n * per_image - i * job->count_w;
   for (int r = 0; r < ((mc + MR - 1) / MR) * MR; r++) {
     const float **slot = ind + (size_t)(r / MR) * taps * MR + (r % MR);
     if (r >= mc) {
@@ -346,20 +385,26 @@ static void input_task(const void *ctx, int task, int thread) {
       for (int t = 0; t < taps; t++) slot[(size_t)t * MR] = job->zeros;
       continue;
     }
-    const int m = m0 + r;
-    const int n = m / per_image;
-    const int rem = m - n * per_image;
-    const int ih = job->phase_h + (rem / job->count_w) * s->stride_h;
-    const int iw = job->phase_w + (rem % job->count_w) * s->stride_w;
+    const int ih = job->phase_h + i * s->stride_h;
+    const int iw = job->phase_w + j * s->stride_w;
     rows[r] = job->dx + (((size_t)n * s->in_h + ih) * s->in_w + iw) * s->in_c;
-    for (int t = 0; t < taps; t++) {
-      /* exact divisions: the phase only holds taps that land on a stride multiple */
-      const int nh = ih + s->pad_top - job->taps[2 * t] * s->dilation_h;
-      const int nw = iw + s->pad_left - job->taps[2 * t + 1] * s->dilation_w;
-      const int oh = nh / s->stride_h, ow = nw / s->stride_w;
-      slot[(size_t)t * MR] = (nh < 0 || nw < 0 || oh >= s->out_h || ow >= s->out_w)
-                                 ? job->zeros
-                                 : job->dy + (((size_t)n * s->out_h + oh) * s->out_w + ow) * s->out_c;
+    if (i + min_h >= 0 && i + max_h < s->out_h && j + min_w >= 0 && j + max_w < s->out_w) {
+      const ptrdiff_t corner = (((ptrdiff_t)n * s->out_h + i) * s->out_w + j) * s->out_c;
+      for (int t = 0; t < taps; t++) slot[(size_t)t * MR] = job->dy + (corner + offset[t]);
+    } else {
+      for (int t = 0; t < taps; t++) {
+        const int oh = i + dh[t], ow = j + dw[t];
+        slot[(size_t)t * MR] = (oh < 0 || ow < 0 || oh >= s->out_h || ow >= s->out_w)
+                                   ? job->zeros
+                                   : job->dy + (((size_t)n * s->out_h + oh) * s->out_w + ow) * s->out_c;
+      }
+    }
+    if (++j == job->count_w) {
+      j = 0;
+      if (++i == job->count_h) {
+        i = 0;
+        n++;
+      }
     }
   }
   if (taps == 0) {
@@ -594,6 +639,52 @@ static void filter_block(const filter_job *job, int block, int thread, float *c,
         n++;
       }
     }
+  }
+  if (cin < MR) {
+    /*
+     * Few input channels (an RGB stem): one row of the tile per channel would leave most of it
+     * idle, so the block's windows are copied into rows of K = taps * cin values, and the tile
+     * runs over (tap, channel) pairs, 6 at a time. Each dw value is the same chain of
+     * multiply-adds over the same pixels in the same order: the same bits as below.
+     */
+    const int depth = s->filter_h * s->filter_w * cin;
+    float *windows = scratch_floats(thread, 1, (size_t)PC * depth);
+    if (!windows) return;
+    const int span_h = (s->filter_h - 1) * s->dilation_h, span_w = (s->filter_w - 1) * s->dilation_w;
+    for (int pp = 0; pp < pc; pp++) {
+      float *w = windows + (size_t)pp * depth;
+      xp[pp] = w;
+      if (s->dilation_w == 1 && top[pp] >= 0 && top[pp] + span_h < s->in_h && left[pp] >= 0 && left[pp] + span_w < s->in_w) {
+        /* inside x: each filter row's window is filter_w * cin contiguous values */
+        const size_t run = (size_t)s->filter_w * cin;
+        for (int kh = 0; kh < s->filter_h; kh++, w += run)
+          memcpy(w, job->x + (((size_t)img[pp] * s->in_h + top[pp] + kh * s->dilation_h) * s->in_w + left[pp]) * cin, run * sizeof(float));
+        continue;
+      }
+      for (int kh = 0; kh < s->filter_h; kh++) {
+        const int ih = top[pp] + kh * s->dilation_h;
+        for (int kw = 0; kw < s->filter_w; kw++, w += cin) {
+          const int iw = left[pp] + kw * s->dilation_w;
+          const float *src = ((unsigned)ih >= (unsigned)s->in_h || (unsigned)iw >= (unsigned)s->in_w)
+                                 ? job->zeros
+                                 : job->x + (((size_t)img[pp] * s->in_h + ih) * s->in_w + iw) * cin;
+          for (int ci = 0; ci < cin; ci++) w[ci] = src[ci];
+        }
+      }
+    }
+    for (int k0 = 0; k0 < depth; k0 += MR) {
+      const int nrows = depth - k0 < MR ? depth - k0 : MR;
+      float *rows[MR];
+      for (int r = 0; r < nrows; r++) rows[r] = c + (size_t)(k0 + r) * cout;
+      for (int col = 0; col < cout; col += job->nr) {
+        const int cols = cout - col < job->nr ? cout - col : job->nr;
+        if (job->nr == NR_MAX)
+          filter_tile_rows512(nrows, pc, xp, k0, dy + col, cout, rows, col, cols, first);
+        else
+          filter_tile_rows(nrows, pc, xp, k0, dy + col, cout, rows, col, cols, first);
+      }
+    }
+    return;
   }
   for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
     for (int kw = 0; kw < s->filter_w; kw++, t++) {
