@@ -34,7 +34,7 @@ function replaceFloatGradient(kernelName: string, gradFunc: (dy: Tensor, x: Tens
  * (divided by the number of values reduced, for `Mean`) to the input's
  * shape, on float32 tensors. tfjs-core multiplies the reshaped `dy` by a
  * tensor of ones of the input's shape (filled in JavaScript: about 10 ms
- * for the global average pooling of a 64x32x32x16 batch) and, for `Mean`,
+ * for the global average pooling of a [64, 16, 16, 64] tensor) and, for `Mean`,
  * divides the whole result: two more passes over memory. The values are
  * the same bits (`dy * 1 / n` is `dy / n`); int32 tensors keep tfjs-core's
  * gradients.
