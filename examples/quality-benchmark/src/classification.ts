@@ -25,6 +25,8 @@ export interface ClassificationSettings {
      * the adaptation takes over); absent: the paper's 1.
      */
     readonly initialDelta?: number;
+    /** ASNG's population `lambda` (architectures per weight step and per distribution step); absent: the paper's 2. */
+    readonly lambda?: number;
     /**
      * The engine's `SearchConfig.parameterPenalty`: the distribution ranks
      * `loss * parameters ** parameterPenalty`, the loss at an equal parameter
@@ -224,6 +226,7 @@ export async function runClassificationQuality(
         log: ctx.log,
         label: `seed ${seed} search`,
         ...(settings.search.initialDelta !== undefined ? { initialDelta: settings.search.initialDelta } : {}),
+        ...(settings.search.lambda !== undefined ? { lambda: settings.search.lambda } : {}),
       }),
     );
     searchSeconds += searched.seconds;

@@ -39,6 +39,8 @@ export interface InpaintingSearchSettings {
   readonly supernetChannels?: number;
   /** Extra weight of the dropped pixels in the supernet's loss (the space's `holeWeight`); absent: the paper's mean squared error over the whole image. */
   readonly holeWeight?: number;
+  /** ASNG's population `lambda` (architectures per weight step and per distribution step); absent: the paper's 2. */
+  readonly lambda?: number;
 }
 
 /** The retraining recipe of {@link InpaintingSettings}, the same for every network. Plain JSON. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
@@ -237,6 +237,22 @@ describe('runInpaintingQuality with a budget-width search', () => {
     await expect(
       runInpaintingQuality({ runDir: join(dir, 'tight'), seeds: [5], random: 0, log: () => undefined }, tight, 'smoke', squares(16, 8)),
     ).rejects.toThrow(/parameterBudget: architecture .* more than the budget of 5/);
+  }, 60_000);
+});
+
+describe('runInpaintingQuality with a larger ASNG population', () => {
+  it('draws lambda architectures per distribution step', async () => {
+    const settings: InpaintingSettings = { ...SETTINGS, masks: ['center'], search: { ...SETTINGS.search, steps: 4, warmupSteps: 1, lambda: 3 } };
+    const runDir = join(dir, 'lambda');
+    const r = await runInpaintingQuality({ runDir, seeds: [6], random: 0, log: () => undefined }, settings, 'smoke', squares(16, 8));
+    expect(r.settings.search.lambda).toBe(3);
+    const steps = readFileSync(join(runDir, 'search-seed6-center', 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; validationLosses?: number[] })
+      .filter((e) => e.type === 'step');
+    // The warm-up step tells the distribution nothing; each later step three losses.
+    expect(steps.map((e) => e.validationLosses!.length)).toEqual([0, 3, 3, 3]);
   }, 60_000);
 });
 

@@ -268,7 +268,15 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       const retrainSpace = retrainSpaceOf(space.chain, mask);
       const label = `search-seed${seed}-${mask}`;
       const search = await pieces.get<SearchOutcome>(label, () =>
-        searchOrResume({ space, dataset, runDir: join(ctx.runDir, label), config: searchConfig(seed), log, label }),
+        searchOrResume({
+          space,
+          dataset,
+          runDir: join(ctx.runDir, label),
+          config: searchConfig(seed),
+          log,
+          label,
+          ...(s.search.lambda !== undefined ? { lambda: s.search.lambda } : {}),
+        }),
       );
       log(`${label}: most likely ${search.summary} (convergence ${search.convergence.toFixed(3)})`);
       const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);

@@ -4,7 +4,7 @@
  *
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
- *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
+ *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -14,7 +14,7 @@
  * as the last line. The run directory is named after the task, budget and
  * seeds, so running the same command again resumes a stopped run.
  *
- * `--search-steps N`, `--warmup-steps N`, `--initial-delta X` and `--parameter-penalty X` run a
+ * `--search-steps N`, `--warmup-steps N`, `--initial-delta X`, `--lambda N` and `--parameter-penalty X` run a
  * variant of the budget's search (`--warmup-steps 0 --initial-delta 1
  * --parameter-penalty 0` is the paper's method);
  * `--reuse-random DIR|FILE` takes the
@@ -87,6 +87,13 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     type: 'number',
     placeholder: 'X',
     description: "a variant of the classification budget: ASNG's initial trust region delta (the paper's 1)",
+  },
+  {
+    name: 'lambda',
+    type: 'integer',
+    min: 2,
+    placeholder: 'N',
+    description: "a variant of the budget: ASNG's population, architectures drawn per weight step and per distribution step (the paper's 2)",
   },
   {
     name: 'parameter-penalty',
@@ -175,6 +182,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const delta = v['initial-delta'] as number | undefined;
   if (delta !== undefined && !(delta > 0 && delta <= 10)) throw new UsageError(`--initial-delta: expected a number in (0, 10], got ${delta}`);
   if (delta !== undefined && task !== 'classification') throw new UsageError('--initial-delta: only the classification task has this variant');
+  const lambda = v.lambda as number | undefined;
+  if (lambda !== undefined && lambda > 64) throw new UsageError(`--lambda: expected an integer from 2 to 64, got ${lambda}`);
   const penalty = v['parameter-penalty'] as number | undefined;
   if (penalty !== undefined && !(penalty <= 4)) throw new UsageError(`--parameter-penalty: expected a number in [0, 4], got ${penalty}`);
   const holeWeight = v['hole-weight'] as number | undefined;
@@ -206,20 +215,21 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(steps !== undefined ? { steps } : {}),
     ...(warmup !== undefined ? { warmupSteps: warmup } : {}),
     ...(delta !== undefined ? { initialDelta: delta } : {}),
+    ...(lambda !== undefined ? { lambda } : {}),
     ...(penalty !== undefined ? { parameterPenalty: penalty } : {}),
     ...(searchChannels !== undefined ? (task === 'inpainting' ? { supernetChannels: searchChannels } : { channels: searchChannels }) : {}),
     ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
     ...(holeWeight !== undefined ? { holeWeight } : {}),
     ...(freeze ? { freezeWeightsAfterWarmup: true } : {}),
   };
-  const varied = freeze || [steps, warmup, delta, penalty, searchChannels, budgetWidth, holeWeight].some((x) => x !== undefined);
+  const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight].some((x) => x !== undefined);
   const settings = {
     ...(varied ? { ...base, search } : base),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

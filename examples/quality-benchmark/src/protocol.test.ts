@@ -107,6 +107,8 @@ describe('reusing the random retrainings of another run', () => {
     // A budget-width search in a wider supernet draws the same random architectures.
     expect(reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, channels: 20, parameterBudget: 30000 }), other)).toBe(otherPieces);
     expect(reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, supernetChannels: 48, parameterBudget: 40000 }), other)).toBe(otherPieces);
+    // So does a search with a larger ASNG population.
+    expect(reusablePieceDir(pinned({ steps: 4000, warmupSteps: 1000, lambda: 4 }), other)).toBe(otherPieces);
     const own = tempDir();
     const store = new PieceStore(join(own, 'pieces'), { dir, names: isRandomPiece });
     let computed = 0;

@@ -139,6 +139,7 @@ const SEARCH_SCHEDULE_FIELDS = [
   'steps',
   'warmupSteps',
   'initialDelta',
+  'lambda',
   'parameterPenalty',
   'holeWeight',
   'freezeWeightsAfterWarmup',
@@ -278,9 +279,15 @@ export async function searchOrResume(options: {
   readonly label: string;
   /** ASNG's initial trust region `delta` (the optimizer's `initialDelta`); the paper's 1 when absent. */
   readonly initialDelta?: number;
+  /** ASNG's population `lambda`: architectures drawn per weight step and per distribution step; the paper's 2 when absent. */
+  readonly lambda?: number;
 }): Promise<SearchOutcome> {
-  const { space, dataset, runDir, config, log, label, initialDelta } = options;
-  const optimizer = initialDelta === undefined ? undefined : (variables: readonly Variable[], rng: Rng) => createAsng({ variables, rng, initialDelta });
+  const { space, dataset, runDir, config, log, label, initialDelta, lambda } = options;
+  const optimizer =
+    initialDelta === undefined && lambda === undefined
+      ? undefined
+      : (variables: readonly Variable[], rng: Rng) =>
+          createAsng({ variables, rng, ...(initialDelta !== undefined ? { initialDelta } : {}), ...(lambda !== undefined ? { lambda } : {}) });
   let last: StepEvent | undefined;
   let lastReport = -Infinity;
   const onStep = (e: StepEvent) => {
