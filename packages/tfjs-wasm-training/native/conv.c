@@ -213,7 +213,7 @@ static void indirect_block(int mc, int taps, int chans, int cols, const float *c
 typedef struct {
   const conv_shape *s;
   const float *x;
-  const float *zeros; /* at least in_c zeros: the padding */
+  const float *zeros; /* at least filter_w * in_c zeros: the padding */
   const float *bpack; /* ceil(Cout/nr) panels of K x nr */
   int nr;
   float *y;
@@ -250,17 +250,27 @@ static void forward_task(const void *ctx, int task, int thread) {
   const conv_shape *s = job->s;
   const int m0 = task * MC;
   const int mc = job->rows - m0 < MC ? job->rows - m0 : MC;
-  const int taps = s->filter_h * s->filter_w;
   const int pixels = s->out_h * s->out_w;
+  /*
+   * Without dilation along the width, a filter row's fw taps read fw consecutive pixels: one
+   * pointer per filter row to fw * in_c consecutive values (the same depth order, so the same
+   * multiply-adds in the same order) instead of one per tap. Rows whose window crosses the
+   * left or right edge get that run copied, with zeros for the padding, into `windows`.
+   */
+  const int merged = s->dilation_w == 1 && s->filter_w > 1;
+  const int taps = merged ? s->filter_h : s->filter_h * s->filter_w;
+  const int chans = merged ? s->filter_w * s->in_c : s->in_c;
   const float **ind = scratch_pointers(thread, (size_t)MC * taps);
   float *dummy = scratch_floats(thread, 0, (size_t)s->out_c + NR_MAX);
-  if (!ind || !dummy) return;
+  float *windows = merged ? scratch_floats(thread, 1, (size_t)MC * taps * chans) : NULL;
+  if (!ind || !dummy || (merged && !windows)) return;
   float *rows[MC + MR] = {0};
   /* Each tap's offset from the window's top-left value: a window inside x needs no bounds check. */
   ptrdiff_t offset[taps];
-  for (int kh = 0, t = 0; kh < s->filter_h; kh++)
-    for (int kw = 0; kw < s->filter_w; kw++, t++)
-      offset[t] = ((ptrdiff_t)kh * s->dilation_h * s->in_w + (ptrdiff_t)kw * s->dilation_w) * s->in_c;
+  for (int t = 0; t < taps; t++) {
+    const int kh = merged ? t : t / s->filter_w, kw = merged ? 0 : t % s->filter_w;
+    offset[t] = ((ptrdiff_t)kh * s->dilation_h * s->in_w + (ptrdiff_t)kw * s->dilation_w) * s->in_c;
+  }
   const int span_h = (s->filter_h - 1) * s->dilation_h, span_w = (s->filter_w - 1) * s->dilation_w;
   /* the block's first pixel, then one pixel further per row (no division per row) */
   int n = m0 / pixels;
@@ -280,6 +290,29 @@ static void forward_task(const void *ctx, int task, int thread) {
     if (ih0 >= 0 && ih0 + span_h < s->in_h && iw0 >= 0 && iw0 + span_w < s->in_w) {
       const float *corner = job->x + (((size_t)n * s->in_h + ih0) * s->in_w + iw0) * s->in_c;
       for (int t = 0; t < taps; t++) slot[(size_t)t * MR] = corner + offset[t];
+    } else if (merged) {
+      const int inside = iw0 >= 0 && iw0 + span_w < s->in_w;
+      for (int kh = 0; kh < s->filter_h; kh++) {
+        const int ih = ih0 + kh * s->dilation_h;
+        if (ih < 0 || ih >= s->in_h) {
+          slot[(size_t)kh * MR] = job->zeros;
+          continue;
+        }
+        const float *line = job->x + ((size_t)n * s->in_h + ih) * s->in_w * s->in_c;
+        if (inside) {
+          slot[(size_t)kh * MR] = line + (size_t)iw0 * s->in_c;
+          continue;
+        }
+        float *w = windows + ((size_t)r * taps + kh) * chans;
+        for (int kw = 0; kw < s->filter_w; kw++) {
+          const int iw = iw0 + kw;
+          if (iw < 0 || iw >= s->in_w)
+            memset(w + (size_t)kw * s->in_c, 0, sizeof(float) * s->in_c);
+          else
+            memcpy(w + (size_t)kw * s->in_c, line + (size_t)iw * s->in_c, sizeof(float) * s->in_c);
+        }
+        slot[(size_t)kh * MR] = w;
+      }
     } else {
       for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
         const int ih = ih0 + kh * s->dilation_h;
@@ -299,7 +332,7 @@ static void forward_task(const void *ctx, int task, int thread) {
       }
     }
   }
-  indirect_block(mc, taps, s->in_c, s->out_c, ind, job->bpack, job->nr, rows);
+  indirect_block(mc, taps, chans, s->out_c, ind, job->bpack, job->nr, rows);
   bias_activation(job->y + (size_t)m0 * s->out_c, mc, s->out_c, job->bias, job->activation, job->alpha);
 }
 
@@ -311,7 +344,8 @@ int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, 
   const int nr = panel_width_for(cols);
   const int panels = (cols + nr - 1) / nr;
   float *bpack = aligned_floats((size_t)panels * depth * nr);
-  float *zeros = calloc((size_t)s->in_c + NR_MAX, sizeof(float));
+  /* the padding: a zero row as long as a merged filter row (filter_w * in_c values) */
+  float *zeros = calloc((size_t)s->filter_w * s->in_c + NR_MAX, sizeof(float));
   if (!bpack || !zeros) {
     free(bpack);
     free(zeros);

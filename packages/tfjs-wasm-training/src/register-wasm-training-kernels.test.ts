@@ -18,7 +18,7 @@ interface ConvCase {
   filter: number[];
   stride: number | Pair;
   pad: Pad;
-  dilation?: number;
+  dilation?: number | Pair;
 }
 
 const nativeAvailable = (await loadNativeKernels()).addon !== undefined;
@@ -63,6 +63,9 @@ const conv2dCases: ConvCase[] = [
   { x: [2, 12, 13, 9], filter: [5, 5, 9, 18], stride: 2, pad: 'same' },
   { x: [1, 9, 9, 17], filter: [3, 3, 17, 16], stride: 1, pad: 'valid', dilation: 2 },
   { x: [2, 10, 9, 33], filter: [1, 1, 33, 40], stride: 2, pad: 'valid' },
+  // Dilated along the height only: each filter row reads consecutive pixels (one pointer per row).
+  { x: [2, 11, 7, 3], filter: [3, 3, 3, 5], stride: 1, pad: 'same', dilation: [2, 1] },
+  { x: [2, 11, 8, 2], filter: [3, 5, 2, 4], stride: 1, pad: 'valid', dilation: [2, 1] },
 ];
 
 describe.each(MODES)('%s', (mode) => {

@@ -6,17 +6,18 @@ import * as tf from '@tensorflow/tfjs-core';
  * differentiate it (through pad, reshape and slice), which makes an
  * independent reference for dilated-convolution gradients.
  */
-export function spreadFilter(filter: tf.Tensor4D, dilation: number): tf.Tensor4D {
-  if (dilation === 1) return filter;
+export function spreadFilter(filter: tf.Tensor4D, dilation: number | [number, number]): tf.Tensor4D {
+  const [dh, dw] = typeof dilation === 'number' ? [dilation, dilation] : dilation;
+  if (dh === 1 && dw === 1) return filter;
   const [kh, kw, inC, outC] = filter.shape;
   const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, inC, outC]), [
     [0, 0],
-    [0, dilation - 1],
+    [0, dh - 1],
     [0, 0],
-    [0, dilation - 1],
+    [0, dw - 1],
     [0, 0],
     [0, 0],
   ]);
-  const full = tf.reshape(spread, [kh * dilation, kw * dilation, inC, outC]);
-  return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dilation + 1, (kw - 1) * dilation + 1, inC, outC]) as tf.Tensor4D;
+  const full = tf.reshape(spread, [kh * dh, kw * dw, inC, outC]);
+  return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, inC, outC]) as tf.Tensor4D;
 }
