@@ -439,7 +439,10 @@ static napi_value js_tile(napi_env env, napi_callback_info info) {
     dst_count *= (double)src_shape[a] * (double)reps[a];
   }
   if (src_count != (double)src_length || dst_count != (double)dst_length) {
-    fail(env, c.fn, "array lengths do not match the shape and reps");
+    char what[160];
+    snprintf(what, sizeof what, "array lengths do not match the shape and reps: src has %zu values, the shape needs %.0f; dst has %zu, needs %.0f",
+             src_length, src_count, dst_length, dst_count);
+    fail(env, c.fn, what);
     return undefined_value(env);
   }
   RUN(c, tile_values(src, dst, rank, src_shape, reps));
