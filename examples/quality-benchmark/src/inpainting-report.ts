@@ -20,7 +20,7 @@ export function inpaintingTables(quality: InpaintingQuality): HtmlTable[] {
   const { settings: s } = quality;
   const header = ['network', 'seed', 'PSNR dB', 'SSIM', 'weights', 'width', 'rank PSNR', 'rank SSIM'];
   const of = quality.random.length + 1;
-  return s.masks.map((mask) => {
+  const tables = s.masks.map((mask) => {
     const rows: string[][] = [];
     const highlight: boolean[] = [];
     // With several retrainings, each figure is their mean ± their standard deviation.
@@ -70,6 +70,27 @@ export function inpaintingTables(quality: InpaintingQuality): HtmlTable[] {
       highlight,
     };
   });
+  // The selection after each search: its finalists' held-out figures, the selected one highlighted.
+  for (const mask of s.masks)
+    for (const f of quality.found) {
+      const finalists = f.finalists?.[mask];
+      if (finalists === undefined) continue;
+      tables.push({
+        caption: `${mask} mask, search seed ${f.seed}: the finalists (the final distribution's likeliest networks), each trained from scratch on the training split less its held-out images and scored on those; the selected one was retrained and tested above`,
+        header: ['finalist', 'architecture', 'probability', 'held-out PSNR dB', 'held-out SSIM', 'weights', 'width'],
+        rows: finalists.map((x, i) => [
+          String(i + 1),
+          x.architecture,
+          x.probability.toPrecision(3),
+          x.psnr.toFixed(2),
+          x.ssim.toFixed(4),
+          String(x.parameters),
+          String(x.width),
+        ]),
+        highlight: finalists.map((_x, i) => i === f.selected?.[mask]),
+      });
+    }
+  return tables;
 }
 
 /**

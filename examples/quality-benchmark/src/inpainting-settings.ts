@@ -41,6 +41,19 @@ export interface InpaintingSearchSettings {
   readonly holeWeight?: number;
   /** ASNG's population `lambda` (architectures per weight step and per distribution step); absent: the paper's 2. */
   readonly lambda?: number;
+  /**
+   * A selection after the search: the final distribution's this many
+   * likeliest different networks (`likeliestArchitectures` of `@asng/core`,
+   * each scaled to the retraining budget) are each trained from scratch with
+   * the retraining recipe on the training split less its last
+   * `finalistHoldOut` images, and scored (PSNR) on those; the best is the
+   * found architecture. Absent: the most likely architecture (the paper).
+   */
+  readonly finalists?: number;
+  /** Training images of each finalist (the first ones of the training split); absent: the retraining's `maxExamples`. */
+  readonly finalistExamples?: number;
+  /** Images at the end of the training split that score the finalists (never trained on by them); absent: 10,000. */
+  readonly finalistHoldOut?: number;
 }
 
 /** The retraining recipe of {@link InpaintingSettings}, the same for every network. Plain JSON. */
@@ -160,6 +173,13 @@ export interface FoundInpainting {
   readonly width: PerMask<number>;
   /** The optimizer's convergence at the end of the search (1: every variable decided). */
   readonly convergence: PerMask<number>;
+  /**
+   * With `search.finalists`: each finalist's description, probability under
+   * the final distribution and held-out figures, in decreasing probability;
+   * `selected` is the index of the one retrained (the best held-out PSNR).
+   */
+  readonly finalists?: PerMask<readonly Finalist[]>;
+  readonly selected?: PerMask<number>;
   /** The space's one-line description of the architecture, as searched (before scaling). */
   readonly architecture: PerMask<string>;
 }
@@ -221,6 +241,20 @@ export interface RetrainPiece {
   readonly seconds: number;
   /** Over several retrainings (the figures above are their means, `seconds` their sum): each one's PSNR and SSIM. */
   readonly retrains?: readonly { readonly psnr: number; readonly ssim: number }[];
+}
+
+/** A finalist of the selection after a search: trained on the training split less the held-out images, scored on those. */
+export interface Finalist {
+  /** The space's one-line description. */
+  readonly architecture: string;
+  /** Its probability under the search's final distribution (categorical variables). */
+  readonly probability: number;
+  /** PSNR and SSIM on the held-out images of the training split. */
+  readonly psnr: number;
+  readonly ssim: number;
+  readonly parameters: number;
+  readonly width: number;
+  readonly seconds: number;
 }
 
 /** The directory, under a run directory, of every retrained network's sample restorations. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
@@ -254,6 +254,50 @@ describe('runInpaintingQuality with a larger ASNG population', () => {
     // The warm-up step tells the distribution nothing; each later step three losses.
     expect(steps.map((e) => e.validationLosses!.length)).toEqual([0, 3, 3, 3]);
   }, 60_000);
+});
+
+describe('runInpaintingQuality with a selection among finalists', () => {
+  it("trains the final distribution's likeliest networks on the training split less its tail, scores them on the tail and retrains the best", async () => {
+    const settings: InpaintingSettings = {
+      ...SETTINGS,
+      masks: ['center'],
+      search: { ...SETTINGS.search, steps: 6, warmupSteps: 1, finalists: 3, finalistExamples: 8, finalistHoldOut: 4 },
+    };
+    const runDir = join(dir, 'finalists');
+    const lines: string[] = [];
+    const r = await runInpaintingQuality({ runDir, seeds: [3], random: 1, log: (l) => lines.push(l) }, settings, 'smoke', squares(24, 8));
+    const found = r.found[0]!;
+    const finalists = found.finalists!.center!;
+    expect(finalists.length).toBeGreaterThanOrEqual(2);
+    expect(finalists.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < finalists.length; i++) expect(finalists[i]!.probability).toBeLessThanOrEqual(finalists[i - 1]!.probability);
+    const psnrs = finalists.map((f) => f.psnr);
+    const selected = found.selected!.center!;
+    expect(psnrs[selected]).toBe(Math.max(...psnrs));
+    expect(found.architecture.center).toBe(finalists[selected]!.architecture);
+    for (const f of finalists) expect(f.parameters).toBeLessThanOrEqual(settings.retrain.parameterBudget);
+    const training = lines.filter((l) => /^finalist-seed3-center-\d: .*training on the first 8 images, scoring on the last 4 of the training split$/.test(l));
+    expect(training).toHaveLength(finalists.length);
+    expect(lines.some((l) => l.startsWith('found-seed3-center: retraining'))).toBe(true);
+    // The page lists the finalists.
+    const table = inpaintingTables(r).find((t) => t.caption.includes('the finalists'))!;
+    expect(table.rows).toHaveLength(finalists.length);
+    expect(table.highlight?.indexOf(true)).toBe(selected);
+
+    // Resumed: nothing is trained again, the figures are the same.
+    const again: string[] = [];
+    const r2 = await runInpaintingQuality({ runDir, seeds: [3], random: 1, log: (l) => again.push(l) }, settings, 'smoke', squares(24, 8));
+    expect(again.filter((l) => /training on|retraining, width/.test(l))).toEqual([]);
+    expect(r2.found).toEqual(r.found);
+
+    // A search stored without its beliefs (an earlier version) cannot give finalists: the error names the piece.
+    const piece = join(runDir, 'pieces', 'search-seed3-center.json');
+    const { beliefs: _beliefs, ...old } = JSON.parse(readFileSync(piece, 'utf8')) as Record<string, unknown>;
+    writeFileSync(piece, JSON.stringify(old));
+    await expect(runInpaintingQuality({ runDir, seeds: [3], random: 1, log: () => undefined }, settings, 'smoke', squares(24, 8))).rejects.toThrow(
+      `search-seed3-center: its stored search has no final beliefs (an earlier version wrote it); delete ${piece} to search again`,
+    );
+  }, 120_000);
 });
 
 describe('scaledToBudget', () => {

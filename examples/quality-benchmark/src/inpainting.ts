@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { taskFor, type Architecture, type Dataset, type TaskSpec } from '@asng/core';
+import { likeliestArchitectures, taskFor, type Architecture, type Dataset, type TaskSpec } from '@asng/core';
 import { writeModelRestorations } from '@asng/cli';
 import { padDataset } from '@asng/data';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
@@ -30,6 +30,7 @@ import {
 } from '@asng/space-inpainting';
 import {
   RESTORATIONS_DIR,
+  type Finalist,
   type FoundInpainting,
   type HandWrittenInpainting,
   type InpaintingQuality,
@@ -251,6 +252,63 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     };
   };
 
+  // The selection after a search (search.finalists): the final distribution's likeliest
+  // different networks, each trained from scratch with the retraining recipe (and the
+  // search seed) on the training split less its held-out tail, scored there; the best
+  // held-out PSNR wins (the likelier on a tie).
+  const trainSize = dataset.split('train').size;
+  const holdOut = s.search.finalistHoldOut ?? Math.min(10_000, Math.floor(trainSize / 5));
+  const selectFinalist = async (
+    label: string,
+    mask: MaskName,
+    space: InpaintingSpace,
+    retrainSpace: InpaintingSpace,
+    search: SearchOutcome,
+    seed: number,
+  ): Promise<{ architecture: Architecture; finalists: Finalist[]; selected: number }> => {
+    if (search.beliefs === undefined)
+      throw new Error(`${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(pieces.dir, `${label}.json`)} to search again`);
+    const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
+    // Networks that differ in inactive genes or node positions only are one network.
+    const key = (architecture: Architecture) =>
+      JSON.stringify(retrainSpace.plan(scaled(architecture).architecture, task).layers.map(({ node: _node, ...layer }) => layer));
+    const candidates = likeliestArchitectures(search.beliefs, search.best, s.search.finalists!, { key });
+    const examples = s.search.finalistExamples ?? s.retrain.maxExamples;
+    const finalists: Finalist[] = [];
+    for (const [index, candidate] of candidates.entries()) {
+      const name = `finalist-seed${seed}-${mask}-${index}`;
+      const network = scaled(candidate.architecture);
+      const description = space.describe(candidate.architecture).text.split('\n')[0] ?? '';
+      const piece = await pieces.get<Finalist>(name, async () => {
+        log(`${name}: ${description}, probability ${candidate.probability.toPrecision(3)}, width ${network.width}; training on the first ${examples ?? trainSize - holdOut} images, scoring on the last ${holdOut} of the training split`);
+        const result = await retrain({
+          space: retrainSpace,
+          dataset,
+          architecture: network.architecture,
+          config: { ...retrainConfig(seed), holdOut, ...(examples !== undefined ? { maxExamples: examples } : {}) },
+          metrics: restorationMetrics,
+        });
+        result.model.dispose();
+        const figures = {
+          architecture: description,
+          probability: candidate.probability,
+          psnr: result.test.psnr!,
+          ssim: result.test.ssim!,
+          parameters: result.parameters,
+          width: network.width,
+          seconds: result.seconds,
+        };
+        log(`${name}: held-out PSNR ${figures.psnr.toFixed(2)} dB, SSIM ${figures.ssim.toFixed(4)}, ${figures.seconds.toFixed(0)} s`);
+        return figures;
+      });
+      if (piece.architecture !== description) throw new Error(`${join(pieces.dir, name)}.json: holds '${piece.architecture}', expected '${description}'`);
+      finalists.push(piece);
+    }
+    const selected = finalists.reduce((best, f, i) => (f.psnr > finalists[best]!.psnr ? i : best), 0);
+    log(`${label}: finalist ${selected} of ${finalists.length} selected (held-out PSNR ${finalists[selected]!.psnr.toFixed(2)} dB): ${finalists[selected]!.architecture}`);
+    return { architecture: candidates[selected]!.architecture, finalists, selected };
+  };
+
   const found: FoundInpainting[] = [];
   const random: RandomInpainting[] = [];
   const handWritten: HandWrittenInpainting[] = [];
@@ -259,6 +317,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     const done: {
       mask: MaskName;
       search: SearchOutcome;
+      chosen: { architecture: Architecture; summary: string; finalists?: Finalist[]; selected?: number };
       found: RetrainPiece;
       hand: RetrainPiece | undefined;
       random: (RetrainPiece & { architecture: string })[];
@@ -280,7 +339,17 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       );
       log(`${label}: most likely ${search.summary} (convergence ${search.convergence.toFixed(3)})`);
       const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
-      const foundPiece = await retrainPiece(`found-seed${seed}-${mask}`, retrainSpace, scaled(search.best), seed, `most likely architecture of seed ${seed}`);
+      const selection = s.search.finalists !== undefined ? await selectFinalist(label, mask, space, retrainSpace, search, seed) : undefined;
+      const chosen = selection
+        ? { ...selection, summary: space.describe(selection.architecture).text.split('\n')[0] ?? '' }
+        : { architecture: search.best, summary: search.summary };
+      const foundPiece = await retrainPiece(
+        `found-seed${seed}-${mask}`,
+        retrainSpace,
+        scaled(chosen.architecture),
+        seed,
+        selection ? `selected finalist of seed ${seed}` : `most likely architecture of seed ${seed}`,
+      );
       const hand = s.handWritten
         ? await retrainPiece(
             `hand-written-seed${seed}-${mask}`,
@@ -303,7 +372,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       }
       seconds.search += search.seconds;
       seconds.retrain += [foundPiece, ...(hand ? [hand] : []), ...randomPieces].reduce((sum, p) => sum + p.seconds, 0);
-      done.push({ mask, search, found: foundPiece, hand, random: randomPieces });
+      done.push({ mask, search, chosen, found: foundPiece, hand, random: randomPieces });
     }
     const perMask = <T>(value: (d: (typeof done)[number]) => T): PerMask<T> => Object.fromEntries(done.map((d) => [d.mask, value(d)]));
     const restoration = (p: RetrainPiece): Restoration => ({ psnr: p.psnr, ssim: p.ssim });
@@ -316,7 +385,10 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       parameters: perMask((d) => d.found.parameters),
       width: perMask((d) => d.found.width),
       convergence: perMask((d) => d.search.convergence),
-      architecture: perMask((d) => d.search.summary),
+      architecture: perMask((d) => d.chosen.summary),
+      ...(s.search.finalists !== undefined
+        ? { finalists: perMask((d) => d.chosen.finalists ?? []), selected: perMask((d) => d.chosen.selected ?? 0) }
+        : {}),
     });
     if (s.handWritten)
       handWritten.push({

@@ -5,6 +5,7 @@
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
  *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
+ *     [--finalists K [--finalist-examples N] [--finalist-hold-out N]]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -111,6 +112,28 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
       "a variant of the budget (inpainting): the supernet's loss counts each dropped pixel 1+X times, each kept one once (the paper: 0, the whole image alike)",
   },
   {
+    name: 'finalists',
+    type: 'integer',
+    min: 1,
+    placeholder: 'K',
+    description:
+      "a selection after the search (inpainting): the final distribution's K likeliest networks each trained from scratch and scored on held-out training images; the best is the found one (the paper: the most likely)",
+  },
+  {
+    name: 'finalist-examples',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    description: "with --finalists: training images of each finalist (default: the retraining's)",
+  },
+  {
+    name: 'finalist-hold-out',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    description: 'with --finalists: the last N images of the training split score the finalists (default: 10,000, at most a fifth)',
+  },
+  {
     name: 'freeze-weights',
     type: 'boolean',
     description: 'a variant of the budget: after the warm-up the distribution learns on the supernet the warm-up trained (weights frozen)',
@@ -189,6 +212,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const holeWeight = v['hole-weight'] as number | undefined;
   if (holeWeight !== undefined && task !== 'inpainting') throw new UsageError('--hole-weight: only the inpainting task has this variant');
   if (holeWeight !== undefined && !(holeWeight <= 1000)) throw new UsageError(`--hole-weight: expected a number in [0, 1000], got ${holeWeight}`);
+  const finalists = v.finalists as number | undefined;
+  const finalistExamples = v['finalist-examples'] as number | undefined;
+  const finalistHoldOut = v['finalist-hold-out'] as number | undefined;
+  if (finalists !== undefined && task !== 'inpainting') throw new UsageError('--finalists: only the inpainting task has this variant');
+  if (finalists !== undefined && finalists > 64) throw new UsageError(`--finalists: expected an integer from 1 to 64, got ${finalists}`);
+  if (finalists === undefined && (finalistExamples !== undefined || finalistHoldOut !== undefined))
+    throw new UsageError(`--${finalistExamples !== undefined ? 'finalist-examples' : 'finalist-hold-out'}: give --finalists K too`);
   const freeze = v['freeze-weights'] === true;
   if (freeze && (warmup ?? base.search.warmupSteps) === 0)
     throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
@@ -221,15 +251,19 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
     ...(holeWeight !== undefined ? { holeWeight } : {}),
     ...(freeze ? { freezeWeightsAfterWarmup: true } : {}),
+    ...(finalists !== undefined ? { finalists } : {}),
+    ...(finalistExamples !== undefined ? { finalistExamples } : {}),
+    ...(finalistHoldOut !== undefined ? { finalistHoldOut } : {}),
   };
-  const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight].some((x) => x !== undefined);
+  const varied =
+    freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, finalists].some((x) => x !== undefined);
   const settings = {
     ...(varied ? { ...base, search } : base),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

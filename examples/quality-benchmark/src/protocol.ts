@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { comparisonArchitectures, type Architecture, type Rng, type Dataset, type SearchSpace, type Variable } from '@asng/core';
+import { comparisonArchitectures, type Architecture, type Rng, type Dataset, type SearchSpace, type Variable, type VariableBelief } from '@asng/core';
 import { resumeSearch, runFiles, runSearch, writeFileAtomic, writeJsonAtomic, type SearchConfig, type StepEvent } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 
@@ -152,6 +152,10 @@ const SEARCH_SCHEDULE_FIELDS = [
   'optimizer',
   'weightDecay',
   'maxExamples',
+  // A selection after the search picks among its finalists: the random networks are not concerned.
+  'finalists',
+  'finalistExamples',
+  'finalistHoldOut',
 ];
 
 /**
@@ -264,6 +268,8 @@ export interface SearchOutcome {
   readonly seconds: number;
   /** The space's description of the most likely architecture (first line). */
   readonly summary: string;
+  /** The optimizer's final beliefs (absent from the pieces of earlier versions of this benchmark). */
+  readonly beliefs?: readonly VariableBelief[];
 }
 
 /**
@@ -311,6 +317,7 @@ export async function searchOrResume(options: {
     metrics: result.metrics,
     seconds: result.seconds,
     summary: result.description.text.split('\n')[0] ?? '',
+    beliefs: result.beliefs,
   };
 }
 

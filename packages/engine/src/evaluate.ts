@@ -24,8 +24,13 @@ export interface EvaluateModelOptions {
   readonly split?: SplitName;
   /** @default 64 */
   readonly batchSize?: number;
-  /** Evaluate only the first this many examples of the split. @default all */
+  /** Evaluate only the first this many examples of the split (from `firstExample`). @default all */
   readonly maxExamples?: number;
+  /**
+   * Index of the first example of the split evaluated: a held-out tail of
+   * the training split (see `RetrainConfig.holdOut`). @default 0
+   */
+  readonly firstExample?: number;
   /** The normalisation the model was trained with. @default none */
   readonly normalize?: Normalization;
   /** Seed of `toBatch`'s random choices (the corruption of an image-to-image space), so that every evaluation sees the same inputs. @default 0 */
@@ -85,16 +90,20 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   if (classify && info.classes < 1) throw new Error(`dataset '${info.name}' has no labels, but search space '${space.name}' classifies`);
   const task: TaskSpec = taskFor(space, info);
   const full = dataset.split(splitName);
-  const size = options.maxExamples !== undefined ? Math.min(options.maxExamples, full.size) : full.size;
+  const first = options.firstExample ?? 0;
+  if (!(Number.isInteger(first) && first >= 0))
+    throw new RangeError(`evaluateModel: firstExample: expected a whole number >= 0, got ${String(options.firstExample)}`);
+  const available = Math.max(0, full.size - first);
+  const size = options.maxExamples !== undefined ? Math.min(options.maxExamples, available) : available;
   if (!(size >= 1))
     throw new RangeError(
-      `evaluateModel: nothing to evaluate in split '${splitName}' of '${info.name}' (${full.size} examples, maxExamples ${String(options.maxExamples)})`,
+      `evaluateModel: nothing to evaluate in split '${splitName}' of '${info.name}' (${full.size} examples, firstExample ${first}, maxExamples ${String(options.maxExamples)})`,
     );
   const split =
     size < full.size
       ? subsetSplit(
           full,
-          Int32Array.from({ length: size }, (_, i) => i),
+          Int32Array.from({ length: size }, (_, i) => first + i),
         )
       : full;
   const loader = new DataLoader(split, info.shape, {

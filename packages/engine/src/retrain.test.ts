@@ -56,6 +56,33 @@ function spaceWithModels(dropPathCalls: number[] = []): SearchSpace & TrainingMo
 const architecture = { activation: 'relu', width: 6 };
 
 describe('retrain', () => {
+  it('with holdOut trains on the examples before the held-out tail and tests on the tail', async () => {
+    const space = spaceWithModels();
+    const dataset = syntheticDataset(64);
+    const config = { epochs: 2, batchSize: 8, seed: 5, learningRate: 0.1 };
+    const held = await retrain({ space, dataset, architecture, config: { ...config, holdOut: 24 } });
+    const first40 = await retrain({ space, dataset, architecture, config: { ...config, maxExamples: 40 } });
+    const shorter = await retrain({ space, dataset, architecture, config: { ...config, holdOut: 24, maxExamples: 16, maxTestExamples: 10 } });
+    try {
+      // The same training as on the first 40 examples alone: the held-out 24 were not trained on.
+      expect(held.model.getLayer('hidden').getWeights()[0]!.dataSync()).toEqual(first40.model.getLayer('hidden').getWeights()[0]!.dataSync());
+      expect(held.split).toBe('train');
+      const tail = await evaluateModel({ space, dataset, model: held.model, batchSize: 8, split: 'train', firstExample: 40 });
+      expect(tail).toEqual({ split: 'train', examples: 24, metrics: held.test });
+      expect(first40.test).not.toEqual(held.test);
+      const firstTen = await evaluateModel({ space, dataset, model: shorter.model, batchSize: 8, split: 'train', firstExample: 40, maxExamples: 10 });
+      expect(firstTen.metrics).toEqual(shorter.test);
+    } finally {
+      held.model.dispose();
+      first40.model.dispose();
+      shorter.model.dispose();
+    }
+    await expect(retrain({ space, dataset, architecture, config: { ...config, holdOut: 64 } })).rejects.toThrow(
+      "config.holdOut: expected a whole number of examples >= 0 and below the training split's 64, got 64",
+    );
+    await expect(evaluateModel({ space, dataset, model: tfl.sequential(), firstExample: 64, split: 'train' })).rejects.toThrow(/nothing to evaluate in split 'train'.*firstExample 64/);
+  });
+
   it('trains with an auxiliary head but returns and tests the main output alone, and evaluateModel repeats its numbers', async () => {
     const space = spaceWithModels();
     const dataset = syntheticDataset(64);

@@ -39,8 +39,16 @@ export interface RetrainConfig extends TrainingConfig {
    * @default 0
    */
   readonly dropPath?: number;
-  /** Test on at most the first this many examples of the test split: quick runs. @default all */
+  /** Test on at most the first this many examples of the test split (of the held-out ones with `holdOut`): quick runs. @default all */
   readonly maxTestExamples?: number;
+  /**
+   * Hold out the last this many examples of the training split: the network
+   * trains on the examples before them (the first `maxExamples` of those)
+   * and is tested on them instead of the test split (`split` of the result
+   * is then `'train'`). For choosing between architectures (a selection
+   * after a search) without looking at the test split. @default 0 (test on the test split)
+   */
+  readonly holdOut?: number;
 }
 
 /**
@@ -92,7 +100,7 @@ export interface RetrainResult {
   /** Trainable parameters of the model (without the auxiliary head). */
   readonly trainableParameters: number;
   readonly epochs: number;
-  /** The split tested: `'test'`, or `'train'` if the dataset has no test split. */
+  /** The split tested: `'test'`, or `'train'` if the dataset has no test split or with `config.holdOut` (its held-out tail). */
   readonly split: SplitName;
   /** Metrics on that split, per example. */
   readonly test: Readonly<Record<string, number>>;
@@ -140,7 +148,11 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const dropPathRng = master.fork();
 
   const full = dataset.split('train');
-  const usable = c.maxExamples !== undefined ? Math.min(c.maxExamples, full.size) : full.size;
+  const holdOut = c.holdOut ?? 0;
+  if (!(Number.isInteger(holdOut) && holdOut >= 0 && holdOut < full.size))
+    throw new RangeError(`config.holdOut: expected a whole number of examples >= 0 and below the training split's ${full.size}, got ${String(c.holdOut)}`);
+  const trainable = full.size - holdOut;
+  const usable = c.maxExamples !== undefined ? Math.min(c.maxExamples, trainable) : trainable;
   const train =
     usable < full.size
       ? subsetSplit(
@@ -248,6 +260,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
       ...(c.normalize ? { normalize: c.normalize } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(c.maxTestExamples !== undefined ? { maxExamples: c.maxTestExamples } : {}),
+      ...(holdOut > 0 ? { split: 'train' as const, firstExample: trainable } : {}),
     });
     const trainableParameters = final.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
     return {

@@ -317,6 +317,7 @@ async function lockedSearchLoop(
       totalSteps,
       best,
       description,
+      beliefs: optimizer.beliefs(),
       metrics: lastMetrics,
       seconds: elapsed(),
       runDir: storage.location,

@@ -1,4 +1,4 @@
-import type { Architecture, ArchitectureDescription, Dataset, Optimizer, Rng, SearchSpace, Variable } from '@asng/core';
+import type { Architecture, ArchitectureDescription, Dataset, Optimizer, Rng, SearchSpace, Variable, VariableBelief } from '@asng/core';
 import type { RunEnvironment } from './run-environment.js';
 import type { RunStorage } from './run-storage.js';
 import type { SearchConfig } from './search-config.js';
@@ -70,6 +70,12 @@ export interface SearchResult {
   readonly best: Architecture;
   /** Its description, from the space. */
   readonly description: ArchitectureDescription;
+  /**
+   * The optimizer's final beliefs (for ASNG, its distribution): with
+   * `best`, what `likeliestArchitectures` of `@asng/core` needs to list the
+   * few architectures the search favours, for a selection by training.
+   */
+  readonly beliefs: readonly VariableBelief[];
   /** Metrics of the last epoch's evaluation, if an epoch ended. */
   readonly metrics: Readonly<Record<string, number>>;
   /** Seconds of search, resumed parts included. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Architecture } from '@asng/core';
+import { likeliestArchitectures, type Architecture } from '@asng/core';
 import { createAsng, createSng } from '@asng/optimizer-asng';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, tinySpace } from '../test/fixtures.js';
@@ -64,6 +64,13 @@ describe('runSearch', () => {
     for (const f of [files.config, files.checkpoint, files.result, files.architecture]) expect(existsSync(f)).toBe(true);
     expect(readFileSync(files.architecture, 'utf8')).toContain('hidden layer of');
     expect(JSON.parse(readFileSync(files.result, 'utf8')).best).toEqual(result.best);
+    // The final beliefs: one per variable, the best architecture's choices the likeliest.
+    expect(result.beliefs.map((b) => b.name)).toEqual(tinySpace().variables.map((v) => v.name));
+    for (const b of result.beliefs) {
+      if (b.kind !== 'categorical') continue;
+      expect(b.choices[b.probabilities.indexOf(Math.max(...b.probabilities))]).toEqual(result.best[b.name]);
+    }
+    expect(likeliestArchitectures(result.beliefs, result.best, 1)[0]!.architecture).toEqual(result.best);
   });
 
   it('is reproducible from its seed', async () => {
