@@ -235,7 +235,10 @@ export interface InpaintingQuality {
 export interface RetrainPiece {
   readonly psnr: number;
   readonly ssim: number;
-  readonly mse: number;
+  /** The mean squared error (absent where the piece was read from a results file, which does not record it). */
+  readonly mse?: number;
+  /** A random network's piece read from a results file: the space's description of the architecture it holds. */
+  readonly architecture?: string;
   readonly parameters: number;
   readonly width: number;
   readonly seconds: number;

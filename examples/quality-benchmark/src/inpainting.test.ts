@@ -16,7 +16,7 @@ import {
   type InpaintingQuality,
   type InpaintingSettings,
 } from './inpainting.js';
-import { randomArchitectures, rankAmong, stats } from './protocol.js';
+import { randomArchitectures, rankAmong, reusablePieceDir, stats } from './protocol.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -173,7 +173,46 @@ describe('runInpaintingQuality', () => {
     const std = stats(foundRuns.map((r) => r.psnr)).std;
     expect(table.rows[0]![2]).toBe(`${two.found[0]!.metric[SETTINGS.masks[0]!]!.psnr.toFixed(2)} ± ${std.toFixed(2)}`);
     expect(inpaintingTables(first)[0]!.rows[0]![2]).not.toMatch(/±/);
+    writeFileSync(join(runDir, 'two.json'), JSON.stringify(two));
   });
+
+  it("a variant takes the random and hand-written networks' retrainings from a results file, checking each is the network it draws", async () => {
+    const two = JSON.parse(readFileSync(join(runDir, 'pieces', '..', 'two.json'), 'utf8')) as InpaintingQuality;
+    const results = join(dir, 'two-results.json');
+    writeFileSync(results, JSON.stringify(two));
+    const variant = { ...SETTINGS, search: { ...SETTINGS.search, steps: 4 } };
+    const pinned = { task: 'inpainting', budget: 'smoke', seeds: SEEDS, random: K, settings: variant };
+    const variantDir = join(dir, 'variant-from-results');
+    const lines: string[] = [];
+    const reuseRandomFrom = reusablePieceDir(pinned, results, variantDir);
+    const v = await runInpaintingQuality(
+      { runDir: variantDir, seeds: SEEDS, random: K, retrainSeeds: 2, reuseRandomFrom, log: (l) => lines.push(l) },
+      variant,
+      'smoke',
+      squares(16, 8),
+    );
+    // Only the found networks were retrained (twice each); the others' figures are the file's.
+    const retrained = lines.filter((l) => / retraining, width /.test(l)).map((l) => l.split(':')[0]!);
+    expect(retrained.every((name) => name.startsWith('found-'))).toBe(true);
+    expect(retrained).toHaveLength(SEEDS.length * SETTINGS.masks.length * 2);
+    expect(v.random.map((r) => [r.metric, r.retrains, r.width, r.parameters, r.architecture])).toEqual(
+      two.random.map((r) => [r.metric, r.retrains, r.width, r.parameters, r.architecture]),
+    );
+    expect(v.handWritten.map((h) => h.metric)).toEqual(two.handWritten.map((h) => h.metric));
+
+    // A file whose random network is not the one this run draws is refused, naming the piece.
+    const wrong = { ...two, random: two.random.map((r, i) => (i === 0 ? { ...r, architecture: { ...r.architecture, center: 'active nodes: node3 (of 4)' } } : r)) };
+    writeFileSync(results, JSON.stringify(wrong));
+    const otherDir = join(dir, 'variant-wrong');
+    await expect(
+      runInpaintingQuality(
+        { runDir: otherDir, seeds: SEEDS, random: K, retrainSeeds: 2, reuseRandomFrom: reusablePieceDir(pinned, results, otherDir), log: () => undefined },
+        variant,
+        'smoke',
+        squares(16, 8),
+      ),
+    ).rejects.toThrow(/random-seed1-center-0: the reused piece holds 'active nodes: node3 \(of 4\)' at width \d+, but this run draws '.*' at width \d+/);
+  }, 120_000);
 
   it('renders a table per mask and the grids of the found, best random and hand-written networks', () => {
     const tables = inpaintingTables(first);

@@ -240,11 +240,13 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         await retrainOnce(`${name}${r.suffix}`, space, network, r.seed, r.suffix === '' ? label : `${label}, retraining seed ${r.seed}`, r.suffix === ''),
       );
     if (runs.length === 1) return runs[0]!;
-    const mean = (key: 'psnr' | 'ssim' | 'mse') => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+    const mean = (key: 'psnr' | 'ssim') => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+    const mse = runs.every((r) => r.mse !== undefined) ? runs.reduce((sum, r) => sum + r.mse!, 0) / runs.length : undefined;
     return {
       psnr: mean('psnr'),
       ssim: mean('ssim'),
-      mse: mean('mse'),
+      ...(mse !== undefined ? { mse } : {}),
+      ...(runs[0]!.architecture !== undefined ? { architecture: runs[0]!.architecture } : {}),
       parameters: runs[0]!.parameters,
       width: runs[0]!.width,
       seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
@@ -350,25 +352,24 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         seed,
         selection ? `selected finalist of seed ${seed}` : `most likely architecture of seed ${seed}`,
       );
-      const hand = s.handWritten
-        ? await retrainPiece(
-            `hand-written-seed${seed}-${mask}`,
-            retrainSpace,
-            handWrittenWithin(retrainSpace, task, s.retrain.parameterBudget),
-            seed,
-            `hand-written autoencoder, seed ${seed}`,
-          )
+      const handNetwork = s.handWritten ? handWrittenWithin(retrainSpace, task, s.retrain.parameterBudget) : undefined;
+      const hand = handNetwork
+        ? await retrainPiece(`hand-written-seed${seed}-${mask}`, retrainSpace, handNetwork, seed, `hand-written autoencoder, seed ${seed}`)
         : undefined;
+      if (hand && hand.width !== handNetwork!.width)
+        throw new Error(`hand-written-seed${seed}-${mask}: the reused piece was retrained at width ${hand.width}, this run's is ${handNetwork!.width}`);
       const randomPieces = [];
       for (const [index, architecture] of randomArchitectures(space.variables, seed, ctx.random).entries()) {
-        const piece = await retrainPiece(
-          `random-seed${seed}-${mask}-${index}`,
-          retrainSpace,
-          scaled(architecture),
-          seed,
-          `random architecture ${index} of seed ${seed}`,
-        );
-        randomPieces.push({ ...piece, architecture: space.describe(architecture).text.split('\n')[0] ?? '' });
+        const name = `random-seed${seed}-${mask}-${index}`;
+        const network = scaled(architecture);
+        const description = space.describe(architecture).text.split('\n')[0] ?? '';
+        const piece = await retrainPiece(name, retrainSpace, network, seed, `random architecture ${index} of seed ${seed}`);
+        // A piece read from a results file names its network: it must be the one drawn here.
+        if ((piece.architecture !== undefined && piece.architecture !== description) || piece.width !== network.width)
+          throw new Error(
+            `${name}: the reused piece holds '${piece.architecture ?? '?'}' at width ${piece.width}, but this run draws '${description}' at width ${network.width}`,
+          );
+        randomPieces.push({ ...piece, architecture: description });
       }
       seconds.search += search.seconds;
       seconds.retrain += [foundPiece, ...(hand ? [hand] : []), ...randomPieces].reduce((sum, p) => sum + p.seconds, 0);

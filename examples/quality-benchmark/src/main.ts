@@ -159,7 +159,7 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     type: 'string',
     placeholder: 'DIR|FILE',
     description:
-      "take the random architectures' retrainings from this run directory, or classification quality.json (results/*.json), of the same budget (for comparing search variants)",
+      "take the random (and hand-written) networks' retrainings from this run directory, or its quality.json (results/*.json), of the same budget (for comparing search variants)",
   },
   {
     name: 'data-path',

@@ -161,6 +161,8 @@ describe('reusing the random retrainings of another run', () => {
     writeFileSync(results, JSON.stringify({ ...pinned({}), random: [{ seed: 2, index: 0, metric: 'high' }] }));
     expect(() => reusablePieceDir(pinned({}), results, own)).toThrow(/field "random\[0\]": expected/);
     writeFileSync(results, JSON.stringify({ ...pinned({}), task: 'inpainting' }));
-    expect(() => reusablePieceDir({ ...pinned({}), task: 'inpainting' }, results, own)).toThrow(/classification task only/);
+    expect(() => reusablePieceDir({ ...pinned({}), task: 'inpainting' }, results, own)).toThrow(
+      `--reuse-random ${results}: field "random": expected a list of retrained networks' figures`,
+    );
   });
 });

@@ -167,10 +167,10 @@ const SEARCH_SCHEDULE_FIELDS = [
  * without retraining them again.
  *
  * `other` is either a run directory of this benchmark (its `pieces` are
- * used), or a classification `quality.json` (such as the committed
- * `results/*.json`, which outlive run directories): its random
- * architectures' figures are then written as pieces into
- * `<runDir>/reused-random`, and that directory is returned. Either way the
+ * used), or a `quality.json` (such as the committed `results/*.json`, which
+ * outlive run directories): its random architectures' figures (inpainting:
+ * and the hand-written autoencoders', each retraining's) are then written
+ * as pieces into `<runDir>/reused-random`, and that directory is returned. Either way the
  * task checks that each reused piece holds the very architecture it draws.
  */
 export function reusablePieceDir(
@@ -206,9 +206,8 @@ export function reusablePieceDir(
     );
   }
   if (!isFile) return join(other, 'pieces');
-  if (saved.task !== 'classification')
-    throw new Error(`--reuse-random ${other}: results files are read for the classification task only; give the inpainting run's directory`);
   if (runDir === undefined) throw new Error('reusablePieceDir: a results file needs the run directory to write its pieces to');
+  if (saved.task === 'inpainting') return inpaintingPiecesOf(saved as unknown as Record<string, unknown>, other, join(runDir, 'reused-random'));
   if (!Array.isArray(saved.random)) throw new Error(`--reuse-random ${other}: field "random": expected the list of random architectures' figures`);
   const dir = join(runDir, 'reused-random');
   mkdirSync(dir, { recursive: true });
@@ -225,6 +224,64 @@ export function reusablePieceDir(
     }
     const { index, ...piece } = e;
     writeJsonAtomic(join(dir, `random-seed${e.seed}-${index}.json`), piece);
+  }
+  return dir;
+}
+
+/**
+ * The pieces of an inpainting `quality.json`'s random networks and
+ * hand-written autoencoders, one per mask and retraining (names as the
+ * inpainting task gives them), written into `dir`: PSNR, SSIM, weights and
+ * width of each retraining, its `architecture` (random networks: the
+ * space's one-line description, which the task checks against the
+ * architecture it draws), and 0 seconds (not retrained by this run).
+ */
+function inpaintingPiecesOf(saved: Record<string, unknown>, other: string, dir: string): string {
+  type Entry = {
+    seed?: unknown;
+    index?: unknown;
+    metric?: Record<string, { psnr?: unknown; ssim?: unknown }>;
+    retrains?: Record<string, { psnr?: unknown; ssim?: unknown }[]>;
+    parameters?: Record<string, unknown>;
+    width?: Record<string, unknown>;
+    architecture?: Record<string, unknown>;
+  };
+  mkdirSync(dir, { recursive: true });
+  for (const field of ['random', 'handWritten'] as const) {
+    const list = saved[field];
+    if (!Array.isArray(list)) throw new Error(`--reuse-random ${other}: field "${field}": expected a list of retrained networks' figures`);
+    for (const [i, raw] of (list as Entry[]).entries()) {
+      const where = `--reuse-random ${other}: field "${field}[${i}]"`;
+      const e = raw ?? {};
+      if (!Number.isInteger(e.seed) || (field === 'random' && !Number.isInteger(e.index)) || typeof e.metric !== 'object' || e.metric === null)
+        throw new Error(`${where}: expected {seed,${field === 'random' ? ' index,' : ''} metric, parameters, width, ...} of a retrained network`);
+      for (const [mask, metric] of Object.entries(e.metric)) {
+        const runs = e.retrains?.[mask] ?? [metric];
+        const parameters = e.parameters?.[mask];
+        const width = e.width?.[mask];
+        const architecture = e.architecture?.[mask];
+        const ok =
+          runs.length >= 1 &&
+          runs.every((r) => typeof r?.psnr === 'number' && typeof r.ssim === 'number') &&
+          Number.isInteger(parameters) &&
+          Number.isInteger(width) &&
+          (field === 'handWritten' || typeof architecture === 'string');
+        if (!ok) throw new Error(`${where}: expected for mask '${mask}' its PSNR and SSIM (of each retraining), weights, width${field === 'random' ? ' and architecture' : ''}`);
+        const seed = e.seed as number;
+        const name = field === 'random' ? `random-seed${seed}-${mask}-${e.index as number}` : `hand-written-seed${seed}-${mask}`;
+        for (const [k, r] of retrainings(seed, runs.length).entries()) {
+          const piece = {
+            psnr: runs[k]!.psnr,
+            ssim: runs[k]!.ssim,
+            parameters,
+            width,
+            seconds: 0,
+            ...(field === 'random' ? { architecture } : {}),
+          };
+          writeJsonAtomic(join(dir, `${name}${r.suffix}.json`), piece);
+        }
+      }
+    }
   }
   return dir;
 }
