@@ -150,6 +150,28 @@ describe('runClassificationQuality', () => {
     expect(result.settings.search.freezeWeightsAfterWarmup).toBe(true);
   }, 60_000);
 
+  it("selects among the final distribution's likeliest architectures by their accuracy on held-out training images", async () => {
+    const settings = { ...SETTINGS, search: { ...SETTINGS.search, finalists: 3, finalistExamples: 8, finalistHoldOut: 6 } };
+    const log: string[] = [];
+    const runDir = join(dir, 'finalists');
+    const result = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: (l) => log.push(l) }, settings, 'smoke', bars(24, 6));
+    const f = result.found[0]!;
+    const finalists = f.finalists!;
+    expect(finalists).toHaveLength(3);
+    expect(new Set(finalists.map((x) => JSON.stringify(x.architecture))).size).toBe(3);
+    for (let i = 1; i < finalists.length; i++) expect(finalists[i]!.probability).toBeLessThanOrEqual(finalists[i - 1]!.probability);
+    const accuracies = finalists.map((x) => x.accuracy);
+    expect(accuracies[f.selected!]).toBe(Math.max(...accuracies));
+    expect(accuracies.indexOf(Math.max(...accuracies))).toBe(f.selected);
+    expect(f.architecture).toEqual(finalists[f.selected!]!.architecture);
+    expect(log.filter((l) => /finalist \d\/3 .*training on the first 8 images, scoring on the last 6 of the training split\): held-out accuracy/.test(l))).toHaveLength(3);
+    // Resumed: nothing trained again.
+    const again: string[] = [];
+    const second = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: (l) => again.push(l) }, settings, 'smoke', bars(24, 6));
+    expect(second.found).toEqual(result.found);
+    expect(again.filter((l) => /accuracy/.test(l) && !/selected/.test(l))).toEqual([]);
+  }, 60_000);
+
   it('budgets: the standard and best budgets use the full dataset and the same search', () => {
     expect(CLASSIFICATION_BUDGETS.standard.dataset).toBe('fashion-mnist');
     expect(CLASSIFICATION_BUDGETS.best.search).toEqual(CLASSIFICATION_BUDGETS.standard.search);

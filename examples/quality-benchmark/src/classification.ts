@@ -5,10 +5,21 @@
  * parameter budget with the same recipe, and tested on the whole test split.
  */
 import { join } from 'node:path';
-import { taskFor, type Architecture, type Dataset } from '@asng/core';
+import { likeliestArchitectures, taskFor, type Architecture, type Dataset } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
-import { pieceStoreOf, randomArchitectures, rankAmong, retrainings, searchOrResume, secondsSince, stats, type Budget, type TaskContext } from './protocol.js';
+import {
+  pieceStoreOf,
+  randomArchitectures,
+  rankAmong,
+  retrainings,
+  searchOrResume,
+  secondsSince,
+  stats,
+  type Budget,
+  type SearchOutcome,
+  type TaskContext,
+} from './protocol.js';
 
 /** The budget of the classification task: plain JSON, recorded with the results. */
 export interface ClassificationSettings {
@@ -50,6 +61,19 @@ export interface ClassificationSettings {
     readonly learningRate: number;
     /** Training examples used (half of them validate); all when absent. */
     readonly maxExamples?: number;
+    /**
+     * A selection after the search: the final distribution's this many
+     * likeliest architectures (`likeliestArchitectures` of `@asng/core`) are
+     * each trained from scratch with the retraining recipe at the retraining
+     * budget on the training split less its last `finalistHoldOut` images, and
+     * scored (accuracy) on those; the best is the found architecture. Absent:
+     * the most likely architecture (the paper).
+     */
+    readonly finalists?: number;
+    /** Training images of each finalist (the first ones of the training split); absent: all but the held-out ones. */
+    readonly finalistExamples?: number;
+    /** Images at the end of the training split that score the finalists; absent: 10,000 (at most a fifth of the split). */
+    readonly finalistHoldOut?: number;
   };
   readonly retrain: {
     readonly cells: number;
@@ -106,6 +130,19 @@ export interface RetrainedArchitecture {
   readonly retrains?: readonly number[];
 }
 
+/** A finalist of the selection after a search: trained on the training split less the held-out images, scored on those. */
+export interface ClassificationFinalist {
+  readonly architecture: Architecture;
+  /** Its probability under the search's final distribution. */
+  readonly probability: number;
+  /** Accuracy and cross-entropy on the held-out images of the training split. */
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly parameters: number;
+  readonly channels: number;
+  readonly seconds: number;
+}
+
 /** The JSON the benchmark prints for the classification task. */
 export interface ClassificationQuality {
   readonly task: 'classification';
@@ -114,6 +151,9 @@ export interface ClassificationQuality {
     readonly convergence: number;
     readonly searchSteps: number;
     readonly searchMetrics: Readonly<Record<string, number>>;
+    /** With `search.finalists`: each finalist's held-out figures, in decreasing probability; `selected` is the one retrained. */
+    readonly finalists?: readonly ClassificationFinalist[];
+    readonly selected?: number;
   })[];
   readonly random: (RetrainedArchitecture & { readonly index: number })[];
   readonly randomMean: number;
@@ -168,6 +208,8 @@ export async function retrainAtBudget(
   architecture: Architecture,
   log: (line: string) => void,
   label: string,
+  /** Changes to the recipe (the selection's `holdOut` and `maxExamples`); the figures are then the held-out ones. */
+  override: Partial<RetrainConfig> = {},
 ): Promise<RetrainedArchitecture> {
   const r = settings.retrain;
   const task = taskFor(createImageClassificationSpace({ cells: r.cells }), dataset.info);
@@ -182,7 +224,7 @@ export async function retrainAtBudget(
     space,
     dataset,
     architecture,
-    config: classificationRetrainConfig(settings, seed),
+    config: { ...classificationRetrainConfig(settings, seed), ...override },
     onEpoch: (e) => log(`${label} epoch ${e.epoch + 1}/${e.epochs}: loss ${e.trainLoss.toFixed(4)}, ${e.seconds.toFixed(0)} s`),
   });
   result.model.dispose();
@@ -195,7 +237,7 @@ export async function retrainAtBudget(
     seconds: secondsSince(started),
     architecture,
   };
-  log(`${label}: test accuracy ${figures.metric.toFixed(4)}, ${figures.seconds.toFixed(0)} s`);
+  log(`${label}: ${override.holdOut !== undefined ? 'held-out' : 'test'} accuracy ${figures.metric.toFixed(4)}, ${figures.seconds.toFixed(0)} s`);
   return figures;
 }
 
@@ -214,6 +256,48 @@ export async function runClassificationQuality(
   const random: ClassificationQuality['random'][number][] = [];
   let searchSeconds = 0;
   let retrainSeconds = 0;
+  const trainSize = dataset.split('train').size;
+  const holdOut = settings.search.finalistHoldOut ?? Math.min(10_000, Math.floor(trainSize / 5));
+  // The selection after a search (search.finalists): the final distribution's likeliest
+  // architectures, each trained from scratch with the retraining recipe (and the search
+  // seed) on the training split less its held-out tail, scored there; the best held-out
+  // accuracy wins (the likelier on a tie).
+  const selectFinalist = async (seed: number, searched: SearchOutcome): Promise<{ finalists: ClassificationFinalist[]; selected: number }> => {
+    const label = `search-seed${seed}`;
+    if (searched.beliefs === undefined)
+      throw new Error(`${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(store.dir, `${label}.json`)} to search again`);
+    const candidates = likeliestArchitectures(searched.beliefs, searched.best, settings.search.finalists!);
+    const examples = settings.search.finalistExamples ?? settings.retrain.maxExamples;
+    const finalists: ClassificationFinalist[] = [];
+    for (const [index, candidate] of candidates.entries()) {
+      const name = `finalist-seed${seed}-${index}`;
+      const run = await store.get(name, () =>
+        retrainAtBudget(
+          dataset,
+          settings,
+          seed,
+          candidate.architecture,
+          ctx.log,
+          `seed ${seed} finalist ${index + 1}/${candidates.length} (probability ${candidate.probability.toPrecision(3)}; training on the first ${examples ?? trainSize - holdOut} images, scoring on the last ${holdOut} of the training split)`,
+          { holdOut, ...(examples !== undefined ? { maxExamples: examples } : {}) },
+        ),
+      );
+      if (JSON.stringify(run.architecture) !== JSON.stringify(candidate.architecture))
+        throw new Error(`${join(store.dir, `${name}.json`)}: holds another architecture than finalist ${index + 1}; delete it to train it again`);
+      finalists.push({
+        architecture: candidate.architecture,
+        probability: candidate.probability,
+        accuracy: run.metric,
+        loss: run.testLoss,
+        parameters: run.parameters,
+        channels: run.channels,
+        seconds: run.seconds,
+      });
+    }
+    const selected = finalists.reduce((best, f, i) => (f.accuracy > finalists[best]!.accuracy ? i : best), 0);
+    ctx.log(`seed ${seed}: finalist ${selected + 1} of ${finalists.length} selected (held-out accuracy ${finalists[selected]!.accuracy.toFixed(4)})`);
+    return { finalists, selected };
+  };
   const { cells, channels, parameterBudget } = settings.search;
   const searchSpace = createImageClassificationSpace({ cells, channels, ...(parameterBudget !== undefined ? { parameterBudget } : {}) });
   for (const seed of ctx.seeds) {
@@ -254,9 +338,17 @@ export async function runClassificationQuality(
         retrains: runs.map((r) => r.metric),
       };
     };
-    const f = await retrained(`found-seed${seed}`, searched.best, `seed ${seed} found`);
+    const selection = settings.search.finalists !== undefined ? await selectFinalist(seed, searched) : undefined;
+    const chosen = selection ? selection.finalists[selection.selected]!.architecture : searched.best;
+    const f = await retrained(`found-seed${seed}`, chosen, selection ? `seed ${seed} found (selected finalist)` : `seed ${seed} found`);
     retrainSeconds += f.seconds;
-    found.push({ ...f, convergence: searched.convergence, searchSteps: searched.steps, searchMetrics: searched.metrics });
+    found.push({
+      ...f,
+      convergence: searched.convergence,
+      searchSteps: searched.steps,
+      searchMetrics: searched.metrics,
+      ...(selection ? { finalists: selection.finalists, selected: selection.selected } : {}),
+    });
     const drawn = randomArchitectures(searchSpace.variables, seed, ctx.random);
     for (const [index, architecture] of drawn.entries()) {
       const r = await retrained(`random-seed${seed}-${index}`, architecture, `seed ${seed} random ${index + 1}/${drawn.length}`);

@@ -117,14 +117,14 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     min: 1,
     placeholder: 'K',
     description:
-      "a selection after the search (inpainting): the final distribution's K likeliest networks each trained from scratch and scored on held-out training images; the best is the found one (the paper: the most likely)",
+      "a selection after the search: the final distribution's K likeliest networks each trained from scratch and scored on held-out training images; the best is the found one (the paper: the most likely)",
   },
   {
     name: 'finalist-examples',
     type: 'integer',
     min: 1,
     placeholder: 'N',
-    description: "with --finalists: training images of each finalist (default: the retraining's)",
+    description: "with --finalists: training images of each finalist (default: the retraining's, less the held-out ones)",
   },
   {
     name: 'finalist-hold-out',
@@ -215,7 +215,6 @@ async function main(argv: readonly string[]): Promise<number> {
   const finalists = v.finalists as number | undefined;
   const finalistExamples = v['finalist-examples'] as number | undefined;
   const finalistHoldOut = v['finalist-hold-out'] as number | undefined;
-  if (finalists !== undefined && task !== 'inpainting') throw new UsageError('--finalists: only the inpainting task has this variant');
   if (finalists !== undefined && finalists > 64) throw new UsageError(`--finalists: expected an integer from 1 to 64, got ${finalists}`);
   if (finalists === undefined && (finalistExamples !== undefined || finalistHoldOut !== undefined))
     throw new UsageError(`--${finalistExamples !== undefined ? 'finalist-examples' : 'finalist-hold-out'}: give --finalists K too`);
@@ -329,6 +328,19 @@ function classificationRows(r: ClassificationQuality): { header: string[]; rows:
       f.seconds.toFixed(0),
     ]);
     highlight.push(true);
+    // The selection's finalists, scored on held-out training images (not the test split).
+    for (const [k, x] of (f.finalists ?? []).entries()) {
+      rows.push([
+        `  finalist ${k + 1}${k === f.selected ? ' (selected)' : ''}, probability ${x.probability.toPrecision(3)}`,
+        String(f.seed),
+        `held-out ${x.accuracy.toFixed(4)}`,
+        String(x.parameters),
+        String(x.channels),
+        '',
+        x.seconds.toFixed(0),
+      ]);
+      highlight.push(false);
+    }
   }
   for (const x of r.random) {
     rows.push([`random ${x.index + 1}`, String(x.seed), accuracy(x), String(x.parameters), String(x.channels), '', x.seconds.toFixed(0)]);
