@@ -164,7 +164,9 @@ describe('runClassificationQuality', () => {
     expect(accuracies[f.selected!]).toBe(Math.max(...accuracies));
     expect(accuracies.indexOf(Math.max(...accuracies))).toBe(f.selected);
     expect(f.architecture).toEqual(finalists[f.selected!]!.architecture);
-    expect(log.filter((l) => /finalist \d\/3 .*training on the first 8 images, scoring on the last 6 of the training split\): held-out accuracy/.test(l))).toHaveLength(3);
+    expect(
+      log.filter((l) => /finalist \d\/3 .*training on the first 8 images, scoring on the last 6 of the training split\): held-out accuracy/.test(l)),
+    ).toHaveLength(3);
     // Resumed: nothing trained again.
     const again: string[] = [];
     const second = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: (l) => again.push(l) }, settings, 'smoke', bars(24, 6));

@@ -265,7 +265,9 @@ export async function runClassificationQuality(
   const selectFinalist = async (seed: number, searched: SearchOutcome): Promise<{ finalists: ClassificationFinalist[]; selected: number }> => {
     const label = `search-seed${seed}`;
     if (searched.beliefs === undefined)
-      throw new Error(`${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(store.dir, `${label}.json`)} to search again`);
+      throw new Error(
+        `${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(store.dir, `${label}.json`)} to search again`,
+      );
     const candidates = likeliestArchitectures(searched.beliefs, searched.best, settings.search.finalists!);
     const examples = settings.search.finalistExamples ?? settings.retrain.maxExamples;
     const finalists: ClassificationFinalist[] = [];

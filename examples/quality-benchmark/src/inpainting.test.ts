@@ -201,7 +201,10 @@ describe('runInpaintingQuality', () => {
     expect(v.handWritten.map((h) => h.metric)).toEqual(two.handWritten.map((h) => h.metric));
 
     // A file whose random network is not the one this run draws is refused, naming the piece.
-    const wrong = { ...two, random: two.random.map((r, i) => (i === 0 ? { ...r, architecture: { ...r.architecture, center: 'active nodes: node3 (of 4)' } } : r)) };
+    const wrong = {
+      ...two,
+      random: two.random.map((r, i) => (i === 0 ? { ...r, architecture: { ...r.architecture, center: 'active nodes: node3 (of 4)' } } : r)),
+    };
     writeFileSync(results, JSON.stringify(wrong));
     const otherDir = join(dir, 'variant-wrong');
     await expect(

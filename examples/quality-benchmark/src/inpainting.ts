@@ -269,7 +269,9 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     seed: number,
   ): Promise<{ architecture: Architecture; finalists: Finalist[]; selected: number }> => {
     if (search.beliefs === undefined)
-      throw new Error(`${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(pieces.dir, `${label}.json`)} to search again`);
+      throw new Error(
+        `${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(pieces.dir, `${label}.json`)} to search again`,
+      );
     const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
     // Networks that differ in inactive genes or node positions only are one network.
     const key = (architecture: Architecture) =>
@@ -282,7 +284,9 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       const network = scaled(candidate.architecture);
       const description = space.describe(candidate.architecture).text.split('\n')[0] ?? '';
       const piece = await pieces.get<Finalist>(name, async () => {
-        log(`${name}: ${description}, probability ${candidate.probability.toPrecision(3)}, width ${network.width}; training on the first ${examples ?? trainSize - holdOut} images, scoring on the last ${holdOut} of the training split`);
+        log(
+          `${name}: ${description}, probability ${candidate.probability.toPrecision(3)}, width ${network.width}; training on the first ${examples ?? trainSize - holdOut} images, scoring on the last ${holdOut} of the training split`,
+        );
         const result = await retrain({
           space: retrainSpace,
           dataset,
@@ -307,7 +311,9 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       finalists.push(piece);
     }
     const selected = finalists.reduce((best, f, i) => (f.psnr > finalists[best]!.psnr ? i : best), 0);
-    log(`${label}: finalist ${selected} of ${finalists.length} selected (held-out PSNR ${finalists[selected]!.psnr.toFixed(2)} dB): ${finalists[selected]!.architecture}`);
+    log(
+      `${label}: finalist ${selected} of ${finalists.length} selected (held-out PSNR ${finalists[selected]!.psnr.toFixed(2)} dB): ${finalists[selected]!.architecture}`,
+    );
     return { architecture: candidates[selected]!.architecture, finalists, selected };
   };
 
@@ -387,9 +393,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       width: perMask((d) => d.found.width),
       convergence: perMask((d) => d.search.convergence),
       architecture: perMask((d) => d.chosen.summary),
-      ...(s.search.finalists !== undefined
-        ? { finalists: perMask((d) => d.chosen.finalists ?? []), selected: perMask((d) => d.chosen.selected ?? 0) }
-        : {}),
+      ...(s.search.finalists !== undefined ? { finalists: perMask((d) => d.chosen.finalists ?? []), selected: perMask((d) => d.chosen.selected ?? 0) } : {}),
     });
     if (s.handWritten)
       handWritten.push({

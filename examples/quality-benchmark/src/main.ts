@@ -254,8 +254,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(finalistExamples !== undefined ? { finalistExamples } : {}),
     ...(finalistHoldOut !== undefined ? { finalistHoldOut } : {}),
   };
-  const varied =
-    freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, finalists].some((x) => x !== undefined);
+  const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, finalists].some((x) => x !== undefined);
   const settings = {
     ...(varied ? { ...base, search } : base),
     ...(masks !== undefined ? { masks } : {}),

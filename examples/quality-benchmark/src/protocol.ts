@@ -266,7 +266,10 @@ function inpaintingPiecesOf(saved: Record<string, unknown>, other: string, dir: 
           Number.isInteger(parameters) &&
           Number.isInteger(width) &&
           (field === 'handWritten' || typeof architecture === 'string');
-        if (!ok) throw new Error(`${where}: expected for mask '${mask}' its PSNR and SSIM (of each retraining), weights, width${field === 'random' ? ' and architecture' : ''}`);
+        if (!ok)
+          throw new Error(
+            `${where}: expected for mask '${mask}' its PSNR and SSIM (of each retraining), weights, width${field === 'random' ? ' and architecture' : ''}`,
+          );
         const seed = e.seed as number;
         const name = field === 'random' ? `random-seed${seed}-${mask}-${e.index as number}` : `hand-written-seed${seed}-${mask}`;
         for (const [k, r] of retrainings(seed, runs.length).entries()) {

@@ -28,7 +28,10 @@ describe('likeliestArchitectures', () => {
       const beliefs = Array.from({ length: 1 + rng.int(4) }, (_v, i) => {
         const raw = Array.from({ length: 1 + rng.int(4) }, () => rng.uniform() + 0.01);
         const sum = raw.reduce((s, x) => s + x, 0);
-        return cat(`v${i}`, raw.map((x) => x / sum));
+        return cat(
+          `v${i}`,
+          raw.map((x) => x / sum),
+        );
       });
       const all = allCombinations(beliefs).sort((a, b) => b.probability - a.probability);
       const got = likeliestArchitectures(beliefs, {}, all.length + 3);
@@ -45,11 +48,7 @@ describe('likeliestArchitectures', () => {
   });
 
   it('holds numeric variables at the mode and keeps one architecture per key', () => {
-    const beliefs: VariableBelief[] = [
-      cat('op', [0.6, 0.4]),
-      cat('unused', [0.5, 0.3, 0.2]),
-      { kind: 'integer', name: 'width', mean: 11.7, std: 2 },
-    ];
+    const beliefs: VariableBelief[] = [cat('op', [0.6, 0.4]), cat('unused', [0.5, 0.3, 0.2]), { kind: 'integer', name: 'width', mean: 11.7, std: 2 }];
     const mode = { op: 'op0', unused: 'unused0', width: 12 };
     const got = likeliestArchitectures(beliefs, mode, 5, { key: (a) => String(a.op) });
     expect(got.map((g) => g.architecture)).toEqual([

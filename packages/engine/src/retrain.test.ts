@@ -80,7 +80,9 @@ describe('retrain', () => {
     await expect(retrain({ space, dataset, architecture, config: { ...config, holdOut: 64 } })).rejects.toThrow(
       "config.holdOut: expected a whole number of examples >= 0 and below the training split's 64, got 64",
     );
-    await expect(evaluateModel({ space, dataset, model: tfl.sequential(), firstExample: 64, split: 'train' })).rejects.toThrow(/nothing to evaluate in split 'train'.*firstExample 64/);
+    await expect(evaluateModel({ space, dataset, model: tfl.sequential(), firstExample: 64, split: 'train' })).rejects.toThrow(
+      /nothing to evaluate in split 'train'.*firstExample 64/,
+    );
   });
 
   it('trains with an auxiliary head but returns and tests the main output alone, and evaluateModel repeats its numbers', async () => {
