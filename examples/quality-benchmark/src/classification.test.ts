@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
@@ -8,7 +8,7 @@ import type { Dataset } from '@asng/core';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
-import { rankAmong, stats } from './protocol.js';
+import { FINALIST_SEED_OFFSET, rankAmong, stats } from './protocol.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -164,6 +164,9 @@ describe('runClassificationQuality', () => {
     expect(accuracies[f.selected!]).toBe(Math.max(...accuracies));
     expect(accuracies.indexOf(Math.max(...accuracies))).toBe(f.selected);
     expect(f.architecture).toEqual(finalists[f.selected!]!.architecture);
+    expect(readdirSync(join(runDir, 'pieces')).filter((n) => n.startsWith('finalist-'))).toHaveLength(3);
+    const piece = JSON.parse(readFileSync(join(runDir, 'pieces', 'finalist-seed5-0.json'), 'utf8')) as { seed: number };
+    expect(piece.seed).toBe(5 + FINALIST_SEED_OFFSET);
     expect(
       log.filter((l) => /finalist \d\/3 .*training on the first 8 images, scoring on the last 6 of the training split\): held-out accuracy/.test(l)),
     ).toHaveLength(3);

@@ -9,6 +9,7 @@ import { likeliestArchitectures, taskFor, type Architecture, type Dataset } from
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import {
+  FINALIST_SEED_OFFSET,
   pieceStoreOf,
   randomArchitectures,
   rankAmong,
@@ -259,8 +260,8 @@ export async function runClassificationQuality(
   const trainSize = dataset.split('train').size;
   const holdOut = settings.search.finalistHoldOut ?? Math.min(10_000, Math.floor(trainSize / 5));
   // The selection after a search (search.finalists): the final distribution's likeliest
-  // architectures, each trained from scratch with the retraining recipe (and the search
-  // seed) on the training split less its held-out tail, scored there; the best held-out
+  // architectures, each trained from scratch with the retraining recipe (and a seed no
+  // retraining uses) on the training split less its held-out tail, scored there; the best held-out
   // accuracy wins (the likelier on a tie).
   const selectFinalist = async (seed: number, searched: SearchOutcome): Promise<{ finalists: ClassificationFinalist[]; selected: number }> => {
     const label = `search-seed${seed}`;
@@ -277,15 +278,17 @@ export async function runClassificationQuality(
         retrainAtBudget(
           dataset,
           settings,
-          seed,
+          seed + FINALIST_SEED_OFFSET,
           candidate.architecture,
           ctx.log,
           `seed ${seed} finalist ${index + 1}/${candidates.length} (probability ${candidate.probability.toPrecision(3)}; training on the first ${examples ?? trainSize - holdOut} images, scoring on the last ${holdOut} of the training split)`,
           { holdOut, ...(examples !== undefined ? { maxExamples: examples } : {}) },
         ),
       );
-      if (JSON.stringify(run.architecture) !== JSON.stringify(candidate.architecture))
-        throw new Error(`${join(store.dir, `${name}.json`)}: holds another architecture than finalist ${index + 1}; delete it to train it again`);
+      if (JSON.stringify(run.architecture) !== JSON.stringify(candidate.architecture) || run.seed !== seed + FINALIST_SEED_OFFSET)
+        throw new Error(
+          `${join(store.dir, `${name}.json`)}: holds another architecture or seed than finalist ${index + 1} (seed ${seed + FINALIST_SEED_OFFSET}); delete it to train it again`,
+        );
       finalists.push({
         architecture: candidate.architecture,
         probability: candidate.probability,

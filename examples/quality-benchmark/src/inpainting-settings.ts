@@ -250,6 +250,8 @@ export interface RetrainPiece {
 export interface Finalist {
   /** The space's one-line description. */
   readonly architecture: string;
+  /** The seed of its training (the search seed plus `FINALIST_SEED_OFFSET`). */
+  readonly seed: number;
   /** Its probability under the search's final distribution (categorical variables). */
   readonly probability: number;
   /** PSNR and SSIM on the held-out images of the training split. */

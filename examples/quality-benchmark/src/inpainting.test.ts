@@ -16,7 +16,7 @@ import {
   type InpaintingQuality,
   type InpaintingSettings,
 } from './inpainting.js';
-import { randomArchitectures, rankAmong, reusablePieceDir, stats } from './protocol.js';
+import { FINALIST_SEED_OFFSET, randomArchitectures, rankAmong, reusablePieceDir, stats } from './protocol.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -318,6 +318,8 @@ describe('runInpaintingQuality with a selection among finalists', () => {
     expect(psnrs[selected]).toBe(Math.max(...psnrs));
     expect(found.architecture.center).toBe(finalists[selected]!.architecture);
     for (const f of finalists) expect(f.parameters).toBeLessThanOrEqual(settings.retrain.parameterBudget);
+    // Trained with a seed no retraining uses: the found network's retrainings are independent of the selection.
+    expect(finalists.every((f) => f.seed === 3 + FINALIST_SEED_OFFSET)).toBe(true);
     const training = lines.filter((l) => /^finalist-seed3-center-\d: .*training on the first 8 images, scoring on the last 4 of the training split$/.test(l));
     expect(training).toHaveLength(finalists.length);
     expect(lines.some((l) => l.startsWith('found-seed3-center: retraining'))).toBe(true);

@@ -41,6 +41,7 @@ import {
   type RetrainPiece,
 } from './inpainting-settings.js';
 import {
+  FINALIST_SEED_OFFSET,
   pieceStoreOf,
   pinSettings,
   randomArchitectures,
@@ -255,8 +256,8 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
   };
 
   // The selection after a search (search.finalists): the final distribution's likeliest
-  // different networks, each trained from scratch with the retraining recipe (and the
-  // search seed) on the training split less its held-out tail, scored there; the best
+  // different networks, each trained from scratch with the retraining recipe (and a seed
+  // no retraining uses) on the training split less its held-out tail, scored there; the best
   // held-out PSNR wins (the likelier on a tie).
   const trainSize = dataset.split('train').size;
   const holdOut = s.search.finalistHoldOut ?? Math.min(10_000, Math.floor(trainSize / 5));
@@ -278,6 +279,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
       JSON.stringify(retrainSpace.plan(scaled(architecture).architecture, task).layers.map(({ node: _node, ...layer }) => layer));
     const candidates = likeliestArchitectures(search.beliefs, search.best, s.search.finalists!, { key });
     const examples = s.search.finalistExamples ?? s.retrain.maxExamples;
+    const finalistSeed = seed + FINALIST_SEED_OFFSET;
     const finalists: Finalist[] = [];
     for (const [index, candidate] of candidates.entries()) {
       const name = `finalist-seed${seed}-${mask}-${index}`;
@@ -291,12 +293,13 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
           space: retrainSpace,
           dataset,
           architecture: network.architecture,
-          config: { ...retrainConfig(seed), holdOut, ...(examples !== undefined ? { maxExamples: examples } : {}) },
+          config: { ...retrainConfig(finalistSeed), holdOut, ...(examples !== undefined ? { maxExamples: examples } : {}) },
           metrics: restorationMetrics,
         });
         result.model.dispose();
         const figures = {
           architecture: description,
+          seed: finalistSeed,
           probability: candidate.probability,
           psnr: result.test.psnr!,
           ssim: result.test.ssim!,
@@ -307,7 +310,10 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         log(`${name}: held-out PSNR ${figures.psnr.toFixed(2)} dB, SSIM ${figures.ssim.toFixed(4)}, ${figures.seconds.toFixed(0)} s`);
         return figures;
       });
-      if (piece.architecture !== description) throw new Error(`${join(pieces.dir, name)}.json: holds '${piece.architecture}', expected '${description}'`);
+      if (piece.architecture !== description || piece.seed !== finalistSeed)
+        throw new Error(
+          `${join(pieces.dir, name)}.json: holds '${piece.architecture}' trained with seed ${String(piece.seed)}, expected '${description}' with seed ${finalistSeed}; delete it to train it again`,
+        );
       finalists.push(piece);
     }
     const selected = finalists.reduce((best, f, i) => (f.psnr > finalists[best]!.psnr ? i : best), 0);

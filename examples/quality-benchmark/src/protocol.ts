@@ -41,6 +41,14 @@ export interface TaskContext {
 export const RETRAIN_SEED_STRIDE = 1000;
 
 /**
+ * The finalists of a selection after the search train with the search seed
+ * plus this: a seed no retraining uses, so that the retrainings reported
+ * are independent of the trainings that selected the network (the same
+ * seed would repeat the selected finalist's training, lucky start included).
+ */
+export const FINALIST_SEED_OFFSET = 500;
+
+/**
  * The retrainings of a network of search seed `seed`: `count` of them, each
  * with its seed and the suffix of its piece's name. The first is the search
  * seed with no suffix, so that one retraining per network is what earlier
