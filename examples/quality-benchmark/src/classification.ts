@@ -10,6 +10,9 @@ import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } fr
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import {
   FINALIST_SEED_OFFSET,
+  finalBeliefs,
+  finalistHoldOut,
+  indexOfBest,
   pieceStoreOf,
   randomArchitectures,
   rankAmong,
@@ -258,18 +261,14 @@ export async function runClassificationQuality(
   let searchSeconds = 0;
   let retrainSeconds = 0;
   const trainSize = dataset.split('train').size;
-  const holdOut = settings.search.finalistHoldOut ?? Math.min(10_000, Math.floor(trainSize / 5));
+  const holdOut = finalistHoldOut(settings.search.finalistHoldOut, trainSize);
   // The selection after a search (search.finalists): the final distribution's likeliest
   // architectures, each trained from scratch with the retraining recipe (and a seed no
   // retraining uses) on the training split less its held-out tail, scored there; the best held-out
   // accuracy wins (the likelier on a tie).
   const selectFinalist = async (seed: number, searched: SearchOutcome): Promise<{ finalists: ClassificationFinalist[]; selected: number }> => {
     const label = `search-seed${seed}`;
-    if (searched.beliefs === undefined)
-      throw new Error(
-        `${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(store.dir, `${label}.json`)} to search again`,
-      );
-    const candidates = likeliestArchitectures(searched.beliefs, searched.best, settings.search.finalists!);
+    const candidates = likeliestArchitectures(finalBeliefs(searched, label, store.dir), searched.best, settings.search.finalists!);
     const examples = settings.search.finalistExamples ?? settings.retrain.maxExamples;
     const finalists: ClassificationFinalist[] = [];
     for (const [index, candidate] of candidates.entries()) {
@@ -299,7 +298,7 @@ export async function runClassificationQuality(
         seconds: run.seconds,
       });
     }
-    const selected = finalists.reduce((best, f, i) => (f.accuracy > finalists[best]!.accuracy ? i : best), 0);
+    const selected = indexOfBest(finalists.map((f) => f.accuracy));
     ctx.log(`seed ${seed}: finalist ${selected + 1} of ${finalists.length} selected (held-out accuracy ${finalists[selected]!.accuracy.toFixed(4)})`);
     return { finalists, selected };
   };

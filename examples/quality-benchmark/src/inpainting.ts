@@ -42,6 +42,9 @@ import {
 } from './inpainting-settings.js';
 import {
   FINALIST_SEED_OFFSET,
+  finalBeliefs,
+  finalistHoldOut,
+  indexOfBest,
   pieceStoreOf,
   pinSettings,
   randomArchitectures,
@@ -260,7 +263,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
   // no retraining uses) on the training split less its held-out tail, scored there; the best
   // held-out PSNR wins (the likelier on a tie).
   const trainSize = dataset.split('train').size;
-  const holdOut = s.search.finalistHoldOut ?? Math.min(10_000, Math.floor(trainSize / 5));
+  const holdOut = finalistHoldOut(s.search.finalistHoldOut, trainSize);
   const selectFinalist = async (
     label: string,
     mask: MaskName,
@@ -269,15 +272,12 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     search: SearchOutcome,
     seed: number,
   ): Promise<{ architecture: Architecture; finalists: Finalist[]; selected: number }> => {
-    if (search.beliefs === undefined)
-      throw new Error(
-        `${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(pieces.dir, `${label}.json`)} to search again`,
-      );
+    const beliefs = finalBeliefs(search, label, pieces.dir);
     const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
     // Networks that differ in inactive genes or node positions only are one network.
     const key = (architecture: Architecture) =>
       JSON.stringify(retrainSpace.plan(scaled(architecture).architecture, task).layers.map(({ node: _node, ...layer }) => layer));
-    const candidates = likeliestArchitectures(search.beliefs, search.best, s.search.finalists!, { key });
+    const candidates = likeliestArchitectures(beliefs, search.best, s.search.finalists!, { key });
     const examples = s.search.finalistExamples ?? s.retrain.maxExamples;
     const finalistSeed = seed + FINALIST_SEED_OFFSET;
     const finalists: Finalist[] = [];
@@ -316,9 +316,9 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         );
       finalists.push(piece);
     }
-    const selected = finalists.reduce((best, f, i) => (f.psnr > finalists[best]!.psnr ? i : best), 0);
+    const selected = indexOfBest(finalists.map((f) => f.psnr));
     log(
-      `${label}: finalist ${selected} of ${finalists.length} selected (held-out PSNR ${finalists[selected]!.psnr.toFixed(2)} dB): ${finalists[selected]!.architecture}`,
+      `${label}: finalist ${selected + 1} of ${finalists.length} selected (held-out PSNR ${finalists[selected]!.psnr.toFixed(2)} dB): ${finalists[selected]!.architecture}`,
     );
     return { architecture: candidates[selected]!.architecture, finalists, selected };
   };

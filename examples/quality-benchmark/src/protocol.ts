@@ -48,6 +48,25 @@ export const RETRAIN_SEED_STRIDE = 1000;
  */
 export const FINALIST_SEED_OFFSET = 500;
 
+/** The images at the end of the training split that score the finalists: `given`, else 10,000, at most a fifth of the split. */
+export function finalistHoldOut(given: number | undefined, trainSize: number): number {
+  return given ?? Math.min(10_000, Math.floor(trainSize / 5));
+}
+
+/** The final beliefs of a stored search, which a selection among finalists needs; an error naming the piece where an earlier version stored none. */
+export function finalBeliefs(search: SearchOutcome, label: string, piecesDir: string): readonly VariableBelief[] {
+  if (search.beliefs === undefined)
+    throw new Error(
+      `${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(piecesDir, `${label}.json`)} to search again`,
+    );
+  return search.beliefs;
+}
+
+/** The index of the largest of `values`, the first one on a tie (the likelier finalist). */
+export function indexOfBest(values: readonly number[]): number {
+  return values.reduce((best, v, i) => (v > values[best]! ? i : best), 0);
+}
+
 /**
  * The retrainings of a network of search seed `seed`: `count` of them, each
  * with its seed and the suffix of its piece's name. The first is the search
@@ -215,7 +234,10 @@ export function reusablePieceDir(
   }
   if (!isFile) return join(other, 'pieces');
   if (runDir === undefined) throw new Error('reusablePieceDir: a results file needs the run directory to write its pieces to');
-  if (saved.task === 'inpainting') return inpaintingPiecesOf(saved as unknown as Record<string, unknown>, other, join(runDir, 'reused-random'));
+  if (saved.task === 'inpainting') {
+    const masks = (pinned.settings as { readonly masks?: readonly string[] }).masks ?? [];
+    return inpaintingPiecesOf(saved as unknown as Record<string, unknown>, other, join(runDir, 'reused-random'), masks);
+  }
   if (!Array.isArray(saved.random)) throw new Error(`--reuse-random ${other}: field "random": expected the list of random architectures' figures`);
   const dir = join(runDir, 'reused-random');
   mkdirSync(dir, { recursive: true });
@@ -238,13 +260,13 @@ export function reusablePieceDir(
 
 /**
  * The pieces of an inpainting `quality.json`'s random networks and
- * hand-written autoencoders, one per mask and retraining (names as the
+ * hand-written autoencoders, one per mask of this run (`masks`) and retraining (names as the
  * inpainting task gives them), written into `dir`: PSNR, SSIM, weights and
  * width of each retraining, its `architecture` (random networks: the
  * space's one-line description, which the task checks against the
  * architecture it draws), and 0 seconds (not retrained by this run).
  */
-function inpaintingPiecesOf(saved: Record<string, unknown>, other: string, dir: string): string {
+function inpaintingPiecesOf(saved: Record<string, unknown>, other: string, dir: string, masks: readonly string[]): string {
   type Entry = {
     seed?: unknown;
     index?: unknown;
@@ -263,7 +285,10 @@ function inpaintingPiecesOf(saved: Record<string, unknown>, other: string, dir: 
       const e = raw ?? {};
       if (!Number.isInteger(e.seed) || (field === 'random' && !Number.isInteger(e.index)) || typeof e.metric !== 'object' || e.metric === null)
         throw new Error(`${where}: expected {seed,${field === 'random' ? ' index,' : ''} metric, parameters, width, ...} of a retrained network`);
-      for (const [mask, metric] of Object.entries(e.metric)) {
+      // Only this run's masks (names the file cannot choose: they become file names).
+      for (const mask of masks) {
+        const metric = e.metric[mask];
+        if (metric === undefined) continue;
         const runs = e.retrains?.[mask] ?? [metric];
         const parameters = e.parameters?.[mask];
         const width = e.width?.[mask];
