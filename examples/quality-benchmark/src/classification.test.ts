@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '@asng/core';
+import { drawnArchitectures, likeliestArchitectures, Rng, type Architecture, type Dataset, type VariableBelief } from '@asng/core';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
@@ -175,6 +175,22 @@ describe('runClassificationQuality', () => {
     const second = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: (l) => again.push(l) }, settings, 'smoke', bars(24, 6));
     expect(second.found).toEqual(result.found);
     expect(again.filter((l) => /accuracy/.test(l) && !/selected/.test(l))).toEqual([]);
+  }, 60_000);
+
+  it('with finalistDraw drawn, selects among the mode and architectures drawn from the final distribution', async () => {
+    const settings = { ...SETTINGS, search: { ...SETTINGS.search, finalists: 3, finalistDraw: 'drawn' as const, finalistExamples: 8, finalistHoldOut: 6 } };
+    const runDir = join(dir, 'finalists-drawn');
+    const result = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: () => {} }, settings, 'smoke', bars(24, 6));
+    const f = result.found[0]!;
+    const search = JSON.parse(readFileSync(join(runDir, 'pieces', 'search-seed5.json'), 'utf8')) as { best: Architecture; beliefs: VariableBelief[] };
+    const expected = drawnArchitectures(search.beliefs, search.best, 3, new Rng(5 + FINALIST_SEED_OFFSET).fork());
+    expect(f.finalists!.map((x) => x.architecture)).toEqual(expected.map((x) => x.architecture));
+    expect(f.finalists![0]!.architecture).toEqual(search.best);
+    // Drawn, not enumerated: not the likeliest list (the mode's neighbours).
+    expect(f.finalists!.map((x) => x.architecture)).not.toEqual(likeliestArchitectures(search.beliefs, search.best, 3).map((x) => x.architecture));
+    const accuracies = f.finalists!.map((x) => x.accuracy);
+    expect(accuracies.indexOf(Math.max(...accuracies))).toBe(f.selected);
+    expect(result.settings.search.finalistDraw).toBe('drawn');
   }, 60_000);
 
   it('budgets: the standard and best budgets use the full dataset and the same search', () => {

@@ -5,13 +5,15 @@
  * parameter budget with the same recipe, and tested on the whole test split.
  */
 import { join } from 'node:path';
-import { likeliestArchitectures, taskFor, type Architecture, type Dataset } from '@asng/core';
+import { taskFor, type Architecture, type Dataset } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import {
   FINALIST_SEED_OFFSET,
   finalBeliefs,
+  finalistCandidates,
   finalistHoldOut,
+  type FinalistDraw,
   indexOfBest,
   pieceStoreOf,
   randomArchitectures,
@@ -74,6 +76,8 @@ export interface ClassificationSettings {
      * the most likely architecture (the paper).
      */
     readonly finalists?: number;
+    /** How the finalists are picked: the likeliest (default), or the mode and draws from the final distribution (`drawnArchitectures`). */
+    readonly finalistDraw?: FinalistDraw;
     /** Training images of each finalist (the first ones of the training split); absent: all but the held-out ones. */
     readonly finalistExamples?: number;
     /** Images at the end of the training split that score the finalists; absent: 10,000 (at most a fifth of the split). */
@@ -268,7 +272,7 @@ export async function runClassificationQuality(
   // accuracy wins (the likelier on a tie).
   const selectFinalist = async (seed: number, searched: SearchOutcome): Promise<{ finalists: ClassificationFinalist[]; selected: number }> => {
     const label = `search-seed${seed}`;
-    const candidates = likeliestArchitectures(finalBeliefs(searched, label, store.dir), searched.best, settings.search.finalists!);
+    const candidates = finalistCandidates(finalBeliefs(searched, label, store.dir), searched.best, settings.search.finalists!, settings.search.finalistDraw, seed);
     const examples = settings.search.finalistExamples ?? settings.retrain.maxExamples;
     const finalists: ClassificationFinalist[] = [];
     for (const [index, candidate] of candidates.entries()) {

@@ -4,7 +4,7 @@
  */
 import type { WeightOptimizerName } from '@asng/engine';
 import type { InpaintingEncoding, MaskName } from '@asng/space-inpainting';
-import type { Budget, Seconds } from './protocol.js';
+import type { Budget, FinalistDraw, Seconds } from './protocol.js';
 
 /** The search of {@link InpaintingSettings}. Plain JSON. */
 export interface InpaintingSearchSettings {
@@ -50,6 +50,8 @@ export interface InpaintingSearchSettings {
    * found architecture. Absent: the most likely architecture (the paper).
    */
   readonly finalists?: number;
+  /** How the finalists are picked: the likeliest (default), or the mode and draws from the final distribution (`drawnArchitectures`). */
+  readonly finalistDraw?: FinalistDraw;
   /** Training images of each finalist (the first ones of the training split); absent: the retraining's `maxExamples`. */
   readonly finalistExamples?: number;
   /** Images at the end of the training split that score the finalists (never trained on by them); absent: 10,000. */

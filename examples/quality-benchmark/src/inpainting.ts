@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { likeliestArchitectures, taskFor, type Architecture, type Dataset, type TaskSpec } from '@asng/core';
+import { taskFor, type Architecture, type Dataset, type TaskSpec } from '@asng/core';
 import { writeModelRestorations } from '@asng/cli';
 import { padDataset } from '@asng/data';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
@@ -43,6 +43,7 @@ import {
 import {
   FINALIST_SEED_OFFSET,
   finalBeliefs,
+  finalistCandidates,
   finalistHoldOut,
   indexOfBest,
   pieceStoreOf,
@@ -277,7 +278,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     // Networks that differ in inactive genes or node positions only are one network.
     const key = (architecture: Architecture) =>
       JSON.stringify(retrainSpace.plan(scaled(architecture).architecture, task).layers.map(({ node: _node, ...layer }) => layer));
-    const candidates = likeliestArchitectures(beliefs, search.best, s.search.finalists!, { key });
+    const candidates = finalistCandidates(beliefs, search.best, s.search.finalists!, s.search.finalistDraw, seed, key);
     const examples = s.search.finalistExamples ?? s.retrain.maxExamples;
     const finalistSeed = seed + FINALIST_SEED_OFFSET;
     const finalists: Finalist[] = [];

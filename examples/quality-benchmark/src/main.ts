@@ -5,7 +5,7 @@
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
  *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
- *     [--finalists K [--finalist-examples N] [--finalist-hold-out N]]
+ *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N]]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -41,7 +41,7 @@ import {
   type InpaintingQuality,
   type InpaintingSettings,
 } from './inpainting.js';
-import { BUDGETS, TASKS, pinSettings, reusablePieceDir, stats, type Budget, type Task } from './protocol.js';
+import { BUDGETS, FINALIST_DRAWS, TASKS, pinSettings, reusablePieceDir, stats, type Budget, type Task } from './protocol.js';
 
 const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
   { name: 'task', type: 'string', values: [...TASKS], description: 'what to benchmark (required)' },
@@ -118,6 +118,13 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     placeholder: 'K',
     description:
       "a selection after the search: the final distribution's K likeliest networks each trained from scratch and scored on held-out training images; the best is the found one (the paper: the most likely)",
+  },
+  {
+    name: 'finalist-draw',
+    type: 'string',
+    values: [...FINALIST_DRAWS],
+    description:
+      'with --finalists: the K likeliest networks (default; near copies of the mode where the distribution is flat), or the mode and K-1 different networks drawn from the final distribution',
   },
   {
     name: 'finalist-examples',
@@ -216,8 +223,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const finalistExamples = v['finalist-examples'] as number | undefined;
   const finalistHoldOut = v['finalist-hold-out'] as number | undefined;
   if (finalists !== undefined && finalists > 64) throw new UsageError(`--finalists: expected an integer from 1 to 64, got ${finalists}`);
-  if (finalists === undefined && (finalistExamples !== undefined || finalistHoldOut !== undefined))
-    throw new UsageError(`--${finalistExamples !== undefined ? 'finalist-examples' : 'finalist-hold-out'}: give --finalists K too`);
+  const finalistDraw = v['finalist-draw'] as string | undefined;
+  if (finalists === undefined && (finalistExamples !== undefined || finalistHoldOut !== undefined || finalistDraw !== undefined))
+    throw new UsageError(
+      `--${finalistExamples !== undefined ? 'finalist-examples' : finalistHoldOut !== undefined ? 'finalist-hold-out' : 'finalist-draw'}: give --finalists K too`,
+    );
   const freeze = v['freeze-weights'] === true;
   if (freeze && (warmup ?? base.search.warmupSteps) === 0)
     throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
@@ -251,6 +261,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(holeWeight !== undefined ? { holeWeight } : {}),
     ...(freeze ? { freezeWeightsAfterWarmup: true } : {}),
     ...(finalists !== undefined ? { finalists } : {}),
+    ...(finalistDraw === 'drawn' ? { finalistDraw: 'drawn' as const } : {}),
     ...(finalistExamples !== undefined ? { finalistExamples } : {}),
     ...(finalistHoldOut !== undefined ? { finalistHoldOut } : {}),
   };
@@ -261,7 +272,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

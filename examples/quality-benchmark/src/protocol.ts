@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { comparisonArchitectures, type Architecture, type Rng, type Dataset, type SearchSpace, type Variable, type VariableBelief } from '@asng/core';
+import { comparisonArchitectures, drawnArchitectures, likeliestArchitectures, Rng, type Architecture, type Dataset, type LikelyArchitecture, type SearchSpace, type Variable, type VariableBelief } from '@asng/core';
 import { resumeSearch, runFiles, runSearch, writeFileAtomic, writeJsonAtomic, type SearchConfig, type StepEvent } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 
@@ -60,6 +60,32 @@ export function finalBeliefs(search: SearchOutcome, label: string, piecesDir: st
       `${label}: its stored search has no final beliefs (an earlier version wrote it); delete ${join(piecesDir, `${label}.json`)} to search again`,
     );
   return search.beliefs;
+}
+
+/** How a selection after the search picks its finalists: the likeliest ones, or the mode and draws from the final distribution. */
+export const FINALIST_DRAWS = ['likeliest', 'drawn'] as const;
+/** One of {@link FINALIST_DRAWS}. */
+export type FinalistDraw = (typeof FINALIST_DRAWS)[number];
+
+/**
+ * The finalists of search seed `seed`: `likeliestArchitectures` (`draw`
+ * 'likeliest', the default), or `drawnArchitectures` (the mode, then
+ * different architectures drawn from the final beliefs on a stream of their
+ * own, `new Rng(seed + FINALIST_SEED_OFFSET).fork()`, so the same seed draws
+ * the same finalists).
+ */
+export function finalistCandidates(
+  beliefs: readonly VariableBelief[],
+  mode: Architecture,
+  count: number,
+  draw: FinalistDraw | undefined,
+  seed: number,
+  key?: (architecture: Architecture) => string,
+): LikelyArchitecture[] {
+  const options = key !== undefined ? { key } : {};
+  return draw === 'drawn'
+    ? drawnArchitectures(beliefs, mode, count, new Rng(seed + FINALIST_SEED_OFFSET).fork(), options)
+    : likeliestArchitectures(beliefs, mode, count, options);
 }
 
 /** The index of the largest of `values`, the first one on a tie (the likelier finalist). */
@@ -181,6 +207,7 @@ const SEARCH_SCHEDULE_FIELDS = [
   'maxExamples',
   // A selection after the search picks among its finalists: the random networks are not concerned.
   'finalists',
+  'finalistDraw',
   'finalistExamples',
   'finalistHoldOut',
 ];

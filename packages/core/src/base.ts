@@ -28,8 +28,8 @@ export type {
   Variable,
 } from './variables.js';
 export { comparisonArchitectures, uniformArchitectures } from './uniform-architectures.js';
-export { likeliestArchitectures } from './likeliest-architectures.js';
-export type { LikelyArchitecture, LikeliestOptions } from './likeliest-architectures.js';
+export { drawnArchitectures, likeliestArchitectures } from './likeliest-architectures.js';
+export type { DrawnOptions, LikelyArchitecture, LikeliestOptions } from './likeliest-architectures.js';
 export { ProductDistribution } from './distribution.js';
 export type { Distribution, DistributionState, SampleOf } from './distribution.js';
 export type { Candidate, Optimizer, OptimizerState, VariableBelief } from './optimizer.js';

@@ -1,4 +1,5 @@
 import type { VariableBelief } from './optimizer.js';
+import type { RandomSource } from './rng.js';
 import type { Architecture, Choice } from './variables.js';
 
 /** One of {@link likeliestArchitectures}: an architecture and its probability under the beliefs. */
@@ -22,6 +23,19 @@ export interface LikeliestOptions {
    * @default 100_000
    */
   readonly maxEnumerated?: number;
+}
+
+type CategoricalBelief = Extract<VariableBelief, { kind: 'categorical' }>;
+
+/** The categorical beliefs, each checked to hold one probability in [0, 1] per choice. */
+function categoricalBeliefs(beliefs: readonly VariableBelief[], where: string): CategoricalBelief[] {
+  return beliefs.flatMap((b) => {
+    if (b.kind !== 'categorical') return [];
+    if (b.probabilities.length !== b.choices.length || b.probabilities.some((p) => !(p >= 0 && p <= 1))) {
+      throw new RangeError(`${where}: belief '${b.name}': expected one probability in [0, 1] per choice, got [${b.probabilities.join(', ')}]`);
+    }
+    return [b];
+  });
 }
 
 /** A max-heap of (log-probability, state), ties broken by insertion order so the result is deterministic. */
@@ -98,13 +112,9 @@ export function likeliestArchitectures(
   const maxEnumerated = options.maxEnumerated ?? 100_000;
   const key = options.key ?? ((a: Architecture) => JSON.stringify(a));
   // Each categorical variable's choices sorted by decreasing probability (ties: the choice order).
-  const categorical = beliefs.flatMap((b) => {
-    if (b.kind !== 'categorical') return [];
-    if (b.probabilities.length !== b.choices.length || b.probabilities.some((p) => !(p >= 0 && p <= 1))) {
-      throw new RangeError(`${where}: belief '${b.name}': expected one probability in [0, 1] per choice, got [${b.probabilities.join(', ')}]`);
-    }
+  const categorical = categoricalBeliefs(beliefs, where).map((b) => {
     const order = b.choices.map((_c, i) => i).sort((i, j) => b.probabilities[j]! - b.probabilities[i]! || i - j);
-    return [{ name: b.name, choices: order.map((i) => b.choices[i]!), logP: order.map((i) => Math.log(b.probabilities[i]!)) }];
+    return { name: b.name, choices: order.map((i) => b.choices[i]!), logP: order.map((i) => Math.log(b.probabilities[i]!)) };
   });
   const build = (indices: readonly number[]): Architecture => {
     const out: Record<string, Choice> = { ...mode };
@@ -139,6 +149,81 @@ export function likeliestArchitectures(
       child[i] = next;
       frontier.push(logP - v.logP[next - 1]! + v.logP[next]!, child, i);
     }
+  }
+  return result;
+}
+
+/** Options of {@link drawnArchitectures}. */
+export interface DrawnOptions {
+  /** Architectures with the same key count as one (the first drawn is kept). Default: every variable. */
+  readonly key?: (architecture: Architecture) => string;
+  /**
+   * At most this many draws are made while looking for `count` different keys.
+   * @default 1000 * count
+   */
+  readonly maxDraws?: number;
+}
+
+/**
+ * `count` different architectures drawn from an optimizer's beliefs
+ * ({@link Optimizer.beliefs}): `mode` first (the optimizer's
+ * {@link Optimizer.best}), then architectures whose categorical variables are
+ * drawn independently from their probabilities with `rng`, each one kept when
+ * its key is new; every numeric variable is held at its value in `mode`.
+ * Each comes with its probability under the beliefs. Where the distribution
+ * is still flat, the likeliest architectures ({@link likeliestArchitectures})
+ * are near copies of the mode, one choice apart; draws are as diverse as
+ * the distribution is, so a selection among them by training compares
+ * architectures that differ. Fewer than `count` come back where `maxDraws`
+ * draws find fewer different keys. The same `rng` state gives the same list.
+ *
+ * @throws RangeError on a `count` that is not a whole number >= 1, or a
+ *   categorical belief whose probabilities do not match its choices.
+ *
+ * @example
+ * ```ts
+ * const finalists = drawnArchitectures(optimizer.beliefs(), optimizer.best(), 8, new Rng(501));
+ * ```
+ */
+export function drawnArchitectures(
+  beliefs: readonly VariableBelief[],
+  mode: Architecture,
+  count: number,
+  rng: RandomSource,
+  options: DrawnOptions = {},
+): LikelyArchitecture[] {
+  const where = 'drawnArchitectures';
+  if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`${where}: count: expected a whole number >= 1, got ${count}`);
+  const maxDraws = options.maxDraws ?? 1000 * count;
+  const key = options.key ?? ((a: Architecture) => JSON.stringify(a));
+  const categorical = categoricalBeliefs(beliefs, where);
+  const probabilityOf = (architecture: Architecture): number =>
+    categorical.reduce((p, b) => {
+      const i = b.choices.indexOf(architecture[b.name]!);
+      return p * (i < 0 ? 0 : b.probabilities[i]!);
+    }, 1);
+  const result: LikelyArchitecture[] = [{ architecture: { ...mode }, probability: probabilityOf(mode) }];
+  const seen = new Set([key(mode)]);
+  for (let draws = 0; draws < maxDraws && result.length < count; draws++) {
+    const out: Record<string, Choice> = { ...mode };
+    for (const b of categorical) {
+      // The inverse of the cumulative distribution; the last choice of non-zero probability takes any rounding remainder.
+      const u = rng.uniform();
+      let last = b.probabilities.length - 1;
+      while (last > 0 && !(b.probabilities[last]! > 0)) last--;
+      for (let i = 0, sum = 0; i < last; i++) {
+        sum += b.probabilities[i]!;
+        if (u < sum && b.probabilities[i]! > 0) {
+          last = i;
+          break;
+        }
+      }
+      out[b.name] = b.choices[last]!;
+    }
+    const k = key(out);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    result.push({ architecture: out, probability: probabilityOf(out) });
   }
   return result;
 }
