@@ -272,7 +272,13 @@ export async function runClassificationQuality(
   // accuracy wins (the likelier on a tie).
   const selectFinalist = async (seed: number, searched: SearchOutcome): Promise<{ finalists: ClassificationFinalist[]; selected: number }> => {
     const label = `search-seed${seed}`;
-    const candidates = finalistCandidates(finalBeliefs(searched, label, store.dir), searched.best, settings.search.finalists!, settings.search.finalistDraw, seed);
+    const candidates = finalistCandidates(
+      finalBeliefs(searched, label, store.dir),
+      searched.best,
+      settings.search.finalists!,
+      settings.search.finalistDraw,
+      seed,
+    );
     const examples = settings.search.finalistExamples ?? settings.retrain.maxExamples;
     const finalists: ClassificationFinalist[] = [];
     for (const [index, candidate] of candidates.entries()) {

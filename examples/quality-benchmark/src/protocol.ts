@@ -5,7 +5,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { comparisonArchitectures, drawnArchitectures, likeliestArchitectures, Rng, type Architecture, type Dataset, type LikelyArchitecture, type SearchSpace, type Variable, type VariableBelief } from '@asng/core';
+import {
+  comparisonArchitectures,
+  drawnArchitectures,
+  likeliestArchitectures,
+  Rng,
+  type Architecture,
+  type Dataset,
+  type LikelyArchitecture,
+  type SearchSpace,
+  type Variable,
+  type VariableBelief,
+} from '@asng/core';
 import { resumeSearch, runFiles, runSearch, writeFileAtomic, writeJsonAtomic, type SearchConfig, type StepEvent } from '@asng/engine';
 import { createAsng } from '@asng/optimizer-asng';
 

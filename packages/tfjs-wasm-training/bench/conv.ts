@@ -5,7 +5,10 @@
  * vector width this CPU has (AVX-512 tiles, then AVX2 tiles forced with
  * `vectorBits(256)`; the same bits, checked here on every shape).
  *
- *   npm run -s bench:conv -w @asng/tfjs-wasm-training -- [--threads 2] [--repeats 40] [--pytorch auto|true|false] [--python PATH]
+ *   npm run -s bench:conv -w @asng/tfjs-wasm-training -- [--threads 2] [--repeats 40] [--winograd true|false] [--pytorch auto|true|false] [--python PATH]
+ *
+ * `--winograd false` runs the 3x3 stride-1 shapes directly instead of by
+ * Winograd F(2x2, 3x3) (the addon's `winograd`; the JSON's `winograd` says which).
  *
  * Each figure is the fastest of `--repeats` calls after 3 untimed ones (the
  * fastest, not the median: on a shared virtual machine the median moves with
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
   options: {
     threads: { type: 'string', default: '2' },
     repeats: { type: 'string', default: '40' },
+    winograd: { type: 'string', default: 'true' },
     pytorch: { type: 'string', default: 'auto' },
     python: { type: 'string' },
   },
@@ -42,6 +46,8 @@ const { addon, status } = await loadNativeKernels();
 if (addon === undefined) throw new Error(`bench:conv needs the native kernels: ${status.reason}`);
 const loadAtStart = loadavg()[0]!;
 addon.setThreads(threads);
+if (args.winograd !== 'true' && args.winograd !== 'false') throw new Error(`--winograd: expected true or false, got ${args.winograd}`);
+const winograd = addon.winograd(args.winograd === 'true');
 
 /** [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft] */
 const same = (batch: number, size: number, cin: number, cout: number, k: number): number[] => {
@@ -160,5 +166,5 @@ if ('python' in pytorch) {
 }
 const round2 = (v: number) => Number(v.toFixed(2));
 process.stdout.write(
-  `${JSON.stringify({ threads, repeats, vectorBits: widths, loadAverage: [round2(loadAtStart), round2(loadavg()[0]!)], ...torchInfo, shapes })}\n`,
+  `${JSON.stringify({ threads, repeats, winograd, vectorBits: widths, loadAverage: [round2(loadAtStart), round2(loadavg()[0]!)], ...torchInfo, shapes })}\n`,
 );

@@ -6,7 +6,7 @@
  * alone, against the stock cpu backend on a smaller batch.
  *
  *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
- *     [--pytorch auto|true|false] [--python PATH] [--fused true|false] [--vector-bits auto|256|512] [--rounds 1]
+ *     [--pytorch auto|true|false] [--python PATH] [--fused true|false] [--vector-bits auto|256|512] [--winograd true|false] [--rounds 1]
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true; `nativeVectorBits` their vector width,
@@ -26,6 +26,10 @@
  * as separate `Conv2D`, `Add` and `Relu` kernels; `--fused true` as one
  * `FusedConv2D` kernel, as tf.layers' `Conv2D` does (tfjs then also computes
  * the first layer's unused input gradient). The JSON says which (`fused`).
+ *
+ * `--winograd false` runs the native 3x3 stride-1 convolutions directly instead
+ * of by Winograd F(2x2, 3x3) (`setupWasmTraining`'s `winograd`; the JSON's
+ * `winograd` says which).
  *
  * `--rounds N` (N > 1) alternates the wasm timing and the PyTorch run N times
  * in the same process and reports each round (`rounds`: wasm, PyTorch and
@@ -65,6 +69,7 @@ const { values: args } = parseArgs({
     python: { type: 'string' },
     fused: { type: 'string', default: 'false' },
     'vector-bits': { type: 'string', default: 'auto' },
+    winograd: { type: 'string', default: 'true' },
     rounds: { type: 'string', default: '1' },
   },
 });
@@ -109,9 +114,11 @@ if (args.native !== 'auto' && args.native !== 'false') throw new Error(`--native
 const pytorch = resolvePytorch(parsePytorchMode(args.pytorch), args.python ? [args.python] : DEFAULT_PYTHONS);
 const WARMUP = 3;
 const netWeights = Object.values(benchmarkNet(32).shapes).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
+if (args.winograd !== 'true' && args.winograd !== 'false') throw new Error(`--winograd: expected true or false, got ${args.winograd}`);
 const setup = await setupWasmTraining({
   threads: args.threads === 'auto' ? 'auto' : Number(args.threads),
   native: args.native === 'auto' ? 'auto' : false,
+  winograd: args.winograd === 'true',
 });
 const { threads } = setup;
 if (!['auto', '256', '512'].includes(args['vector-bits'])) throw new Error(`--vector-bits: expected auto, 256 or 512, got ${args['vector-bits']}`);
@@ -172,6 +179,7 @@ if (args.json) {
       wasmThreads: threads,
       nativeKernels: setup.native.used,
       nativeVectorBits: setup.native.used ? vectorBits : null,
+      winograd: setup.native.winograd,
       fused,
       wasmOnlyMsPerStep: round(wasmOnlyMsPerStep, 1),
       cpuMsPerImage: round(cpuMsPerImage, 1),

@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 6 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent */
+#define ADDON_VERSION 7 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -545,6 +545,28 @@ static napi_value js_vector_bits(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* winograd(on?): sets (true/false) or reads whether 3x3 stride-1 convolutions run by Winograd F(2x2, 3x3). */
+static napi_value js_winograd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int requested = -1;
+  if (argc >= 1) {
+    bool on = false;
+    if (napi_get_value_bool(env, argv[0], &on) != napi_ok) {
+      napi_throw_error(env, NULL, "winograd: expected true or false");
+      return NULL;
+    }
+    requested = on ? 1 : 0;
+  }
+  addon_lock();
+  const int setting = conv_set_winograd(requested);
+  addon_unlock();
+  napi_value result;
+  napi_get_boolean(env, setting != 0, &result);
+  return result;
+}
+
 /* supported(): whether this CPU has the instructions the kernels use. */
 static napi_value js_supported(napi_env env, napi_callback_info info) {
   (void)info;
@@ -583,6 +605,7 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "getThreads", js_get_threads);
   export_function(env, exports, "supported", js_supported);
   export_function(env, exports, "vectorBits", js_vector_bits);
+  export_function(env, exports, "winograd", js_winograd);
   napi_value version;
   napi_create_int32(env, ADDON_VERSION, &version);
   napi_set_named_property(env, exports, "version", version);

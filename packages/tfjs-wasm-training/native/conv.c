@@ -336,8 +336,253 @@ static void forward_task(const void *ctx, int task, int thread) {
   bias_activation(job->y + (size_t)m0 * s->out_c, mc, s->out_c, job->bias, job->activation, job->alpha);
 }
 
+/* ------------------------------------------------------------------------ */
+/*
+ * Winograd F(2x2, 3x3) for 3x3 convolutions of stride 1 without dilation:
+ * each 2x2 block of outputs ("tile") from its 4x4 input patch d, as
+ *   y = A^T [ (G g G^T) (.) (B^T d B) ] A
+ * with 16 multiplications per tile and channel pair where the direct product
+ * takes 36. The transformed filter U = G g G^T is 16 matrices of C x K; each
+ * task transforms the patches of a block of tiles into 16 matrices V of
+ * tiles x C, multiplies V[xi] by U[xi] with the same register tiles as the
+ * direct product (one tap, C deep), and transforms the 16 products back.
+ * Every value goes through the same operations in the same order whatever
+ * the thread count or the vector width: the same bits on any of them.
+ *
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ */
+
+/* Set by conv_set_winograd: 0 turns the Winograd path off (every convolution direct). */
+static int winograd_enabled = 1;
+
+int conv_set_winograd(int on) {
+  if (on >= 0) winograd_enabled = on != 0;
+  return winograd_enabled;
+}
+
+/* Channels below which the direct product is kept: the transforms cost as much as they save. */
+#define WINOGRAD_MIN_CHANNELS 8
+
+static int winograd_fits(const conv_shape *s) {
+  return winograd_enabled && s->filter_h == 3 && s->filter_w == 3 && s->stride_h == 1 && s->stride_w == 1 &&
+         s->dilation_h == 1 && s->dilation_w == 1 && s->pad_top >= 0 && s->pad_top <= 2 && s->pad_left >= 0 &&
+         s->pad_left <= 2 && s->in_c >= WINOGRAD_MIN_CHANNELS && s->out_c >= WINOGRAD_MIN_CHANNELS;
+}
+
+typedef struct {
+  const conv_shape *s;
+  const float *x;
+  const float *zeros;  /* in_c + NR_MAX zeros: the padding */
+  const float *upack;  /* 16 transformed filters, each packed into ceil(K / nr) panels of C x nr */
+  size_t ustride;      /* floats per packed transformed filter */
+  int nr;
+  float *y;
+  int tiles_h, tiles_w, tiles;
+  int block;           /* tiles per task: a multiple of MR, at most MC */
+  const float *bias;
+  int activation;
+  float alpha;
+} winograd_job;
+
+/*
+ * The 16 values B^T d B of one channel run: v[xi * ldv + c] from the 16 patch rows p[a * 4 + b][c],
+ * 8 channels at a time (additions lane by lane: the same bits as one channel at a time).
+ */
+static inline AVX2 void winograd_input8(const float *const *p, int c, float *v, size_t ldv) {
+  __m256 t[4][4];
+  for (int b = 0; b < 4; b++) {
+    const __m256 d0 = _mm256_loadu_ps(p[b] + c), d1 = _mm256_loadu_ps(p[4 + b] + c), d2 = _mm256_loadu_ps(p[8 + b] + c),
+                 d3 = _mm256_loadu_ps(p[12 + b] + c);
+    t[0][b] = _mm256_sub_ps(d0, d2);
+    t[1][b] = _mm256_add_ps(d1, d2);
+    t[2][b] = _mm256_sub_ps(d2, d1);
+    t[3][b] = _mm256_sub_ps(d1, d3);
+  }
+  for (int a = 0; a < 4; a++) {
+    _mm256_storeu_ps(v + (size_t)(a * 4 + 0) * ldv + c, _mm256_sub_ps(t[a][0], t[a][2]));
+    _mm256_storeu_ps(v + (size_t)(a * 4 + 1) * ldv + c, _mm256_add_ps(t[a][1], t[a][2]));
+    _mm256_storeu_ps(v + (size_t)(a * 4 + 2) * ldv + c, _mm256_sub_ps(t[a][2], t[a][1]));
+    _mm256_storeu_ps(v + (size_t)(a * 4 + 3) * ldv + c, _mm256_sub_ps(t[a][1], t[a][3]));
+  }
+}
+
+static AVX2 void winograd_input(const float *const *p, int chans, float *v, size_t ldv) {
+  int c = 0;
+  for (; c + 8 <= chans; c += 8) winograd_input8(p, c, v, ldv);
+  for (; c < chans; c++) {
+    float t[4][4];
+    for (int b = 0; b < 4; b++) {
+      const float d0 = p[b][c], d1 = p[4 + b][c], d2 = p[8 + b][c], d3 = p[12 + b][c];
+      t[0][b] = d0 - d2;
+      t[1][b] = d1 + d2;
+      t[2][b] = d2 - d1;
+      t[3][b] = d1 - d3;
+    }
+    for (int a = 0; a < 4; a++) {
+      v[(size_t)(a * 4 + 0) * ldv + c] = t[a][0] - t[a][2];
+      v[(size_t)(a * 4 + 1) * ldv + c] = t[a][1] + t[a][2];
+      v[(size_t)(a * 4 + 2) * ldv + c] = t[a][2] - t[a][1];
+      v[(size_t)(a * 4 + 3) * ldv + c] = t[a][1] - t[a][3];
+    }
+  }
+}
+
+/* One tile's outputs A^T m A: out[r * 2 + q][k] from m[xi * ldm + k], 8 channels at a time. */
+static inline AVX2 void winograd_output8(const float *m, size_t ldm, int k, float *const *out) {
+  __m256 s[2][4];
+  for (int b = 0; b < 4; b++) {
+    const __m256 m0 = _mm256_loadu_ps(m + (size_t)b * ldm + k), m1 = _mm256_loadu_ps(m + (size_t)(4 + b) * ldm + k),
+                 m2 = _mm256_loadu_ps(m + (size_t)(8 + b) * ldm + k), m3 = _mm256_loadu_ps(m + (size_t)(12 + b) * ldm + k);
+    s[0][b] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+    s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+  }
+  for (int r = 0; r < 2; r++) {
+    _mm256_storeu_ps(out[r * 2] + k, _mm256_add_ps(_mm256_add_ps(s[r][0], s[r][1]), s[r][2]));
+    _mm256_storeu_ps(out[r * 2 + 1] + k, _mm256_sub_ps(_mm256_sub_ps(s[r][1], s[r][2]), s[r][3]));
+  }
+}
+
+static AVX2 void winograd_output(const float *m, size_t ldm, int cols, float *const *out) {
+  int k = 0;
+  for (; k + 8 <= cols; k += 8) winograd_output8(m, ldm, k, out);
+  for (; k < cols; k++) {
+    float s[2][4];
+    for (int b = 0; b < 4; b++) {
+      const float m0 = m[(size_t)b * ldm + k], m1 = m[(size_t)(4 + b) * ldm + k], m2 = m[(size_t)(8 + b) * ldm + k],
+                  m3 = m[(size_t)(12 + b) * ldm + k];
+      s[0][b] = m0 + m1 + m2;
+      s[1][b] = m1 - m2 - m3;
+    }
+    for (int r = 0; r < 2; r++) {
+      out[r * 2][k] = s[r][0] + s[r][1] + s[r][2];
+      out[r * 2 + 1][k] = s[r][1] - s[r][2] - s[r][3];
+    }
+  }
+}
+
+static void winograd_task(const void *ctx, int task, int thread) {
+  const winograd_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int C = s->in_c, K = s->out_c;
+  const int t0 = task * job->block;
+  const int nt = job->tiles - t0 < job->block ? job->tiles - t0 : job->block;
+  const int padded = ((nt + MR - 1) / MR) * MR;
+  const size_t ldv = (size_t)job->block * C, ldm = (size_t)job->block * K;
+  float *v = scratch_floats(thread, 0, 16 * ldv);
+  float *m = scratch_floats(thread, 1, 16 * ldm + 4 * ((size_t)K + NR_MAX));
+  const float **ind = scratch_pointers(thread, (size_t)MC + MR);
+  if (!v || !m || !ind) return;
+  float *dummy = m + 16 * ldm; /* rows past the block, and outputs past the edge */
+  float *rows[MC + MR] = {0};
+  const int per_image = job->tiles_h * job->tiles_w;
+  for (int i = 0; i < nt; i++) {
+    const int tile = t0 + i;
+    const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
+    const int ih0 = 2 * th - s->pad_top, iw0 = 2 * tw - s->pad_left;
+    const float *p[16];
+    for (int a = 0; a < 4; a++)
+      for (int b = 0; b < 4; b++) {
+        const int ih = ih0 + a, iw = iw0 + b;
+        p[a * 4 + b] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                           ? job->zeros
+                           : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * C;
+      }
+    winograd_input(p, C, v + (size_t)i * C, ldv);
+  }
+  for (int xi = 0; xi < 16; xi++) {
+    for (int r = 0; r < padded; r++) {
+      ind[r] = r < nt ? v + xi * ldv + (size_t)r * C : job->zeros;
+      rows[r] = r < nt ? m + xi * ldm + (size_t)r * K : dummy;
+    }
+    indirect_block(nt, 1, C, K, ind, job->upack + xi * job->ustride, job->nr, rows);
+  }
+  for (int i = 0; i < nt; i++) {
+    const int tile = t0 + i;
+    const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
+    float *out[4];
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        const int oh = 2 * th + r, ow = 2 * tw + q;
+        out[r * 2 + q] = (oh < s->out_h && ow < s->out_w) ? job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * K
+                                                           : dummy + (size_t)(r * 2 + q) * (K + NR_MAX);
+      }
+    winograd_output(m + (size_t)i * K, ldm, K, out);
+    for (int o = 0; o < 4; o++) bias_activation(out[o], 1, K, job->bias, job->activation, job->alpha);
+  }
+}
+
+/* The convolution s (winograd_fits) by Winograd F(2x2, 3x3); w in HWIO. 0, or -1 when out of memory. */
+static int conv_forward_winograd(const conv_shape *s, const float *x, const float *w, float *y, const float *bias,
+                                 int activation, float alpha) {
+  const int C = s->in_c, K = s->out_c;
+  const int nr = panel_width_for(K);
+  const int panels = (K + nr - 1) / nr;
+  const size_t ustride = (size_t)panels * C * nr;
+  float *u = malloc(sizeof(float) * 16 * (size_t)C * K);
+  float *upack = aligned_floats(16 * ustride);
+  float *zeros = calloc((size_t)C + NR_MAX, sizeof(float));
+  if (!u || !upack || !zeros) {
+    free(u);
+    free(upack);
+    free(zeros);
+    return -1;
+  }
+  /* U[a * 4 + b][c][k] = sum_i,j G[a][i] w[i][j][c][k] G[b][j] */
+  const size_t ck = (size_t)C * K;
+  for (size_t e = 0; e < ck; e++) {
+    float g[3][3], t[4][3];
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++) g[i][j] = w[(size_t)(i * 3 + j) * ck + e];
+    for (int j = 0; j < 3; j++) {
+      t[0][j] = g[0][j];
+      t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+      t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+      t[3][j] = g[2][j];
+    }
+    for (int a = 0; a < 4; a++) {
+      u[(size_t)(a * 4 + 0) * ck + e] = t[a][0];
+      u[(size_t)(a * 4 + 1) * ck + e] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+      u[(size_t)(a * 4 + 2) * ck + e] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+      u[(size_t)(a * 4 + 3) * ck + e] = t[a][2];
+    }
+  }
+  for (int xi = 0; xi < 16; xi++) pack_columns(u + xi * ck, C, K, (size_t)K, nr, upack + xi * ustride);
+  free(u);
+  const int widest = C > K ? C : K;
+  /* blocks whose 16 V and 16 M matrices stay in a core's cache (about 200 KiB each) */
+  const int block = widest <= 32 ? MC : widest <= 64 ? MC / 2 : MC / 4;
+  winograd_job job = {s, x, zeros, upack, ustride, nr, y, (s->out_h + 1) / 2, (s->out_w + 1) / 2, 0, block,
+                      bias, activation, alpha};
+  job.tiles = s->batch * job.tiles_h * job.tiles_w;
+  parallel_for((job.tiles + block - 1) / block, winograd_task, &job);
+  free(upack);
+  free(zeros);
+  return 0;
+}
+
+/* The input gradient of s (winograd_fits) as the Winograd convolution of dy with the rotated, transposed filter. */
+static int conv_input_grad_winograd(const conv_shape *s, const float *dy, const float *w, float *dx) {
+  const int cin = s->in_c, cout = s->out_c;
+  float *wt = malloc(sizeof(float) * 9 * (size_t)cin * cout);
+  if (!wt) return -1;
+  /* wt[kh][kw][co][ci] = w[2 - kh][2 - kw][ci][co] */
+  for (int t = 0; t < 9; t++) {
+    const float *src = w + (size_t)(8 - t) * cin * cout;
+    for (int ci = 0; ci < cin; ci++)
+      for (int co = 0; co < cout; co++) wt[((size_t)t * cout + co) * cin + ci] = src[(size_t)ci * cout + co];
+  }
+  const conv_shape t = {s->batch, s->out_h, s->out_w, cout, s->in_h, s->in_w, cin, 3, 3, 1, 1, 1, 1,
+                        2 - s->pad_top, 2 - s->pad_left};
+  const int rc = conv_forward_winograd(&t, dy, wt, dx, NULL, ACT_LINEAR, 0.0f);
+  free(wt);
+  return rc;
+}
+
 int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, const float *bias,
                         int activation, float alpha) {
+  if (winograd_fits(s)) return conv_forward_winograd(s, x, w, y, bias, activation, alpha);
   const int depth = s->filter_h * s->filter_w * s->in_c;
   const int cols = s->out_c;
   const int rows = s->batch * s->out_h * s->out_w;
@@ -454,6 +699,7 @@ static int positive_mod(int a, int b) {
 }
 
 int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
+  if (winograd_fits(s)) return conv_input_grad_winograd(s, dy, w, dx);
   const int cin = s->in_c, cout = s->out_c;
   const int nr = panel_width_for(cin);
   const int panels = (cin + nr - 1) / nr;
@@ -753,7 +999,167 @@ static void filter_chunk(const void *ctx, int chunk, int thread) {
   for (int64_t b = from; b < to; b++) filter_block(job, (int)b, thread, job->partial[chunk], b == from);
 }
 
+/* ------------------------------------------------------------------------ */
+/*
+ * The filter gradient of a Winograd-sized convolution (winograd_fits), as the
+ * adjoint of F(2x2, 3x3): with V_t = B^T d_t B the tile's transformed patch
+ * and D_t = A dy_t A^T its transformed 2x2 output gradient,
+ *   dw = G^T [ sum_t V_t (.) D_t ] G,
+ * the sum over tiles one product per xi of 16 (C x tiles by tiles x K), with
+ * the direct filter gradient's tiles and its fixed chunks of blocks added in
+ * chunk order: the same bits on any thread count and vector width.
+ */
+
+#define WINOGRAD_FILTER_TILES 64 /* tiles per block */
+
+typedef struct {
+  const conv_shape *s;
+  const float *x;
+  const float *dy;
+  const float *zeros; /* max(C, K) + NR_MAX zeros */
+  int nr;
+  int tiles_h, tiles_w, tiles;
+  int blocks, chunks;
+  float *partial[MAX_CHUNKS]; /* per chunk 16 x C x K sums */
+} winograd_filter_job;
+
+/* One tile's D = A g A^T for K channels: d[xi * ldd + k] from the 2x2 rows g[r * 2 + q][k]. */
+static AVX2 void winograd_dy(const float *const *g, int cols, float *d, size_t ldd) {
+  int k = 0;
+  for (; k + 8 <= cols; k += 8) {
+    const __m256 g00 = _mm256_loadu_ps(g[0] + k), g01 = _mm256_loadu_ps(g[1] + k), g10 = _mm256_loadu_ps(g[2] + k),
+                 g11 = _mm256_loadu_ps(g[3] + k);
+    const __m256 zero = _mm256_setzero_ps();
+    /* rows: e[a][q] = (g0q, g0q + g1q, g0q - g1q, -g1q) */
+    const __m256 e[4][2] = {{g00, g01},
+                            {_mm256_add_ps(g00, g10), _mm256_add_ps(g01, g11)},
+                            {_mm256_sub_ps(g00, g10), _mm256_sub_ps(g01, g11)},
+                            {_mm256_sub_ps(zero, g10), _mm256_sub_ps(zero, g11)}};
+    for (int a = 0; a < 4; a++) {
+      _mm256_storeu_ps(d + (size_t)(a * 4 + 0) * ldd + k, e[a][0]);
+      _mm256_storeu_ps(d + (size_t)(a * 4 + 1) * ldd + k, _mm256_add_ps(e[a][0], e[a][1]));
+      _mm256_storeu_ps(d + (size_t)(a * 4 + 2) * ldd + k, _mm256_sub_ps(e[a][0], e[a][1]));
+      _mm256_storeu_ps(d + (size_t)(a * 4 + 3) * ldd + k, _mm256_sub_ps(zero, e[a][1]));
+    }
+  }
+  for (; k < cols; k++) {
+    const float g00 = g[0][k], g01 = g[1][k], g10 = g[2][k], g11 = g[3][k];
+    const float e[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {0.0f - g10, 0.0f - g11}};
+    for (int a = 0; a < 4; a++) {
+      d[(size_t)(a * 4 + 0) * ldd + k] = e[a][0];
+      d[(size_t)(a * 4 + 1) * ldd + k] = e[a][0] + e[a][1];
+      d[(size_t)(a * 4 + 2) * ldd + k] = e[a][0] - e[a][1];
+      d[(size_t)(a * 4 + 3) * ldd + k] = 0.0f - e[a][1];
+    }
+  }
+}
+
+/* Adds the block of tiles `block` into the 16 C x K sums `c` (with `first`, writes them). */
+static void winograd_filter_block(const winograd_filter_job *job, int block, int thread, float *c, int first) {
+  const conv_shape *s = job->s;
+  const int C = s->in_c, K = s->out_c;
+  const int t0 = block * WINOGRAD_FILTER_TILES;
+  const int nt = job->tiles - t0 < WINOGRAD_FILTER_TILES ? job->tiles - t0 : WINOGRAD_FILTER_TILES;
+  const size_t ldv = (size_t)WINOGRAD_FILTER_TILES * C, ldd = (size_t)WINOGRAD_FILTER_TILES * K;
+  float *v = scratch_floats(thread, 0, 16 * ldv);
+  float *d = scratch_floats(thread, 1, 16 * ldd);
+  const float **xp = scratch_pointers(thread, WINOGRAD_FILTER_TILES);
+  if (!v || !d || !xp) return;
+  const int per_image = job->tiles_h * job->tiles_w;
+  for (int i = 0; i < nt; i++) {
+    const int tile = t0 + i;
+    const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
+    const int ih0 = 2 * th - s->pad_top, iw0 = 2 * tw - s->pad_left;
+    const float *p[16], *g[4];
+    for (int a = 0; a < 4; a++)
+      for (int b = 0; b < 4; b++) {
+        const int ih = ih0 + a, iw = iw0 + b;
+        p[a * 4 + b] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                           ? job->zeros
+                           : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * C;
+      }
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        const int oh = 2 * th + r, ow = 2 * tw + q;
+        g[r * 2 + q] = (oh < s->out_h && ow < s->out_w) ? job->dy + (((size_t)n * s->out_h + oh) * s->out_w + ow) * K
+                                                        : job->zeros;
+      }
+    winograd_input(p, C, v + (size_t)i * C, ldv);
+    winograd_dy(g, K, d + (size_t)i * K, ldd);
+  }
+  for (int xi = 0; xi < 16; xi++) {
+    for (int i = 0; i < nt; i++) xp[i] = v + xi * ldv + (size_t)i * C;
+    const float *dx = d + xi * ldd;
+    for (int ci0 = 0; ci0 < C; ci0 += MR) {
+      const int nrows = C - ci0 < MR ? C - ci0 : MR;
+      float *rows[MR];
+      for (int r = 0; r < nrows; r++) rows[r] = c + ((size_t)xi * C + ci0 + r) * K;
+      for (int col = 0; col < K; col += job->nr) {
+        const int cols = K - col < job->nr ? K - col : job->nr;
+        if (job->nr == NR_MAX)
+          filter_tile_rows512(nrows, nt, xp, ci0, dx + col, K, rows, col, cols, first);
+        else
+          filter_tile_rows(nrows, nt, xp, ci0, dx + col, K, rows, col, cols, first);
+      }
+    }
+  }
+}
+
+static void winograd_filter_chunk(const void *ctx, int chunk, int thread) {
+  const winograd_filter_job *job = ctx;
+  const int64_t from = chunk_start(job->blocks, job->chunks, chunk);
+  const int64_t to = chunk_start(job->blocks, job->chunks, chunk + 1);
+  for (int64_t b = from; b < to; b++) winograd_filter_block(job, (int)b, thread, job->partial[chunk], b == from);
+}
+
+static int conv_filter_grad_winograd(const conv_shape *s, const float *x, const float *dy, float *dw) {
+  const int C = s->in_c, K = s->out_c;
+  winograd_filter_job job;
+  memset(&job, 0, sizeof job);
+  job.s = s;
+  job.x = x;
+  job.dy = dy;
+  job.nr = panel_width_for(K);
+  job.tiles_h = (s->out_h + 1) / 2;
+  job.tiles_w = (s->out_w + 1) / 2;
+  job.tiles = s->batch * job.tiles_h * job.tiles_w;
+  const size_t ck = (size_t)C * K, size = 16 * ck;
+  float *zeros = calloc((size_t)(C > K ? C : K) + NR_MAX, sizeof(float));
+  float *sums = malloc(sizeof(float) * size);
+  if (!zeros || !sums) {
+    free(zeros);
+    free(sums);
+    return -1;
+  }
+  job.zeros = zeros;
+  job.blocks = (job.tiles + WINOGRAD_FILTER_TILES - 1) / WINOGRAD_FILTER_TILES;
+  job.chunks = sum_chunks(job.blocks, 2, size);
+  const int status = ordered_sum(job.chunks, winograd_filter_chunk, &job, job.partial, sums, size, 0);
+  if (status == 0) {
+    /* dw[i][j][c][k] = sum_a,b G[a][i] W[a][b][c][k] G[b][j], G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
+    for (size_t e = 0; e < ck; e++) {
+      float w[4][4], t[3][4];
+      for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++) w[a][b] = sums[(size_t)(a * 4 + b) * ck + e];
+      for (int b = 0; b < 4; b++) {
+        t[0][b] = w[0][b] + 0.5f * (w[1][b] + w[2][b]);
+        t[1][b] = 0.5f * (w[1][b] - w[2][b]);
+        t[2][b] = w[3][b] + 0.5f * (w[1][b] + w[2][b]);
+      }
+      for (int i = 0; i < 3; i++) {
+        dw[(size_t)(i * 3 + 0) * ck + e] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+        dw[(size_t)(i * 3 + 1) * ck + e] = 0.5f * (t[i][1] - t[i][2]);
+        dw[(size_t)(i * 3 + 2) * ck + e] = t[i][3] + 0.5f * (t[i][1] + t[i][2]);
+      }
+    }
+  }
+  free(zeros);
+  free(sums);
+  return status;
+}
+
 int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw) {
+  if (winograd_fits(s)) return conv_filter_grad_winograd(s, x, dy, dw);
   filter_job job;
   memset(&job, 0, sizeof job);
   job.s = s;

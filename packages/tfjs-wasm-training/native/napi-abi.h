@@ -54,6 +54,7 @@ extern napi_status napi_create_int32(napi_env env, int32_t value, napi_value *re
 extern napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb,
                                         void *data, napi_value *result);
 extern napi_status napi_get_value_int32(napi_env env, napi_value value, int32_t *result);
+extern napi_status napi_get_value_bool(napi_env env, napi_value value, bool *result);
 extern napi_status napi_get_value_double(napi_env env, napi_value value, double *result);
 extern napi_status napi_typeof(napi_env env, napi_value value, napi_valuetype *result);
 extern napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name,

@@ -87,6 +87,12 @@ enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY_RELU = 3 };
  */
 int conv_set_vector_bits(int bits);
 int conv_vector_bits(void);
+/*
+ * Whether 3x3 convolutions of stride 1 (8 channels or more) run by Winograd
+ * F(2x2, 3x3) (forward and input gradient; the default) or directly:
+ * conv_set_winograd(0) or (1) sets it, (-1) only reads it; returns the setting.
+ */
+int conv_set_winograd(int on);
 int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, const float *bias, int activation,
                  float alpha);
 int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx);

@@ -133,6 +133,81 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
+  /** [batch, inH, inW, inC, outH, outW, outC, 3, 3, 1, 1, 1, 1, padTop, padLeft]: a 3x3 stride-1 convolution with any padding. */
+  const conv3x3 = (
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    outC: number,
+    padTop: number,
+    padLeft: number,
+    padBottom: number,
+    padRight: number,
+  ): Shape15 => [batch, h, w, c, h + padTop + padBottom - 2, w + padLeft + padRight - 2, outC, 3, 3, 1, 1, 1, 1, padTop, padLeft];
+  const winogradCases: [string, Shape15][] = [
+    ['same, odd sizes (partial tiles), 8 -> 13 channels', conv3x3(2, 7, 9, 8, 13, 1, 1, 1, 1)],
+    ['valid (padding 0), 40 -> 20 channels, several blocks', conv3x3(3, 12, 11, 40, 20, 0, 0, 0, 0)],
+    ['padding 2 at top and left, 1 at bottom and right, 16 -> 33 channels', conv3x3(1, 6, 5, 16, 33, 2, 2, 1, 1)],
+    ['padding 0 at top, 2 at left, a 1-pixel-high output', conv3x3(2, 3, 6, 9, 8, 0, 2, 0, 0)],
+    ['64 -> 64 channels, 120 tiles (blocks of 48)', conv3x3(2, 16, 13, 64, 64, 1, 1, 1, 1)],
+    ['72 -> 70 channels (blocks of 24)', conv3x3(1, 10, 10, 72, 70, 1, 1, 1, 1)],
+  ];
+
+  it.each(
+    winogradCases,
+  )('Winograd F(2x2, 3x3) (forward, input and filter gradients) matches the float64 reference and the direct product on 1 and 3 threads: %s', (_, s) => {
+    const { x, w, dy } = operands(s, 9);
+    const expected = referenceConv(s, x, w, dy);
+    const [beforeThreads, beforeWinograd] = [native.getThreads(), native.winograd()];
+    try {
+      expect(native.winograd(false)).toBe(false);
+      const direct = runConv(native, s, x, w, dy);
+      expect(native.winograd(true)).toBe(true);
+      const results = [1, 3].map((threads) => {
+        native.setThreads(threads);
+        return runConv(native, s, x, w, dy);
+      });
+      const [one, three] = results as [ReturnType<typeof runConv>, ReturnType<typeof runConv>];
+      for (const key of ['y', 'dx', 'dw'] as const) {
+        expectClose(one[key], expected[key], `${key}, Winograd`, 2e-6);
+        expectClose(direct[key], expected[key], `${key}, direct`, 2e-6);
+        expect(new Uint32Array(three[key].buffer), `${key}: the same bits on 1 and 3 threads`).toEqual(new Uint32Array(one[key].buffer));
+      }
+      // Another rounding than the direct product: the Winograd path did run.
+      expect(new Uint32Array(one.y.buffer)).not.toEqual(new Uint32Array(direct.y.buffer));
+      expect(new Uint32Array(one.dx.buffer)).not.toEqual(new Uint32Array(direct.dx.buffer));
+      expect(new Uint32Array(one.dw.buffer)).not.toEqual(new Uint32Array(direct.dw.buffer));
+    } finally {
+      native.setThreads(beforeThreads);
+      native.winograd(beforeWinograd);
+    }
+  });
+
+  it('Winograd leaves other convolutions alone: strides, dilations, 5x5 filters and fewer than 8 channels give the same bits either way', () => {
+    const before = native.winograd();
+    try {
+      for (const s of [
+        convShape(2, 9, 8, 16, 16, 3, 2, 1, 1),
+        convShape(1, 10, 10, 16, 16, 3, 1, 2, 2),
+        convShape(1, 9, 9, 16, 16, 5, 1, 1, 2),
+        convShape(2, 8, 8, 3, 32, 3, 1, 1, 1),
+        convShape(2, 8, 8, 32, 7, 3, 1, 1, 1),
+      ]) {
+        const { x, w, dy } = operands(s, 2);
+        native.winograd(true);
+        const a = runConv(native, s, x, w, dy);
+        native.winograd(false);
+        const b = runConv(native, s, x, w, dy);
+        for (const key of ['y', 'dx', 'dw'] as const)
+          expect(new Uint32Array(a[key].buffer), `${key} of ${s.join(',')}`).toEqual(new Uint32Array(b[key].buffer));
+      }
+    } finally {
+      native.winograd(before);
+    }
+    expect(() => (native.winograd as (on: unknown) => boolean)(1)).toThrow(/winograd: expected true or false/);
+  });
+
   it('vectorBits refuses widths other than 0, 256 and 512', () => {
     expect(() => (native.vectorBits as (bits: number) => number)(128)).toThrow(/expected 0, 256 or 512/);
   });

@@ -51,6 +51,14 @@ export interface NativeAddon {
    * widest this CPU has (the default). Both widths give the same bits.
    */
   vectorBits(bits?: 0 | 256 | 512): number;
+  /**
+   * Whether 3x3 convolutions of stride 1 without dilation (8 channels or
+   * more in and out) run by Winograd F(2x2, 3x3): their forward pass and
+   * input gradient with 16 multiplications per 2x2 outputs where the direct
+   * product takes 36 (the default: true). With an argument, sets it first.
+   * The two round differently (within float32 rounding of each other).
+   */
+  winograd(on?: boolean): boolean;
   version: number;
 }
 
@@ -74,8 +82,9 @@ export interface NativeKernelsStatus {
  * 4: every sum split over threads is combined in a fixed order, so results no longer depend on timing.
  * 5: AVX-512 convolution tiles where the CPU has them, `vectorBits`, `relu`, `add`.
  * 6: `tile`, `meanAdjacent`.
+ * 7: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (forward and input gradient), `winograd`.
  */
-const ADDON_VERSION = 6;
+const ADDON_VERSION = 7;
 
 let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
 

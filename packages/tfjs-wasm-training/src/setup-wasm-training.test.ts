@@ -50,6 +50,34 @@ describe('setupWasmTraining', () => {
     await expect(setupWasmTraining({ threads: 2, native: 'yes' as unknown as boolean })).rejects.toThrow(/native must be true, false or 'auto'/);
   });
 
+  it('runs 3x3 stride-1 convolutions by Winograd unless told not to (the option, else ASNG_WINOGRAD=0), and says so', async () => {
+    const { addon } = await loadNativeKernels();
+    expect(native.winograd).toBe(addon !== undefined);
+    const saved = process.env['ASNG_WINOGRAD'];
+    // Each setup registers the kernels again; undone in reverse order at the end.
+    const setups: { unregister: () => void }[] = [];
+    const setup = async (options: Parameters<typeof setupWasmTraining>[0]) => {
+      const s = await setupWasmTraining(options);
+      setups.push(s);
+      return s.native.winograd;
+    };
+    try {
+      expect(await setup({ threads: 2, winograd: false })).toBe(false);
+      if (addon !== undefined) expect(addon.winograd()).toBe(false);
+      process.env['ASNG_WINOGRAD'] = '0';
+      expect(await setup({ threads: 2 })).toBe(false);
+      expect(await setup({ threads: 2, winograd: true })).toBe(addon !== undefined);
+      delete process.env['ASNG_WINOGRAD'];
+      expect(await setup({ threads: 2 })).toBe(addon !== undefined);
+      await expect(setupWasmTraining({ threads: 2, winograd: 'no' as unknown as boolean })).rejects.toThrow(/winograd must be true or false, got no/);
+    } finally {
+      if (saved === undefined) delete process.env['ASNG_WINOGRAD'];
+      else process.env['ASNG_WINOGRAD'] = saved;
+      addon?.winograd(true);
+      for (const s of setups.reverse()) s.unregister();
+    }
+  });
+
   it.each([
     ['the benchmark net', benchmarkNet(4), 10],
     ['the benchmark net with fused convolutions', benchmarkNet(4, { fused: true }), 10],
