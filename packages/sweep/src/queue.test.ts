@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCalls } from '../test/fake-calls.js';
-import { queueState, redisConnection, startWorker, submitSweep } from './queue.js';
+import { QUEUE_NAME, queueJobId, queueState, redisConnection, startWorker, submitSweep, type WorkerEvent } from './queue.js';
 import { readSweepFile } from './sweep-file.js';
 import { freePort, hasRedisServer, startRedis, stopProcess as stop, until } from '../test/redis-server.js';
 
@@ -122,6 +122,43 @@ describe.skipIf(!hasRedis)('sweeps on BullMQ and Redis (redis-server from Debian
       await stop(b);
     },
   );
+
+  it('a worker that loses the lock on its running job stops it; the job runs again from its checkpoint and completes once', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'lost.yaml');
+    writeFileSync(file, 'name: lost\nruns: runs-lost\njobs:\n  - {name: search, command: search, options: {sleep: 4000, early-checkpoint: true}}\n');
+    const sweep = readSweepFile(file);
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    await submitSweep({ sweep, redis: redisUrl });
+    const log = join(dir, 'lost-calls.jsonl');
+    const saved = process.env['FAKE_ASNG_CALLS'];
+    process.env['FAKE_ASNG_CALLS'] = log;
+    const events: WorkerEvent[] = [];
+    const worker = startWorker({ redis: redisUrl, asng: [process.execPath, fake], name: 'lost', lockDuration: 2000, onEvent: (e) => events.push(e) });
+    try {
+      await until('the job to start', () => events.some((e) => e.type === 'start'), 20_000);
+      // As if the lock had expired (a long stall, a Redis outage): another client removes it.
+      const del = spawnSync('redis-cli', ['-p', String(port), 'DEL', `bull:${QUEUE_NAME}:${queueJobId(sweep.name, sweep.jobs[0]!.id)}:lock`], {
+        encoding: 'utf8',
+      });
+      expect(del.stdout.trim()).toBe('1');
+      await until('the job to complete', () => events.some((e) => e.type === 'completed'), 40_000);
+    } finally {
+      await worker.close();
+      if (saved === undefined) delete process.env['FAKE_ASNG_CALLS'];
+      else process.env['FAKE_ASNG_CALLS'] = saved;
+    }
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ retried: true, error: expect.stringMatching(/the lock on the job was lost/) });
+    // The first run was stopped (exit 130) before it finished; the retry resumed it and finished once.
+    const ends = calls(log).filter((c) => c.event === 'end');
+    expect(ends.map((c) => c.code)).toEqual([130, 0]);
+    expect(
+      calls(log)
+        .filter((c) => c.event === 'start')
+        .map((c) => c.argv[0]),
+    ).toEqual(['search', 'resume']);
+    const state = await queueState({ sweep, redis: redisUrl });
+    expect(state.jobs[sweep.jobs[0]!.id]).toMatchObject({ status: 'completed' });
+  });
 
   it('a worker in this process stops cleanly: its running job goes back to the queue', { timeout: 60_000 }, async () => {
     const file = join(dir, 'stop.yaml');

@@ -153,12 +153,19 @@ export interface SweepWorker {
  * on a shared file system. A job that fails for a reason (exit code 1 or 2)
  * fails for good with its error; one that was interrupted (exit 130, or its
  * worker stopped) is queued again, as is the job of a worker killed outright
- * once its lock expires. A completed job queues its dependents.
+ * once its lock expires. A job whose lock this worker fails to renew (a
+ * stall or a Redis outage longer than the lock) has its child stopped at
+ * once (it checkpoints; the job is queued again), so that it never runs
+ * beside its retry. A completed job queues its dependents.
  */
 export function startWorker(options: WorkerOptions): SweepWorker {
   const connection = redisConnection(options.redis);
   const queue = new Queue<QueuedJobData>(QUEUE_NAME, { connection });
   const children = new Set<ChildProcess>();
+  // The child of each running job, by queue job id: a job whose lock this worker lost (an event-loop
+  // stall or a Redis outage longer than the lock) is stopped, so that it never runs beside its retry.
+  const running = new Map<string, ChildProcess>();
+  const lostLocks = new Set<string>();
   let closing = false;
   const worker = new Worker<QueuedJobData>(
     QUEUE_NAME,
@@ -167,10 +174,21 @@ export function startWorker(options: WorkerOptions): SweepWorker {
       await waitForRun(job);
       const argv = [...jobArgv(job), ...(options.extraArgs ?? []), '--json', '--quiet'];
       options.onEvent?.({ type: 'start', sweep, job, argv, attempt: queued.attemptsMade + 1 });
+      const id = queued.id ?? '';
+      lostLocks.delete(id);
       const outcome = await runAsng(options.asng, argv, (child) => {
         children.add(child);
-        child.once('close', () => children.delete(child));
+        running.set(id, child);
+        child.once('close', () => {
+          children.delete(child);
+          if (running.get(id) === child) running.delete(id);
+        });
       });
+      if (lostLocks.delete(id)) {
+        // Another worker may hold the job by now: whatever the child's outcome, this worker lets it go.
+        options.onEvent?.({ type: 'failed', sweep, job, error: 'the lock on the job was lost; stopped and queued again', retried: true });
+        throw new Error('interrupted: the lock on the job was lost');
+      }
       if (outcome.code === 0) {
         const result = outcome.result ?? null;
         for (const next of dependents) {
@@ -197,6 +215,14 @@ export function startWorker(options: WorkerOptions): SweepWorker {
       maxStalledCount: ATTEMPTS,
     },
   );
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) {
+      const child = running.get(id);
+      if (child === undefined) continue;
+      lostLocks.add(id);
+      child.kill('SIGINT');
+    }
+  });
   return {
     async close() {
       closing = true;
