@@ -895,6 +895,26 @@ static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void fi
 
 DEFINE_FILTER_TILE_ROWS(filter_tile_rows512, AVX512, filter_tile512, NR_MAX)
 
+/*
+ * c[ci][k] = (first) or += (otherwise) sum_p xp[p][ci] * dy[p][k], ci < chans, k < cols (dy and c
+ * rows `cols` apart): the tile over every block of MR rows and every panel of columns.
+ */
+static void filter_product(int nr, int pixels, const float *const *xp, int chans, const float *dy, int cols, float *c,
+                           int first) {
+  for (int ci0 = 0; ci0 < chans; ci0 += MR) {
+    const int nrows = chans - ci0 < MR ? chans - ci0 : MR;
+    float *rows[MR];
+    for (int r = 0; r < nrows; r++) rows[r] = c + (size_t)(ci0 + r) * cols;
+    for (int col = 0; col < cols; col += nr) {
+      const int n = cols - col < nr ? cols - col : nr;
+      if (nr == NR_MAX)
+        filter_tile_rows512(nrows, pixels, xp, ci0, dy + col, cols, rows, col, n, first);
+      else
+        filter_tile_rows(nrows, pixels, xp, ci0, dy + col, cols, rows, col, n, first);
+    }
+  }
+}
+
 /* Adds the block of pixels `block` into `c` (with `first`, writes it: every value of `c`). */
 static void filter_block(const filter_job *job, int block, int thread, float *c, int first) {
   const conv_shape *s = job->s;
@@ -952,18 +972,7 @@ static void filter_block(const filter_job *job, int block, int thread, float *c,
         }
       }
     }
-    for (int k0 = 0; k0 < depth; k0 += MR) {
-      const int nrows = depth - k0 < MR ? depth - k0 : MR;
-      float *rows[MR];
-      for (int r = 0; r < nrows; r++) rows[r] = c + (size_t)(k0 + r) * cout;
-      for (int col = 0; col < cout; col += job->nr) {
-        const int cols = cout - col < job->nr ? cout - col : job->nr;
-        if (job->nr == NR_MAX)
-          filter_tile_rows512(nrows, pc, xp, k0, dy + col, cout, rows, col, cols, first);
-        else
-          filter_tile_rows(nrows, pc, xp, k0, dy + col, cout, rows, col, cols, first);
-      }
-    }
+    filter_product(job->nr, pc, xp, depth, dy, cout, c, first);
     return;
   }
   for (int kh = 0, t = 0; kh < s->filter_h; kh++) {
@@ -975,18 +984,7 @@ static void filter_block(const filter_job *job, int block, int thread, float *c,
                      ? job->zeros
                      : job->x + (((size_t)img[pp] * s->in_h + ih) * s->in_w + iw) * cin;
       }
-      for (int ci0 = 0; ci0 < cin; ci0 += MR) {
-        const int nrows = cin - ci0 < MR ? cin - ci0 : MR;
-        float *rows[MR];
-        for (int r = 0; r < nrows; r++) rows[r] = c + ((size_t)t * cin + ci0 + r) * cout;
-        for (int col = 0; col < cout; col += job->nr) {
-          const int cols = cout - col < job->nr ? cout - col : job->nr;
-          if (job->nr == NR_MAX)
-            filter_tile_rows512(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols, first);
-          else
-            filter_tile_rows(nrows, pc, xp, ci0, dy + col, cout, rows, col, cols, first);
-        }
-      }
+      filter_product(job->nr, pc, xp, cin, dy, cout, c + (size_t)t * cin * cout, first);
     }
   }
 }
@@ -1089,19 +1087,7 @@ static void winograd_filter_block(const winograd_filter_job *job, int block, int
   }
   for (int xi = 0; xi < 16; xi++) {
     for (int i = 0; i < nt; i++) xp[i] = v + xi * ldv + (size_t)i * C;
-    const float *dx = d + xi * ldd;
-    for (int ci0 = 0; ci0 < C; ci0 += MR) {
-      const int nrows = C - ci0 < MR ? C - ci0 : MR;
-      float *rows[MR];
-      for (int r = 0; r < nrows; r++) rows[r] = c + ((size_t)xi * C + ci0 + r) * K;
-      for (int col = 0; col < K; col += job->nr) {
-        const int cols = K - col < job->nr ? K - col : job->nr;
-        if (job->nr == NR_MAX)
-          filter_tile_rows512(nrows, nt, xp, ci0, dx + col, K, rows, col, cols, first);
-        else
-          filter_tile_rows(nrows, nt, xp, ci0, dx + col, K, rows, col, cols, first);
-      }
-    }
+    filter_product(job->nr, nt, xp, C, d + xi * ldd, K, c + (size_t)xi * C * K, first);
   }
 }
 
