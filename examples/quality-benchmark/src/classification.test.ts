@@ -9,6 +9,7 @@ import { createImageClassificationSpace } from '@asng/space-image-classification
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFICATION_BUDGETS, runClassificationQuality, type ClassificationQuality, type ClassificationSettings } from './classification.js';
 import { FINALIST_SEED_OFFSET, rankAmong, stats } from './protocol.js';
+import { kendallTau } from './supernet-ranking.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -180,8 +181,16 @@ describe('runClassificationQuality', () => {
   it('with finalistDraw drawn, selects among the mode and architectures drawn from the final distribution', async () => {
     const settings = { ...SETTINGS, search: { ...SETTINGS.search, finalists: 3, finalistDraw: 'drawn' as const, finalistExamples: 8, finalistHoldOut: 6 } };
     const runDir = join(dir, 'finalists-drawn');
-    const result = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: () => {} }, settings, 'smoke', bars(24, 6));
+    const result = await runClassificationQuality({ runDir, seeds: [5], random: 0, log: () => {}, retrainFinalists: true }, settings, 'smoke', bars(24, 6));
     const f = result.found[0]!;
+    // Every finalist retrained as the found one: the selected one's figure is the found network's.
+    expect(f.finalists!.every((x) => typeof x.test === 'number')).toBe(true);
+    expect(f.finalists![f.selected!]!.test).toBe(f.metric);
+    expect(readdirSync(join(runDir, 'pieces')).filter((n) => n.startsWith('finalist-retrain-'))).toHaveLength(2);
+    const heldOut = f.finalists!.map((x) => x.accuracy);
+    const tests = f.finalists!.map((x) => x.test!);
+    const tau = kendallTau(heldOut, tests);
+    expect(f.selectionKendall).toBe(Number.isFinite(tau) ? tau : null);
     const search = JSON.parse(readFileSync(join(runDir, 'pieces', 'search-seed5.json'), 'utf8')) as { best: Architecture; beliefs: VariableBelief[] };
     const expected = drawnArchitectures(search.beliefs, search.best, 3, new Rng(5 + FINALIST_SEED_OFFSET).fork());
     expect(f.finalists!.map((x) => x.architecture)).toEqual(expected.map((x) => x.architecture));

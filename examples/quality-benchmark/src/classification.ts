@@ -26,6 +26,7 @@ import {
   type SearchOutcome,
   type TaskContext,
 } from './protocol.js';
+import { kendallTau, spearmanRho } from './supernet-ranking.js';
 
 /** The budget of the classification task: plain JSON, recorded with the results. */
 export interface ClassificationSettings {
@@ -149,6 +150,8 @@ export interface ClassificationFinalist {
   readonly parameters: number;
   readonly channels: number;
   readonly seconds: number;
+  /** With `retrainFinalists`: its test accuracy when retrained as the found network is. */
+  readonly test?: number;
 }
 
 /** The JSON the benchmark prints for the classification task. */
@@ -162,6 +165,9 @@ export interface ClassificationQuality {
     /** With `search.finalists`: each finalist's held-out figures, in decreasing probability; `selected` is the one retrained. */
     readonly finalists?: readonly ClassificationFinalist[];
     readonly selected?: number;
+    /** With `retrainFinalists`: rank correlations of the finalists' held-out accuracies with their test accuracies (null where all tie). */
+    readonly selectionKendall?: number | null;
+    readonly selectionSpearman?: number | null;
   })[];
   readonly random: (RetrainedArchitecture & { readonly index: number })[];
   readonly randomMean: number;
@@ -356,12 +362,39 @@ export async function runClassificationQuality(
     const chosen = selection ? selection.finalists[selection.selected]!.architecture : searched.best;
     const f = await retrained(`found-seed${seed}`, chosen, selection ? `seed ${seed} found (selected finalist)` : `seed ${seed} found`);
     retrainSeconds += f.seconds;
+    // A measurement of the selection (ctx.retrainFinalists): every finalist retrained as the found one was (the selected one is it).
+    let finalists = selection?.finalists;
+    let correlations = {};
+    if (selection && ctx.retrainFinalists) {
+      const tests: number[] = [];
+      for (const [index, finalist] of selection.finalists.entries()) {
+        if (index === selection.selected) {
+          tests.push(f.metric);
+          continue;
+        }
+        const r = await retrained(
+          `finalist-retrain-seed${seed}-${index}`,
+          finalist.architecture,
+          `seed ${seed} finalist ${index + 1}/${selection.finalists.length} retrained`,
+        );
+        retrainSeconds += r.seconds;
+        tests.push(r.metric);
+      }
+      finalists = selection.finalists.map((x, i) => ({ ...x, test: tests[i]! }));
+      const heldOut = selection.finalists.map((x) => x.accuracy);
+      const finite = (x: number) => (Number.isFinite(x) ? x : null);
+      const kendall = finite(kendallTau(heldOut, tests));
+      correlations = { selectionKendall: kendall, selectionSpearman: finite(spearmanRho(heldOut, tests)) };
+      ctx.log(
+        `seed ${seed}: finalists retrained: test ${tests.map((t) => t.toFixed(4)).join(', ')}; Kendall tau ${kendall?.toFixed(3) ?? 'undefined (ties)'} with their held-out accuracies`,
+      );
+    }
     found.push({
       ...f,
       convergence: searched.convergence,
       searchSteps: searched.steps,
       searchMetrics: searched.metrics,
-      ...(selection ? { finalists: selection.finalists, selected: selection.selected } : {}),
+      ...(selection ? { finalists: finalists!, selected: selection.selected, ...correlations } : {}),
     });
     const drawn = randomArchitectures(searchSpace.variables, seed, ctx.random);
     for (const [index, architecture] of drawn.entries()) {

@@ -5,7 +5,7 @@
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
  *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
- *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N]]
+ *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N] [--retrain-finalists]]
  *
  * For each search seed: a search at the budget, then its most likely
  * architecture and K uniformly random architectures of the same space, each
@@ -127,6 +127,12 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
       'with --finalists: the K likeliest networks (default; near copies of the mode where the distribution is flat), or the mode and K-1 different networks drawn from the final distribution',
   },
   {
+    name: 'retrain-finalists',
+    type: 'boolean',
+    description:
+      "with --finalists: also retrain and test every finalist as the found network is, and report how well the selection's held-out scores rank them (a measurement; classification)",
+  },
+  {
     name: 'finalist-examples',
     type: 'integer',
     min: 1,
@@ -224,6 +230,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const finalistHoldOut = v['finalist-hold-out'] as number | undefined;
   if (finalists !== undefined && finalists > 64) throw new UsageError(`--finalists: expected an integer from 1 to 64, got ${finalists}`);
   const finalistDraw = v['finalist-draw'] as string | undefined;
+  if (v['retrain-finalists'] === true && (finalists === undefined || task !== 'classification'))
+    throw new UsageError('--retrain-finalists: needs --finalists K, and the classification task');
   if (finalists === undefined && (finalistExamples !== undefined || finalistHoldOut !== undefined || finalistDraw !== undefined))
     throw new UsageError(
       `--${finalistExamples !== undefined ? 'finalist-examples' : finalistHoldOut !== undefined ? 'finalist-hold-out' : 'finalist-draw'}: give --finalists K too`,
@@ -286,7 +294,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const full = task === 'classification' ? CLASSIFICATION_BUDGETS[budget].dataset === 'fashion-mnist' : budget !== 'smoke';
   const dataset: Dataset = full ? await fashionMnist.load({ path: String(v['data-path']), download: false }) : await fashionMnistSubset.load();
   const retrainSeeds = v['retrain-seeds'] as number;
-  const ctx = { runDir, seeds, random, retrainSeeds, log, ...(reuseRandomFrom !== undefined ? { reuseRandomFrom } : {}) };
+  const retrainFinalists = v['retrain-finalists'] === true;
+  const ctx = { runDir, seeds, random, retrainSeeds, log, retrainFinalists, ...(reuseRandomFrom !== undefined ? { reuseRandomFrom } : {}) };
   const started = process.hrtime.bigint();
   let result: ClassificationQuality | InpaintingQuality;
   try {

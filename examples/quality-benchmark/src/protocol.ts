@@ -46,6 +46,15 @@ export interface TaskContext {
   readonly log: Log;
   /** Another run's piece directory whose random architectures' retrainings this run takes (see {@link reusablePieceDir}). */
   readonly reuseRandomFrom?: string;
+  /**
+   * With a selection after the search: also retrain every finalist as the
+   * found network is retrained and tested (each finalist's `test`), and give
+   * the rank correlation of the selection's held-out scores with those test
+   * figures (`selectionKendall`, `selectionSpearman`): how far the selection's
+   * cheaper training predicts the one reported. A measurement: it does not
+   * change which network is selected.
+   */
+  readonly retrainFinalists?: boolean;
 }
 
 /** The k-th retraining's seed is the search seed plus k times this (k from 0). */
