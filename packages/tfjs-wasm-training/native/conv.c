@@ -462,6 +462,20 @@ static AVX2 void winograd_output(const float *m, size_t ldm, int cols, float *co
   }
 }
 
+/* The 16 rows (C values each) of tile `tile`'s 4x4 input patch, `zeros` where it lies outside x. */
+static void winograd_patch(const conv_shape *s, const float *x, const float *zeros, int tile, int tiles_w, int per_image,
+                           const float **p) {
+  const int n = tile / per_image, th = (tile - n * per_image) / tiles_w, tw = tile - n * per_image - th * tiles_w;
+  const int ih0 = 2 * th - s->pad_top, iw0 = 2 * tw - s->pad_left;
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++) {
+      const int ih = ih0 + a, iw = iw0 + b;
+      p[a * 4 + b] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                         ? zeros
+                         : x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * s->in_c;
+    }
+}
+
 static void winograd_task(const void *ctx, int task, int thread) {
   const winograd_job *job = ctx;
   const conv_shape *s = job->s;
@@ -478,17 +492,8 @@ static void winograd_task(const void *ctx, int task, int thread) {
   float *rows[MC + MR] = {0};
   const int per_image = job->tiles_h * job->tiles_w;
   for (int i = 0; i < nt; i++) {
-    const int tile = t0 + i;
-    const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
-    const int ih0 = 2 * th - s->pad_top, iw0 = 2 * tw - s->pad_left;
     const float *p[16];
-    for (int a = 0; a < 4; a++)
-      for (int b = 0; b < 4; b++) {
-        const int ih = ih0 + a, iw = iw0 + b;
-        p[a * 4 + b] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
-                           ? job->zeros
-                           : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * C;
-      }
+    winograd_patch(s, job->x, job->zeros, t0 + i, job->tiles_w, per_image, p);
     winograd_input(p, C, v + (size_t)i * C, ldv);
   }
   for (int xi = 0; xi < 16; xi++) {
@@ -1067,15 +1072,8 @@ static void winograd_filter_block(const winograd_filter_job *job, int block, int
   for (int i = 0; i < nt; i++) {
     const int tile = t0 + i;
     const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
-    const int ih0 = 2 * th - s->pad_top, iw0 = 2 * tw - s->pad_left;
     const float *p[16], *g[4];
-    for (int a = 0; a < 4; a++)
-      for (int b = 0; b < 4; b++) {
-        const int ih = ih0 + a, iw = iw0 + b;
-        p[a * 4 + b] = (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
-                           ? job->zeros
-                           : job->x + (((size_t)n * s->in_h + ih) * s->in_w + iw) * C;
-      }
+    winograd_patch(s, job->x, job->zeros, tile, job->tiles_w, per_image, p);
     for (int r = 0; r < 2; r++)
       for (int q = 0; q < 2; q++) {
         const int oh = 2 * th + r, ow = 2 * tw + q;
