@@ -161,7 +161,6 @@ export interface SweepWorker {
 export function startWorker(options: WorkerOptions): SweepWorker {
   const connection = redisConnection(options.redis);
   const queue = new Queue<QueuedJobData>(QUEUE_NAME, { connection });
-  const children = new Set<ChildProcess>();
   // The child of each running job, by queue job id: a job whose lock this worker lost (an event-loop
   // stall or a Redis outage longer than the lock) is stopped, so that it never runs beside its retry.
   const running = new Map<string, ChildProcess>();
@@ -177,10 +176,8 @@ export function startWorker(options: WorkerOptions): SweepWorker {
       const id = queued.id ?? '';
       lostLocks.delete(id);
       const outcome = await runAsng(options.asng, argv, (child) => {
-        children.add(child);
         running.set(id, child);
         child.once('close', () => {
-          children.delete(child);
           if (running.get(id) === child) running.delete(id);
         });
       });
@@ -227,7 +224,7 @@ export function startWorker(options: WorkerOptions): SweepWorker {
     async close() {
       closing = true;
       const closed = worker.close();
-      for (const child of children) child.kill('SIGINT');
+      for (const child of running.values()) child.kill('SIGINT');
       await closed;
       await queue.close();
     },

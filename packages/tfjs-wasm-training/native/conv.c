@@ -462,10 +462,15 @@ static AVX2 void winograd_output(const float *m, size_t ldm, int cols, float *co
   }
 }
 
-/* The 16 rows (C values each) of tile `tile`'s 4x4 input patch, `zeros` where it lies outside x. */
-static void winograd_patch(const conv_shape *s, const float *x, const float *zeros, int tile, int tiles_w, int per_image,
-                           const float **p) {
-  const int n = tile / per_image, th = (tile - n * per_image) / tiles_w, tw = tile - n * per_image - th * tiles_w;
+/* Tile `tile`'s image n and tile row th and column tw (tiles_w tiles a row, per_image an image). */
+static inline void winograd_tile(int tile, int tiles_w, int per_image, int *n, int *th, int *tw) {
+  *n = tile / per_image;
+  *th = (tile - *n * per_image) / tiles_w;
+  *tw = tile - *n * per_image - *th * tiles_w;
+}
+
+/* The 16 rows (C values each) of the 4x4 input patch of tile (n, th, tw), `zeros` where it lies outside x. */
+static void winograd_patch(const conv_shape *s, const float *x, const float *zeros, int n, int th, int tw, const float **p) {
   const int ih0 = 2 * th - s->pad_top, iw0 = 2 * tw - s->pad_left;
   for (int a = 0; a < 4; a++)
     for (int b = 0; b < 4; b++) {
@@ -492,8 +497,10 @@ static void winograd_task(const void *ctx, int task, int thread) {
   float *rows[MC + MR] = {0};
   const int per_image = job->tiles_h * job->tiles_w;
   for (int i = 0; i < nt; i++) {
+    int n, th, tw;
+    winograd_tile(t0 + i, job->tiles_w, per_image, &n, &th, &tw);
     const float *p[16];
-    winograd_patch(s, job->x, job->zeros, t0 + i, job->tiles_w, per_image, p);
+    winograd_patch(s, job->x, job->zeros, n, th, tw, p);
     winograd_input(p, C, v + (size_t)i * C, ldv);
   }
   for (int xi = 0; xi < 16; xi++) {
@@ -504,8 +511,8 @@ static void winograd_task(const void *ctx, int task, int thread) {
     indirect_block(nt, 1, C, K, ind, job->upack + xi * job->ustride, job->nr, rows);
   }
   for (int i = 0; i < nt; i++) {
-    const int tile = t0 + i;
-    const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
+    int n, th, tw;
+    winograd_tile(t0 + i, job->tiles_w, per_image, &n, &th, &tw);
     float *out[4];
     for (int r = 0; r < 2; r++)
       for (int q = 0; q < 2; q++) {
@@ -1070,10 +1077,10 @@ static void winograd_filter_block(const winograd_filter_job *job, int block, int
   if (!v || !d || !xp) return;
   const int per_image = job->tiles_h * job->tiles_w;
   for (int i = 0; i < nt; i++) {
-    const int tile = t0 + i;
-    const int n = tile / per_image, th = (tile - n * per_image) / job->tiles_w, tw = tile - n * per_image - th * job->tiles_w;
+    int n, th, tw;
+    winograd_tile(t0 + i, job->tiles_w, per_image, &n, &th, &tw);
     const float *p[16], *g[4];
-    winograd_patch(s, job->x, job->zeros, tile, job->tiles_w, per_image, p);
+    winograd_patch(s, job->x, job->zeros, n, th, tw, p);
     for (int r = 0; r < 2; r++)
       for (int q = 0; q < 2; q++) {
         const int oh = 2 * th + r, ow = 2 * tw + q;
