@@ -12,7 +12,7 @@
  *
  *   npm run -s bench -w @asng/space-inpainting -- [--json] [--iterations 10] [--warmup 1]
  *     [--threads auto|N] [--channels 64,128,256] [--nodes 20] [--level-back 5]
- *     [--size 64] [--batch 16] [--encoding categorical|mixed] [--seed 0]
+ *     [--size 64] [--batch 16] [--encoding categorical|mixed] [--seed 0] [--profile]
  *
  * A reduced setting to check that it runs: `--channels 8,16,32 --size 32 --iterations 3`.
  * Progress goes to stderr; with `--json` the last line of stdout is one JSON
@@ -20,6 +20,8 @@
  * `peakRssMiB`, `wasmHeapMiB`, `threads`, the settings, and the load average
  * at start and end). Past the wasm heap's 4 GiB, the run stops with a
  * `WasmHeapExhaustedError` that names the tensor and what to lower.
+ * `--profile` times every kernel of the timed iterations (`profileKernels`)
+ * and prints the table to stderr: where an iteration's time goes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { Rng, type Dataset, type ExampleBatch, type ImageShape } from '@asng/core';
 import { runSearch } from '@asng/engine';
-import { setupWasmTraining, wasmHeapBytes } from '@asng/tfjs-wasm-training';
+import { formatKernelProfile, profileKernels, setupWasmTraining, wasmHeapBytes } from '@asng/tfjs-wasm-training';
 import { createInpaintingSpace } from '../src/index.js';
 
 const { values: args } = parseArgs({
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '16' },
     encoding: { type: 'string', default: 'categorical' },
     seed: { type: 'string', default: '0' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -122,6 +125,7 @@ const cpuTimes: number[] = [];
 let last = performance.now();
 let lastCpu = process.cpuUsage();
 const started = last;
+let profiler: ReturnType<typeof profileKernels> | undefined = args.profile && warmup === 0 ? profileKernels(tf.getBackend()) : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'asng-inpainting-bench-'));
 try {
   await runSearch({
@@ -138,12 +142,15 @@ try {
       lastCpu = process.cpuUsage();
       const kind = event.step <= warmup ? 'warm-up' : 'timed';
       log(`iteration ${event.step}/${total} (${kind}): ${times.at(-1)!.toFixed(2)} s, train loss ${event.trainLoss.toFixed(4)}`);
+      // The profile covers the timed iterations: it starts when the last warm-up one ends.
+      if (args.profile && event.step === warmup) profiler = profileKernels(tf.getBackend());
     },
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
+profiler?.stop();
 // The warm-up iterations include the supernet's creation and the kernels' first calls.
 const timed = times.slice(warmup);
 const timedCpu = cpuTimes.slice(warmup);
@@ -184,4 +191,8 @@ log(
   `${result.secondsPerIteration.median} s per iteration (median; mean ${result.secondsPerIteration.mean} s), ` +
     `peak RSS ${peakRssMiB} MiB, wasm heap ${wasmHeapMiB} MiB, load average ${result.loadAverage.start[0]} -> ${result.loadAverage.end[0]}`,
 );
+if (profiler !== undefined) {
+  log(`per-kernel profile (mean of ${timed.length} iterations, self excludes nested kernels, share of the iteration):`);
+  log(formatKernelProfile(profiler.report(), timed.length, result.secondsPerIteration.mean * 1000));
+}
 if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
