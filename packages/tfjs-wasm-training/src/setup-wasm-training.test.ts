@@ -73,8 +73,12 @@ describe('setupWasmTraining', () => {
     } finally {
       if (saved === undefined) delete process.env['ASNG_WINOGRAD'];
       else process.env['ASNG_WINOGRAD'] = saved;
-      addon?.winograd(true);
-      for (const s of setups.reverse()) s.unregister();
+      // Undone in reverse order, each unregister() puts the switch back as its setup found it.
+      const expected = [true, false, false, true];
+      for (const [i, s] of setups.reverse().entries()) {
+        s.unregister();
+        if (addon !== undefined) expect(addon.winograd()).toBe(expected[i]);
+      }
     }
   });
 

@@ -71,7 +71,10 @@ export interface WasmTrainingSetup {
   threads: number;
   /** Whether the native convolution kernels are in use, and why not; `winograd`: whether they run 3x3 stride-1 convolutions by Winograd. */
   native: NativeKernelsStatus & { used: boolean; winograd: boolean };
-  /** Undoes the kernel and gradient registrations and the heap guard (the backend stays). */
+  /**
+   * Undoes the kernel and gradient registrations and the heap guard, and puts
+   * the native kernels' Winograd switch back as it was (the backend stays).
+   */
   unregister: () => void;
 }
 
@@ -137,7 +140,9 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
   const restoreReduceGradients =
     native.addon !== undefined && getGradient(Mean) != null && getGradient(Sum) != null ? registerReduceGradients({ backends: ['wasm'] }) : () => {};
   let restoreHeapGuard = () => {};
+  let restoreWinograd = () => {};
   const unregister = () => {
+    restoreWinograd();
     restoreHeapGuard();
     restoreReduceGradients();
     restoreReluGradient();
@@ -168,6 +173,12 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
       );
     }
     native.addon?.setThreads(actual);
+    if (native.addon !== undefined) {
+      // The switch is process-wide, in the addon: unregister() sets it back.
+      const { addon } = native;
+      const before = addon.winograd();
+      restoreWinograd = () => addon.winograd(before);
+    }
     const winogradInUse = native.addon?.winograd(winograd) ?? false;
     restoreHeapGuard = guardWasmHeap(engine().registry['wasm'] as BackendWasm, heapLimitBytes);
     return { threads: actual, unregister, native: { ...native.status, used: native.addon !== undefined, winograd: winogradInUse } };
