@@ -75,7 +75,20 @@ export interface InpaintingRetrainSettings {
   readonly weightDecay: number;
   /** Training examples used; all when undefined. */
   readonly maxExamples?: number;
+  /**
+   * How the channels of a searched or random network are set before it is
+   * scaled to the budget: `'searched'` (when undefined) keeps the channel
+   * proportions of its architecture; `'uniform'` gives every node the same
+   * channels, as the hand-written autoencoder has (its topology, kernels and
+   * strides kept). See {@link RETRAIN_WIDTHS}.
+   */
+  readonly widths?: RetrainWidths;
 }
+
+/** The ways {@link InpaintingRetrainSettings.widths} can set a network's channels. */
+export const RETRAIN_WIDTHS = ['searched', 'uniform'] as const;
+/** One of {@link RETRAIN_WIDTHS}. */
+export type RetrainWidths = (typeof RETRAIN_WIDTHS)[number];
 
 /** Everything that sets the inpainting task's numbers, besides the seeds and K. Plain JSON. */
 export interface InpaintingSettings {

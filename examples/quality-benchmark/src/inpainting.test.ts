@@ -377,6 +377,21 @@ describe('scaledToBudget', () => {
     expect(scaledToBudget(space, architecture, TASK, scaled.parameters).width).toBe(scaled.width);
     const next = scaledToBudget(space, architecture, TASK, 1e9);
     expect(next.width).toBeGreaterThan(scaled.width);
+
+    // Uniform widths: every node gets the same channels, the topology and kernels kept.
+    const uniform = scaledToBudget(space, architecture, TASK, 5000, 'uniform');
+    for (const node of ['node0', 'node1', 'node2']) expect(uniform.architecture[`${node}.channels`]).toBe(uniform.width);
+    expect({ ...uniform.architecture, 'node0.channels': 0, 'node1.channels': 0, 'node2.channels': 0 }).toEqual({
+      ...scaled.architecture,
+      'node0.channels': 0,
+      'node1.channels': 0,
+      'node2.channels': 0,
+    });
+    expect(planParameterCount(retrainSpace.plan(uniform.architecture, TASK), 1)).toBe(uniform.parameters);
+    expect(uniform.parameters).toBeLessThanOrEqual(5000);
+    expect(scaledToBudget(space, architecture, TASK, uniform.parameters + 1e4, 'uniform').width).toBeGreaterThan(uniform.width);
+    // Wider nodes cost more: the uniform network is narrower than the proportional one's widest node.
+    expect(uniform.width).toBeLessThan(scaled.width);
   });
 
   it("budgets: smoke is tiny, and every budget names the paper's three masks", () => {

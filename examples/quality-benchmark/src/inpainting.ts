@@ -39,6 +39,7 @@ import {
   type RandomInpainting,
   type Restoration,
   type RetrainPiece,
+  type RetrainWidths,
 } from './inpainting-settings.js';
 import {
   FINALIST_SEED_OFFSET,
@@ -119,14 +120,24 @@ export interface ScaledNetwork {
  * `task` is within `budget`: every node's channels are multiplied by
  * `width / c`, `c` the widest channel count of the space, rounded, at least
  * 1, so that the proportions the search chose are kept (the space's
- * `widestScalingWithin`, the rule its budget-width supernet runs). The result is an
- * architecture of the mixed-encoding retraining space of the same chain
- * (channels up to 4096), whatever the encoding of `space`.
+ * `widestScalingWithin`, the rule its budget-width supernet runs). With
+ * `widths: 'uniform'` every node first gets the widest channel count, so that
+ * all nodes end at `width` channels (the topology, kernels and strides kept).
+ * The result is an architecture of the mixed-encoding retraining space of the
+ * same chain (channels up to 4096), whatever the encoding of `space`.
  */
-export function scaledToBudget(space: InpaintingSpace, architecture: Architecture, task: TaskSpec, budget: number): ScaledNetwork {
+export function scaledToBudget(
+  space: InpaintingSpace,
+  architecture: Architecture,
+  task: TaskSpec,
+  budget: number,
+  widths: RetrainWidths = 'searched',
+): ScaledNetwork {
   const { chain } = space;
   const widest = Math.max(...chain.channels);
-  const scaled = widestScalingWithin(decodeChain(chain, architecture), {
+  const genes = decodeChain(chain, architecture);
+  const chosen = widths === 'uniform' ? { ...genes, nodes: genes.nodes.map((g) => ({ ...g, channels: widest })) } : genes;
+  const scaled = widestScalingWithin(chosen, {
     widest,
     inputShape: task.inputShape,
     budget,
@@ -274,7 +285,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
     seed: number,
   ): Promise<{ architecture: Architecture; finalists: Finalist[]; selected: number }> => {
     const beliefs = finalBeliefs(search, label, pieces.dir);
-    const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
+    const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget, s.retrain.widths);
     // Networks that differ in inactive genes or node positions only are one network.
     const key = (architecture: Architecture) =>
       JSON.stringify(retrainSpace.plan(scaled(architecture).architecture, task).layers.map(({ node: _node, ...layer }) => layer));
@@ -353,7 +364,7 @@ export async function runInpaintingQuality(ctx: TaskContext, settings: Inpaintin
         }),
       );
       log(`${label}: most likely ${search.summary} (convergence ${search.convergence.toFixed(3)})`);
-      const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget);
+      const scaled = (architecture: Architecture) => scaledToBudget(space, architecture, task, s.retrain.parameterBudget, s.retrain.widths);
       const selection = s.search.finalists !== undefined ? await selectFinalist(label, mask, space, retrainSpace, search, seed) : undefined;
       const chosen = selection
         ? { ...selection, summary: space.describe(selection.architecture).text.split('\n')[0] ?? '' }

@@ -5,6 +5,7 @@
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
  *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
+ *     [--retrain-widths searched|uniform]
  *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N] [--retrain-finalists]]
  *
  * For each search seed: a search at the budget, then its most likely
@@ -37,9 +38,11 @@ import {
   INPAINTING_BUDGETS,
   inpaintingGridsHtml,
   inpaintingTables,
+  RETRAIN_WIDTHS,
   runInpaintingQuality,
   type InpaintingQuality,
   type InpaintingSettings,
+  type RetrainWidths,
 } from './inpainting.js';
 import { BUDGETS, FINALIST_DRAWS, TASKS, pinSettings, reusablePieceDir, stats, type Budget, type Task } from './protocol.js';
 
@@ -118,6 +121,13 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     placeholder: 'K',
     description:
       "a selection after the search: the final distribution's K likeliest networks each trained from scratch and scored on held-out training images; the best is the found one (the paper: the most likely)",
+  },
+  {
+    name: 'retrain-widths',
+    type: 'string',
+    values: [...RETRAIN_WIDTHS],
+    description:
+      "inpainting: the channels of the searched and random networks before scaling to the budget: the architecture's proportions (default) or every node alike, as the hand-written network",
   },
   {
     name: 'finalist-draw',
@@ -236,6 +246,8 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(
       `--${finalistExamples !== undefined ? 'finalist-examples' : finalistHoldOut !== undefined ? 'finalist-hold-out' : 'finalist-draw'}: give --finalists K too`,
     );
+  const retrainWidths = v['retrain-widths'] as RetrainWidths | undefined;
+  if (retrainWidths !== undefined && task !== 'inpainting') throw new UsageError('--retrain-widths: only the inpainting task has this variant');
   const freeze = v['freeze-weights'] === true;
   if (freeze && (warmup ?? base.search.warmupSteps) === 0)
     throw new UsageError('--freeze-weights: needs a warm-up (--warmup-steps N, N >= 1): the weights train during it only');
@@ -274,13 +286,15 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(finalistHoldOut !== undefined ? { finalistHoldOut } : {}),
   };
   const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, finalists].some((x) => x !== undefined);
+  const uniform = retrainWidths === 'uniform';
   const settings = {
     ...(varied ? { ...base, search } : base),
+    ...(uniform ? { retrain: { ...base.retrain, widths: 'uniform' as const } } : {}),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${uniform ? '-uniform' : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -87,10 +87,33 @@ describe('rankInSupernet', () => {
     expect(twice.rows[0]!.supernet).not.toBe(plain.rows[0]!.supernet);
   }, 120_000);
 
+  it('lists the retrained finalists too, each architecture once', () => {
+    const file = join(dir, 'finalists.json');
+    const a = { op: 'a' };
+    const b = { op: 'b' };
+    const c = { op: 'c' };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        task: 'classification',
+        // The found network is finalist 2; finalist 3 was not retrained (no test figure).
+        found: [{ metric: 0.8, architecture: b, finalists: [{ test: 0.7, architecture: a }, { test: 0.8, architecture: b }, { architecture: c }] }],
+        random: [{ metric: 0.6, architecture: c, index: 0 }],
+      }),
+    );
+    expect(recordedArchitectures([file]).map((r) => [r.label, r.retrained, r.architecture])).toEqual([
+      ['finalists.json found', 0.8, b],
+      ['finalists.json finalist 1', 0.7, a],
+      ['finalists.json random 1', 0.6, c],
+    ]);
+  });
+
   it('names the file and the field of a bad result file', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ task: 'classification', found: [{ metric: 'x' }], random: [] }));
     expect(() => recordedArchitectures([file])).toThrow(`${file}: field "found[0]": expected {metric: number, architecture: object}`);
+    writeFileSync(file, JSON.stringify({ task: 'classification', found: [{ metric: 0.5, architecture: {}, finalists: [{ test: '0.9' }] }], random: [] }));
+    expect(() => recordedArchitectures([file])).toThrow(`${file}: field "found[0].finalists[0]": expected {test: number, architecture: object}`);
     writeFileSync(file, JSON.stringify({ task: 'inpainting' }));
     expect(() => recordedArchitectures([file])).toThrow(`${file}: field "task": expected "classification"`);
   });

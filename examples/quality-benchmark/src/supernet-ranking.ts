@@ -75,9 +75,17 @@ export function spearmanRho(a: readonly number[], b: readonly number[]): number 
   return saa === 0 || sbb === 0 ? Number.NaN : sab / Math.sqrt(saa * sbb);
 }
 
-/** The architectures of quality.json files, each once (the first label wins), with their retrained accuracies. */
+/**
+ * The architectures of quality.json files, each once (the first label wins),
+ * with their retrained accuracies: the found and random networks, and the
+ * finalists that `--retrain-finalists` retrained and tested (their `test`).
+ */
 export function recordedArchitectures(files: readonly string[]): { label: string; retrained: number; architecture: Architecture }[] {
   const seen = new Map<string, { label: string; retrained: number; architecture: Architecture }>();
+  const add = (label: string, retrained: number, architecture: object) => {
+    const key = JSON.stringify(architecture);
+    if (!seen.has(key)) seen.set(key, { label, retrained, architecture: architecture as Architecture });
+  };
   for (const file of files) {
     let parsed: { task?: unknown; found?: unknown; random?: unknown };
     try {
@@ -86,18 +94,26 @@ export function recordedArchitectures(files: readonly string[]): { label: string
       throw new Error(`${file}: not a quality benchmark result (${(error as Error).message})`);
     }
     if (parsed.task !== 'classification') throw new Error(`${file}: field "task": expected "classification", got ${JSON.stringify(parsed.task)}`);
+    const base = file.split('/').at(-1);
     for (const [kind, list] of [
       ['found', parsed.found],
       ['random', parsed.random],
     ] as const) {
       if (!Array.isArray(list)) throw new Error(`${file}: field "${kind}": expected a list`);
-      list.forEach((entry: { metric?: unknown; architecture?: unknown; seed?: unknown; index?: unknown }, i) => {
+      list.forEach((entry: { metric?: unknown; architecture?: unknown; seed?: unknown; index?: unknown; finalists?: unknown }, i) => {
         if (typeof entry.metric !== 'number' || typeof entry.architecture !== 'object' || entry.architecture === null) {
           throw new Error(`${file}: field "${kind}[${i}]": expected {metric: number, architecture: object}`);
         }
-        const key = JSON.stringify(entry.architecture);
-        const name = `${file.split('/').at(-1)} ${kind}${kind === 'random' ? ` ${Number(entry.index ?? i) + 1}` : ''}`;
-        if (!seen.has(key)) seen.set(key, { label: name, retrained: entry.metric, architecture: entry.architecture as Architecture });
+        add(`${base} ${kind}${kind === 'random' ? ` ${Number(entry.index ?? i) + 1}` : ''}`, entry.metric, entry.architecture);
+        if (kind !== 'found' || entry.finalists === undefined) return;
+        if (!Array.isArray(entry.finalists)) throw new Error(`${file}: field "found[${i}].finalists": expected a list`);
+        entry.finalists.forEach((f: { test?: unknown; architecture?: unknown }, j) => {
+          if (f.test === undefined) return;
+          if (typeof f.test !== 'number' || typeof f.architecture !== 'object' || f.architecture === null) {
+            throw new Error(`${file}: field "found[${i}].finalists[${j}]": expected {test: number, architecture: object}`);
+          }
+          add(`${base} finalist ${j + 1}`, f.test, f.architecture);
+        });
       });
     }
   }
