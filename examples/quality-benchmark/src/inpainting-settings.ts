@@ -101,6 +101,8 @@ export interface InpaintingSettings {
   readonly levelBack: number;
   /** Channel counts of the search space (the paper: 64, 128, 256). */
   readonly channels: readonly number[];
+  /** Kernel sizes of the search space's convolutions; the paper's 1, 3 and 5 when undefined. */
+  readonly kernelSizes?: readonly number[];
   readonly search: InpaintingSearchSettings;
   readonly retrain: InpaintingRetrainSettings;
   /** Also retrain the hand-written autoencoder within the same budget (the `best` budget retrains the found network alone). */

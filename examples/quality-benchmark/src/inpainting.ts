@@ -70,13 +70,14 @@ const MAX_WIDTH = 4096;
 
 /** The search space of `settings` for one mask (a budget-width search with `search.parameterBudget`). */
 function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): InpaintingSpace {
-  const { encoding, nodes, levelBack, channels } = settings;
+  const { encoding, nodes, levelBack, channels, kernelSizes } = settings;
   const { parameterBudget, supernetChannels, holeWeight } = settings.search;
   return createInpaintingSpace({
     encoding,
     nodes,
     levelBack,
     channels,
+    ...(kernelSizes !== undefined ? { kernelSizes } : {}),
     mask,
     ...(parameterBudget !== undefined ? { parameterBudget } : {}),
     ...(supernetChannels !== undefined ? { supernetChannels } : {}),

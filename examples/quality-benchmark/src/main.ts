@@ -5,7 +5,7 @@
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
  *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
- *     [--retrain-widths searched|uniform]
+ *     [--retrain-widths searched|uniform] [--kernel-sizes LIST]
  *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N] [--retrain-finalists]]
  *
  * For each search seed: a search at the budget, then its most likely
@@ -71,6 +71,12 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     type: 'string',
     placeholder: 'LIST',
     description: 'a subset of the inpainting masks, comma-separated (default: center,random-pixel,random-half)',
+  },
+  {
+    name: 'kernel-sizes',
+    type: 'string',
+    placeholder: 'LIST',
+    description: "a variant of the space (inpainting): its convolutions' kernel sizes, comma-separated odd integers (the paper: 1,3,5)",
   },
   {
     name: 'search-steps',
@@ -246,6 +252,17 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(
       `--${finalistExamples !== undefined ? 'finalist-examples' : finalistHoldOut !== undefined ? 'finalist-hold-out' : 'finalist-draw'}: give --finalists K too`,
     );
+  const kernelsGiven = v['kernel-sizes'] as string | undefined;
+  let kernelSizes: number[] | undefined;
+  if (kernelsGiven !== undefined) {
+    if (task !== 'inpainting') throw new UsageError('--kernel-sizes: only the inpainting task has this variant');
+    kernelSizes = kernelsGiven.split(',').map((k) => Number(k.trim()));
+    if (kernelSizes.some((k) => !(Number.isInteger(k) && k >= 1 && k % 2 === 1 && k <= 15)) || new Set(kernelSizes).size !== kernelSizes.length)
+      throw new UsageError(`--kernel-sizes: expected distinct odd integers from 1 to 15, comma-separated, got ${JSON.stringify(kernelsGiven)}`);
+    kernelSizes.sort((a, b) => a - b);
+    if (!kernelSizes.includes(3) && (base as InpaintingSettings).handWritten)
+      throw new UsageError(`--kernel-sizes: the hand-written autoencoder this budget retrains needs 3, got ${JSON.stringify(kernelsGiven)}`);
+  }
   const retrainWidths = v['retrain-widths'] as RetrainWidths | undefined;
   if (retrainWidths !== undefined && task !== 'inpainting') throw new UsageError('--retrain-widths: only the inpainting task has this variant');
   const freeze = v['freeze-weights'] === true;
@@ -290,11 +307,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const settings = {
     ...(varied ? { ...base, search } : base),
     ...(uniform ? { retrain: { ...base.retrain, widths: 'uniform' as const } } : {}),
+    ...(kernelSizes !== undefined ? { kernelSizes } : {}),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${uniform ? '-uniform' : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${kernelSizes !== undefined ? `-kernels${kernelSizes.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${uniform ? '-uniform' : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);
