@@ -5,7 +5,7 @@
  * parameter budget with the same recipe, and tested on the whole test split.
  */
 import { join } from 'node:path';
-import { taskFor, type Architecture, type Dataset } from '@asng/core';
+import { taskFor, type Architecture, type Dataset, type TaskSpec } from '@asng/core';
 import { largestWidthWithin, retrain, type RetrainConfig, type SearchConfig } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
 import {
@@ -211,6 +211,14 @@ export function classificationRetrainConfig(settings: ClassificationSettings, se
   };
 }
 
+/** The channels `architecture` is retrained at: the widest network of `cells` cells within `parameterBudget` parameters on `task`. */
+export function retrainWidth(cells: number, parameterBudget: number, architecture: Architecture, task: TaskSpec): number {
+  return largestWidthWithin({
+    budget: parameterBudget,
+    parameters: (c) => createImageClassificationSpace({ cells, channels: c }).countParameters(architecture, task),
+  });
+}
+
 /**
  * Retrains `architecture` from scratch at the settings' parameter budget
  * (the widest network that fits it) and tests it on the whole test split.
@@ -227,10 +235,7 @@ export async function retrainAtBudget(
 ): Promise<RetrainedArchitecture> {
   const r = settings.retrain;
   const task = taskFor(createImageClassificationSpace({ cells: r.cells }), dataset.info);
-  const channels = largestWidthWithin({
-    budget: r.parameterBudget,
-    parameters: (c) => createImageClassificationSpace({ cells: r.cells, channels: c }).countParameters(architecture, task),
-  });
+  const channels = retrainWidth(r.cells, r.parameterBudget, architecture, task);
   const space = createImageClassificationSpace({ cells: r.cells, channels });
   const started = process.hrtime.bigint();
   log(`${label}: ${r.cells} cells of ${channels} channels, ${space.countParameters(architecture, task)} parameters`);

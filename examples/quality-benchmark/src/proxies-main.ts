@@ -15,9 +15,8 @@ import { selectBackend } from '@asng/backend-select';
 import { optionsUsage, parseArgs, UsageError, type OptionSpec } from '@asng/cli';
 import { Rng, taskFor } from '@asng/core';
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@asng/dataset-mnist';
-import { largestWidthWithin } from '@asng/engine';
 import { createImageClassificationSpace } from '@asng/space-image-classification';
-import type { ClassificationSettings } from './classification.js';
+import { retrainWidth, type ClassificationSettings } from './classification.js';
 import { kendallTau, recordedArchitectures, spearmanRho } from './supernet-ranking.js';
 import { gradientNorm, naswotScore } from './zero-cost-proxies.js';
 
@@ -37,7 +36,7 @@ function retrainRecipe(files: readonly string[]): { cells: number; parameterBudg
     const settings = (JSON.parse(readFileSync(file, 'utf8')) as { settings?: Partial<ClassificationSettings> }).settings;
     const r = settings?.retrain;
     if (r === undefined || !Number.isInteger(r.cells) || !Number.isInteger(r.parameterBudget))
-      throw new Error(`${file}: field "settings.retrain": expected {cells, parameterBudget} integers`);
+      throw new Error(`${file}: field "settings.retrain": expected integers cells and parameterBudget, got ${JSON.stringify(r ?? null)}`);
     if (recipe !== undefined && (recipe.cells !== r.cells || recipe.parameterBudget !== r.parameterBudget))
       throw new Error(
         `${file}: field "settings.retrain": ${r.cells} cells at ${r.parameterBudget} parameters, where ${files[0]} has ${recipe.cells} at ${recipe.parameterBudget}`,
@@ -73,10 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const rows: { label: string; retrained: number; channels: number; naswot: number; gradientNorm: number }[] = [];
   for (const r of recorded) {
-    const channels = largestWidthWithin({
-      budget: parameterBudget,
-      parameters: (c) => createImageClassificationSpace({ cells, channels: c }).countParameters(r.architecture, task),
-    });
+    const channels = retrainWidth(cells, parameterBudget, r.architecture, task);
     const space = createImageClassificationSpace({ cells, channels });
     const naswot: number[] = [];
     const gradient: number[] = [];

@@ -173,13 +173,14 @@ export async function setupWasmTraining(options: WasmTrainingOptions = {}): Prom
       );
     }
     native.addon?.setThreads(actual);
+    let winogradInUse = false;
     if (native.addon !== undefined) {
       // The switch is process-wide, in the addon: unregister() sets it back.
       const { addon } = native;
       const before = addon.winograd();
       restoreWinograd = () => addon.winograd(before);
+      winogradInUse = addon.winograd(winograd);
     }
-    const winogradInUse = native.addon?.winograd(winograd) ?? false;
     restoreHeapGuard = guardWasmHeap(engine().registry['wasm'] as BackendWasm, heapLimitBytes);
     return { threads: actual, unregister, native: { ...native.status, used: native.addon !== undefined, winograd: winogradInUse } };
   } catch (error) {
