@@ -39,6 +39,12 @@ export interface InpaintingSearchSettings {
   readonly supernetChannels?: number;
   /** Extra weight of the dropped pixels in the supernet's loss (the space's `holeWeight`); absent: the paper's mean squared error over the whole image. */
   readonly holeWeight?: number;
+  /**
+   * The hole weight of the loss the distribution step ranks architectures by
+   * (the space's `selectionHoleWeight`); absent: `holeWeight`, one loss for
+   * both steps.
+   */
+  readonly selectionHoleWeight?: number;
   /** ASNG's population `lambda` (architectures per weight step and per distribution step); absent: the paper's 2. */
   readonly lambda?: number;
   /**

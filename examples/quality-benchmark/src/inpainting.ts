@@ -71,7 +71,7 @@ const MAX_WIDTH = 4096;
 /** The search space of `settings` for one mask (a budget-width search with `search.parameterBudget`). */
 function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): InpaintingSpace {
   const { encoding, nodes, levelBack, channels, kernelSizes } = settings;
-  const { parameterBudget, supernetChannels, holeWeight } = settings.search;
+  const { parameterBudget, supernetChannels, holeWeight, selectionHoleWeight } = settings.search;
   return createInpaintingSpace({
     encoding,
     nodes,
@@ -82,6 +82,7 @@ function searchSpaceOf(settings: InpaintingSettings, mask: MaskName): Inpainting
     ...(parameterBudget !== undefined ? { parameterBudget } : {}),
     ...(supernetChannels !== undefined ? { supernetChannels } : {}),
     ...(holeWeight !== undefined ? { holeWeight } : {}),
+    ...(selectionHoleWeight !== undefined ? { selectionHoleWeight } : {}),
   });
 }
 

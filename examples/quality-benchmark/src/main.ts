@@ -4,7 +4,8 @@
  *
  *   npm run -s bench:quality -- --task classification|inpainting [--budget smoke|standard|best]
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
- *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X] [--reuse-random DIR|FILE]
+ *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X]
+ *     [--selection-hole-weight X] [--reuse-random DIR|FILE]
  *     [--retrain-widths searched|uniform] [--kernel-sizes LIST]
  *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N] [--retrain-finalists]]
  *
@@ -119,6 +120,14 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     placeholder: 'X',
     description:
       "a variant of the budget (inpainting): the supernet's loss counts each dropped pixel 1+X times, each kept one once (the paper: 0, the whole image alike)",
+  },
+  {
+    name: 'selection-hole-weight',
+    type: 'number',
+    min: 0,
+    placeholder: 'X',
+    description:
+      'a variant of the budget (inpainting): the hole weight of the loss the distribution step ranks architectures by, the weights training on --hole-weight (default: the same)',
   },
   {
     name: 'finalists',
@@ -241,6 +250,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const holeWeight = v['hole-weight'] as number | undefined;
   if (holeWeight !== undefined && task !== 'inpainting') throw new UsageError('--hole-weight: only the inpainting task has this variant');
   if (holeWeight !== undefined && !(holeWeight <= 1000)) throw new UsageError(`--hole-weight: expected a number in [0, 1000], got ${holeWeight}`);
+  const selectionHoleWeight = v['selection-hole-weight'] as number | undefined;
+  if (selectionHoleWeight !== undefined && task !== 'inpainting')
+    throw new UsageError('--selection-hole-weight: only the inpainting task has this variant');
+  if (selectionHoleWeight !== undefined && !(selectionHoleWeight <= 1000))
+    throw new UsageError(`--selection-hole-weight: expected a number in [0, 1000], got ${selectionHoleWeight}`);
   const finalists = v.finalists as number | undefined;
   const finalistExamples = v['finalist-examples'] as number | undefined;
   const finalistHoldOut = v['finalist-hold-out'] as number | undefined;
@@ -296,13 +310,14 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(searchChannels !== undefined ? (task === 'inpainting' ? { supernetChannels: searchChannels } : { channels: searchChannels }) : {}),
     ...(budgetWidth !== undefined ? { parameterBudget: budgetWidth } : {}),
     ...(holeWeight !== undefined ? { holeWeight } : {}),
+    ...(selectionHoleWeight !== undefined ? { selectionHoleWeight } : {}),
     ...(freeze ? { freezeWeightsAfterWarmup: true } : {}),
     ...(finalists !== undefined ? { finalists } : {}),
     ...(finalistDraw === 'drawn' ? { finalistDraw: 'drawn' as const } : {}),
     ...(finalistExamples !== undefined ? { finalistExamples } : {}),
     ...(finalistHoldOut !== undefined ? { finalistHoldOut } : {}),
   };
-  const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, finalists].some((x) => x !== undefined);
+  const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, selectionHoleWeight, finalists].some((x) => x !== undefined);
   const uniform = retrainWidths === 'uniform';
   const settings = {
     ...(varied ? { ...base, search } : base),
@@ -312,7 +327,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${kernelSizes !== undefined ? `-kernels${kernelSizes.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${uniform ? '-uniform' : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${kernelSizes !== undefined ? `-kernels${kernelSizes.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${selectionHoleWeight !== undefined ? `-selhole${selectionHoleWeight}` : ''}${uniform ? '-uniform' : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);

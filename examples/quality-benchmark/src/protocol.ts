@@ -215,6 +215,7 @@ const SEARCH_SCHEDULE_FIELDS = [
   'lambda',
   'parameterPenalty',
   'holeWeight',
+  'selectionHoleWeight',
   'freezeWeightsAfterWarmup',
   // The supernet's width and a budget-width search change the weights the search shares, not the variables.
   'channels',

@@ -64,6 +64,13 @@ export interface Supernet {
   /** The scalar training loss of `architecture` on `batch` (cross-entropy, MSE, ...). */
   loss(architecture: Architecture, batch: Batch, options: ForwardOptions): Scalar;
   /**
+   * Optional: the scalar loss the search's distribution step ranks
+   * architectures by, where it differs from the weights' training loss (for
+   * example a loss weighted towards the pixels an inpainting mask dropped).
+   * Absent: {@link Supernet.loss} for both steps, as in the paper.
+   */
+  selectionLoss?(architecture: Architecture, batch: Batch, options: ForwardOptions): Scalar;
+  /**
    * Evaluation metrics of `architecture` on `batch` as per-example sums
    * (`{correct: 41, loss: 12.3}` or `{psnr: ..., ssim: ...}`), so that batches
    * of different sizes aggregate exactly; the engine divides by the count.

@@ -202,7 +202,9 @@ async function lockedSearchLoop(
       let losses: number[];
       try {
         losses = [];
-        for (const c of validationCandidates) losses.push(await scalarOf(() => supernet.loss(c.architecture, vBatch, { training: true })));
+        // The space's selection loss where it has one (the loss the architectures are ranked by), else the training loss.
+        const rankingLoss = supernet.selectionLoss?.bind(supernet) ?? supernet.loss.bind(supernet);
+        for (const c of validationCandidates) losses.push(await scalarOf(() => rankingLoss(c.architecture, vBatch, { training: true })));
       } finally {
         tf.dispose(batchTensors(vBatch));
       }

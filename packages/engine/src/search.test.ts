@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { likeliestArchitectures, type Architecture } from '@asng/core';
+import { likeliestArchitectures, type Architecture, type SearchSpace } from '@asng/core';
 import { createAsng, createSng } from '@asng/optimizer-asng';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, tinySpace } from '../test/fixtures.js';
@@ -268,6 +268,32 @@ describe('runSearch', () => {
         /config.freezeWeightsAfterWarmup: expected true or false, got yes/,
       );
     });
+  });
+
+  it("ranks architectures by the supernet's selectionLoss where it has one, the weights training on its loss", async () => {
+    const dir = runDir();
+    let selectionCalls = 0;
+    const base = tinySpace();
+    const space: SearchSpace = {
+      ...base,
+      createSupernet: (task, rng) => {
+        const supernet = base.createSupernet(task, rng);
+        return {
+          ...supernet,
+          selectionLoss: (architecture, batch, options) => {
+            selectionCalls++;
+            return tf.tidy(() => tf.add(supernet.loss(architecture, batch, options), 100) as tf.Scalar);
+          },
+        };
+      },
+    };
+    await runSearch({ space, dataset: syntheticDataset(), runDir: dir, config: { ...config, epochs: 1 } });
+    const steps = stepLines(dir);
+    const ranked = steps.flatMap((e) => e.validationLosses);
+    expect(ranked.length).toBeGreaterThan(0);
+    expect(selectionCalls).toBe(ranked.length);
+    for (const v of ranked) expect(v).toBeGreaterThan(100);
+    for (const e of steps) expect(e.trainLoss).toBeLessThan(100);
   });
 
   describe('parameter penalty', () => {

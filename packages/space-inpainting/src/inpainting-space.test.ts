@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Rng, validateArchitecture, type Architecture, type Supernet, type TaskSpec, type VariableBelief } from '@asng/core';
+import { batchTensors, Rng, validateArchitecture, type Architecture, type Supernet, type TaskSpec, type VariableBelief } from '@asng/core';
 import { runSearch } from '@asng/engine';
 import { SearchDistribution } from '@asng/optimizer-asng';
 import { describeSearchSpace, randomArchitecture } from '@asng/testing';
@@ -26,7 +26,7 @@ describeSearchSpace('inpainting, mixed, 12x12x3 (padded to 16x16 inside)', () =>
   task: { inputShape: [12, 12, 3], classes: 0 },
 });
 
-describeSearchSpace('inpainting, hole-weighted loss, 16x16x1', () => createInpaintingSpace({ ...tiny, encoding: 'mixed', holeWeight: 3 }), {
+describeSearchSpace('inpainting, hole-weighted loss, 16x16x1', () => createInpaintingSpace({ ...tiny, encoding: 'mixed', holeWeight: 3, selectionHoleWeight: 10 }), {
   task: { inputShape: [16, 16, 1], classes: 0 },
 });
 
@@ -301,7 +301,7 @@ describe('the hole-weighted loss (holeWeight)', () => {
   const task: TaskSpec = { inputShape: [8, 8, 2], classes: 0 };
   const images = () => tf.tidy(() => tf.reshape(tf.div(tf.range(1, 129), 129), [1, 8, 8, 2]) as tf.Tensor4D);
 
-  it('corrupts the inputs exactly as without it, and weights the dropped pixels 1 + holeWeight', () => {
+  it('corrupts the inputs exactly as without it, and marks the dropped pixels for the loss', () => {
     const x = images();
     const plain = createInpaintingSpace({ ...tiny, mask: 'random-pixel' }).toBatch(x, null, task, new Rng(4));
     const weighted = createInpaintingSpace({ ...tiny, mask: 'random-pixel', holeWeight: 3 }).toBatch(x, null, task, new Rng(4));
@@ -313,7 +313,7 @@ describe('the hole-weighted loss (holeWeight)', () => {
     for (let p = 0; p < 64; p++) {
       // Every pixel of the image is > 0: one is dropped exactly when both its channels are zero.
       const dropped = inputs[2 * p] === 0 && inputs[2 * p + 1] === 0;
-      expect(w[p]).toBe(dropped ? 4 : 1);
+      expect(w[p]).toBe(dropped ? 1 : 0);
     }
     tf.dispose([x, plain.inputs, plain.targets, weighted.inputs, weighted.targets, weighted.lossWeights!]);
   });
@@ -331,14 +331,14 @@ describe('the hole-weighted loss (holeWeight)', () => {
     const w = batch.lossWeights!.dataSync();
     let [num, den] = [0, 0];
     for (let i = 0; i < out.length; i++) {
-      const weight = w[Math.floor(i / 2)]!;
+      const weight = 1 + 3 * w[Math.floor(i / 2)]!;
       num += weight * (out[i]! - target[i]!) ** 2;
       den += weight;
     }
     const loss = supernet.loss(architecture, batch, { training: true });
     expect(loss.dataSync()[0]).toBeCloseTo(num / den, 6);
     // The center mask of an 8x8 image drops 16 of 64 pixels.
-    expect(Array.from(w).reduce((a, b) => a + b, 0)).toBe(48 + 16 * 4);
+    expect(Array.from(w).reduce((a, b) => a + b, 0)).toBe(16);
     const plainBatch = plainSpace.toBatch(x, null, task, new Rng(3));
     const plainLoss = plainSupernet.loss(architecture, plainBatch, { training: true });
     const mean = Array.from(out).reduce((sum, o, i) => sum + (o - target[i]!) ** 2, 0) / out.length;
@@ -348,9 +348,38 @@ describe('the hole-weighted loss (holeWeight)', () => {
     plainSupernet.dispose();
   });
 
+  it('ranks architectures by the selection hole weight where it differs (selectionLoss), the weights training on holeWeight', () => {
+    const arch = randomArchitecture(createInpaintingSpace(tiny).variables, new Rng(2));
+    const lossOf = (options: { holeWeight?: number; selectionHoleWeight?: number }, selection: boolean): number => {
+      const space = createInpaintingSpace({ ...tiny, ...options });
+      const supernet = space.createSupernet(task, new Rng(1));
+      const x = images();
+      const batch = space.toBatch(x, null, task, new Rng(3));
+      const fn = selection ? supernet.selectionLoss : supernet.loss;
+      if (fn === undefined) throw new Error('no selectionLoss');
+      const value = tf.tidy(() => fn(arch, batch, { training: true }).dataSync()[0]!);
+      tf.dispose([x, ...batchTensors(batch)]);
+      supernet.dispose();
+      return value;
+    };
+    // One loss for both steps unless the selection's weight differs.
+    expect(createInpaintingSpace({ ...tiny, holeWeight: 3 }).createSupernet(task, new Rng(1)).selectionLoss).toBeUndefined();
+    expect(createInpaintingSpace({ ...tiny, holeWeight: 3, selectionHoleWeight: 3 }).createSupernet(task, new Rng(1)).selectionLoss).toBeUndefined();
+    const mixed = { holeWeight: 3, selectionHoleWeight: 10 };
+    // The training loss is exactly the holeWeight 3 space's; the selection loss the holeWeight 10 space's.
+    expect(lossOf(mixed, false)).toBe(lossOf({ holeWeight: 3 }, false));
+    expect(lossOf(mixed, true)).toBe(lossOf({ holeWeight: 10 }, false));
+    expect(lossOf(mixed, true)).not.toBe(lossOf(mixed, false));
+    // A plain training loss with a weighted selection, and the reverse.
+    expect(lossOf({ selectionHoleWeight: 3 }, false)).toBe(lossOf({}, false));
+    expect(lossOf({ selectionHoleWeight: 3 }, true)).toBe(lossOf({ holeWeight: 3 }, false));
+    expect(lossOf({ holeWeight: 3, selectionHoleWeight: 0 }, true)).toBe(lossOf({}, false));
+  });
+
   it('rejects a negative or non-finite weight', () => {
     expect(() => createInpaintingSpace({ holeWeight: -1 })).toThrow(/holeWeight must be a finite number >= 0, got -1/);
     expect(() => createInpaintingSpace({ holeWeight: Number.NaN })).toThrow(/holeWeight must be a finite number >= 0, got NaN/);
+    expect(() => createInpaintingSpace({ selectionHoleWeight: -2 })).toThrow(/selectionHoleWeight must be a finite number >= 0, got -2/);
   });
 });
 

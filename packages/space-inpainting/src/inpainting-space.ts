@@ -80,15 +80,25 @@ export interface InpaintingSpaceOptions {
    * Extra weight of the dropped pixels in the supernet's loss (weight step
    * and distribution step): each pixel the mask dropped counts `1 +
    * holeWeight` times, each kept pixel once (a weighted mean of the squared
-   * error; `toBatch` attaches the weights as the batch's `lossWeights`).
-   * `0` (the paper) is the plain mean squared error over the whole image,
-   * in which the kept pixels, which the skip connections pass through,
-   * weigh as much as the hole; a larger weight ranks the chains by how they
-   * fill the hole. The loss of the retrained networks and every metric
-   * (`evaluate`, `scoreOutputs`) are not affected.
+   * error; `toBatch` attaches the mask of dropped pixels, 1 where dropped
+   * and 0 where kept, as the batch's `lossWeights`). `0` (the paper) is the
+   * plain mean squared error over the whole image, in which the kept pixels,
+   * which the skip connections pass through, weigh as much as the hole; a
+   * larger weight ranks the chains by how they fill the hole. The loss of
+   * the retrained networks and every metric (`evaluate`, `scoreOutputs`) are
+   * not affected.
    * @default 0
    */
   readonly holeWeight?: number;
+  /**
+   * The hole weight of the loss the distribution step ranks architectures by
+   * (the supernet's `selectionLoss`), where it should differ from the
+   * weights' `holeWeight`: the shared weights then train on one loss and the
+   * architectures are compared on another (for example `holeWeight: 3,
+   * selectionHoleWeight: 10` ranks them mostly by the hole they fill).
+   * @default holeWeight (one loss for both steps)
+   */
+  readonly selectionHoleWeight?: number;
 }
 
 /**
@@ -211,6 +221,9 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
   const holeWeight = options.holeWeight ?? 0;
   if (!(Number.isFinite(holeWeight) && holeWeight >= 0))
     throw new RangeError(`createInpaintingSpace: holeWeight must be a finite number >= 0, got ${options.holeWeight}`);
+  const selectionHoleWeight = options.selectionHoleWeight ?? holeWeight;
+  if (!(Number.isFinite(selectionHoleWeight) && selectionHoleWeight >= 0))
+    throw new RangeError(`createInpaintingSpace: selectionHoleWeight must be a finite number >= 0, got ${options.selectionHoleWeight}`);
   const mask = typeof options.mask === 'object' ? options.mask : maskByName(options.mask ?? 'center');
   const variables = chainVariables(chain);
   const widest = Math.max(...chain.channels);
@@ -278,17 +291,23 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
         return out.shape[1] === h && out.shape[2] === w ? out : (tf.slice(out, [0, padY[0], padX[0], 0], [n, h, w, imageChannels]) as tf.Tensor4D);
       });
 
+    /** The mean squared error, each dropped pixel (`batch.lossWeights` 1) counting `1 + weight` times. */
+    const weightedLoss = (architecture: Architecture, batch: Batch, weight: number): tf.Scalar =>
+      tf.tidy(() => {
+        const squared = tf.squaredDifference(forward(architecture, batch.inputs), batch.targets);
+        if (weight === 0 || batch.lossWeights === undefined) return tf.mean(squared) as tf.Scalar;
+        // The weighted mean over every element: the weights broadcast over the channels.
+        const weights = tf.mul(tf.add(1, tf.mul(weight, batch.lossWeights)), tf.onesLike(squared));
+        return tf.div(tf.sum(tf.mul(squared, weights)), tf.sum(weights)) as tf.Scalar;
+      });
+
     return {
       weights,
       apply: (architecture, inputs) => forward(architecture, inputs),
-      loss: (architecture, batch) =>
-        tf.tidy(() => {
-          const squared = tf.squaredDifference(forward(architecture, batch.inputs), batch.targets);
-          if (batch.lossWeights === undefined) return tf.mean(squared) as tf.Scalar;
-          // The weighted mean over every element: the weights broadcast over the channels.
-          const weights = tf.mul(batch.lossWeights, tf.onesLike(squared));
-          return tf.div(tf.sum(tf.mul(squared, weights)), tf.sum(weights)) as tf.Scalar;
-        }),
+      loss: (architecture, batch) => weightedLoss(architecture, batch, holeWeight),
+      ...(selectionHoleWeight !== holeWeight
+        ? { selectionLoss: (architecture: Architecture, batch: Batch) => weightedLoss(architecture, batch, selectionHoleWeight) }
+        : {}),
       async evaluate(architecture, batch) {
         const out = forward(architecture, batch.inputs);
         const [outputs, targets] = await Promise.all([out.data(), batch.targets.data()]);
@@ -400,10 +419,11 @@ export function createInpaintingSpace(options: InpaintingSpaceOptions = {}): Inp
       return chain.nodes * perNode + 9 * task.inputShape[2] * convIn;
     },
     toBatch(images: tf.Tensor4D, _labels: tf.Tensor1D | null, _task: TaskSpec, rng: RandomSource): Batch {
-      if (holeWeight === 0) return { inputs: applyMask(images, mask, rng), targets: tf.clone(images) };
-      // The same draws as applyMask, so that the corrupted images do not depend on holeWeight.
+      if (holeWeight === 0 && selectionHoleWeight === 0) return { inputs: applyMask(images, mask, rng), targets: tf.clone(images) };
+      // The same draws as applyMask, so that the corrupted images do not depend on the hole weights.
       const { inputs, keep } = corruptImages(images, mask, rng);
-      const lossWeights = tf.tidy(() => tf.add(1, tf.mul(holeWeight, tf.sub(1, keep))) as tf.Tensor4D);
+      // The dropped pixels: the losses weight them (weightedLoss).
+      const lossWeights = tf.tidy(() => tf.sub(1, keep) as tf.Tensor4D);
       keep.dispose();
       return { inputs, targets: tf.clone(images), lossWeights };
     },

@@ -40,8 +40,14 @@ describe('the inpainting space descriptor', () => {
     const weighted = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, { channels: '2,4', holeWeight: '3' }));
     const images = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
     const batch = weighted.toBatch(images, null, { inputShape: [8, 8, 1], classes: 0 }, new Rng(0));
-    expect(Math.max(...batch.lossWeights!.dataSync())).toBe(4);
+    // The dropped pixels are marked 1; the loss weights them 1 + holeWeight.
+    expect(Math.max(...batch.lossWeights!.dataSync())).toBe(1);
     tf.dispose([images, ...batchTensors(batch)]);
+    const ranked = spaceDescriptor.create(parseSpaceOptions(spaceDescriptor.options, { channels: '2,4', holeWeight: '3', selectionHoleWeight: '10' }));
+    const rankedSupernet = ranked.createSupernet({ inputShape: [8, 8, 1], classes: 0 }, new Rng(0));
+    expect(rankedSupernet.selectionLoss).toBeTypeOf('function');
+    rankedSupernet.dispose();
+    expect(() => parseSpaceOptions(spaceDescriptor.options, { selectionHoleWeight: '-1' })).toThrow(/selectionHoleWeight: expected a number >= 0/);
     expect(() => parseSpaceOptions(spaceDescriptor.options, { holeWeight: '-1' })).toThrow(/holeWeight: expected a number >= 0/);
     expect(() => spaceDescriptor.create({ channels: [2, 4], supernetChannels: 3 })).toThrow(
       /supernetChannels: expected an integer >= the largest of channels \(4\)/,

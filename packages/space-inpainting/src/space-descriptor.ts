@@ -39,6 +39,11 @@ export const spaceDescriptor = defineSpaceDescriptor({
       default: 0,
       help: "extra weight of the dropped pixels in the supernet's loss: each counts 1 + holeWeight times (the paper: 0)",
     },
+    selectionHoleWeight: {
+      kind: 'number',
+      min: 0,
+      help: 'the hole weight of the loss the distribution step ranks architectures by (default: holeWeight)',
+    },
   },
   create: (options) => createInpaintingSpace(options),
 });

@@ -99,6 +99,15 @@ export function describeSearchSpace(name: string, create: () => SearchSpace, opt
           expect(Object.keys(grads).length).toBeGreaterThan(0);
           for (const g of Object.values(grads)) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
           tf.dispose([value, ...Object.values(grads)]);
+          if (supernet.selectionLoss !== undefined) {
+            // The distribution step's loss: a finite scalar that leaves no tensor behind.
+            const held = tf.memory().numTensors;
+            const selection = supernet.selectionLoss(architecture, batch, { training: true });
+            expect(selection.shape).toEqual([]);
+            expect(Number.isFinite(selection.dataSync()[0])).toBe(true);
+            selection.dispose();
+            expect(tf.memory().numTensors).toBe(held);
+          }
           expect(space.describe(architecture).text.length).toBeGreaterThan(0);
         }
         tf.dispose(batchTensors(batch));
