@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 7 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd */
+#define ADDON_VERSION 8 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd; 8: reluBiasGrad, conv2d relu keeps NaN */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -461,6 +461,31 @@ static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   RUN(c, relu_grad(dy, x, dx, (int64_t)n));
 }
 
+/*
+ * reluBiasGrad(dy, y, dx, dbias): dx = dy * step(y) and dbias[c] = the sum of
+ * dx over its rows (dy, y and dx of equal length, whole rows of dbias.length
+ * channels): the bits of reluGrad then sumAdjacent(dx, dbias, 1, rows, channels).
+ */
+static napi_value js_relu_bias_grad(napi_env env, napi_callback_info info) {
+  call_args c;
+  float *dy, *y, *dx, *dbias;
+  napi_typedarray_type type;
+  size_t n = 0, channels = 0;
+  if (!read_args(env, info, "reluBiasGrad", 4, &c)) return undefined_value(env);
+  if (napi_get_typedarray_info(env, c.argv[0], &type, &n, NULL, NULL, NULL) != napi_ok) n = 0;
+  if (napi_get_typedarray_info(env, c.argv[3], &type, &channels, NULL, NULL, NULL) != napi_ok) channels = 0;
+  if (n == 0 || channels == 0 || n % channels != 0 || (double)n > MAX_SIZE) {
+    char what[160];
+    snprintf(what, sizeof what, "dy must hold whole rows of dbias's length; got %zu and %zu values", n, channels);
+    fail(env, "reluBiasGrad", what);
+    return undefined_value(env);
+  }
+  if (!floats(&c, 0, "dy", n, 0, &dy) || !floats(&c, 1, "y", n, 0, &y) || !floats(&c, 2, "dx", n, 0, &dx) ||
+      !floats(&c, 3, "dbias", channels, 0, &dbias))
+    return undefined_value(env);
+  RUN(c, relu_bias_grad(dy, y, dx, dbias, (int64_t)(n / channels), (int64_t)channels));
+}
+
 /* relu(x, y): y = max(x, 0), NaN kept, -0 to +0 (the wasm backend's Relu). */
 static napi_value js_relu(napi_env env, napi_callback_info info) {
   call_args c;
@@ -599,6 +624,7 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "fill", js_fill);
   export_function(env, exports, "tile", js_tile);
   export_function(env, exports, "reluGrad", js_relu_grad);
+  export_function(env, exports, "reluBiasGrad", js_relu_bias_grad);
   export_function(env, exports, "relu", js_relu);
   export_function(env, exports, "add", js_add);
   export_function(env, exports, "setThreads", js_set_threads);

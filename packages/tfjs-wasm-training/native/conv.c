@@ -230,8 +230,8 @@ static void bias_activation(float *y, int rows, int cols, const float *bias, int
     if (bias)
       for (int c = 0; c < cols; c++) v[c] += bias[c];
     switch (activation) {
-      case ACT_RELU:
-        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? v[c] : 0.0f;
+      case ACT_RELU: /* NaN kept, -0 to +0: the bits of the Relu kernels after an Add */
+        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? v[c] : (v[c] == v[c] ? 0.0f : v[c]);
         break;
       case ACT_RELU6:
         for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? (v[c] < 6.0f ? v[c] : 6.0f) : 0.0f;

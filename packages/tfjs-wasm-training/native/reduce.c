@@ -1,6 +1,7 @@
 /*
- * Reductions over rows: sums over adjacent axes (bias gradients) and
- * training-mode batch normalisation with its gradient. Rows are cut into
+ * Reductions over rows: sums over adjacent axes (bias gradients, also fused
+ * with the relu gradient) and training-mode batch normalisation with its
+ * gradient. Rows are cut into
  * tasks fixed by the shape; each task sums its rows in blocks of float32
  * lanes added into its own float64 totals, so long sums keep float64
  * accuracy, and the tasks' totals are then added in task order: the same
@@ -18,6 +19,8 @@
 
 typedef struct {
   const float *x;
+  const float *y; /* with the relu gradient: the relu's output, whose step multiplies x */
+  float *dx;      /* with the relu gradient: x * step(y), written; the sum is of these */
   int64_t reduced, inner, rows_per_task, tasks_per_outer;
   double *partial;           /* per task, inner */
   float *block[MAX_THREADS]; /* per thread, inner */
@@ -33,6 +36,27 @@ AVX2 static void add_block(const float *restrict x, int64_t rows, int64_t inner,
   for (int64_t i = 0; i < inner; i++) total[i] += block[i];
 }
 
+/*
+ * add_block of dx = dy * step(y), each dx also written out: the values and
+ * the order of the additions of relu_grad followed by add_block (the product
+ * is exact: dy, a signed zero or NaN), in one pass.
+ */
+AVX2 static void add_relu_grad_block(const float *restrict dy, const float *restrict y, float *restrict dx, int64_t rows,
+                                     int64_t inner, float *restrict block, double *restrict total) {
+  memset(block, 0, sizeof(float) * inner);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *restrict dy_row = dy + r * inner, *restrict y_row = y + r * inner;
+    float *restrict dx_row = dx + r * inner;
+    for (int64_t i = 0; i < inner; i++) {
+      const float step = y_row[i] > 0.0f ? 1.0f : (y_row[i] == y_row[i] ? 0.0f : __builtin_nanf(""));
+      const float v = dy_row[i] * step;
+      dx_row[i] = v;
+      block[i] += v;
+    }
+  }
+  for (int64_t i = 0; i < inner; i++) total[i] += block[i];
+}
+
 static void sum_task(const void *ctx, int task, int thread) {
   const sum_job *job = ctx;
   const int64_t o = task / job->tasks_per_outer;
@@ -41,16 +65,27 @@ static void sum_task(const void *ctx, int task, int thread) {
   double *total = job->partial + (int64_t)task * job->inner;
   for (int64_t r = r0; r < r1; r += BLOCK_ROWS) {
     const int64_t rows = r1 - r < BLOCK_ROWS ? r1 - r : BLOCK_ROWS;
-    add_block(job->x + (o * job->reduced + r) * job->inner, rows, job->inner, job->block[thread], total);
+    const int64_t at = (o * job->reduced + r) * job->inner;
+    if (job->y)
+      add_relu_grad_block(job->x + at, job->y + at, job->dx + at, rows, job->inner, job->block[thread], total);
+    else
+      add_block(job->x + at, rows, job->inner, job->block[thread], total);
   }
 }
 
-/* out[o][i] = the sum over r of x[o][r][i], in double, divided by `reduced` when `mean` (then rounded to float). */
-static int reduce_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner, int mean) {
+/*
+ * out[o][i] = the sum over r of x[o][r][i], in double, divided by `reduced`
+ * when `mean` (then rounded to float). With y and dx, the sum is of
+ * dx = x * step(y), written out as well.
+ */
+static int reduce_adjacent(const float *x, const float *y, float *dx, float *out, int64_t outer, int64_t reduced,
+                           int64_t inner, int mean) {
   const int threads = pool_threads();
   sum_job job;
   memset(&job, 0, sizeof job);
   job.x = x;
+  job.y = y;
+  job.dx = dx;
   job.reduced = reduced;
   job.inner = inner;
   /* about 64K values per task, at least one block of rows */
@@ -90,11 +125,21 @@ static int reduce_adjacent(const float *x, float *out, int64_t outer, int64_t re
 }
 
 int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner) {
-  return reduce_adjacent(x, out, outer, reduced, inner, 0);
+  return reduce_adjacent(x, NULL, NULL, out, outer, reduced, inner, 0);
 }
 
 int mean_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner) {
-  return reduce_adjacent(x, out, outer, reduced, inner, 1);
+  return reduce_adjacent(x, NULL, NULL, out, outer, reduced, inner, 1);
+}
+
+/*
+ * The gradient of relu(conv + bias) before the convolution: dx = dy * step(y)
+ * (y the relu's output: step(y) = step(conv + bias), NaN included) and
+ * dbias[c] = the sum of dx over its rows, in one pass: the bits of relu_grad
+ * followed by sum_adjacent(dx, dbias, 1, rows, channels).
+ */
+int relu_bias_grad(const float *dy, const float *y, float *dx, float *dbias, int64_t rows, int64_t channels) {
+  return reduce_adjacent(dy, y, dx, dbias, 1, rows, channels, 0);
 }
 
 /* ---- batch normalisation with the batch's own statistics ---- */

@@ -107,6 +107,7 @@ int avg_pool_grad(const conv_shape *s, const float *dy, float *dx);
 
 int sum_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner);
 int mean_adjacent(const float *x, float *out, int64_t outer, int64_t reduced, int64_t inner);
+int relu_bias_grad(const float *dy, const float *y, float *dx, float *dbias, int64_t rows, int64_t channels);
 int normalize_batch(const float *x, float *y, float *mean, float *variance, int64_t rows, int channels,
                     float epsilon);
 int normalize_batch_grad(const float *dy, const float *y, const float *variance, float *dx, int64_t rows,

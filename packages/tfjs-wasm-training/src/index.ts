@@ -11,6 +11,8 @@ export { formatKernelProfile, profileKernels } from './kernel-profile.js';
 export type { KernelProfiler, KernelTime } from './kernel-profile.js';
 export { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 export { ReluGrad, registerReluGradient } from './relu-gradient.js';
+export { conv2dBiasActivation, ReluBiasGrad } from './conv2d-bias-activation.js';
+export type { BiasActivation, Conv2dBiasActivationArgs } from './conv2d-bias-activation.js';
 export { registerReduceGradients } from './reduce-gradients.js';
 export { MomentumSgdUpdate } from './momentum-sgd.js';
 export type { MomentumSgdUpdateAttrs } from './momentum-sgd.js';

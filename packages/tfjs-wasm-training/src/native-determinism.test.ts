@@ -6,8 +6,8 @@ import { loadNativeKernels, type NativeAddon } from './native-kernels.js';
  * The native kernels must give the same bits for the same inputs whatever
  * the timing of the pool's threads: every floating-point sum that is split
  * over tasks (filter gradients, depthwise filter gradients, Sum, batch-norm
- * statistics and their gradient) is combined in an order fixed by the tasks'
- * indices, never by which thread ran which task. Each computation is repeated
+ * statistics and their gradient, the relu and bias gradient) is combined in
+ * an order fixed by the tasks' indices, never by which thread ran which task. Each computation is repeated
  * many times on 2 and 3 threads and every result compared bit for bit with
  * the first; then the results on 1, 2 and 3 threads are compared with each
  * other (the partition of the work depends on the shapes only).
@@ -99,6 +99,9 @@ describe.runIf(addon !== undefined)('the native kernels are deterministic', () =
     const s4 = cancelling(2 * 65536, 4, 31);
     const s8 = cancelling(65536, 8, 32);
     const plain = values([2, 8192, 16], 33);
+    // the relu and bias gradient over 65536 rows of 8 channels, values that cancel
+    const rdy = cancelling(65536, 8, 34);
+    const ry = values([65536, 8], 35);
     // batch norm over 65536 rows of 8 channels
     const nx = cancelling(65536, 8, 41);
     const ndy = cancelling(65536, 8, 42);
@@ -143,6 +146,15 @@ describe.runIf(addon !== undefined)('the native kernels are deterministic', () =
           native.sumAdjacent(s8, b, 1, 65536, 8);
           native.sumAdjacent(plain, c, 2, 8192, 16);
           return [a, b, c];
+        },
+      ],
+      [
+        'reluBiasGrad',
+        () => {
+          const dx = new Float32Array(rdy.length);
+          const dbias = new Float32Array(8);
+          native.reluBiasGrad(rdy, ry, dx, dbias);
+          return [dx, dbias];
         },
       ],
       [

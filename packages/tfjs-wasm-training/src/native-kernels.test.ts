@@ -255,6 +255,57 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
+  it('reluBiasGrad gives the bits of reluGrad then sumAdjacent, NaN, infinities and signed zeros included, on 1, 2 and 3 threads', () => {
+    // 2 x 4,096 rows of 37 channels: several tasks of whole 64-row blocks and a partial last one.
+    const rows = 8192 + 23;
+    const channels = 37;
+    const dy = values([rows, channels], 51);
+    const y = Float32Array.from(values([rows, channels], 52), (v) => (v < -0.2 ? 0 : v));
+    for (const [at, value] of [
+      [5, Number.NaN],
+      [77, Number.POSITIVE_INFINITY],
+      [90, -0],
+      [1000, Number.NEGATIVE_INFINITY],
+    ] as const) {
+      y[at] = value;
+      dy[at + 3] = value;
+    }
+    // Large values that cancel within a column: a sum in another order keeps other low bits.
+    for (let r = 64; r < 128; r++) {
+      dy[r * channels + 1] = 2 ** 28 * (r % 3);
+      dy[(rows - 1 - r) * channels + 1] = -(2 ** 28) * (r % 3);
+      y[r * channels + 1] = 1;
+      y[(rows - 1 - r) * channels + 1] = 1;
+    }
+    /** The first index whose bits differ, or -1 (a loop: deep equality of 300K values is slow). */
+    const firstDifference = (a: Float32Array, b: Float32Array) => {
+      const [x, z] = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
+      if (x.length !== z.length) return 0;
+      for (let i = 0; i < x.length; i++) if (x[i] !== z[i]) return i;
+      return -1;
+    };
+    const before = native.getThreads();
+    try {
+      for (const threads of [1, 2, 3]) {
+        native.setThreads(threads);
+        const expectedDx = new Float32Array(dy.length);
+        const expectedSum = new Float32Array(channels);
+        native.reluGrad(dy, y, expectedDx);
+        native.sumAdjacent(expectedDx, expectedSum, 1, rows, channels);
+        const dx = new Float32Array(dy.length).fill(Number.NaN);
+        const dbias = new Float32Array(channels).fill(Number.NaN);
+        native.reluBiasGrad(dy, y, dx, dbias);
+        expect(firstDifference(dx, expectedDx), `dx on ${threads} thread(s)`).toBe(-1);
+        expect(firstDifference(dbias, expectedSum), `dbias on ${threads} thread(s)`).toBe(-1);
+        expect(Number.isNaN(dbias[5 % channels]!)).toBe(true);
+      }
+    } finally {
+      native.setThreads(before);
+    }
+    expect(() => native.reluBiasGrad(dy, y, dy, new Float32Array(36))).toThrow(/reluBiasGrad: dy must hold whole rows of dbias's length/);
+    expect(() => native.reluBiasGrad(dy, y.subarray(1), dy, new Float32Array(channels))).toThrow(/reluBiasGrad: y has/);
+  });
+
   it('refuses arrays whose lengths do not match the shape, naming the kernel and the array', () => {
     const s = Int32Array.from(convShape(1, 4, 4, 2, 3, 3, 1, 1, 1));
     const x = new Float32Array(32);

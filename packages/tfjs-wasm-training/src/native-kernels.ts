@@ -38,6 +38,12 @@ export interface NativeAddon {
   fill(dst: Float32Array | Int32Array, value: number): void;
   /** `dx = dy * step(x)`. */
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /**
+   * `dx = dy * step(y)` and `dbias[c]` = the sum of `dx` over its rows
+   * (`dbias.length` channels a row), in one pass: the bits of `reluGrad`
+   * then `sumAdjacent(dx, dbias, 1, rows, channels)`.
+   */
+  reluBiasGrad(dy: Float32Array, y: Float32Array, dx: Float32Array, dbias: Float32Array): void;
   /** `y = max(x, 0)`: NaN stays NaN, -0 becomes +0 (as the wasm backend's `Relu`). */
   relu(x: Float32Array, y: Float32Array): void;
   /** `out[i] = a[i] + b[i % b.length]`: `b` of `a`'s length, or a divisor of it (a bias along the last axis). */
@@ -83,8 +89,9 @@ export interface NativeKernelsStatus {
  * 5: AVX-512 convolution tiles where the CPU has them, `vectorBits`, `relu`, `add`.
  * 6: `tile`, `meanAdjacent`.
  * 7: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (forward and input gradient), `winograd`.
+ * 8: `reluBiasGrad`; the convolutions' relu keeps NaN (as the `Relu` kernels).
  */
-const ADDON_VERSION = 7;
+const ADDON_VERSION = 8;
 
 let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
 

@@ -15,10 +15,11 @@ import type { NativeAddon } from './native-kernels.js';
 import { delegator, heapView, shapeOf, type Fallback, type NativeKernelFuncs, type Shape4 } from './native-util.js';
 import { NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { adjacentReduction } from './identity-and-sum.js';
+import { ReluBiasGrad } from './conv2d-bias-activation.js';
 
 /**
  * Kernel functions that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` and `Mean` over
- * adjacent axes, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
+ * adjacent axes, {@link ReluBiasGrad}, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
  * the native addon, falling back to `fallback(kernelName)` for the rest
  * (other dtypes, non-adjacent axes, empty tensors).
  */
@@ -68,6 +69,18 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
       return out;
     };
 
+  /** One pass: `dx = dy * step(y)` and its sum per channel, the bits of `ReluGrad` then `Sum`. */
+  const reluBiasGrad: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, y } = args.inputs as { dy: TensorInfo; y: TensorInfo };
+    if (!util.arraysEqual(dy.shape, y.shape)) throw new Error(`${ReluBiasGrad}: dy [${dy.shape}] and y [${y.shape}] differ in shape`);
+    const channels = dy.shape[dy.shape.length - 1] ?? 1;
+    const dbias = backend.makeOutput([channels], 'float32');
+    const dx = backend.makeOutput(dy.shape, 'float32');
+    addon.reluBiasGrad(heapView(backend, dy, 'dy'), heapView(backend, y, 'y'), heapView(backend, dx, 'dx'), heapView(backend, dbias, 'dbias'));
+    return [dx, dbias];
+  };
+
   const normalizeBatch: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;
     const x = args.inputs['x'] as TensorInfo;
@@ -111,6 +124,7 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
     [AvgPoolGrad]: avgPoolGrad,
     [Sum]: reduction(Sum),
     [Mean]: reduction(Mean),
+    [ReluBiasGrad]: reluBiasGrad,
     [NormalizeBatch]: normalizeBatch,
     [NormalizeBatchGrad]: normalizeBatchGrad,
   };
