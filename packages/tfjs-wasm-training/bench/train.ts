@@ -6,7 +6,8 @@
  * alone, against the stock cpu backend on a smaller batch.
  *
  *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
- *     [--pytorch auto|true|false] [--python PATH] [--fused true|false] [--vector-bits auto|256|512] [--winograd true|false] [--rounds 1]
+ *     [--pytorch auto|true|false] [--python PATH] [--fused false|true|conv2dBiasActivation] [--vector-bits auto|256|512]
+ *     [--winograd true|false] [--rounds 1]
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true; `nativeVectorBits` their vector width,
@@ -24,8 +25,14 @@
  *
  * `--fused false` (the default) runs each convolution, its bias and its relu
  * as separate `Conv2D`, `Add` and `Relu` kernels; `--fused true` as one
- * `FusedConv2D` kernel, as tf.layers' `Conv2D` does (tfjs then also computes
- * the first layer's unused input gradient). The JSON says which (`fused`).
+ * `FusedConv2D` kernel through `tf.fused.conv2d`, as tf.layers' `Conv2D` does
+ * (while a gradient is recorded tfjs-core then runs separate kernels for the
+ * relu layers anyway, and its customGrad computes the first layer's unused
+ * input gradient); `--fused conv2dBiasActivation` through this package's op:
+ * one `FusedConv2D` kernel forward, and backward one `ReluBiasGrad` pass (relu
+ * gradient and bias gradient), the filter gradient, and the input gradient
+ * where it is needed. The JSON says which (`fused`: false, true or
+ * "conv2dBiasActivation").
  *
  * `--winograd false` runs the native 3x3 stride-1 convolutions directly instead
  * of by Winograd F(2x2, 3x3) (`setupWasmTraining`'s `winograd`; the JSON's
@@ -52,7 +59,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setupWasmTraining, wasmHeapBytes } from '../src/index.js';
 import { loadNativeKernels } from '../src/native-kernels.js';
-import { batchOf, benchmarkNet, initWeights } from '../test/nets.js';
+import { batchOf, benchmarkNet, type FusedMode, initWeights } from '../test/nets.js';
 import { formatKernelProfile, profileKernels } from '../src/kernel-profile.js';
 import { DEFAULT_PYTHONS, parsePytorchMode, resolvePytorch, runTorchBench, type TorchResult, torchFields } from './pytorch.js';
 
@@ -73,8 +80,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
   },
 });
-if (args.fused !== 'true' && args.fused !== 'false') throw new Error(`--fused: expected true or false, got ${args.fused}`);
-const fused = args.fused === 'true';
+if (!['true', 'false', 'conv2dBiasActivation'].includes(args.fused)) {
+  throw new Error(`--fused: expected false, true or conv2dBiasActivation, got ${args.fused}`);
+}
+const fused: FusedMode = args.fused === 'conv2dBiasActivation' ? 'conv2dBiasActivation' : args.fused === 'true';
 const BATCH = 64;
 const steps = Number(args.steps);
 const cpuBatch = Number(args['cpu-batch']);

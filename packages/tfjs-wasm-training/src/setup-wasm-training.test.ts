@@ -85,6 +85,7 @@ describe('setupWasmTraining', () => {
   it.each([
     ['the benchmark net', benchmarkNet(4), 10],
     ['the benchmark net with fused convolutions', benchmarkNet(4, { fused: true }), 10],
+    ['the benchmark net with conv2dBiasActivation', benchmarkNet(4, { fused: 'conv2dBiasActivation' }), 10],
     ['a dilated, separable net', dilatedSeparableNet(4), 11],
     ['a transposed-conv autoencoder', transposedAutoencoder(4), 12],
   ] as const)('gives %s the same loss and gradients as the cpu backend', async (_, net, size) => {
@@ -97,6 +98,7 @@ describe('setupWasmTraining', () => {
   it.each([
     ['the benchmark net', benchmarkNet(4)],
     ['the benchmark net with fused convolutions', benchmarkNet(4, { fused: true })],
+    ['the benchmark net with conv2dBiasActivation', benchmarkNet(4, { fused: 'conv2dBiasActivation' })],
     ['a dilated, separable net', dilatedSeparableNet(4)],
     ['a transposed-conv autoencoder', transposedAutoencoder(4)],
   ] as const)('trains %s without leaking tensors or wasm memory, and lowers the loss', async (_, net) => {
@@ -124,30 +126,41 @@ describe('setupWasmTraining', () => {
     tf.dispose([x, labels, ...Object.values(weights)]);
   });
 
+  /** Six SGD steps of `net` at batch 16, 32x32: the losses and the final weights' bits. */
+  const trainSixSteps = async (net: Net) => {
+    const weights = initWeights(net);
+    const { x, labels } = batchOf(16, 32, 32);
+    const optimizer = tf.train.sgd(0.05);
+    const losses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const loss = optimizer.minimize(() => net.loss(weights, x, labels), true) as tf.Scalar;
+      losses.push((await loss.data())[0]!);
+      loss.dispose();
+    }
+    const bits = await Promise.all(Object.values(weights).map(async (w) => Array.from(new Uint32Array((await w.data()).buffer))));
+    optimizer.dispose();
+    tf.dispose([x, labels, ...Object.values(weights)]);
+    return { losses, bits };
+  };
+
   it('trains bit-identically on two threads: the same losses and weights twice', async () => {
     await tf.setBackend('wasm');
     // Batch 16 at 32x32: the convolutions' filter gradients and the bias sums are split over several tasks.
     const net = benchmarkNet(8);
-    const train = async () => {
-      const weights = initWeights(net);
-      const { x, labels } = batchOf(16, 32, 32);
-      const optimizer = tf.train.sgd(0.05);
-      const losses: number[] = [];
-      for (let i = 0; i < 6; i++) {
-        const loss = optimizer.minimize(() => net.loss(weights, x, labels), true) as tf.Scalar;
-        losses.push((await loss.data())[0]!);
-        loss.dispose();
-      }
-      const bits = await Promise.all(Object.values(weights).map(async (w) => Array.from(new Uint32Array((await w.data()).buffer))));
-      optimizer.dispose();
-      tf.dispose([x, labels, ...Object.values(weights)]);
-      return { losses, bits };
-    };
-    const first = await train();
+    const first = await trainSixSteps(net);
     for (let run = 0; run < 2; run++) {
-      const again = await train();
+      const again = await trainSixSteps(net);
       expect(again.losses).toEqual(first.losses);
       expect(again.bits).toEqual(first.bits);
     }
+  });
+
+  it('with the native kernels, trains the net with conv2dBiasActivation to the bits of separate Conv2D, Add and Relu kernels', async (context) => {
+    if (!native.used) context.skip();
+    await tf.setBackend('wasm');
+    const separate = await trainSixSteps(benchmarkNet(8));
+    const fused = await trainSixSteps(benchmarkNet(8, { fused: 'conv2dBiasActivation' }));
+    expect(fused.losses).toEqual(separate.losses);
+    expect(fused.bits).toEqual(separate.bits);
   });
 });

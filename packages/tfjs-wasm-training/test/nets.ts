@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { values } from './compare.js';
+import { conv2dBiasActivation } from '../src/conv2d-bias-activation.js';
 
 /** A network as named weight shapes and a loss of those weights on a batch. */
 export interface Net {
@@ -18,6 +19,19 @@ function fusedConv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
   return tf.fused.conv2d({ x, filter: c4(w), strides: 1, pad: 'same', bias: b, activation: 'relu' });
 }
 
+/** `conv` as this package's {@link conv2dBiasActivation}: one `FusedConv2D` forward, its registered gradient backward. */
+function biasActivationConv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
+  return conv2dBiasActivation({ x, filter: c4(w), bias: b, strides: 1, pad: 'same', activation: 'relu' });
+}
+
+/**
+ * How {@link benchmarkNet} runs each convolution with its bias and relu:
+ * `false` as separate `Conv2D`, `Add` and `Relu` kernels; `true` as
+ * `tf.fused.conv2d` (tfjs-core's customGrad); `'conv2dBiasActivation'` as this
+ * package's op.
+ */
+export type FusedMode = boolean | 'conv2dBiasActivation';
+
 function head(h: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, labels: tf.Tensor2D): tf.Scalar {
   const logits = tf.add(tf.matMul(tf.mean(h, [1, 2]) as tf.Tensor2D, w as tf.Tensor2D), b);
   return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
@@ -29,10 +43,13 @@ function head(h: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, labels: tf.Tensor2D): 
  * c->2c), conv3x3 2c->2c (each + bias + relu), global mean, dense 2c->10.
  * `fused`: each convolution with its bias and relu as one `FusedConv2D`
  * kernel (the separable one as a depthwise convolution, then a fused 1x1),
- * as tf.layers runs a `Conv2D` layer; the same function either way.
+ * through `tf.fused.conv2d` (`true`, as tf.layers runs a `Conv2D` layer) or
+ * {@link conv2dBiasActivation} (`'conv2dBiasActivation'`); the same function
+ * either way.
  */
-export function benchmarkNet(c = 32, { fused = false }: { fused?: boolean } = {}): Net {
-  const layer = fused ? fusedConv : conv;
+export function benchmarkNet(c = 32, { fused = false }: { fused?: FusedMode } = {}): Net {
+  const fusedLayer = fused === 'conv2dBiasActivation' ? biasActivationConv : fusedConv;
+  const layer = fused ? fusedLayer : conv;
   return {
     shapes: {
       w1: [3, 3, 3, c],
@@ -52,7 +69,7 @@ export function benchmarkNet(c = 32, { fused = false }: { fused?: boolean } = {}
       h = layer(h, w.w2!, w.b2!);
       h = tf.maxPool(h, 2, 2, 'valid');
       h = fused
-        ? fusedConv(tf.depthwiseConv2d(h, c4(w.dw!), 1, 'same'), w.pw!, w.b3!)
+        ? fusedLayer(tf.depthwiseConv2d(h, c4(w.dw!), 1, 'same'), w.pw!, w.b3!)
         : tf.relu(tf.add(tf.separableConv2d(h, c4(w.dw!), c4(w.pw!), 1, 'same'), w.b3!));
       h = layer(h, w.w4!, w.b4!);
       return head(h, w.w5!, w.b5!, labels);
