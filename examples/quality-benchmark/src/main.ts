@@ -6,7 +6,7 @@
  *     [--search-seeds N] [--seed S] [--random K] [--run-dir DIR] [--json]
  *     [--search-steps N] [--warmup-steps N] [--initial-delta X] [--lambda N] [--parameter-penalty X] [--hole-weight X]
  *     [--selection-hole-weight X] [--reuse-random DIR|FILE]
- *     [--retrain-widths searched|uniform] [--kernel-sizes LIST]
+ *     [--retrain-widths searched|uniform] [--retrain-epochs N] [--kernel-sizes LIST]
  *     [--finalists K [--finalist-draw likeliest|drawn] [--finalist-examples N] [--finalist-hold-out N] [--retrain-finalists]]
  *
  * For each search seed: a search at the budget, then its most likely
@@ -120,6 +120,13 @@ const OPTIONS: (OptionSpec & { readonly default?: string })[] = [
     placeholder: 'X',
     description:
       "a variant of the budget (inpainting): the supernet's loss counts each dropped pixel 1+X times, each kept one once (the paper: 0, the whole image alike)",
+  },
+  {
+    name: 'retrain-epochs',
+    type: 'integer',
+    min: 1,
+    placeholder: 'N',
+    description: "a variant of the budget: every network's retraining this many epochs (default: the budget's); the random networks are retrained too",
   },
   {
     name: 'selection-hole-weight',
@@ -277,6 +284,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!kernelSizes.includes(3) && (base as InpaintingSettings).handWritten)
       throw new UsageError(`--kernel-sizes: the hand-written autoencoder this budget retrains needs 3, got ${JSON.stringify(kernelsGiven)}`);
   }
+  const retrainEpochs = v['retrain-epochs'] as number | undefined;
+  if (retrainEpochs !== undefined && retrainEpochs > 1000) throw new UsageError(`--retrain-epochs: expected an integer from 1 to 1000, got ${retrainEpochs}`);
   const retrainWidths = v['retrain-widths'] as RetrainWidths | undefined;
   if (retrainWidths !== undefined && task !== 'inpainting') throw new UsageError('--retrain-widths: only the inpainting task has this variant');
   const freeze = v['freeze-weights'] === true;
@@ -321,13 +330,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const uniform = retrainWidths === 'uniform';
   const settings = {
     ...(varied ? { ...base, search } : base),
-    ...(uniform ? { retrain: { ...base.retrain, widths: 'uniform' as const } } : {}),
+    ...(uniform || retrainEpochs !== undefined
+      ? { retrain: { ...base.retrain, ...(uniform ? { widths: 'uniform' as const } : {}), ...(retrainEpochs !== undefined ? { epochs: retrainEpochs } : {}) } }
+      : {}),
     ...(kernelSizes !== undefined ? { kernelSizes } : {}),
     ...(masks !== undefined ? { masks } : {}),
   };
 
   const root = resolve(import.meta.dirname, '../../..');
-  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${kernelSizes !== undefined ? `-kernels${kernelSizes.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${selectionHoleWeight !== undefined ? `-selhole${selectionHoleWeight}` : ''}${uniform ? '-uniform' : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
+  const variant = `${masks !== undefined ? `-${masks.join('+')}` : ''}${kernelSizes !== undefined ? `-kernels${kernelSizes.join('+')}` : ''}${steps !== undefined ? `-steps${steps}` : ''}${warmup !== undefined ? `-warmup${warmup}` : ''}${delta !== undefined ? `-delta${delta}` : ''}${lambda !== undefined ? `-lambda${lambda}` : ''}${penalty !== undefined ? `-penalty${penalty}` : ''}${searchChannels !== undefined ? `-c${searchChannels}` : ''}${budgetWidth !== undefined ? `-bw${budgetWidth}` : ''}${holeWeight !== undefined ? `-hole${holeWeight}` : ''}${selectionHoleWeight !== undefined ? `-selhole${selectionHoleWeight}` : ''}${uniform ? '-uniform' : ''}${retrainEpochs !== undefined ? `-e${retrainEpochs}` : ''}${freeze ? '-frozen' : ''}${finalists !== undefined ? `-finalists${finalists}` : ''}${finalistDraw === 'drawn' ? '-drawn' : ''}${finalistExamples !== undefined ? `-fe${finalistExamples}` : ''}${finalistHoldOut !== undefined ? `-fh${finalistHoldOut}` : ''}`;
   const name = `quality-${task}-${budget}${variant}-seed${first}${seeds.length > 1 ? `-${seeds.at(-1)}` : ''}${random !== 5 && budget !== 'best' ? `-k${random}` : ''}`;
   const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), (v['run-dir'] as string | undefined) ?? join(root, 'runs', name));
   const log = (line: string) => process.stderr.write(`${line}\n`);
