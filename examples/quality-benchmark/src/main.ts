@@ -258,8 +258,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (holeWeight !== undefined && task !== 'inpainting') throw new UsageError('--hole-weight: only the inpainting task has this variant');
   if (holeWeight !== undefined && !(holeWeight <= 1000)) throw new UsageError(`--hole-weight: expected a number in [0, 1000], got ${holeWeight}`);
   const selectionHoleWeight = v['selection-hole-weight'] as number | undefined;
-  if (selectionHoleWeight !== undefined && task !== 'inpainting')
-    throw new UsageError('--selection-hole-weight: only the inpainting task has this variant');
+  if (selectionHoleWeight !== undefined && task !== 'inpainting') throw new UsageError('--selection-hole-weight: only the inpainting task has this variant');
   if (selectionHoleWeight !== undefined && !(selectionHoleWeight <= 1000))
     throw new UsageError(`--selection-hole-weight: expected a number in [0, 1000], got ${selectionHoleWeight}`);
   const finalists = v.finalists as number | undefined;
@@ -326,7 +325,8 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(finalistExamples !== undefined ? { finalistExamples } : {}),
     ...(finalistHoldOut !== undefined ? { finalistHoldOut } : {}),
   };
-  const varied = freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, selectionHoleWeight, finalists].some((x) => x !== undefined);
+  const varied =
+    freeze || [steps, warmup, delta, lambda, penalty, searchChannels, budgetWidth, holeWeight, selectionHoleWeight, finalists].some((x) => x !== undefined);
   const uniform = retrainWidths === 'uniform';
   const settings = {
     ...(varied ? { ...base, search } : base),

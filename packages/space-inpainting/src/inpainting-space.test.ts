@@ -26,9 +26,13 @@ describeSearchSpace('inpainting, mixed, 12x12x3 (padded to 16x16 inside)', () =>
   task: { inputShape: [12, 12, 3], classes: 0 },
 });
 
-describeSearchSpace('inpainting, hole-weighted loss, 16x16x1', () => createInpaintingSpace({ ...tiny, encoding: 'mixed', holeWeight: 3, selectionHoleWeight: 10 }), {
-  task: { inputShape: [16, 16, 1], classes: 0 },
-});
+describeSearchSpace(
+  'inpainting, hole-weighted loss, 16x16x1',
+  () => createInpaintingSpace({ ...tiny, encoding: 'mixed', holeWeight: 3, selectionHoleWeight: 10 }),
+  {
+    task: { inputShape: [16, 16, 1], classes: 0 },
+  },
+);
 
 type NodeSpec = readonly [type: 'skip' | 'down', kernel: number, channels: number, input: string];
 
