@@ -532,12 +532,10 @@ static int conv_forward_winograd(const conv_shape *s, const float *x, const floa
   const int nr = panel_width_for(K);
   const int panels = (K + nr - 1) / nr;
   const size_t ustride = (size_t)panels * C * nr;
-  float *u = malloc(sizeof(float) * 16 * (size_t)C * K);
-  float *upack = aligned_floats(16 * ustride);
+  float *u = call_floats(CALL_WEIGHTS, 16 * (size_t)C * K);
+  float *upack = call_floats(CALL_PACK, 16 * ustride);
   float *zeros = calloc((size_t)C + NR_MAX, sizeof(float));
   if (!u || !upack || !zeros) {
-    free(u);
-    free(upack);
     free(zeros);
     return -1;
   }
@@ -561,7 +559,6 @@ static int conv_forward_winograd(const conv_shape *s, const float *x, const floa
     }
   }
   for (int xi = 0; xi < 16; xi++) pack_columns(u + xi * ck, C, K, (size_t)K, nr, upack + xi * ustride);
-  free(u);
   const int widest = C > K ? C : K;
   /* blocks whose 16 V and 16 M matrices stay in a core's cache (about 200 KiB each) */
   const int block = widest <= 32 ? MC : widest <= 64 ? MC / 2 : MC / 4;
@@ -569,7 +566,6 @@ static int conv_forward_winograd(const conv_shape *s, const float *x, const floa
                       bias, activation, alpha};
   job.tiles = s->batch * job.tiles_h * job.tiles_w;
   parallel_for((job.tiles + block - 1) / block, winograd_task, &job);
-  free(upack);
   free(zeros);
   return 0;
 }
@@ -577,7 +573,7 @@ static int conv_forward_winograd(const conv_shape *s, const float *x, const floa
 /* The input gradient of s (winograd_fits) as the Winograd convolution of dy with the rotated, transposed filter. */
 static int conv_input_grad_winograd(const conv_shape *s, const float *dy, const float *w, float *dx) {
   const int cin = s->in_c, cout = s->out_c;
-  float *wt = malloc(sizeof(float) * 9 * (size_t)cin * cout);
+  float *wt = call_floats(CALL_TRANSPOSED, 9 * (size_t)cin * cout);
   if (!wt) return -1;
   /* wt[kh][kw][co][ci] = w[2 - kh][2 - kw][ci][co] */
   for (int t = 0; t < 9; t++) {
@@ -587,9 +583,7 @@ static int conv_input_grad_winograd(const conv_shape *s, const float *dy, const 
   }
   const conv_shape t = {s->batch, s->out_h, s->out_w, cout, s->in_h, s->in_w, cin, 3, 3, 1, 1, 1, 1,
                         2 - s->pad_top, 2 - s->pad_left};
-  const int rc = conv_forward_winograd(&t, dy, wt, dx, NULL, ACT_LINEAR, 0.0f);
-  free(wt);
-  return rc;
+  return conv_forward_winograd(&t, dy, wt, dx, NULL, ACT_LINEAR, 0.0f);
 }
 
 int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, const float *bias,
@@ -600,18 +594,16 @@ int conv_forward(const conv_shape *s, const float *x, const float *w, float *y, 
   const int rows = s->batch * s->out_h * s->out_w;
   const int nr = panel_width_for(cols);
   const int panels = (cols + nr - 1) / nr;
-  float *bpack = aligned_floats((size_t)panels * depth * nr);
+  float *bpack = call_floats(CALL_PACK, (size_t)panels * depth * nr);
   /* the padding: a zero row as long as a merged filter row (filter_w * in_c values) */
   float *zeros = calloc((size_t)s->filter_w * s->in_c + NR_MAX, sizeof(float));
   if (!bpack || !zeros) {
-    free(bpack);
     free(zeros);
     return -1;
   }
   pack_columns(w, depth, cols, (size_t)cols, nr, bpack);
   forward_job job = {s, x, zeros, bpack, nr, y, rows, bias, activation, alpha};
   parallel_for((rows + MC - 1) / MC, forward_task, &job);
-  free(bpack);
   free(zeros);
   return 0;
 }
@@ -717,13 +709,11 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
   const int panels = (cin + nr - 1) / nr;
   const int max_depth = s->filter_h * s->filter_w * cout;
   int *taps = malloc(sizeof(int) * 2 * s->filter_h * s->filter_w);
-  float *wt = malloc(sizeof(float) * (size_t)max_depth * cin);
-  float *bpack = aligned_floats((size_t)panels * max_depth * nr);
+  float *wt = call_floats(CALL_WEIGHTS, (size_t)max_depth * cin);
+  float *bpack = call_floats(CALL_PACK, (size_t)panels * max_depth * nr);
   float *zeros = calloc((size_t)cout + NR_MAX, sizeof(float));
   if (!taps || !wt || !bpack || !zeros) {
     free(taps);
-    free(wt);
-    free(bpack);
     free(zeros);
     return -1;
   }
@@ -755,8 +745,6 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
     }
   }
   free(taps);
-  free(wt);
-  free(bpack);
   free(zeros);
   return 0;
 }
@@ -1116,10 +1104,9 @@ static int conv_filter_grad_winograd(const conv_shape *s, const float *x, const 
   job.tiles = s->batch * job.tiles_h * job.tiles_w;
   const size_t ck = (size_t)C * K, size = 16 * ck;
   float *zeros = calloc((size_t)(C > K ? C : K) + NR_MAX, sizeof(float));
-  float *sums = malloc(sizeof(float) * size);
+  float *sums = call_floats(CALL_SUMS, size);
   if (!zeros || !sums) {
     free(zeros);
-    free(sums);
     return -1;
   }
   job.zeros = zeros;
@@ -1145,7 +1132,6 @@ static int conv_filter_grad_winograd(const conv_shape *s, const float *x, const 
     }
   }
   free(zeros);
-  free(sums);
   return status;
 }
 

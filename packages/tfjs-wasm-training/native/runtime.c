@@ -130,6 +130,18 @@ float *scratch_floats(int thread, int which, size_t count) {
   return scratch[thread][which];
 }
 
+static float *call_buffer[CALL_BUFFERS];
+static size_t call_buffer_size[CALL_BUFFERS];
+
+float *call_floats(int which, size_t count) {
+  if (call_buffer_size[which] < count) {
+    free(call_buffer[which]);
+    call_buffer[which] = aligned_floats(count);
+    call_buffer_size[which] = call_buffer[which] ? count : 0;
+  }
+  return call_buffer[which];
+}
+
 const float **scratch_pointers(int thread, size_t count) {
   if (pointers_size[thread] < count) {
     free(pointers[thread]);
@@ -201,7 +213,7 @@ int ordered_sum(int chunks, task_fn fn, const void *job, float **partial, float 
   const size_t stride = (size + 15) & ~(size_t)15; /* whole 64-byte lines per chunk */
   float *buffers = NULL;
   if (chunks > 1) {
-    buffers = aligned_floats(stride * (size_t)(chunks - 1));
+    buffers = call_floats(CALL_PARTIAL, stride * (size_t)(chunks - 1));
     if (!buffers) return -1;
   }
   partial[0] = out;
@@ -212,7 +224,6 @@ int ordered_sum(int chunks, task_fn fn, const void *job, float **partial, float 
     reduce_run reduce = {out, partial, chunks, size};
     parallel_for((int)((size + REDUCE_SPAN - 1) / REDUCE_SPAN), reduce_task, &reduce);
   }
-  free(buffers);
   for (int c = 0; c < chunks; c++) partial[c] = NULL;
   return 0;
 }

@@ -52,6 +52,18 @@ void addon_unlock(void);
 
 /* Per-thread scratch buffers, grown on demand and kept: `which` from 0 to 2. */
 float *scratch_floats(int thread, int which, size_t count);
+/*
+ * Buffers of the call in progress (the calling thread's, under the addon lock;
+ * the pool's tasks may read and write them), grown on demand and kept, 64-byte
+ * aligned, contents undefined: one per `which` (CALL_*), so that a kernel can
+ * hold several at once. Kept rather than freed: freed, glibc gives their pages
+ * back to the system (or not) depending on the heap's state, and a process
+ * where it does fault every page in again on every call (the Winograd filter
+ * gradient of a 64->64 3x3 layer, 3.75 MiB of chunk sums: 960 page faults and
+ * 3.5 -> 9.5 ms per call in bench:train, in about half the processes).
+ */
+enum { CALL_PARTIAL, CALL_SUMS, CALL_PACK, CALL_WEIGHTS, CALL_TRANSPOSED, CALL_BUFFERS };
+float *call_floats(int which, size_t count);
 const float **scratch_pointers(int thread, size_t count);
 /* 64-byte aligned memory, freed with free(). */
 float *aligned_floats(size_t count);
