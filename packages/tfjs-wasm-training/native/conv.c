@@ -408,7 +408,7 @@ static inline AVX2 void winograd_input8(const float *const *p, int c, float *v, 
   }
 }
 
-static AVX2 void winograd_input(const float *const *p, int chans, float *v, size_t ldv) {
+static AVX2 void winograd_input256(const float *const *p, int chans, float *v, size_t ldv) {
   int c = 0;
   for (; c + 8 <= chans; c += 8) winograd_input8(p, c, v, ldv);
   for (; c < chans; c++) {
@@ -429,6 +429,42 @@ static AVX2 void winograd_input(const float *const *p, int chans, float *v, size
   }
 }
 
+/*
+ * The transforms 16 channels at a time with AVX-512 (the last ones under a mask): the same
+ * additions lane by lane as 8 or 1 at a time, so the same bits; where the tiles are 32 wide.
+ */
+static inline __mmask16 lanes(int left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u); }
+
+static inline AVX512 void winograd_input16(const float *const *p, int c, __mmask16 m, float *v, size_t ldv) {
+  __m512 t[4][4];
+  for (int b = 0; b < 4; b++) {
+    const __m512 d0 = _mm512_maskz_loadu_ps(m, p[b] + c), d1 = _mm512_maskz_loadu_ps(m, p[4 + b] + c),
+                 d2 = _mm512_maskz_loadu_ps(m, p[8 + b] + c), d3 = _mm512_maskz_loadu_ps(m, p[12 + b] + c);
+    t[0][b] = _mm512_sub_ps(d0, d2);
+    t[1][b] = _mm512_add_ps(d1, d2);
+    t[2][b] = _mm512_sub_ps(d2, d1);
+    t[3][b] = _mm512_sub_ps(d1, d3);
+  }
+  for (int a = 0; a < 4; a++) {
+    _mm512_mask_storeu_ps(v + (size_t)(a * 4 + 0) * ldv + c, m, _mm512_sub_ps(t[a][0], t[a][2]));
+    _mm512_mask_storeu_ps(v + (size_t)(a * 4 + 1) * ldv + c, m, _mm512_add_ps(t[a][1], t[a][2]));
+    _mm512_mask_storeu_ps(v + (size_t)(a * 4 + 2) * ldv + c, m, _mm512_sub_ps(t[a][2], t[a][1]));
+    _mm512_mask_storeu_ps(v + (size_t)(a * 4 + 3) * ldv + c, m, _mm512_sub_ps(t[a][1], t[a][3]));
+  }
+}
+
+static AVX512 void winograd_input512(const float *const *p, int chans, float *v, size_t ldv) {
+  for (int c = 0; c < chans; c += 16) winograd_input16(p, c, lanes(chans - c), v, ldv);
+}
+
+/* B^T d B for `chans` channels of one tile (winograd_input8). */
+static void winograd_input(const float *const *p, int chans, float *v, size_t ldv) {
+  if (current_panel_width() == NR_MAX)
+    winograd_input512(p, chans, v, ldv);
+  else
+    winograd_input256(p, chans, v, ldv);
+}
+
 /* One tile's outputs A^T m A: out[r * 2 + q][k] from m[xi * ldm + k], 8 channels at a time. */
 static inline AVX2 void winograd_output8(const float *m, size_t ldm, int k, float *const *out) {
   __m256 s[2][4];
@@ -444,7 +480,27 @@ static inline AVX2 void winograd_output8(const float *m, size_t ldm, int k, floa
   }
 }
 
-static AVX2 void winograd_output(const float *m, size_t ldm, int cols, float *const *out) {
+static inline AVX512 void winograd_output16(const float *m, size_t ldm, int k, __mmask16 mask, float *const *out) {
+  __m512 s[2][4];
+  for (int b = 0; b < 4; b++) {
+    const __m512 m0 = _mm512_maskz_loadu_ps(mask, m + (size_t)b * ldm + k),
+                 m1 = _mm512_maskz_loadu_ps(mask, m + (size_t)(4 + b) * ldm + k),
+                 m2 = _mm512_maskz_loadu_ps(mask, m + (size_t)(8 + b) * ldm + k),
+                 m3 = _mm512_maskz_loadu_ps(mask, m + (size_t)(12 + b) * ldm + k);
+    s[0][b] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+    s[1][b] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+  }
+  for (int r = 0; r < 2; r++) {
+    _mm512_mask_storeu_ps(out[r * 2] + k, mask, _mm512_add_ps(_mm512_add_ps(s[r][0], s[r][1]), s[r][2]));
+    _mm512_mask_storeu_ps(out[r * 2 + 1] + k, mask, _mm512_sub_ps(_mm512_sub_ps(s[r][1], s[r][2]), s[r][3]));
+  }
+}
+
+static AVX512 void winograd_output512(const float *m, size_t ldm, int cols, float *const *out) {
+  for (int k = 0; k < cols; k += 16) winograd_output16(m, ldm, k, lanes(cols - k), out);
+}
+
+static AVX2 void winograd_output256(const float *m, size_t ldm, int cols, float *const *out) {
   int k = 0;
   for (; k + 8 <= cols; k += 8) winograd_output8(m, ldm, k, out);
   for (; k < cols; k++) {
@@ -460,6 +516,13 @@ static AVX2 void winograd_output(const float *m, size_t ldm, int cols, float *co
       out[r * 2 + 1][k] = s[r][1] - s[r][2] - s[r][3];
     }
   }
+}
+
+static void winograd_output(const float *m, size_t ldm, int cols, float *const *out) {
+  if (current_panel_width() == NR_MAX)
+    winograd_output512(m, ldm, cols, out);
+  else
+    winograd_output256(m, ldm, cols, out);
 }
 
 /* Tile `tile`'s image n and tile row th and column tw (tiles_w tiles a row, per_image an image). */
@@ -1021,8 +1084,24 @@ typedef struct {
   float *partial[MAX_CHUNKS]; /* per chunk 16 x C x K sums */
 } winograd_filter_job;
 
-/* One tile's D = A g A^T for K channels: d[xi * ldd + k] from the 2x2 rows g[r * 2 + q][k]. */
-static AVX2 void winograd_dy(const float *const *g, int cols, float *d, size_t ldd) {
+/* winograd_dy's 16 channels from k with AVX-512: the same operations lane by lane, the same bits. */
+static inline AVX512 void winograd_dy16(const float *const *g, int k, __mmask16 m, float *d, size_t ldd) {
+  const __m512 g00 = _mm512_maskz_loadu_ps(m, g[0] + k), g01 = _mm512_maskz_loadu_ps(m, g[1] + k),
+               g10 = _mm512_maskz_loadu_ps(m, g[2] + k), g11 = _mm512_maskz_loadu_ps(m, g[3] + k);
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 e[4][2] = {{g00, g01},
+                          {_mm512_add_ps(g00, g10), _mm512_add_ps(g01, g11)},
+                          {_mm512_sub_ps(g00, g10), _mm512_sub_ps(g01, g11)},
+                          {_mm512_sub_ps(zero, g10), _mm512_sub_ps(zero, g11)}};
+  for (int a = 0; a < 4; a++) {
+    _mm512_mask_storeu_ps(d + (size_t)(a * 4 + 0) * ldd + k, m, e[a][0]);
+    _mm512_mask_storeu_ps(d + (size_t)(a * 4 + 1) * ldd + k, m, _mm512_add_ps(e[a][0], e[a][1]));
+    _mm512_mask_storeu_ps(d + (size_t)(a * 4 + 2) * ldd + k, m, _mm512_sub_ps(e[a][0], e[a][1]));
+    _mm512_mask_storeu_ps(d + (size_t)(a * 4 + 3) * ldd + k, m, _mm512_sub_ps(zero, e[a][1]));
+  }
+}
+
+static AVX2 void winograd_dy256(const float *const *g, int cols, float *d, size_t ldd) {
   int k = 0;
   for (; k + 8 <= cols; k += 8) {
     const __m256 g00 = _mm256_loadu_ps(g[0] + k), g01 = _mm256_loadu_ps(g[1] + k), g10 = _mm256_loadu_ps(g[2] + k),
@@ -1050,6 +1129,18 @@ static AVX2 void winograd_dy(const float *const *g, int cols, float *d, size_t l
       d[(size_t)(a * 4 + 3) * ldd + k] = 0.0f - e[a][1];
     }
   }
+}
+
+static AVX512 void winograd_dy512(const float *const *g, int cols, float *d, size_t ldd) {
+  for (int k = 0; k < cols; k += 16) winograd_dy16(g, k, lanes(cols - k), d, ldd);
+}
+
+/* One tile's D = A g A^T for K channels: d[xi * ldd + k] from the 2x2 rows g[r * 2 + q][k]. */
+static void winograd_dy(const float *const *g, int cols, float *d, size_t ldd) {
+  if (current_panel_width() == NR_MAX)
+    winograd_dy512(g, cols, d, ldd);
+  else
+    winograd_dy256(g, cols, d, ldd);
 }
 
 /* Adds the block of tiles `block` into the 16 C x K sums `c` (with `first`, writes them). */

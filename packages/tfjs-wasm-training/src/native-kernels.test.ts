@@ -109,6 +109,8 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     ['3x3 same, 32 -> 64 channels (full 32-wide panels)', convShape(2, 9, 8, 32, 64, 3, 1, 1, 1)],
     ['3x3 stride 2, 40 -> 20 channels (panels cut at 8 and 20)', convShape(2, 10, 9, 40, 20, 3, 2, 1, 1)],
     ['1x1, 5 -> 48 channels', convShape(1, 7, 7, 5, 48, 1, 1, 1, 0)],
+    // Winograd: its transforms run 16 channels at a time (the last under a mask) with AVX-512, 8 at a time then one by one with AVX2
+    ['3x3 same (Winograd), 9 -> 17 channels, odd sizes', convShape(2, 7, 9, 9, 17, 3, 1, 1, 1)],
   ];
 
   it.each(wideCases)('AVX-512 and AVX2 tiles give the same bits on 1 and 2 threads: %s', (_, s) => {
