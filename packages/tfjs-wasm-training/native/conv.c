@@ -245,6 +245,66 @@ static void bias_activation(float *y, int rows, int cols, const float *bias, int
   }
 }
 
+/* What a Winograd output transform applies to each value before storing it: bias_activation's operations. */
+typedef struct {
+  const float *bias; /* K values, or NULL */
+  int activation;
+  float alpha;
+} epilogue;
+
+/* bias_activation on one value: the same operations, so the same bits. */
+static inline float epilogue1(float v, const epilogue *e, int k) {
+  if (e->bias) v += e->bias[k];
+  switch (e->activation) {
+    case ACT_RELU:
+      return v > 0.0f ? v : (v == v ? 0.0f : v);
+    case ACT_RELU6:
+      return v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+    case ACT_LEAKY_RELU:
+      return v > 0.0f ? v : e->alpha * v;
+    default:
+      return v;
+  }
+}
+
+/* epilogue1 on 8 lanes (channels k..k+8): a lane-by-lane add and select, the same bits. */
+static inline AVX2 __m256 epilogue8(__m256 v, const epilogue *e, int k) {
+  if (e->bias) v = _mm256_add_ps(v, _mm256_loadu_ps(e->bias + k));
+  const __m256 zero = _mm256_setzero_ps();
+  switch (e->activation) {
+    case ACT_RELU: /* kept where v > 0 or NaN, +0 elsewhere */
+      return _mm256_and_ps(_mm256_or_ps(_mm256_cmp_ps(v, zero, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q)), v);
+    case ACT_RELU6: {
+      const __m256 six = _mm256_set1_ps(6.0f);
+      const __m256 capped = _mm256_blendv_ps(six, v, _mm256_cmp_ps(v, six, _CMP_LT_OQ));
+      return _mm256_and_ps(_mm256_cmp_ps(v, zero, _CMP_GT_OQ), capped);
+    }
+    case ACT_LEAKY_RELU:
+      return _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(e->alpha), v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
+    default:
+      return v;
+  }
+}
+
+/* epilogue1 on 16 lanes (channels k..k+16, `mask` the valid ones). */
+static inline AVX512 __m512 epilogue16(__m512 v, const epilogue *e, int k, __mmask16 mask) {
+  if (e->bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, e->bias + k));
+  const __m512 zero = _mm512_setzero_ps();
+  switch (e->activation) {
+    case ACT_RELU:
+      return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
+    case ACT_RELU6: {
+      const __m512 six = _mm512_set1_ps(6.0f);
+      const __m512 capped = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, six, _CMP_LT_OQ), six, v);
+      return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), capped);
+    }
+    case ACT_LEAKY_RELU:
+      return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), _mm512_mul_ps(_mm512_set1_ps(e->alpha), v), v);
+    default:
+      return v;
+  }
+}
+
 static void forward_task(const void *ctx, int task, int thread) {
   const forward_job *job = ctx;
   const conv_shape *s = job->s;
@@ -466,7 +526,7 @@ static void winograd_input(const float *const *p, int chans, float *v, size_t ld
 }
 
 /* One tile's outputs A^T m A: out[r * 2 + q][k] from m[xi * ldm + k], 8 channels at a time. */
-static inline AVX2 void winograd_output8(const float *m, size_t ldm, int k, float *const *out) {
+static inline AVX2 void winograd_output8(const float *m, size_t ldm, int k, float *const *out, const epilogue *e) {
   __m256 s[2][4];
   for (int b = 0; b < 4; b++) {
     const __m256 m0 = _mm256_loadu_ps(m + (size_t)b * ldm + k), m1 = _mm256_loadu_ps(m + (size_t)(4 + b) * ldm + k),
@@ -475,12 +535,13 @@ static inline AVX2 void winograd_output8(const float *m, size_t ldm, int k, floa
     s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
   }
   for (int r = 0; r < 2; r++) {
-    _mm256_storeu_ps(out[r * 2] + k, _mm256_add_ps(_mm256_add_ps(s[r][0], s[r][1]), s[r][2]));
-    _mm256_storeu_ps(out[r * 2 + 1] + k, _mm256_sub_ps(_mm256_sub_ps(s[r][1], s[r][2]), s[r][3]));
+    _mm256_storeu_ps(out[r * 2] + k, epilogue8(_mm256_add_ps(_mm256_add_ps(s[r][0], s[r][1]), s[r][2]), e, k));
+    _mm256_storeu_ps(out[r * 2 + 1] + k, epilogue8(_mm256_sub_ps(_mm256_sub_ps(s[r][1], s[r][2]), s[r][3]), e, k));
   }
 }
 
-static inline AVX512 void winograd_output16(const float *m, size_t ldm, int k, __mmask16 mask, float *const *out) {
+static inline AVX512 void winograd_output16(const float *m, size_t ldm, int k, __mmask16 mask, float *const *out,
+                                            const epilogue *e) {
   __m512 s[2][4];
   for (int b = 0; b < 4; b++) {
     const __m512 m0 = _mm512_maskz_loadu_ps(mask, m + (size_t)b * ldm + k),
@@ -491,18 +552,20 @@ static inline AVX512 void winograd_output16(const float *m, size_t ldm, int k, _
     s[1][b] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
   }
   for (int r = 0; r < 2; r++) {
-    _mm512_mask_storeu_ps(out[r * 2] + k, mask, _mm512_add_ps(_mm512_add_ps(s[r][0], s[r][1]), s[r][2]));
-    _mm512_mask_storeu_ps(out[r * 2 + 1] + k, mask, _mm512_sub_ps(_mm512_sub_ps(s[r][1], s[r][2]), s[r][3]));
+    _mm512_mask_storeu_ps(out[r * 2] + k, mask,
+                          epilogue16(_mm512_add_ps(_mm512_add_ps(s[r][0], s[r][1]), s[r][2]), e, k, mask));
+    _mm512_mask_storeu_ps(out[r * 2 + 1] + k, mask,
+                          epilogue16(_mm512_sub_ps(_mm512_sub_ps(s[r][1], s[r][2]), s[r][3]), e, k, mask));
   }
 }
 
-static AVX512 void winograd_output512(const float *m, size_t ldm, int cols, float *const *out) {
-  for (int k = 0; k < cols; k += 16) winograd_output16(m, ldm, k, lanes(cols - k), out);
+static AVX512 void winograd_output512(const float *m, size_t ldm, int cols, float *const *out, const epilogue *e) {
+  for (int k = 0; k < cols; k += 16) winograd_output16(m, ldm, k, lanes(cols - k), out, e);
 }
 
-static AVX2 void winograd_output256(const float *m, size_t ldm, int cols, float *const *out) {
+static AVX2 void winograd_output256(const float *m, size_t ldm, int cols, float *const *out, const epilogue *e) {
   int k = 0;
-  for (; k + 8 <= cols; k += 8) winograd_output8(m, ldm, k, out);
+  for (; k + 8 <= cols; k += 8) winograd_output8(m, ldm, k, out, e);
   for (; k < cols; k++) {
     float s[2][4];
     for (int b = 0; b < 4; b++) {
@@ -512,17 +575,17 @@ static AVX2 void winograd_output256(const float *m, size_t ldm, int cols, float 
       s[1][b] = m1 - m2 - m3;
     }
     for (int r = 0; r < 2; r++) {
-      out[r * 2][k] = s[r][0] + s[r][1] + s[r][2];
-      out[r * 2 + 1][k] = s[r][1] - s[r][2] - s[r][3];
+      out[r * 2][k] = epilogue1(s[r][0] + s[r][1] + s[r][2], e, k);
+      out[r * 2 + 1][k] = epilogue1(s[r][1] - s[r][2] - s[r][3], e, k);
     }
   }
 }
 
-static void winograd_output(const float *m, size_t ldm, int cols, float *const *out) {
+static void winograd_output(const float *m, size_t ldm, int cols, float *const *out, const epilogue *e) {
   if (current_panel_width() == NR_MAX)
-    winograd_output512(m, ldm, cols, out);
+    winograd_output512(m, ldm, cols, out, e);
   else
-    winograd_output256(m, ldm, cols, out);
+    winograd_output256(m, ldm, cols, out, e);
 }
 
 /* Tile `tile`'s image n and tile row th and column tw (tiles_w tiles a row, per_image an image). */
@@ -544,6 +607,33 @@ static void winograd_patch(const conv_shape *s, const float *x, const float *zer
     }
 }
 
+/*
+ * Tiles ahead whose patch is prefetched while one is transformed: the transforms are cheap, and
+ * without it they wait on every new row of x (x is often the previous kernel's output, out of
+ * the core's caches).
+ */
+#define WINOGRAD_PREFETCH 4
+
+/*
+ * The distance between the 16 transformed matrices of a block: `floats` rounded up to an odd
+ * number of 64-byte lines. The transforms write (and read) one row of each of the 16 at a time;
+ * 16 addresses a multiple of 4 KiB apart share one set of the level-1 cache, which holds 8 to 12
+ * lines, and evict each other on every tile (12 KiB apart at 96 tiles of 32 channels: 2-3x
+ * slower transforms). An odd number of lines apart, the 16 rows fall in 16 different sets.
+ */
+static inline size_t winograd_stride(size_t floats) {
+  const size_t lines = (floats + 15) / 16;
+  return (lines | 1) * 16;
+}
+
+/* Prefetches the `chans` values of each of a patch's 16 rows (`n` rows: 16, or 4 for a 2x2 block). */
+static inline void prefetch_rows(const float *const *p, int n, int chans) {
+  for (int a = 0; a < n; a++)
+    for (int c = 0; c < chans; c += 16) __builtin_prefetch(p[a] + c, 0, 3);
+}
+
+static inline void prefetch_patch(const float *const *p, int chans) { prefetch_rows(p, 16, chans); }
+
 static void winograd_task(const void *ctx, int task, int thread) {
   const winograd_job *job = ctx;
   const conv_shape *s = job->s;
@@ -551,20 +641,24 @@ static void winograd_task(const void *ctx, int task, int thread) {
   const int t0 = task * job->block;
   const int nt = job->tiles - t0 < job->block ? job->tiles - t0 : job->block;
   const int padded = ((nt + MR - 1) / MR) * MR;
-  const size_t ldv = (size_t)job->block * C, ldm = (size_t)job->block * K;
+  const size_t ldv = winograd_stride((size_t)job->block * C), ldm = winograd_stride((size_t)job->block * K);
   float *v = scratch_floats(thread, 0, 16 * ldv);
   float *m = scratch_floats(thread, 1, 16 * ldm + 4 * ((size_t)K + NR_MAX));
-  const float **ind = scratch_pointers(thread, (size_t)MC + MR);
+  const float **ind = scratch_pointers(thread, (size_t)MC + MR + 16 * (size_t)nt);
   if (!v || !m || !ind) return;
   float *dummy = m + 16 * ldm; /* rows past the block, and outputs past the edge */
   float *rows[MC + MR] = {0};
   const int per_image = job->tiles_h * job->tiles_w;
+  const epilogue e = {job->bias, job->activation, job->alpha};
+  const float **patches = ind + MC + MR;
   for (int i = 0; i < nt; i++) {
     int n, th, tw;
     winograd_tile(t0 + i, job->tiles_w, per_image, &n, &th, &tw);
-    const float *p[16];
-    winograd_patch(s, job->x, job->zeros, n, th, tw, p);
-    winograd_input(p, C, v + (size_t)i * C, ldv);
+    winograd_patch(s, job->x, job->zeros, n, th, tw, patches + 16 * (size_t)i);
+  }
+  for (int i = 0; i < nt; i++) {
+    if (i + WINOGRAD_PREFETCH < nt) prefetch_patch(patches + 16 * (size_t)(i + WINOGRAD_PREFETCH), C);
+    winograd_input(patches + 16 * (size_t)i, C, v + (size_t)i * C, ldv);
   }
   for (int xi = 0; xi < 16; xi++) {
     for (int r = 0; r < padded; r++) {
@@ -583,8 +677,7 @@ static void winograd_task(const void *ctx, int task, int thread) {
         out[r * 2 + q] = (oh < s->out_h && ow < s->out_w) ? job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * K
                                                            : dummy + (size_t)(r * 2 + q) * (K + NR_MAX);
       }
-    winograd_output(m + (size_t)i * K, ldm, K, out);
-    for (int o = 0; o < 4; o++) bias_activation(out[o], 1, K, job->bias, job->activation, job->alpha);
+    winograd_output(m + (size_t)i * K, ldm, K, out, &e);
   }
 }
 
@@ -1149,16 +1242,18 @@ static void winograd_filter_block(const winograd_filter_job *job, int block, int
   const int C = s->in_c, K = s->out_c;
   const int t0 = block * WINOGRAD_FILTER_TILES;
   const int nt = job->tiles - t0 < WINOGRAD_FILTER_TILES ? job->tiles - t0 : WINOGRAD_FILTER_TILES;
-  const size_t ldv = (size_t)WINOGRAD_FILTER_TILES * C, ldd = (size_t)WINOGRAD_FILTER_TILES * K;
+  const size_t ldv = winograd_stride((size_t)WINOGRAD_FILTER_TILES * C), ldd = winograd_stride((size_t)WINOGRAD_FILTER_TILES * K);
   float *v = scratch_floats(thread, 0, 16 * ldv);
   float *d = scratch_floats(thread, 1, 16 * ldd);
-  const float **xp = scratch_pointers(thread, WINOGRAD_FILTER_TILES);
+  const float **xp = scratch_pointers(thread, WINOGRAD_FILTER_TILES * 21);
   if (!v || !d || !xp) return;
   const int per_image = job->tiles_h * job->tiles_w;
+  /* each tile's 16 patch rows of x, then its 4 rows of dy (20 pointers a tile) */
+  const float **patches = xp + WINOGRAD_FILTER_TILES;
   for (int i = 0; i < nt; i++) {
     int n, th, tw;
     winograd_tile(t0 + i, job->tiles_w, per_image, &n, &th, &tw);
-    const float *p[16], *g[4];
+    const float **p = patches + 20 * (size_t)i, **g = p + 16;
     winograd_patch(s, job->x, job->zeros, n, th, tw, p);
     for (int r = 0; r < 2; r++)
       for (int q = 0; q < 2; q++) {
@@ -1166,8 +1261,15 @@ static void winograd_filter_block(const winograd_filter_job *job, int block, int
         g[r * 2 + q] = (oh < s->out_h && ow < s->out_w) ? job->dy + (((size_t)n * s->out_h + oh) * s->out_w + ow) * K
                                                         : job->zeros;
       }
+  }
+  for (int i = 0; i < nt; i++) {
+    const float **p = patches + 20 * (size_t)i;
+    if (i + WINOGRAD_PREFETCH < nt) {
+      prefetch_patch(p + 20 * WINOGRAD_PREFETCH, C);
+      prefetch_rows(p + 20 * WINOGRAD_PREFETCH + 16, 4, K);
+    }
     winograd_input(p, C, v + (size_t)i * C, ldv);
-    winograd_dy(g, K, d + (size_t)i * K, ldd);
+    winograd_dy(p + 16, K, d + (size_t)i * K, ldd);
   }
   for (int xi = 0; xi < 16; xi++) {
     for (int i = 0; i < nt; i++) xp[i] = v + xi * ldv + (size_t)i * C;

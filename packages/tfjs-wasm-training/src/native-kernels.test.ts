@@ -308,6 +308,50 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     expect(() => native.reluBiasGrad(dy, y.subarray(1), dy, new Float32Array(channels))).toThrow(/reluBiasGrad: y has/);
   });
 
+  it.each([
+    ['Winograd, 9 -> 17 channels (16-lane mask, AVX2 scalar tail)', convShape(2, 7, 9, 9, 17, 3, 1, 1, 1)],
+    ['Winograd, 32 -> 32 channels', convShape(1, 6, 8, 32, 32, 3, 1, 1, 1)],
+    ['direct, 5x5 stride 2', convShape(2, 12, 13, 9, 18, 5, 2, 1, 2)],
+  ])('conv2d with a bias and each activation gives the bits of conv2d, then the bias and activation value by value, on both vector widths: %s', (_, s) => {
+    const { x, w } = operands(s, 61);
+    // Outputs of both signs, some exactly -bias (0 after the add), a NaN bias and -0 bias.
+    const outC = s[6];
+    const bias = Float32Array.from(values([outC], 62), (v) => v * 3);
+    bias[1] = Number.NaN;
+    bias[2] = -0;
+    const size = s[0] * s[4] * s[5] * outC;
+    const [beforeBits, beforeWinograd] = [native.vectorBits(), native.winograd()];
+    const alpha = 0.3;
+    const f = Math.fround;
+    const activations: [number, (v: number) => number][] = [
+      [0, (v) => v],
+      [1, (v) => (v > 0 ? v : v === v ? 0 : v)],
+      [2, (v) => (v > 0 ? (v < 6 ? v : 6) : 0)],
+      [3, (v) => (v > 0 ? v : f(f(alpha) * v))],
+    ];
+    const firstDifference = (a: Float32Array, b: Float32Array) => {
+      const [p, q] = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
+      for (let i = 0; i < p.length; i++) if (p[i] !== q[i]) return i;
+      return -1;
+    };
+    try {
+      for (const bits of [512, 256] as const) {
+        native.vectorBits(bits);
+        const plain = new Float32Array(size);
+        native.conv2d(x, w, plain, Int32Array.from(s));
+        for (const [activation, apply] of activations) {
+          const expected = Float32Array.from(plain, (v, i) => apply(f(v + bias[i % outC]!)));
+          const y = new Float32Array(size).fill(Number.NaN);
+          native.conv2d(x, w, y, Int32Array.from(s), bias, activation, alpha);
+          expect(firstDifference(y, expected), `activation ${activation}, ${bits} bits`).toBe(-1);
+        }
+      }
+    } finally {
+      native.vectorBits(beforeBits as 256 | 512);
+      native.winograd(beforeWinograd);
+    }
+  });
+
   it('refuses arrays whose lengths do not match the shape, naming the kernel and the array', () => {
     const s = Int32Array.from(convShape(1, 4, 4, 2, 3, 3, 1, 1, 1));
     const x = new Float32Array(32);
