@@ -64,195 +64,18 @@ static inline void column_masks512(int cols, __mmask16 *lo, __mmask16 *hi) {
   *hi = (__mmask16)(cols >= 32 ? 0xFFFFu : cols > 16 ? (1u << (cols - 16)) - 1u : 0u);
 }
 
-/* ------------------------------------------------------------------------ */
 /*
- * The indirect register tile (forward and input gradient):
- *   C[r][col..col+16) = sum_t sum_c ind[t][r][c] * b[t*chans + c][0..16)
- * for the 6 rows r: `ind` holds, per tap t, 6 pointers to `chans` values (a
- * pixel of x or dy, or a zero row for padding); `b` is a packed panel of
- * (taps*chans) x 16. The whole depth accumulates in registers. Rows whose C
- * pointer is a dummy row are computed and discarded; `cols` < 16 stores only
- * the valid lanes.
+ * What a forward convolution applies to each output value before storing it, in the register
+ * tile (direct) or the output transform (Winograd): y = act(y + bias), relu with the bits of the
+ * Relu kernels after an Add (NaN kept, -0 to +0).
  */
-AVX2 static void indirect_tile(int taps, int chans, const float *const *ind, const float *restrict b,
-                               float *const *rows, int col, int cols) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int t = 0; t < taps; t++) {
-    const float *a0 = ind[0], *a1 = ind[1], *a2 = ind[2], *a3 = ind[3], *a4 = ind[4], *a5 = ind[5];
-    ind += MR;
-    for (int c = 0; c < chans; c++) {
-      __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-      b += NR;
-      __m256 v = _mm256_broadcast_ss(a0 + c);
-      c00 = _mm256_fmadd_ps(v, b0, c00);
-      c01 = _mm256_fmadd_ps(v, b1, c01);
-      v = _mm256_broadcast_ss(a1 + c);
-      c10 = _mm256_fmadd_ps(v, b0, c10);
-      c11 = _mm256_fmadd_ps(v, b1, c11);
-      v = _mm256_broadcast_ss(a2 + c);
-      c20 = _mm256_fmadd_ps(v, b0, c20);
-      c21 = _mm256_fmadd_ps(v, b1, c21);
-      v = _mm256_broadcast_ss(a3 + c);
-      c30 = _mm256_fmadd_ps(v, b0, c30);
-      c31 = _mm256_fmadd_ps(v, b1, c31);
-      v = _mm256_broadcast_ss(a4 + c);
-      c40 = _mm256_fmadd_ps(v, b0, c40);
-      c41 = _mm256_fmadd_ps(v, b1, c41);
-      v = _mm256_broadcast_ss(a5 + c);
-      c50 = _mm256_fmadd_ps(v, b0, c50);
-      c51 = _mm256_fmadd_ps(v, b1, c51);
-    }
-  }
-  if (cols == NR) {
-#define STORE_FULL(r, lo, hi)                  \
-  do {                                         \
-    _mm256_storeu_ps(rows[r] + col, lo);       \
-    _mm256_storeu_ps(rows[r] + col + 8, hi);   \
-  } while (0)
-    STORE_FULL(0, c00, c01);
-    STORE_FULL(1, c10, c11);
-    STORE_FULL(2, c20, c21);
-    STORE_FULL(3, c30, c31);
-    STORE_FULL(4, c40, c41);
-    STORE_FULL(5, c50, c51);
-#undef STORE_FULL
-  } else {
-    __m256i mlo, mhi;
-    column_masks(cols, &mlo, &mhi);
-#define STORE_MASKED(r, lo, hi)                        \
-  do {                                                 \
-    _mm256_maskstore_ps(rows[r] + col, mlo, lo);       \
-    _mm256_maskstore_ps(rows[r] + col + 8, mhi, hi);   \
-  } while (0)
-    STORE_MASKED(0, c00, c01);
-    STORE_MASKED(1, c10, c11);
-    STORE_MASKED(2, c20, c21);
-    STORE_MASKED(3, c30, c31);
-    STORE_MASKED(4, c40, c41);
-    STORE_MASKED(5, c50, c51);
-#undef STORE_MASKED
-  }
-}
-
-/* The same tile 32 columns wide with AVX-512 (`b`: panels of K x 32). */
-AVX512 static void indirect_tile512(int taps, int chans, const float *const *ind, const float *restrict b,
-                                    float *const *rows, int col, int cols) {
-  __m512 acc[MR][2];
-#pragma GCC unroll 6
-  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-  for (int t = 0; t < taps; t++, ind += MR) {
-    for (int c = 0; c < chans; c++, b += NR_MAX) {
-      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#pragma GCC unroll 6
-      for (int r = 0; r < MR; r++) {
-        const __m512 v = _mm512_set1_ps(ind[r][c]);
-        acc[r][0] = _mm512_fmadd_ps(v, b0, acc[r][0]);
-        acc[r][1] = _mm512_fmadd_ps(v, b1, acc[r][1]);
-      }
-    }
-  }
-  __mmask16 mlo, mhi;
-  column_masks512(cols, &mlo, &mhi);
-#pragma GCC unroll 6
-  for (int r = 0; r < MR; r++) {
-    _mm512_mask_storeu_ps(rows[r] + col, mlo, acc[r][0]);
-    _mm512_mask_storeu_ps(rows[r] + col + 16, mhi, acc[r][1]);
-  }
-}
-
-/* Packs a K x N row-major matrix (row stride ldb) into ceil(N/nr) zero-padded panels of K x nr. */
-static void pack_columns(const float *b, int depth, int cols, size_t ldb, int nr, float *dst) {
-  const int panels = (cols + nr - 1) / nr;
-  for (int j = 0; j < panels; j++) {
-    const int c0 = j * nr;
-    const int w = cols - c0 < nr ? cols - c0 : nr;
-    float *out = dst + (size_t)j * depth * nr;
-    for (int k = 0; k < depth; k++) {
-      const float *src = b + (size_t)k * ldb + c0;
-      float *o = out + (size_t)k * nr;
-      int q = 0;
-      for (; q < w; q++) o[q] = src[q];
-      for (; q < nr; q++) o[q] = 0.0f;
-    }
-  }
-}
-
-
-/*
- * One block of at most MC rows of an indirect product: `ind` holds, per group
- * of MR rows, taps x MR pointers; `bpack` panels of nr (16 or 32) columns;
- * `rows` the C row of each row (MC + MR entries, rows past `mc` pointing to
- * a dummy row).
- */
-static void indirect_block(int mc, int taps, int chans, int cols, const float *const *ind, const float *bpack,
-                           int nr, float *const *rows) {
-  const int panels = (cols + nr - 1) / nr;
-  const size_t depth = (size_t)taps * chans;
-  for (int j = 0; j < panels; j++) {
-    const int ncols = cols - j * nr < nr ? cols - j * nr : nr;
-    const float *bp = bpack + (size_t)j * depth * nr;
-    for (int i = 0; i < mc; i += MR) {
-      const float *const *group = ind + (size_t)(i / MR) * taps * MR;
-      if (nr == NR_MAX)
-        indirect_tile512(taps, chans, group, bp, rows + i, j * nr, ncols);
-      else
-        indirect_tile(taps, chans, group, bp, rows + i, j * nr, ncols);
-    }
-  }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Forward: y[p][co] = act(sum_t,ci x[p shifted by tap t][ci] * w[t][ci][co] + bias[co]). */
-
-
-typedef struct {
-  const conv_shape *s;
-  const float *x;
-  const float *zeros; /* at least filter_w * in_c zeros: the padding */
-  const float *bpack; /* ceil(Cout/nr) panels of K x nr */
-  int nr;
-  float *y;
-  int rows; /* P */
-  const float *bias; /* Cout values, or NULL */
-  int activation;
-  float alpha; /* slope of leaky relu */
-} forward_job;
-
-static void bias_activation(float *y, int rows, int cols, const float *bias, int activation, float alpha) {
-  if (!bias && activation == ACT_LINEAR) return;
-  for (int r = 0; r < rows; r++) {
-    float *v = y + (size_t)r * cols;
-    if (bias)
-      for (int c = 0; c < cols; c++) v[c] += bias[c];
-    switch (activation) {
-      case ACT_RELU: /* NaN kept, -0 to +0: the bits of the Relu kernels after an Add */
-        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? v[c] : (v[c] == v[c] ? 0.0f : v[c]);
-        break;
-      case ACT_RELU6:
-        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? (v[c] < 6.0f ? v[c] : 6.0f) : 0.0f;
-        break;
-      case ACT_LEAKY_RELU:
-        for (int c = 0; c < cols; c++) v[c] = v[c] > 0.0f ? v[c] : alpha * v[c];
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-/* What a Winograd output transform applies to each value before storing it: bias_activation's operations. */
 typedef struct {
   const float *bias; /* K values, or NULL */
   int activation;
   float alpha;
 } epilogue;
 
-/* bias_activation on one value: the same operations, so the same bits. */
+/* The epilogue of one value (channel k). */
 static inline float epilogue1(float v, const epilogue *e, int k) {
   if (e->bias) v += e->bias[k];
   switch (e->activation) {
@@ -286,6 +109,13 @@ static inline AVX2 __m256 epilogue8(__m256 v, const epilogue *e, int k) {
   }
 }
 
+/* epilogue8 on the lanes of `mask` (the others' bias read as 0: their values are not stored). */
+static inline AVX2 __m256 epilogue8_masked(__m256 v, const epilogue *e, int k, __m256i mask) {
+  if (!e->bias) return epilogue8(v, e, k);
+  const epilogue unbiased = {NULL, e->activation, e->alpha};
+  return epilogue8(_mm256_add_ps(v, _mm256_maskload_ps(e->bias + k, mask)), &unbiased, k);
+}
+
 /* epilogue1 on 16 lanes (channels k..k+16, `mask` the valid ones). */
 static inline AVX512 __m512 epilogue16(__m512 v, const epilogue *e, int k, __mmask16 mask) {
   if (e->bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, e->bias + k));
@@ -304,6 +134,165 @@ static inline AVX512 __m512 epilogue16(__m512 v, const epilogue *e, int k, __mma
       return v;
   }
 }
+
+/* ------------------------------------------------------------------------ */
+/*
+ * The indirect register tile (forward and input gradient):
+ *   C[r][col..col+16) = sum_t sum_c ind[t][r][c] * b[t*chans + c][0..16)
+ * for the 6 rows r: `ind` holds, per tap t, 6 pointers to `chans` values (a
+ * pixel of x or dy, or a zero row for padding); `b` is a packed panel of
+ * (taps*chans) x 16. The whole depth accumulates in registers. Rows whose C
+ * pointer is a dummy row are computed and discarded; `cols` < 16 stores only
+ * the valid lanes.
+ */
+AVX2 static void indirect_tile(int taps, int chans, const float *const *ind, const float *restrict b,
+                               float *const *rows, int col, int cols, const epilogue *e) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int t = 0; t < taps; t++) {
+    const float *a0 = ind[0], *a1 = ind[1], *a2 = ind[2], *a3 = ind[3], *a4 = ind[4], *a5 = ind[5];
+    ind += MR;
+    for (int c = 0; c < chans; c++) {
+      __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+      b += NR;
+      __m256 v = _mm256_broadcast_ss(a0 + c);
+      c00 = _mm256_fmadd_ps(v, b0, c00);
+      c01 = _mm256_fmadd_ps(v, b1, c01);
+      v = _mm256_broadcast_ss(a1 + c);
+      c10 = _mm256_fmadd_ps(v, b0, c10);
+      c11 = _mm256_fmadd_ps(v, b1, c11);
+      v = _mm256_broadcast_ss(a2 + c);
+      c20 = _mm256_fmadd_ps(v, b0, c20);
+      c21 = _mm256_fmadd_ps(v, b1, c21);
+      v = _mm256_broadcast_ss(a3 + c);
+      c30 = _mm256_fmadd_ps(v, b0, c30);
+      c31 = _mm256_fmadd_ps(v, b1, c31);
+      v = _mm256_broadcast_ss(a4 + c);
+      c40 = _mm256_fmadd_ps(v, b0, c40);
+      c41 = _mm256_fmadd_ps(v, b1, c41);
+      v = _mm256_broadcast_ss(a5 + c);
+      c50 = _mm256_fmadd_ps(v, b0, c50);
+      c51 = _mm256_fmadd_ps(v, b1, c51);
+    }
+  }
+  if (cols == NR) {
+#define STORE_FULL(r, lo, hi)                                                         \
+  do {                                                                                \
+    _mm256_storeu_ps(rows[r] + col, e ? epilogue8(lo, e, col) : lo);                  \
+    _mm256_storeu_ps(rows[r] + col + 8, e ? epilogue8(hi, e, col + 8) : hi);          \
+  } while (0)
+    STORE_FULL(0, c00, c01);
+    STORE_FULL(1, c10, c11);
+    STORE_FULL(2, c20, c21);
+    STORE_FULL(3, c30, c31);
+    STORE_FULL(4, c40, c41);
+    STORE_FULL(5, c50, c51);
+#undef STORE_FULL
+  } else {
+    __m256i mlo, mhi;
+    column_masks(cols, &mlo, &mhi);
+#define STORE_MASKED(r, lo, hi)                                                                 \
+  do {                                                                                          \
+    _mm256_maskstore_ps(rows[r] + col, mlo, e ? epilogue8_masked(lo, e, col, mlo) : lo);        \
+    _mm256_maskstore_ps(rows[r] + col + 8, mhi, e ? epilogue8_masked(hi, e, col + 8, mhi) : hi); \
+  } while (0)
+    STORE_MASKED(0, c00, c01);
+    STORE_MASKED(1, c10, c11);
+    STORE_MASKED(2, c20, c21);
+    STORE_MASKED(3, c30, c31);
+    STORE_MASKED(4, c40, c41);
+    STORE_MASKED(5, c50, c51);
+#undef STORE_MASKED
+  }
+}
+
+/* The same tile 32 columns wide with AVX-512 (`b`: panels of K x 32). */
+AVX512 static void indirect_tile512(int taps, int chans, const float *const *ind, const float *restrict b,
+                                    float *const *rows, int col, int cols, const epilogue *e) {
+  __m512 acc[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int t = 0; t < taps; t++, ind += MR) {
+    for (int c = 0; c < chans; c++, b += NR_MAX) {
+      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; r++) {
+        const __m512 v = _mm512_set1_ps(ind[r][c]);
+        acc[r][0] = _mm512_fmadd_ps(v, b0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(v, b1, acc[r][1]);
+      }
+    }
+  }
+  __mmask16 mlo, mhi;
+  column_masks512(cols, &mlo, &mhi);
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) {
+    _mm512_mask_storeu_ps(rows[r] + col, mlo, e ? epilogue16(acc[r][0], e, col, mlo) : acc[r][0]);
+    _mm512_mask_storeu_ps(rows[r] + col + 16, mhi, e ? epilogue16(acc[r][1], e, col + 16, mhi) : acc[r][1]);
+  }
+}
+
+/* Packs a K x N row-major matrix (row stride ldb) into ceil(N/nr) zero-padded panels of K x nr. */
+static void pack_columns(const float *b, int depth, int cols, size_t ldb, int nr, float *dst) {
+  const int panels = (cols + nr - 1) / nr;
+  for (int j = 0; j < panels; j++) {
+    const int c0 = j * nr;
+    const int w = cols - c0 < nr ? cols - c0 : nr;
+    float *out = dst + (size_t)j * depth * nr;
+    for (int k = 0; k < depth; k++) {
+      const float *src = b + (size_t)k * ldb + c0;
+      float *o = out + (size_t)k * nr;
+      int q = 0;
+      for (; q < w; q++) o[q] = src[q];
+      for (; q < nr; q++) o[q] = 0.0f;
+    }
+  }
+}
+
+
+/*
+ * One block of at most MC rows of an indirect product: `ind` holds, per group
+ * of MR rows, taps x MR pointers; `bpack` panels of nr (16 or 32) columns;
+ * `rows` the C row of each row (MC + MR entries, rows past `mc` pointing to
+ * a dummy row); `e` (or NULL) is applied to each value as it is stored.
+ */
+static void indirect_block(int mc, int taps, int chans, int cols, const float *const *ind, const float *bpack,
+                           int nr, float *const *rows, const epilogue *e) {
+  const int panels = (cols + nr - 1) / nr;
+  const size_t depth = (size_t)taps * chans;
+  for (int j = 0; j < panels; j++) {
+    const int ncols = cols - j * nr < nr ? cols - j * nr : nr;
+    const float *bp = bpack + (size_t)j * depth * nr;
+    for (int i = 0; i < mc; i += MR) {
+      const float *const *group = ind + (size_t)(i / MR) * taps * MR;
+      if (nr == NR_MAX)
+        indirect_tile512(taps, chans, group, bp, rows + i, j * nr, ncols, e);
+      else
+        indirect_tile(taps, chans, group, bp, rows + i, j * nr, ncols, e);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Forward: y[p][co] = act(sum_t,ci x[p shifted by tap t][ci] * w[t][ci][co] + bias[co]). */
+
+
+typedef struct {
+  const conv_shape *s;
+  const float *x;
+  const float *zeros; /* at least filter_w * in_c zeros: the padding */
+  const float *bpack; /* ceil(Cout/nr) panels of K x nr */
+  int nr;
+  float *y;
+  int rows; /* P */
+  const float *bias; /* Cout values, or NULL */
+  int activation;
+  float alpha; /* slope of leaky relu */
+} forward_job;
 
 static void forward_task(const void *ctx, int task, int thread) {
   const forward_job *job = ctx;
@@ -392,8 +381,9 @@ static void forward_task(const void *ctx, int task, int thread) {
       }
     }
   }
-  indirect_block(mc, taps, chans, s->out_c, ind, job->bpack, job->nr, rows);
-  bias_activation(job->y + (size_t)m0 * s->out_c, mc, s->out_c, job->bias, job->activation, job->alpha);
+  const epilogue e = {job->bias, job->activation, job->alpha};
+  indirect_block(mc, taps, chans, s->out_c, ind, job->bpack, job->nr, rows,
+                 job->bias || job->activation != ACT_LINEAR ? &e : NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -665,7 +655,7 @@ static void winograd_task(const void *ctx, int task, int thread) {
       ind[r] = r < nt ? v + xi * ldv + (size_t)r * C : job->zeros;
       rows[r] = r < nt ? m + xi * ldm + (size_t)r * K : dummy;
     }
-    indirect_block(nt, 1, C, K, ind, job->upack + xi * job->ustride, job->nr, rows);
+    indirect_block(nt, 1, C, K, ind, job->upack + xi * job->ustride, job->nr, rows, NULL);
   }
   for (int i = 0; i < nt; i++) {
     int n, th, tw;
@@ -850,7 +840,7 @@ static void input_task(const void *ctx, int task, int thread) {
     for (int r = 0; r < mc; r++) memset(rows[r], 0, sizeof(float) * s->in_c);
     return;
   }
-  indirect_block(mc, taps, s->out_c, s->in_c, ind, job->bpack, job->nr, rows);
+  indirect_block(mc, taps, s->out_c, s->in_c, ind, job->bpack, job->nr, rows, NULL);
 }
 
 static int positive_mod(int a, int b) {
