@@ -54,7 +54,7 @@ static ptrdiff_t max_position(const conv_shape *s, const float *x, const float *
  * pass over the window that adds dy to the first pixel equal to the target.
  */
 AVX2 static void max_pool_vector(const conv_shape *s, const float *x, float *dx, const float *y_at, const float *dy_at,
-                                 int c, int row_from, int row_to, int col_from, int col_to) {
+                                 int c, int row_from, int row_to, int col_from, int col_to, int tiled) {
   const int channels = s->in_c;
   __m256 target;
   __m256 valid = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
@@ -94,7 +94,9 @@ AVX2 static void max_pool_vector(const conv_shape *s, const float *x, float *dx,
     for (int q = col_from; q < col_to; q++) {
       const size_t i = ((size_t)r * s->in_w + q) * channels + c;
       const __m256 hit = _mm256_andnot_ps(found, _mm256_cmp_ps(_mm256_loadu_ps(x + i), target, _CMP_EQ_OQ));
-      _mm256_storeu_ps(dx + i, _mm256_add_ps(_mm256_loadu_ps(dx + i), _mm256_and_ps(hit, g)));
+      /* tiled: this window is the pixel's only one, and dx was not cleared: +0 + the value, the same bits */
+      const __m256 before = tiled ? _mm256_setzero_ps() : _mm256_loadu_ps(dx + i);
+      _mm256_storeu_ps(dx + i, _mm256_add_ps(before, _mm256_and_ps(hit, g)));
       found = _mm256_or_ps(found, hit);
     }
 }
@@ -113,7 +115,14 @@ static void max_pool_image(const void *ctx, int n, int thread) {
   const size_t image = (size_t)s->in_h * s->in_w * channels;
   const float *x = job->x + (size_t)n * image;
   float *dx = job->dx + (size_t)n * image;
-  memset(dx, 0, image * sizeof(float));
+  /*
+   * Windows that tile the image exactly (a 2x2 pool of stride 2 on even sizes, say) cover each
+   * pixel once: each window writes its pixels instead of adding into a cleared dx (one pass over
+   * dx, not three).
+   */
+  const int tiled = s->stride_h == s->filter_h && s->stride_w == s->filter_w && s->pad_top == 0 && s->pad_left == 0 &&
+                    s->out_h * s->stride_h == s->in_h && s->out_w * s->stride_w == s->in_w;
+  if (!tiled) memset(dx, 0, image * sizeof(float));
   for (int oh = 0; oh < s->out_h; oh++) {
     int row_from, row_to;
     window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
@@ -123,7 +132,11 @@ static void max_pool_image(const void *ctx, int n, int thread) {
       const size_t out_at = (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
       for (int c = 0; c < vector_channels; c += 8)
         max_pool_vector(s, x, dx, job->y ? job->y + out_at + c : NULL, job->dy + out_at + c, c, row_from, row_to,
-                        col_from, col_to);
+                        col_from, col_to, tiled);
+      if (tiled)
+        for (int r = row_from; r < row_to; r++)
+          for (int q = col_from; q < col_to; q++)
+            for (int c = vector_channels; c < channels; c++) dx[((size_t)r * s->in_w + q) * channels + c] = 0.0f;
       for (int c = vector_channels; c < channels; c++) {
         const ptrdiff_t at =
             max_position(s, x, job->y ? job->y + out_at + c : NULL, c, row_from, row_to, col_from, col_to);

@@ -352,6 +352,34 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
+  it('maxPoolGrad of windows that tile the image writes every value of dx: the first maximum gets +0 + dy, the rest +0', () => {
+    // 2x2 stride 2 on even sizes; 19 channels: two vectors of 8 and 3 one by one. Ties (zeros) and a -0 dy.
+    const [B, H, W, C] = [2, 8, 6, 19];
+    const [OH, OW] = [H / 2, W / 2];
+    const x = Float32Array.from(values([B, H, W, C], 71), (v) => (v < 0 ? 0 : Math.round(v * 4)));
+    const dy = values([B, OH, OW, C], 72);
+    dy[5] = -0;
+    const y = new Float32Array(B * OH * OW * C);
+    const expected = new Float32Array(B * H * W * C);
+    for (let n = 0; n < B; n++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let c = 0; c < C; c++) {
+            const at = (r: number, q: number) => ((n * H + 2 * oh + r) * W + 2 * ow + q) * C + c;
+            const o = ((n * OH + oh) * OW + ow) * C + c;
+            let best = at(0, 0);
+            for (const [r, q] of [[0, 1], [1, 0], [1, 1]] as const) if (x[at(r, q)]! > x[best]!) best = at(r, q);
+            y[o] = x[best]!;
+            expected[best] = 0 + dy[o]!;
+          }
+    const shape = Int32Array.from([B, H, W, C, OH, OW, C, 2, 2, 2, 2, 1, 1, 0, 0]);
+    for (const withY of [true, false]) {
+      const dx = new Float32Array(B * H * W * C).fill(Number.NaN);
+      native.maxPoolGrad(x, dy, dx, shape, withY ? y : null);
+      expect(new Uint32Array(dx.buffer), `forward output given: ${withY}`).toEqual(new Uint32Array(expected.buffer));
+    }
+  });
+
   it('refuses arrays whose lengths do not match the shape, naming the kernel and the array', () => {
     const s = Int32Array.from(convShape(1, 4, 4, 2, 3, 3, 1, 1, 1));
     const x = new Float32Array(32);
