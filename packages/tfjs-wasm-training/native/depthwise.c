@@ -159,6 +159,188 @@ INLINE void filter_group(const depthwise_job *job, float *partial, int n, int oh
   }
 }
 
+/* ------------------------------------------------------------------------ */
+/*
+ * Multiplier 1 with AVX-512 (where the CPU has it, as the convolution tiles): groups of up to 32
+ * channels as 1 or 2 vectors of 16 lanes (the last one under a mask), 8 pixels of a row at a time
+ * (forward, input gradient), and in the filter gradient every tap of a filter row at once (one
+ * accumulator chain per tap, where the AVX2 code has one tap's chain at a time: its multiply-adds
+ * wait on each other). Each lane runs the same multiply-adds in the same order as the AVX2 code:
+ * the same bits.
+ */
+#define INLINE512 static inline __attribute__((always_inline, target("avx512f,avx2,fma")))
+#define PIX512 8
+#define TAPS512 8 /* filter widths up to this take the all-taps filter gradient */
+
+INLINE512 __mmask16 lane_mask(int v, const int nv, __mmask16 last) { return v == nv - 1 ? last : (__mmask16)0xFFFF; }
+
+/* in/out index along a row for tap k: in = out * stride - pad + k * dilation (forward). */
+INLINE512 void forward_group512(const depthwise_job *job, int n, int oh, int start, const int nv, __mmask16 last) {
+  const conv_shape *s = job->s;
+  const int channels = s->in_c;
+  for (int ow0 = 0; ow0 < s->out_w; ow0 += PIX512) {
+    const int count = s->out_w - ow0 < PIX512 ? s->out_w - ow0 : PIX512;
+    __m512 acc[PIX512][2];
+#pragma GCC unroll 8
+    for (int j = 0; j < PIX512; j++) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+      if (ih < 0 || ih >= s->in_h) continue;
+      const float *x_row = job->a + ((size_t)n * s->in_h + ih) * s->in_w * channels + start;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
+        __m512 wv[2];
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) wv[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, last), w + 16 * v);
+        const int base = ow0 * s->stride_w - s->pad_left + kw * s->dilation_w;
+#pragma GCC unroll 8
+        for (int j = 0; j < PIX512; j++) {
+          const int iw = base + j * s->stride_w;
+          if (j >= count || iw < 0 || iw >= s->in_w) continue;
+          const float *x = x_row + (size_t)iw * channels;
+#pragma GCC unroll 2
+          for (int v = 0; v < nv; v++)
+            acc[j][v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lane_mask(v, nv, last), x + 16 * v), wv[v], acc[j][v]);
+        }
+      }
+    }
+    float *y = job->out + (((size_t)n * s->out_h + oh) * s->out_w + ow0) * channels + start;
+#pragma GCC unroll 8
+    for (int j = 0; j < PIX512; j++)
+      if (j < count)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(y + (size_t)j * channels + 16 * v, lane_mask(v, nv, last), acc[j][v]);
+  }
+}
+
+/* The output index that tap k reaches from input index i (i + pad - k * dilation, then / stride), or -1. */
+INLINE512 int reached(int i, int pad, int k, int dilation, int stride, int limit) {
+  const int t = i + pad - k * dilation;
+  if (t < 0) return -1;
+  if (stride == 1) return t < limit ? t : -1;
+  if (t % stride != 0 || t / stride >= limit) return -1;
+  return t / stride;
+}
+
+INLINE512 void input_group512(const depthwise_job *job, int n, int ih, int start, const int nv, __mmask16 last) {
+  const conv_shape *s = job->s;
+  const int channels = s->in_c;
+  for (int iw0 = 0; iw0 < s->in_w; iw0 += PIX512) {
+    const int count = s->in_w - iw0 < PIX512 ? s->in_w - iw0 : PIX512;
+    __m512 acc[PIX512][2];
+#pragma GCC unroll 8
+    for (int j = 0; j < PIX512; j++) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      const int oh = reached(ih, s->pad_top, kh, s->dilation_h, s->stride_h, s->out_h);
+      if (oh < 0) continue;
+      const float *dy_row = job->a + ((size_t)n * s->out_h + oh) * s->out_w * channels + start;
+      for (int kw = 0; kw < s->filter_w; kw++) {
+        const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
+        __m512 wv[2];
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) wv[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, last), w + 16 * v);
+#pragma GCC unroll 8
+        for (int j = 0; j < PIX512; j++) {
+          if (j >= count) continue;
+          const int ow = reached(iw0 + j, s->pad_left, kw, s->dilation_w, s->stride_w, s->out_w);
+          if (ow < 0) continue;
+          const float *dy = dy_row + (size_t)ow * channels;
+#pragma GCC unroll 2
+          for (int v = 0; v < nv; v++)
+            acc[j][v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lane_mask(v, nv, last), dy + 16 * v), wv[v], acc[j][v]);
+        }
+      }
+    }
+    float *dx = job->out + (((size_t)n * s->in_h + ih) * s->in_w + iw0) * channels + start;
+#pragma GCC unroll 8
+    for (int j = 0; j < PIX512; j++)
+      if (j < count)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(dx + (size_t)j * channels + 16 * v, lane_mask(v, nv, last), acc[j][v]);
+  }
+}
+
+/* Filter widths up to TAPS512: each tap's sum over the row in its own registers, all taps in one pass. */
+INLINE512 void filter_group512(const depthwise_job *job, float *partial, int n, int oh, int start, const int nv,
+                               __mmask16 last) {
+  const conv_shape *s = job->s;
+  const int channels = s->in_c, fw = s->filter_w;
+  /* each tap's output columns [from, to) whose input lands inside the image (the AVX2 code's ranges) */
+  int from[TAPS512], to[TAPS512], lo = s->out_w, hi = 0;
+  for (int kw = 0; kw < fw; kw++) {
+    const int shift = kw * s->dilation_w - s->pad_left;
+    from[kw] = shift >= 0 ? 0 : (-shift + s->stride_w - 1) / s->stride_w;
+    to[kw] = (s->in_w - 1 - shift) >= 0 ? (s->in_w - 1 - shift) / s->stride_w + 1 : 0;
+    if (to[kw] > s->out_w) to[kw] = s->out_w;
+    if (from[kw] < lo) lo = from[kw];
+    if (to[kw] > hi) hi = to[kw];
+  }
+  const float *dy_row = job->b + ((size_t)n * s->out_h + oh) * s->out_w * channels + start;
+  for (int kh = 0; kh < s->filter_h; kh++) {
+    const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+    if (ih < 0 || ih >= s->in_h) continue;
+    const float *x_row = job->a + ((size_t)n * s->in_h + ih) * s->in_w * channels + start;
+    __m512 acc[TAPS512][2];
+#pragma GCC unroll 8
+    for (int kw = 0; kw < TAPS512; kw++) acc[kw][0] = acc[kw][1] = _mm512_setzero_ps();
+    for (int ow = lo; ow < hi; ow++) {
+      const float *dy = dy_row + (size_t)ow * channels;
+      __m512 g[2];
+#pragma GCC unroll 2
+      for (int v = 0; v < nv; v++) g[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, last), dy + 16 * v);
+#pragma GCC unroll 8
+      for (int kw = 0; kw < TAPS512; kw++) {
+        if (kw >= fw || ow < from[kw] || ow >= to[kw]) continue;
+        const float *x = x_row + (size_t)(ow * s->stride_w + kw * s->dilation_w - s->pad_left) * channels;
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++)
+          acc[kw][v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lane_mask(v, nv, last), x + 16 * v), g[v], acc[kw][v]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int kw = 0; kw < TAPS512; kw++) {
+      if (kw >= fw || from[kw] >= to[kw]) continue;
+      float *dw = partial + ((size_t)kh * fw + kw) * channels + start;
+#pragma GCC unroll 2
+      for (int v = 0; v < nv; v++) {
+        const __mmask16 m = lane_mask(v, nv, last);
+        _mm512_mask_storeu_ps(dw + 16 * v, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dw + 16 * v), acc[kw][v]));
+      }
+    }
+  }
+}
+
+/* Calls BODY(start, NV, mask) for each group of 32 channels with a constant NV (1 or 2 vectors of 16). */
+#define FOR_GROUPS512(channels, BODY)                                                             \
+  for (int start_ = 0; start_ < (channels); start_ += 32) {                                       \
+    const int count_ = (channels) - start_ < 32 ? (channels) - start_ : 32;                       \
+    const int tail_ = count_ % 16 == 0 ? 16 : count_ % 16;                                         \
+    const __mmask16 mask_ = (__mmask16)(tail_ == 16 ? 0xFFFFu : (1u << tail_) - 1u);               \
+    if (count_ > 16)                                                                              \
+      BODY(start_, 2, mask_);                                                                     \
+    else                                                                                          \
+      BODY(start_, 1, mask_);                                                                     \
+  }
+
+static __attribute__((target("avx512f,avx2,fma"))) void forward_row512(const depthwise_job *job, int n, int oh) {
+#define FORWARD(start, nv, mask) forward_group512(job, n, oh, start, nv, mask)
+  FOR_GROUPS512(job->s->in_c, FORWARD)
+#undef FORWARD
+}
+
+static __attribute__((target("avx512f,avx2,fma"))) void input_row512(const depthwise_job *job, int n, int ih) {
+#define INPUT(start, nv, mask) input_group512(job, n, ih, start, nv, mask)
+  FOR_GROUPS512(job->s->in_c, INPUT)
+#undef INPUT
+}
+
+static __attribute__((target("avx512f,avx2,fma"))) void filter_row512(const depthwise_job *job, float *partial, int n,
+                                                                         int oh) {
+#define FILTER(start, nv, mask) filter_group512(job, partial, n, oh, start, nv, mask)
+  FOR_GROUPS512(job->s->in_c, FILTER)
+#undef FILTER
+}
+
 /* Calls BODY(start, NV, tail, mask) for each group of 32 channels with a constant NV. */
 #define FOR_GROUPS(channels, BODY)                                                  \
   for (int start_ = 0; start_ < (channels); start_ += 32) {                         \
@@ -201,7 +383,10 @@ AVX2 static void forward_row(const void *ctx, int task, int thread) {
   const int n = task / s->out_h, oh = task % s->out_h;
   const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
   if (mult == 1) {
-    forward_row_single(job, n, oh);
+    if (conv_vector_bits() == 512)
+      forward_row512(job, n, oh);
+    else
+      forward_row_single(job, n, oh);
     return;
   }
   for (int ow = 0; ow < s->out_w; ow++) {
@@ -226,9 +411,40 @@ AVX2 static void forward_row(const void *ctx, int task, int thread) {
   }
 }
 
+/*
+ * Consecutive rows of one image per task (a filter reads each input row for several output rows:
+ * one task per row sent neighbouring rows to different cores, each fetching them again from the
+ * shared cache): about 8 KiB of output per task, at most a whole image.
+ */
+static int rows_per_task(int rows, int width, int channels) {
+  const int64_t row_floats = (int64_t)width * channels;
+  int band = row_floats >= 2048 ? 1 : (int)(2048 / (row_floats > 0 ? row_floats : 1));
+  return band < rows ? band : rows;
+}
+
+typedef struct {
+  const depthwise_job *job;
+  void (*row)(const void *ctx, int task, int thread);
+  int rows, band; /* rows per image, rows per task */
+} banded_job;
+
+static void banded_task(const void *ctx, int task, int thread) {
+  const banded_job *b = ctx;
+  const int bands = (b->rows + b->band - 1) / b->band;
+  const int n = task / bands, first = (task % bands) * b->band;
+  const int last = first + b->band < b->rows ? first + b->band : b->rows;
+  for (int r = first; r < last; r++) b->row(b->job, n * b->rows + r, thread);
+}
+
+static void parallel_rows(const depthwise_job *job, int batch, int rows, int width,
+                          void (*row)(const void *ctx, int task, int thread)) {
+  const banded_job b = {job, row, rows, rows_per_task(rows, width, job->s->out_c)};
+  parallel_for(batch * ((rows + b.band - 1) / b.band), banded_task, &b);
+}
+
 int depthwise_forward(const conv_shape *s, const float *x, const float *w, float *y) {
   depthwise_job job = {s, x, w, y, 0, {0}};
-  parallel_for(s->batch * s->out_h, forward_row, &job);
+  parallel_rows(&job, s->batch, s->out_h, s->out_w, forward_row);
   return 0;
 }
 
@@ -240,7 +456,10 @@ AVX2 static void input_row(const void *ctx, int task, int thread) {
   const int n = task / s->in_h, ih = task % s->in_h;
   const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
   if (mult == 1) {
-    input_row_single(job, n, ih);
+    if (conv_vector_bits() == 512)
+      input_row512(job, n, ih);
+    else
+      input_row_single(job, n, ih);
     return;
   }
   for (int iw = 0; iw < s->in_w; iw++) {
@@ -272,7 +491,7 @@ AVX2 static void input_row(const void *ctx, int task, int thread) {
 
 int depthwise_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
   depthwise_job job = {s, dy, w, dx, 0, {0}};
-  parallel_for(s->batch * s->in_h, input_row, &job);
+  parallel_rows(&job, s->batch, s->in_h, s->in_w, input_row);
   return 0;
 }
 
@@ -282,7 +501,10 @@ AVX2 static void filter_row(const depthwise_job *job, int row, float *partial) {
   const int n = row / s->out_h, oh = row % s->out_h;
   const int channels = s->in_c, mult = s->out_c / s->in_c, oc_count = s->out_c;
   if (mult == 1) {
-    filter_row_single(job, partial, n, oh);
+    if (conv_vector_bits() == 512 && s->filter_w <= TAPS512)
+      filter_row512(job, partial, n, oh);
+    else
+      filter_row_single(job, partial, n, oh);
     return;
   }
   for (int ow = 0; ow < s->out_w; ow++) {

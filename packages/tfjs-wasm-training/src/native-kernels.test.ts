@@ -352,6 +352,54 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
+  it.each([
+    ['5x5 same, 32 channels (two full vectors of 16)', convShape(2, 16, 16, 32, 32, 5, 1, 1, 2)],
+    ['3x3 stride 2, 19 channels (16 and a masked 3)', convShape(2, 11, 9, 19, 19, 3, 2, 1, 1)],
+    ['3x3 dilation 2, 40 channels (a group of 32 and one of 8)', convShape(1, 12, 13, 40, 40, 3, 1, 2, 2)],
+    ['7x7 stride 3, 5 channels, rows wider than 8 pixels', convShape(2, 9, 30, 5, 5, 7, 3, 1, 3)],
+    ['9x9 (wider than the all-taps filter gradient), 16 channels', convShape(1, 10, 12, 16, 16, 9, 1, 1, 4)],
+  ])('depthwise convolution (multiplier 1) gives the same bits with AVX-512 and AVX2, and matches a float64 reference: %s', (_, s) => {
+    const [B, H, W, C, OH, OW, , FH, FW, SH, SW, DH, DW, PT, PL] = s;
+    const x = values([B, H, W, C], 81);
+    const w = values([FH, FW, C, 1], 82);
+    const dy = values([B, OH, OW, C], 83);
+    const reference = { y: new Float64Array(B * OH * OW * C), dx: new Float64Array(x.length), dw: new Float64Array(w.length) };
+    for (let n = 0; n < B; n++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let kh = 0; kh < FH; kh++)
+            for (let kw = 0; kw < FW; kw++) {
+              const [ih, iw] = [oh * SH - PT + kh * DH, ow * SW - PL + kw * DW];
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              for (let c = 0; c < C; c++) {
+                const [xi, wi, oi] = [((n * H + ih) * W + iw) * C + c, (kh * FW + kw) * C + c, ((n * OH + oh) * OW + ow) * C + c];
+                reference.y[oi]! += x[xi]! * w[wi]!;
+                reference.dx[xi]! += dy[oi]! * w[wi]!;
+                reference.dw[wi]! += x[xi]! * dy[oi]!;
+              }
+            }
+    const run = () => {
+      const shape = Int32Array.from(s);
+      const out = { y: new Float32Array(B * OH * OW * C).fill(Number.NaN), dx: new Float32Array(x.length).fill(Number.NaN), dw: new Float32Array(w.length).fill(Number.NaN) };
+      native.depthwiseConv2d(x, w, out.y, shape);
+      native.depthwiseConv2dBackpropInput(dy, w, out.dx, shape);
+      native.depthwiseConv2dBackpropFilter(x, dy, out.dw, shape);
+      return out;
+    };
+    const before = native.vectorBits();
+    try {
+      const wide = run();
+      native.vectorBits(256);
+      const narrow = run();
+      for (const key of ['y', 'dx', 'dw'] as const) {
+        expectClose(wide[key], Float32Array.from(reference[key]), key, 2e-6);
+        expect(new Uint32Array(wide[key].buffer), key).toEqual(new Uint32Array(narrow[key].buffer));
+      }
+    } finally {
+      native.vectorBits(before as 256 | 512);
+    }
+  });
+
   it('maxPoolGrad of windows that tile the image writes every value of dx: the first maximum gets +0 + dy, the rest +0', () => {
     // 2x2 stride 2 on even sizes; 19 channels: two vectors of 8 and 3 one by one. Ties (zeros) and a -0 dy.
     const [B, H, W, C] = [2, 8, 6, 19];
