@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 8 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd; 8: reluBiasGrad, conv2d relu keeps NaN */
+#define ADDON_VERSION 9 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd; 8: reluBiasGrad, conv2d relu keeps NaN; 9: maxPool */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -220,6 +220,17 @@ static int pool_shape(call_args *c, size_t i, conv_shape *s) {
   if (!shape(c, i, s)) return 0;
   if (s->out_c != s->in_c) return fail(c->env, c->fn, "shape: pooling keeps the channel count");
   return 1;
+}
+
+/* maxPool(x, y, shape) */
+static napi_value js_max_pool(napi_env env, napi_callback_info info) {
+  call_args c;
+  conv_shape s;
+  float *x, *y;
+  if (!read_args(env, info, "maxPool", 3, &c) || !pool_shape(&c, 2, &s) ||
+      !floats(&c, 0, "x", input_size(&s), 0, &x) || !floats(&c, 1, "y", output_size(&s), 0, &y))
+    return undefined_value(env);
+  RUN(c, max_pool(&s, x, y));
 }
 
 /* maxPoolGrad(x, dy, dx, shape, y?: the forward output, or null) */
@@ -614,6 +625,7 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "depthwiseConv2d", js_depthwise);
   export_function(env, exports, "depthwiseConv2dBackpropInput", js_depthwise_input_grad);
   export_function(env, exports, "depthwiseConv2dBackpropFilter", js_depthwise_filter_grad);
+  export_function(env, exports, "maxPool", js_max_pool);
   export_function(env, exports, "maxPoolGrad", js_max_pool_grad);
   export_function(env, exports, "avgPoolGrad", js_avg_pool_grad);
   export_function(env, exports, "sumAdjacent", js_sum_adjacent);

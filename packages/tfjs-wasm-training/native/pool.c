@@ -152,6 +152,69 @@ int max_pool_grad(const conv_shape *s, const float *x, const float *y, const flo
   return 0;
 }
 
+/*
+ * Max pooling forward, the cpu backend's rule: each output is the window's first strictly greatest
+ * value from -infinity in row-major order (NaN never wins; a window of NaN and -infinity gives
+ * -infinity; of -0 and +0, the first). Pixels outside the image are not part of the window.
+ * One task per band of output rows of one image; 8 channels at a time (a lane-by-lane
+ * comparison: the same values as one at a time).
+ */
+typedef struct {
+  const conv_shape *s;
+  const float *x;
+  float *y;
+  int band; /* output rows per task */
+} max_pool_job;
+
+AVX2 static void max_pool_rows(const void *ctx, int task, int thread) {
+  (void)thread;
+  const max_pool_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int channels = s->in_c, vector_channels = channels - channels % 8;
+  const int bands = (s->out_h + job->band - 1) / job->band;
+  const int n = task / bands, oh_from = (task % bands) * job->band;
+  const int oh_to = oh_from + job->band < s->out_h ? oh_from + job->band : s->out_h;
+  const float *x = job->x + (size_t)n * s->in_h * s->in_w * channels;
+  for (int oh = oh_from; oh < oh_to; oh++) {
+    int row_from, row_to;
+    window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
+    for (int ow = 0; ow < s->out_w; ow++) {
+      int col_from, col_to;
+      window(ow, s->stride_w, s->pad_left, s->filter_w, s->in_w, &col_from, &col_to);
+      float *y = job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
+      for (int c = 0; c < vector_channels; c += 8) {
+        __m256 best = _mm256_set1_ps(-INFINITY);
+        for (int r = row_from; r < row_to; r++)
+          for (int q = col_from; q < col_to; q++) {
+            const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
+            best = _mm256_blendv_ps(best, v, _mm256_cmp_ps(v, best, _CMP_GT_OQ));
+          }
+        _mm256_storeu_ps(y + c, best);
+      }
+      for (int c = vector_channels; c < channels; c++) {
+        float best = -INFINITY;
+        for (int r = row_from; r < row_to; r++)
+          for (int q = col_from; q < col_to; q++) {
+            const float v = x[((size_t)r * s->in_w + q) * channels + c];
+            if (v > best) best = v;
+          }
+        y[c] = best;
+      }
+    }
+  }
+}
+
+int max_pool(const conv_shape *s, const float *x, float *y) {
+  /* about 8 KiB of output per task */
+  const int64_t row = (int64_t)s->out_w * s->in_c;
+  int band = row >= 2048 ? 1 : (int)(2048 / (row > 0 ? row : 1));
+  if (band > s->out_h) band = s->out_h;
+  if (band < 1) band = 1;
+  max_pool_job job = {s, x, y, band};
+  parallel_for(s->batch * ((s->out_h + band - 1) / band), max_pool_rows, &job);
+  return 0;
+}
+
 /* Each dy value is spread over its window with weight 1 / (filter_h * filter_w), as the cpu backend does. */
 AVX2 static void avg_pool_image(const void *ctx, int n, int thread) {
   (void)thread;

@@ -400,6 +400,37 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
+  it.each([
+    ['2x2 stride 2, 19 channels (8, 8 and 3 one by one)', [2, 8, 6, 19, 4, 3, 19, 2, 2, 2, 2, 1, 1, 0, 0]],
+    ['3x3 stride 1 same (clipped windows), 8 channels', [1, 5, 7, 8, 5, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1]],
+    ['3x3 stride 2 same, odd sizes, 5 channels', [2, 7, 9, 5, 4, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1]],
+  ])('maxPool gives the cpu backend rule bit for bit (first strict maximum from -Infinity, NaN never wins): %s', (_, shape) => {
+    const [B, H, W, C, OH, OW, , FH, FW, SH, SW, , , PT, PL] = shape as number[];
+    const x = Float32Array.from(values([B, H, W, C], 91), (v) => Math.round(v * 3) / 2);
+    // NaN, infinities and signed zeros, some windows all NaN or all -Infinity
+    for (let i = 0; i < x.length; i += 7) x[i] = [Number.NaN, -0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY][(i / 7) % 5]!;
+    for (let c = 0; c < Math.min(C, 4); c++) for (let r = 0; r < 2; r++) for (let q = 0; q < 2; q++) x[(r * W + q) * C + c] = c < 2 ? Number.NaN : Number.NEGATIVE_INFINITY;
+    const expected = new Float32Array(B * OH * OW * C);
+    for (let n = 0; n < B; n++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let c = 0; c < C; c++) {
+            let best = Number.NEGATIVE_INFINITY;
+            for (let kh = 0; kh < FH; kh++)
+              for (let kw = 0; kw < FW; kw++) {
+                const [ih, iw] = [oh * SH - PT + kh, ow * SW - PL + kw];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const v = x[((n * H + ih) * W + iw) * C + c]!;
+                if (v > best) best = v;
+              }
+            expected[((n * OH + oh) * OW + ow) * C + c] = best;
+          }
+    const y = new Float32Array(expected.length).fill(Number.NaN);
+    native.maxPool(x, y, Int32Array.from(shape));
+    expect(new Uint32Array(y.buffer)).toEqual(new Uint32Array(expected.buffer));
+    expect(() => native.maxPool(x, y.subarray(1), Int32Array.from(shape))).toThrow(/maxPool: y has/);
+  });
+
   it('maxPoolGrad of windows that tile the image writes every value of dx: the first maximum gets +0 + dy, the rest +0', () => {
     // 2x2 stride 2 on even sizes; 19 channels: two vectors of 8 and 3 one by one. Ties (zeros) and a -0 dy.
     const [B, H, W, C] = [2, 8, 6, 19];

@@ -15,6 +15,12 @@ export interface NativeAddon {
   depthwiseConv2d(x: Float32Array, filter: Float32Array, y: Float32Array, shape: Int32Array): void;
   depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: Int32Array): void;
   depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: Int32Array): void;
+  /**
+   * Max pooling (`shape` as for a convolution with equal input and output channels), the cpu
+   * backend's rule: each window's first strictly greatest value from -Infinity (NaN never
+   * wins); pixels outside the image are not part of a window.
+   */
+  maxPool(x: Float32Array, y: Float32Array, shape: Int32Array): void;
   /** `shape` as for a convolution with equal input and output channels; `y` is the forward output. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, shape: Int32Array, y?: Float32Array | null): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, shape: Int32Array): void;
@@ -90,8 +96,9 @@ export interface NativeKernelsStatus {
  * 6: `tile`, `meanAdjacent`.
  * 7: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (forward and input gradient), `winograd`.
  * 8: `reluBiasGrad`; the convolutions' relu keeps NaN (as the `Relu` kernels).
+ * 9: `maxPool`.
  */
-const ADDON_VERSION = 8;
+const ADDON_VERSION = 9;
 
 let cached: { addon?: NativeAddon; status: NativeKernelsStatus } | undefined;
 

@@ -1,12 +1,14 @@
 import {
   AvgPoolGrad,
   backend_util,
+  MaxPool,
   MaxPoolGrad,
   Mean,
   Sum,
   util,
   type AvgPoolGradAttrs,
   type KernelFunc,
+  type MaxPoolAttrs,
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
@@ -18,7 +20,8 @@ import { adjacentReduction } from './identity-and-sum.js';
 import { ReluBiasGrad } from './conv2d-bias-activation.js';
 
 /**
- * Kernel functions that run `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` and `Mean` over
+ * Kernel functions that run `MaxPool` (float32; the cpu backend's rule, see
+ * {@link NativeAddon.maxPool}), `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` and `Mean` over
  * adjacent axes, {@link ReluBiasGrad}, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
  * the native addon, falling back to `fallback(kernelName)` for the rest
  * (other dtypes, non-adjacent axes, empty tensors).
@@ -28,6 +31,18 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
 
   const poolInfo = (input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAttrs) =>
     backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, (attrs as MaxPoolGradAttrs).dimRoundingMode);
+
+  const maxPool: KernelFunc = (args) => {
+    const backend = args.backend as BackendWasm;
+    const x = args.inputs['x'] as TensorInfo;
+    const attrs = args.attrs as unknown as MaxPoolAttrs;
+    if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return delegate(MaxPool, args);
+    const info = backend_util.computePool2DInfo(x.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    if (util.sizeFromShape(info.outShape) === 0) return delegate(MaxPool, args);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    addon.maxPool(heapView(backend, x, 'x'), heapView(backend, out, 'y'), shapeOf(info));
+    return out;
+  };
 
   const maxPoolGrad: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;
@@ -120,6 +135,7 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
   };
 
   return {
+    [MaxPool]: maxPool,
     [MaxPoolGrad]: maxPoolGrad,
     [AvgPoolGrad]: avgPoolGrad,
     [Sum]: reduction(Sum),

@@ -357,6 +357,19 @@ describe.each(MODES)('%s', (mode) => {
     });
   });
 
+  // The stock wasm kernel (XNNPACK) lets a NaN first in its window win as -Infinity; the native one has the cpu backend's rule.
+  it.runIf(mode === 'native kernels')('maxPool gives the bits of the cpu backend, NaN, infinities and signed zeros included', async () => {
+    const shape = [2, 6, 8, 11];
+    const x = values(shape, 63);
+    const specials = [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    for (let i = 0; i < x.length; i += 5) x[i] = specials[(i / 5) % specials.length]!;
+    x[0] = x[11] = x[8 * 11] = x[9 * 11] = Number.NaN; // a window of NaN only (channel 0, first window)
+    const run = () => [tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), 2, 2, 'valid'), tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), 3, 1, 'same')];
+    const onWasm = await runOn('wasm', run);
+    const onCpu = await runOn('cpu', run);
+    onWasm.forEach((a, i) => expect(new Uint32Array(a.buffer), `pool ${i}`).toEqual(new Uint32Array(onCpu[i]!.buffer)));
+  });
+
   describe('Relu and Add on large float32 tensors (native from 16,384 values)', () => {
     const n = 4 * 8 * 8 * 97; // 24,832 values: past the native threshold, not a multiple of the vector width
     const specials = [Number.NaN, -0, 0, -1e-40, 1e-40, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -3, 3];
