@@ -5,9 +5,15 @@
  * kernels (the native ones where they load), then with the wasm kernels
  * alone, against the stock cpu backend on a smaller batch.
  *
- *   npm run -s bench:train -- [--json] [--steps 10] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
+ *   npm run -s bench:train -- [--json] [--steps 10] [--warmup 50] [--threads auto|N] [--cpu-batch 2] [--native auto|false]
  *     [--pytorch auto|true|false] [--python PATH] [--fused false|true|conv2dBiasActivation] [--vector-bits auto|256|512]
  *     [--winograd true|false] [--rounds 1]
+ *
+ * Each timing (wasm and PyTorch alike) follows `--warmup` untimed steps (50 by default): on
+ * wasm the first few dozen steps of a process are slower (37-40 ms in steps 1-10, 31-33 in
+ * 20-30, 27-30 from step 40 on, this net on 2 threads here) while V8 compiles tfjs's code and
+ * the wasm backend's functions to their optimised tiers; a training run is thousands of steps.
+ * The JSON's `warmupSteps` says how many.
  *
  * JSON: `wasmMsPerStep` is the wasm backend as set up by default (native
  * kernels when `nativeKernels` is true; `nativeVectorBits` their vector width,
@@ -69,6 +75,7 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '50' },
     threads: { type: 'string', default: 'auto' },
     'cpu-batch': { type: 'string', default: '2' },
     native: { type: 'string', default: 'auto' },
@@ -121,7 +128,8 @@ const median = (xs: number[]) => {
 if (args.native !== 'auto' && args.native !== 'false') throw new Error(`--native: expected auto or false, got ${args.native}`);
 // Fails before the wasm run where --pytorch true finds no torch.
 const pytorch = resolvePytorch(parsePytorchMode(args.pytorch), args.python ? [args.python] : DEFAULT_PYTHONS);
-const WARMUP = 3;
+const WARMUP = Number(args.warmup);
+if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup: expected a whole number of steps, got ${args.warmup}`);
 const netWeights = Object.values(benchmarkNet(32).shapes).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
 if (args.winograd !== 'true' && args.winograd !== 'false') throw new Error(`--winograd: expected true or false, got ${args.winograd}`);
 const setup = await setupWasmTraining({
@@ -184,6 +192,7 @@ if (args.json) {
   process.stdout.write(
     `${JSON.stringify({
       batch: BATCH,
+      warmupSteps: WARMUP,
       wasmMsPerStep: round(wasmMsPerStep, 1),
       wasmThreads: threads,
       nativeKernels: setup.native.used,
