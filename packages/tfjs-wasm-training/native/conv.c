@@ -912,7 +912,7 @@ int conv_input_grad(const conv_shape *s, const float *dy, const float *w, float 
 typedef struct {
   const conv_shape *s;
   const float *x;
-  const float *zeros; /* at least in_c + NR_MAX zeros */
+  const float *zeros; /* at least filter_w * in_c + NR_MAX zeros */
   const float *dy;
   int pixels;                  /* P */
   int nr;                      /* tile width: 16 (AVX2) or 32 (AVX-512) */
@@ -1085,6 +1085,41 @@ static void filter_block(const filter_job *job, int block, int thread, float *c,
         n++;
       }
     }
+  }
+  if (cin < MR && s->dilation_w == 1 && s->filter_w * cin >= MR) {
+    /*
+     * Few input channels without dilation along the width (an RGB stem): per filter row, each
+     * pixel's window is filter_w * cin consecutive values of x, and the tile runs over those
+     * (tap, channel) pairs, 6 at a time, reading x in place; only windows that cross the left or
+     * right edge are copied, with zeros for the padding, and rows outside x read zeros. Each dw
+     * value is the same chain of multiply-adds over the same pixels in the same order as below
+     * (the rows of the tile are independent): the same bits, without copying every window.
+     */
+    const int run = s->filter_w * cin;
+    float *windows = scratch_floats(thread, 1, (size_t)PC * run);
+    if (!windows) return;
+    for (int kh = 0; kh < s->filter_h; kh++) {
+      for (int pp = 0; pp < pc; pp++) {
+        const int ih = top[pp] + kh * s->dilation_h;
+        if ((unsigned)ih >= (unsigned)s->in_h) {
+          xp[pp] = job->zeros;
+          continue;
+        }
+        const float *line = job->x + ((size_t)img[pp] * s->in_h + ih) * s->in_w * cin;
+        if (left[pp] >= 0 && left[pp] + s->filter_w <= s->in_w) {
+          xp[pp] = line + (size_t)left[pp] * cin;
+          continue;
+        }
+        float *w = windows + (size_t)pp * run;
+        for (int kw = 0; kw < s->filter_w; kw++) {
+          const int iw = left[pp] + kw;
+          for (int ci = 0; ci < cin; ci++) w[kw * cin + ci] = (unsigned)iw < (unsigned)s->in_w ? line[(size_t)iw * cin + ci] : 0.0f;
+        }
+        xp[pp] = w;
+      }
+      filter_product(job->nr, pc, xp, run, dy, cout, c + (size_t)kh * run * cout, first);
+    }
+    return;
   }
   if (cin < MR) {
     /*
@@ -1327,7 +1362,8 @@ int conv_filter_grad(const conv_shape *s, const float *x, const float *dy, float
   job.dy = dy;
   job.pixels = s->batch * s->out_h * s->out_w;
   job.nr = panel_width_for(s->out_c);
-  float *zeros = calloc((size_t)s->in_c + NR_MAX, sizeof(float));
+  /* zeros for a padding pixel (in_c) or a stem's whole window row (filter_w * in_c) */
+  float *zeros = calloc((size_t)s->in_c * s->filter_w + NR_MAX, sizeof(float));
   if (!zeros) return -1;
   job.zeros = zeros;
   const size_t size = (size_t)s->filter_h * s->filter_w * s->in_c * s->out_c;
