@@ -22,17 +22,14 @@ static struct {
   pthread_mutex_t mu;
   pthread_cond_t start_cv;
   pthread_cond_t done_cv;
-  atomic_ulong generation; /* one more per job */
-  atomic_int busy;         /* workers still on the current job */
-  atomic_int stop;
-  atomic_int sleepers;        /* workers waiting on start_cv, or about to */
-  atomic_int caller_sleeping; /* the caller waits on done_cv, or is about to */
+  unsigned long generation;
+  int busy;
+  int stop;
   task_fn fn;
   const void *ctx;
   int tasks;
   atomic_int next;
-} pool = {1, {0}, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0,
-          NULL, NULL, 0, 0};
+} pool = {1, {0}, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, NULL, NULL, 0, 0};
 
 /* One call at a time: several Node.js threads may load this addon. */
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -48,59 +45,24 @@ static void run_tasks(int thread) {
   }
 }
 
-/*
- * How long a worker keeps polling for the next job, and the caller for the workers' end, before
- * sleeping on a condition variable: about 100 microseconds. A training step runs dozens of
- * kernels of 0.1-3 ms with a few tens of microseconds of JavaScript between them; waking a
- * sleeping thread takes a system call and, in a virtual machine, an interrupt to another virtual
- * CPU (tens of microseconds), during which the caller works alone: a depthwise convolution of
- * bench:train's net took 0.45 ms on 2 threads and 0.51 ms on 1. The polling costs nothing once
- * a thread sleeps, and a worker sleeps after 100 microseconds without work.
- */
-#define SPIN_CYCLES 200000ull
-
-static inline void pause_cpu(void) { __builtin_ia32_pause(); }
-
-/* Polls `generation` until it differs from `seen` or the spin budget is spent; returns whether it changed. */
-static int spin_for_job(unsigned long seen) {
-  const unsigned long long until = __builtin_ia32_rdtsc() + SPIN_CYCLES;
-  do {
-    if (atomic_load(&pool.generation) != seen || atomic_load(&pool.stop)) return 1;
-    pause_cpu();
-  } while (__builtin_ia32_rdtsc() < until);
-  return 0;
-}
-
 /* The generation current when the workers were started: a job posted before a worker first
- * looks is still seen as new. */
+ * takes the lock is still seen as new. */
 static unsigned long spawn_generation;
 
 static void *worker_main(void *arg) {
   int thread = (int)(intptr_t)arg;
   unsigned long seen = spawn_generation;
+  pthread_mutex_lock(&pool.mu);
   for (;;) {
-    if (!spin_for_job(seen)) {
-      /*
-       * Sleep. `sleepers` is raised before `generation` is checked again, and parallel_for
-       * raises `generation` before it reads `sleepers` (both sequentially consistent): one of
-       * the two sees the other, so a job is never missed. Under the mutex the check and the
-       * wait are one step for parallel_for's broadcast, which it sends holding the mutex.
-       */
-      pthread_mutex_lock(&pool.mu);
-      atomic_fetch_add(&pool.sleepers, 1);
-      while (atomic_load(&pool.generation) == seen && !atomic_load(&pool.stop)) pthread_cond_wait(&pool.start_cv, &pool.mu);
-      atomic_fetch_sub(&pool.sleepers, 1);
-      pthread_mutex_unlock(&pool.mu);
-    }
-    if (atomic_load(&pool.stop)) break;
-    seen = atomic_load(&pool.generation);
+    while (pool.generation == seen && !pool.stop) pthread_cond_wait(&pool.start_cv, &pool.mu);
+    if (pool.stop) break;
+    seen = pool.generation;
+    pthread_mutex_unlock(&pool.mu);
     run_tasks(thread);
-    if (atomic_fetch_sub(&pool.busy, 1) == 1 && atomic_load(&pool.caller_sleeping)) {
-      pthread_mutex_lock(&pool.mu);
-      pthread_cond_signal(&pool.done_cv);
-      pthread_mutex_unlock(&pool.mu);
-    }
+    pthread_mutex_lock(&pool.mu);
+    if (--pool.busy == 0) pthread_cond_signal(&pool.done_cv);
   }
+  pthread_mutex_unlock(&pool.mu);
   return NULL;
 }
 
@@ -109,12 +71,12 @@ int pool_set_threads(int threads) {
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads == pool.threads) return threads;
   pthread_mutex_lock(&pool.mu);
-  atomic_store(&pool.stop, 1);
+  pool.stop = 1;
   pthread_cond_broadcast(&pool.start_cv);
   pthread_mutex_unlock(&pool.mu);
   for (int i = 1; i < pool.threads; i++) pthread_join(pool.ids[i], NULL);
-  atomic_store(&pool.stop, 0);
-  spawn_generation = atomic_load(&pool.generation);
+  pool.stop = 0;
+  spawn_generation = pool.generation;
   int started = 1;
   for (int i = 1; i < threads; i++) {
     if (pthread_create(&pool.ids[i], NULL, worker_main, (void *)(intptr_t)i) != 0) break;
@@ -135,26 +97,17 @@ void parallel_for(int tasks, task_fn fn, const void *ctx) {
   int helpers = pool.threads - 1;
   if (helpers > tasks - 1) helpers = tasks - 1;
   if (helpers > 0) {
-    atomic_store(&pool.busy, pool.threads - 1);
-    atomic_fetch_add(&pool.generation, 1); /* publishes fn, ctx, tasks and next to the workers */
-    if (atomic_load(&pool.sleepers) > 0) {
-      pthread_mutex_lock(&pool.mu);
-      pthread_cond_broadcast(&pool.start_cv);
-      pthread_mutex_unlock(&pool.mu);
-    }
+    pthread_mutex_lock(&pool.mu);
+    pool.busy = pool.threads - 1;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.start_cv);
+    pthread_mutex_unlock(&pool.mu);
   }
   run_tasks(0);
   if (helpers > 0) {
-    const unsigned long long until = __builtin_ia32_rdtsc() + SPIN_CYCLES;
-    while (atomic_load(&pool.busy) > 0 && __builtin_ia32_rdtsc() < until) pause_cpu();
-    if (atomic_load(&pool.busy) > 0) {
-      /* the same handshake as the workers' sleep, with `busy` and `caller_sleeping` */
-      pthread_mutex_lock(&pool.mu);
-      atomic_store(&pool.caller_sleeping, 1);
-      while (atomic_load(&pool.busy) > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
-      atomic_store(&pool.caller_sleeping, 0);
-      pthread_mutex_unlock(&pool.mu);
-    }
+    pthread_mutex_lock(&pool.mu);
+    while (pool.busy > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
   }
 }
 
