@@ -325,7 +325,7 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     const f = Math.fround;
     const activations: [number, (v: number) => number][] = [
       [0, (v) => v],
-      [1, (v) => (v > 0 ? v : v === v ? 0 : v)],
+      [1, (v) => (v > 0 ? v : Number.isNaN(v) ? v : 0)],
       [2, (v) => (v > 0 ? (v < 6 ? v : 6) : 0)],
       [3, (v) => (v > 0 ? v : f(f(alpha) * v))],
     ];
@@ -380,7 +380,11 @@ describe.runIf(addon !== undefined)('the native addon', () => {
             }
     const run = () => {
       const shape = Int32Array.from(s);
-      const out = { y: new Float32Array(B * OH * OW * C).fill(Number.NaN), dx: new Float32Array(x.length).fill(Number.NaN), dw: new Float32Array(w.length).fill(Number.NaN) };
+      const out = {
+        y: new Float32Array(B * OH * OW * C).fill(Number.NaN),
+        dx: new Float32Array(x.length).fill(Number.NaN),
+        dw: new Float32Array(w.length).fill(Number.NaN),
+      };
       native.depthwiseConv2d(x, w, out.y, shape);
       native.depthwiseConv2dBackpropInput(dy, w, out.dx, shape);
       native.depthwiseConv2dBackpropFilter(x, dy, out.dw, shape);
@@ -400,16 +404,17 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
-  it.each([
+  it.each<[string, Shape15]>([
     ['2x2 stride 2, 19 channels (8, 8 and 3 one by one)', [2, 8, 6, 19, 4, 3, 19, 2, 2, 2, 2, 1, 1, 0, 0]],
     ['3x3 stride 1 same (clipped windows), 8 channels', [1, 5, 7, 8, 5, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1]],
     ['3x3 stride 2 same, odd sizes, 5 channels', [2, 7, 9, 5, 4, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1]],
   ])('maxPool gives the cpu backend rule bit for bit (first strict maximum from -Infinity, NaN never wins): %s', (_, shape) => {
-    const [B, H, W, C, OH, OW, , FH, FW, SH, SW, , , PT, PL] = shape as number[];
+    const [B, H, W, C, OH, OW, , FH, FW, SH, SW, , , PT, PL] = shape;
     const x = Float32Array.from(values([B, H, W, C], 91), (v) => Math.round(v * 3) / 2);
     // NaN, infinities and signed zeros, some windows all NaN or all -Infinity
     for (let i = 0; i < x.length; i += 7) x[i] = [Number.NaN, -0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY][(i / 7) % 5]!;
-    for (let c = 0; c < Math.min(C, 4); c++) for (let r = 0; r < 2; r++) for (let q = 0; q < 2; q++) x[(r * W + q) * C + c] = c < 2 ? Number.NaN : Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < Math.min(C, 4); c++)
+      for (let r = 0; r < 2; r++) for (let q = 0; q < 2; q++) x[(r * W + q) * C + c] = c < 2 ? Number.NaN : Number.NEGATIVE_INFINITY;
     const expected = new Float32Array(B * OH * OW * C);
     for (let n = 0; n < B; n++)
       for (let oh = 0; oh < OH; oh++)
@@ -447,7 +452,12 @@ describe.runIf(addon !== undefined)('the native addon', () => {
             const at = (r: number, q: number) => ((n * H + 2 * oh + r) * W + 2 * ow + q) * C + c;
             const o = ((n * OH + oh) * OW + ow) * C + c;
             let best = at(0, 0);
-            for (const [r, q] of [[0, 1], [1, 0], [1, 1]] as const) if (x[at(r, q)]! > x[best]!) best = at(r, q);
+            for (const [r, q] of [
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ] as const)
+              if (x[at(r, q)]! > x[best]!) best = at(r, q);
             y[o] = x[best]!;
             expected[best] = 0 + dy[o]!;
           }

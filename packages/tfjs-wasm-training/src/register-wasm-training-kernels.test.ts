@@ -364,7 +364,10 @@ describe.each(MODES)('%s', (mode) => {
     const specials = [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
     for (let i = 0; i < x.length; i += 5) x[i] = specials[(i / 5) % specials.length]!;
     x[0] = x[11] = x[8 * 11] = x[9 * 11] = Number.NaN; // a window of NaN only (channel 0, first window)
-    const run = () => [tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), 2, 2, 'valid'), tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), 3, 1, 'same')];
+    const run = () => [
+      tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), 2, 2, 'valid'),
+      tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), 3, 1, 'same'),
+    ];
     const onWasm = await runOn('wasm', run);
     const onCpu = await runOn('cpu', run);
     onWasm.forEach((a, i) => expect(new Uint32Array(a.buffer), `pool ${i}`).toEqual(new Uint32Array(onCpu[i]!.buffer)));
