@@ -174,43 +174,10 @@ INLINE void filter_group(const depthwise_job *job, float *partial, int n, int oh
 
 INLINE512 __mmask16 lane_mask(int v, const int nv, __mmask16 last) { return v == nv - 1 ? last : (__mmask16)0xFFFF; }
 
-/* in/out index along a row for tap k: in = out * stride - pad + k * dilation (forward). */
-INLINE512 void forward_group512(const depthwise_job *job, int n, int oh, int start, const int nv, __mmask16 last) {
-  const conv_shape *s = job->s;
-  const int channels = s->in_c;
-  for (int ow0 = 0; ow0 < s->out_w; ow0 += PIX512) {
-    const int count = s->out_w - ow0 < PIX512 ? s->out_w - ow0 : PIX512;
-    __m512 acc[PIX512][2];
-#pragma GCC unroll 8
-    for (int j = 0; j < PIX512; j++) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
-    for (int kh = 0; kh < s->filter_h; kh++) {
-      const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
-      if (ih < 0 || ih >= s->in_h) continue;
-      const float *x_row = job->a + ((size_t)n * s->in_h + ih) * s->in_w * channels + start;
-      for (int kw = 0; kw < s->filter_w; kw++) {
-        const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
-        __m512 wv[2];
-#pragma GCC unroll 2
-        for (int v = 0; v < nv; v++) wv[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, last), w + 16 * v);
-        const int base = ow0 * s->stride_w - s->pad_left + kw * s->dilation_w;
-#pragma GCC unroll 8
-        for (int j = 0; j < PIX512; j++) {
-          const int iw = base + j * s->stride_w;
-          if (j >= count || iw < 0 || iw >= s->in_w) continue;
-          const float *x = x_row + (size_t)iw * channels;
-#pragma GCC unroll 2
-          for (int v = 0; v < nv; v++)
-            acc[j][v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lane_mask(v, nv, last), x + 16 * v), wv[v], acc[j][v]);
-        }
-      }
-    }
-    float *y = job->out + (((size_t)n * s->out_h + oh) * s->out_w + ow0) * channels + start;
-#pragma GCC unroll 8
-    for (int j = 0; j < PIX512; j++)
-      if (j < count)
-#pragma GCC unroll 2
-        for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(y + (size_t)j * channels + 16 * v, lane_mask(v, nv, last), acc[j][v]);
-  }
+/* The input index that tap k reads for output index o (o * stride - pad + k * dilation), or -1 outside. */
+INLINE512 int read_at(int o, int pad, int k, int dilation, int stride, int limit) {
+  const int i = o * stride - pad + k * dilation;
+  return i >= 0 && i < limit ? i : -1;
 }
 
 /* The output index that tap k reaches from input index i (i + pad - k * dilation, then / stride), or -1. */
@@ -222,41 +189,52 @@ INLINE512 int reached(int i, int pad, int k, int dilation, int stride, int limit
   return t / stride;
 }
 
-INLINE512 void input_group512(const depthwise_job *job, int n, int ih, int start, const int nv, __mmask16 last) {
+/*
+ * One row of the forward output (`backward` 0: y[row][q] = sum over taps of x[row, q via the tap]
+ * * w[tap]) or of the input gradient (`backward` 1: dx[row][q] = sum over the taps that reach
+ * (row, q) of dy[...] * w[tap]), for one group of channels, PIX512 pixels at a time; taps in
+ * row-major order, as the AVX2 code.
+ */
+INLINE512 void depthwise_row512(const depthwise_job *job, int n, int row, int start, const int nv, __mmask16 last,
+                                const int backward) {
   const conv_shape *s = job->s;
   const int channels = s->in_c;
-  for (int iw0 = 0; iw0 < s->in_w; iw0 += PIX512) {
-    const int count = s->in_w - iw0 < PIX512 ? s->in_w - iw0 : PIX512;
+  const int height = backward ? s->in_h : s->out_h, width = backward ? s->in_w : s->out_w;
+  const int src_h = backward ? s->out_h : s->in_h, src_w = backward ? s->out_w : s->in_w;
+  for (int q0 = 0; q0 < width; q0 += PIX512) {
+    const int count = width - q0 < PIX512 ? width - q0 : PIX512;
     __m512 acc[PIX512][2];
 #pragma GCC unroll 8
     for (int j = 0; j < PIX512; j++) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
     for (int kh = 0; kh < s->filter_h; kh++) {
-      const int oh = reached(ih, s->pad_top, kh, s->dilation_h, s->stride_h, s->out_h);
-      if (oh < 0) continue;
-      const float *dy_row = job->a + ((size_t)n * s->out_h + oh) * s->out_w * channels + start;
+      const int r = backward ? reached(row, s->pad_top, kh, s->dilation_h, s->stride_h, src_h)
+                             : read_at(row, s->pad_top, kh, s->dilation_h, s->stride_h, src_h);
+      if (r < 0) continue;
+      const float *src_row = job->a + ((size_t)n * src_h + r) * src_w * channels + start;
       for (int kw = 0; kw < s->filter_w; kw++) {
         const float *w = job->b + ((size_t)kh * s->filter_w + kw) * channels + start;
         __m512 wv[2];
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++) wv[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, last), w + 16 * v);
+        const int base = q0 * s->stride_w - s->pad_left + kw * s->dilation_w; /* forward: tap kw of pixel q0 */
 #pragma GCC unroll 8
         for (int j = 0; j < PIX512; j++) {
           if (j >= count) continue;
-          const int ow = reached(iw0 + j, s->pad_left, kw, s->dilation_w, s->stride_w, s->out_w);
-          if (ow < 0) continue;
-          const float *dy = dy_row + (size_t)ow * channels;
+          const int q = backward ? reached(q0 + j, s->pad_left, kw, s->dilation_w, s->stride_w, src_w) : base + j * s->stride_w;
+          if (q < 0 || q >= src_w) continue;
+          const float *a = src_row + (size_t)q * channels;
 #pragma GCC unroll 2
           for (int v = 0; v < nv; v++)
-            acc[j][v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lane_mask(v, nv, last), dy + 16 * v), wv[v], acc[j][v]);
+            acc[j][v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lane_mask(v, nv, last), a + 16 * v), wv[v], acc[j][v]);
         }
       }
     }
-    float *dx = job->out + (((size_t)n * s->in_h + ih) * s->in_w + iw0) * channels + start;
+    float *out = job->out + (((size_t)n * height + row) * width + q0) * channels + start;
 #pragma GCC unroll 8
     for (int j = 0; j < PIX512; j++)
       if (j < count)
 #pragma GCC unroll 2
-        for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(dx + (size_t)j * channels + 16 * v, lane_mask(v, nv, last), acc[j][v]);
+        for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(out + (size_t)j * channels + 16 * v, lane_mask(v, nv, last), acc[j][v]);
   }
 }
 
@@ -323,13 +301,13 @@ INLINE512 void filter_group512(const depthwise_job *job, float *partial, int n, 
   }
 
 static __attribute__((target("avx512f,avx2,fma"))) void forward_row512(const depthwise_job *job, int n, int oh) {
-#define FORWARD(start, nv, mask) forward_group512(job, n, oh, start, nv, mask)
+#define FORWARD(start, nv, mask) depthwise_row512(job, n, oh, start, nv, mask, 0)
   FOR_GROUPS512(job->s->in_c, FORWARD)
 #undef FORWARD
 }
 
 static __attribute__((target("avx512f,avx2,fma"))) void input_row512(const depthwise_job *job, int n, int ih) {
-#define INPUT(start, nv, mask) input_group512(job, n, ih, start, nv, mask)
+#define INPUT(start, nv, mask) depthwise_row512(job, n, ih, start, nv, mask, 1)
   FOR_GROUPS512(job->s->in_c, INPUT)
 #undef INPUT
 }
