@@ -210,6 +210,36 @@ describe.each(MODES)('%s', (mode) => {
     });
   });
 
+  it('Cast to the same dtype shares the memory (no copy), keeps the values after the input is disposed, and leaks nothing; other casts still convert', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor(values([3, 5, 7], 64), [3, 5, 7]);
+    const expected = await x.data();
+    const same = tf.cast(x, 'float32');
+    expect(same.dataId, 'the same data: shared, not copied').toBe(x.dataId);
+    x.dispose();
+    expect(same.dtype).toBe('float32');
+    expect(Array.from(await same.data())).toEqual(Array.from(expected));
+    same.dispose();
+    const pooled = tf.tidy(() => tf.avgPool(tf.reshape(tf.tensor(expected, [3, 5, 7]), [1, 3, 5, 7]) as tf.Tensor4D, 2, 1, 'same'));
+    pooled.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const casts = () => [
+      tf.cast(tf.tensor([1.7, -2.2, 3]), 'int32'),
+      // The stock wasm kernel stored the low bytes (2, 255); the cpu backend's rule: 1 for anything but 0.
+      tf.cast(tf.tensor([0, 2, -1, 256], undefined, 'int32'), 'bool'),
+      tf.cast(tf.tensor([0, -0, 0.5, Number.NaN, -3]), 'bool'),
+    ];
+    const onWasm = await runOn('wasm', casts);
+    const onCpu = await runOn('cpu', casts);
+    expect(onWasm.map((a) => Array.from(a))).toEqual([
+      [1, -2, 3],
+      [0, 1, 1, 1],
+      [0, 0, 1, 1, 1],
+    ]);
+    expect(onWasm.map((a) => Array.from(a))).toEqual(onCpu.map((a) => Array.from(a)));
+  });
+
   describe('Sum, Mean and Identity on wasm match the cpu backend', () => {
     it.each([
       { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },

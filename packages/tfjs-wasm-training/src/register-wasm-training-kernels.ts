@@ -1,6 +1,7 @@
 import {
   AvgPoolGrad,
   backend_util,
+  Cast,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -29,7 +30,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convFilterGradient, convInputGradient } from './conv-gradients.js';
 import { depthwiseFilterGradient } from './depthwise-filter-gradient.js';
-import { contiguousSum, sharedIdentity } from './identity-and-sum.js';
+import { contiguousSum, sameDtypeCast, sharedIdentity } from './identity-and-sum.js';
 import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
 import { nativeConvKernels } from './native-conv.js';
@@ -156,8 +157,8 @@ interface Replaced {
  * - faster `Conv2DBackpropInput` (so also faster `conv2dTranspose`),
  *   `MaxPoolGrad` and `AvgPoolGrad`;
  * - an `Identity` that shares memory instead of copying (the engine clones
- *   every tensor it keeps for the backward pass), and a one-pass `Sum` over
- *   adjacent axes (bias gradients);
+ *   every tensor it keeps for the backward pass), likewise a `Cast` to the
+ *   same dtype, and a one-pass `Sum` over adjacent axes (bias gradients);
  * - {@link NormalizeBatch} and {@link NormalizeBatchGrad}, training-mode batch
  *   normalisation in two passes each, for libraries that call them by name.
  *
@@ -192,10 +193,14 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions 
     { kernelName: NormalizeBatch, backendName: BACKEND, kernelFunc: normalizeBatchKernel },
     { kernelName: NormalizeBatchGrad, backendName: BACKEND, kernelFunc: normalizeBatchGradKernel },
   ];
-  const stockSum = stockKernels.get(Sum) ?? getKernel(Sum, BACKEND);
-  if (stockSum != null) {
-    stockKernels.set(Sum, stockSum);
-    configs.push(contiguousSum(stockSum));
+  for (const [name, wrap] of [
+    [Sum, contiguousSum],
+    [Cast, sameDtypeCast],
+  ] as const) {
+    const stock = stockKernels.get(name) ?? getKernel(name, BACKEND);
+    if (stock == null) continue;
+    stockKernels.set(name, stock);
+    configs.push(wrap(stock));
   }
   for (const [name, depthwise] of [
     [Conv2D, false],
