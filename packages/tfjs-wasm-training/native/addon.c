@@ -12,7 +12,7 @@
 #include "runtime.h"
 
 /* The interface version; the TypeScript side refuses an addon of another one. */
-#define ADDON_VERSION 9 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd; 8: reluBiasGrad, conv2d relu keeps NaN; 9: maxPool */
+#define ADDON_VERSION 9 /* 4: every sum in a fixed order (deterministic); 5: AVX-512 tiles, vectorBits, relu, add; 6: tile, meanAdjacent; 7: Winograd 3x3, winograd; 8: reluBiasGrad, conv2d relu keeps NaN; 9: maxPool, avgPool */
 
 static napi_value undefined_value(napi_env env) {
   napi_value u;
@@ -222,16 +222,20 @@ static int pool_shape(call_args *c, size_t i, conv_shape *s) {
   return 1;
 }
 
-/* maxPool(x, y, shape) */
-static napi_value js_max_pool(napi_env env, napi_callback_info info) {
+/* maxPool(x, y, shape) and avgPool(x, y, shape) */
+static napi_value pool_forward_call(napi_env env, napi_callback_info info, const char *fn,
+                                    int (*pool)(const conv_shape *, const float *, float *)) {
   call_args c;
   conv_shape s;
   float *x, *y;
-  if (!read_args(env, info, "maxPool", 3, &c) || !pool_shape(&c, 2, &s) ||
-      !floats(&c, 0, "x", input_size(&s), 0, &x) || !floats(&c, 1, "y", output_size(&s), 0, &y))
+  if (!read_args(env, info, fn, 3, &c) || !pool_shape(&c, 2, &s) || !floats(&c, 0, "x", input_size(&s), 0, &x) ||
+      !floats(&c, 1, "y", output_size(&s), 0, &y))
     return undefined_value(env);
-  RUN(c, max_pool(&s, x, y));
+  RUN(c, pool(&s, x, y));
 }
+
+static napi_value js_max_pool(napi_env env, napi_callback_info info) { return pool_forward_call(env, info, "maxPool", max_pool); }
+static napi_value js_avg_pool(napi_env env, napi_callback_info info) { return pool_forward_call(env, info, "avgPool", avg_pool); }
 
 /* maxPoolGrad(x, dy, dx, shape, y?: the forward output, or null) */
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
@@ -626,6 +630,7 @@ ASNG_NAPI_EXTERN napi_value napi_register_module_v1(napi_env env, napi_value exp
   export_function(env, exports, "depthwiseConv2dBackpropInput", js_depthwise_input_grad);
   export_function(env, exports, "depthwiseConv2dBackpropFilter", js_depthwise_filter_grad);
   export_function(env, exports, "maxPool", js_max_pool);
+  export_function(env, exports, "avgPool", js_avg_pool);
   export_function(env, exports, "maxPoolGrad", js_max_pool_grad);
   export_function(env, exports, "avgPoolGrad", js_avg_pool_grad);
   export_function(env, exports, "sumAdjacent", js_sum_adjacent);

@@ -164,7 +164,7 @@ typedef struct {
   const float *x;
   float *y;
   int band; /* output rows per task */
-} max_pool_job;
+} max_pool_job; /* also average pooling's */
 
 AVX2 static void max_pool_rows(const void *ctx, int task, int thread) {
   (void)thread;
@@ -204,14 +204,67 @@ AVX2 static void max_pool_rows(const void *ctx, int task, int thread) {
   }
 }
 
-int max_pool(const conv_shape *s, const float *x, float *y) {
-  /* about 8 KiB of output per task */
+/*
+ * Average pooling forward, the cpu backend's bits: each output is the sum of the window's pixels
+ * inside the image, added in float64 in row-major order, divided in float64 by their count, then
+ * rounded once to float32 (what the cpu backend's JavaScript does). 8 channels at a time.
+ */
+AVX2 static void avg_pool_rows(const void *ctx, int task, int thread) {
+  (void)thread;
+  const max_pool_job *job = ctx;
+  const conv_shape *s = job->s;
+  const int channels = s->in_c, vector_channels = channels - channels % 8;
+  const int bands = (s->out_h + job->band - 1) / job->band;
+  const int n = task / bands, oh_from = (task % bands) * job->band;
+  const int oh_to = oh_from + job->band < s->out_h ? oh_from + job->band : s->out_h;
+  const float *x = job->x + (size_t)n * s->in_h * s->in_w * channels;
+  for (int oh = oh_from; oh < oh_to; oh++) {
+    int row_from, row_to;
+    window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
+    for (int ow = 0; ow < s->out_w; ow++) {
+      int col_from, col_to;
+      window(ow, s->stride_w, s->pad_left, s->filter_w, s->in_w, &col_from, &col_to);
+      const int count = (row_to - row_from) * (col_to - col_from);
+      const double divisor = count > 0 ? (double)count : 1.0;
+      float *y = job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
+      for (int c = 0; c < vector_channels; c += 8) {
+        __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+        for (int r = row_from; r < row_to; r++)
+          for (int q = col_from; q < col_to; q++) {
+            const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
+            lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+            hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+          }
+        const __m256d d = _mm256_set1_pd(divisor);
+        _mm256_storeu_ps(y + c, _mm256_set_m128(_mm256_cvtpd_ps(_mm256_div_pd(hi, d)), _mm256_cvtpd_ps(_mm256_div_pd(lo, d))));
+      }
+      for (int c = vector_channels; c < channels; c++) {
+        double sum = 0.0;
+        for (int r = row_from; r < row_to; r++)
+          for (int q = col_from; q < col_to; q++) sum += x[((size_t)r * s->in_w + q) * channels + c];
+        y[c] = (float)(sum / divisor);
+      }
+    }
+  }
+}
+
+/* One task per band of output rows of an image, about 8 KiB of output each. */
+static void pool_forward(const conv_shape *s, const float *x, float *y, task_fn rows) {
   const int64_t row = (int64_t)s->out_w * s->in_c;
   int band = row >= 2048 ? 1 : (int)(2048 / (row > 0 ? row : 1));
   if (band > s->out_h) band = s->out_h;
   if (band < 1) band = 1;
   max_pool_job job = {s, x, y, band};
-  parallel_for(s->batch * ((s->out_h + band - 1) / band), max_pool_rows, &job);
+  parallel_for(s->batch * ((s->out_h + band - 1) / band), rows, &job);
+}
+
+int max_pool(const conv_shape *s, const float *x, float *y) {
+  pool_forward(s, x, y, max_pool_rows);
+  return 0;
+}
+
+int avg_pool(const conv_shape *s, const float *x, float *y) {
+  pool_forward(s, x, y, avg_pool_rows);
   return 0;
 }
 

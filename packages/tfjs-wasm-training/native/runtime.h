@@ -115,6 +115,7 @@ int depthwise_input_grad(const conv_shape *s, const float *dy, const float *w, f
 int depthwise_filter_grad(const conv_shape *s, const float *x, const float *dy, float *dw);
 
 int max_pool(const conv_shape *s, const float *x, float *y);
+int avg_pool(const conv_shape *s, const float *x, float *y);
 int max_pool_grad(const conv_shape *s, const float *x, const float *y, const float *dy, float *dx);
 int avg_pool_grad(const conv_shape *s, const float *dy, float *dx);
 

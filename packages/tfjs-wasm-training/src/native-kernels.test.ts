@@ -436,6 +436,38 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     expect(() => native.maxPool(x, y.subarray(1), Int32Array.from(shape))).toThrow(/maxPool: y has/);
   });
 
+  it.each<[string, Shape15]>([
+    ['3x3 stride 1 same (clipped windows: 4, 6 or 9 pixels), 19 channels', [2, 6, 7, 19, 6, 7, 19, 3, 3, 1, 1, 1, 1, 1, 1]],
+    ['2x2 stride 2 valid, 8 channels', [1, 8, 6, 8, 4, 3, 8, 2, 2, 2, 2, 1, 1, 0, 0]],
+    ['3x3 stride 2 same, odd sizes, 5 channels', [2, 7, 9, 5, 4, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1]],
+  ])('avgPool gives the cpu backend bits (window inside the image summed and divided in float64, rounded once): %s', (_, shape) => {
+    const [B, H, W, C, OH, OW, , FH, FW, SH, SW, , , PT, PL] = shape;
+    // Values of very different magnitudes: a float32 sum would round differently.
+    const x = Float32Array.from(values([B, H, W, C], 93), (v, i) => v * (i % 3 === 0 ? 1e7 : 1));
+    x[3] = Number.NaN;
+    x[C + 4] = Number.POSITIVE_INFINITY;
+    const expected = new Float32Array(B * OH * OW * C);
+    for (let n = 0; n < B; n++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let c = 0; c < C; c++) {
+            let sum = 0;
+            let count = 0;
+            for (let kh = 0; kh < FH; kh++)
+              for (let kw = 0; kw < FW; kw++) {
+                const [ih, iw] = [oh * SH - PT + kh, ow * SW - PL + kw];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                sum += x[((n * H + ih) * W + iw) * C + c]!;
+                count++;
+              }
+            expected[((n * OH + oh) * OW + ow) * C + c] = sum / count;
+          }
+    const y = new Float32Array(expected.length).fill(Number.NaN);
+    native.avgPool(x, y, Int32Array.from(shape));
+    expect(new Uint32Array(y.buffer)).toEqual(new Uint32Array(expected.buffer));
+    expect(() => native.avgPool(x.subarray(1), y, Int32Array.from(shape))).toThrow(/avgPool: x has/);
+  });
+
   it('maxPoolGrad of windows that tile the image writes every value of dx: the first maximum gets +0 + dy, the rest +0', () => {
     // 2x2 stride 2 on even sizes; 19 channels: two vectors of 8 and 3 one by one. Ties (zeros) and a -0 dy.
     const [B, H, W, C] = [2, 8, 6, 19];

@@ -21,6 +21,11 @@ export interface NativeAddon {
    * wins); pixels outside the image are not part of a window.
    */
   maxPool(x: Float32Array, y: Float32Array, shape: Int32Array): void;
+  /**
+   * Average pooling, the cpu backend's bits: the pixels of each window inside the image
+   * summed in float64 in row-major order, divided by their count in float64, rounded once.
+   */
+  avgPool(x: Float32Array, y: Float32Array, shape: Int32Array): void;
   /** `shape` as for a convolution with equal input and output channels; `y` is the forward output. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, shape: Int32Array, y?: Float32Array | null): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, shape: Int32Array): void;
@@ -96,7 +101,7 @@ export interface NativeKernelsStatus {
  * 6: `tile`, `meanAdjacent`.
  * 7: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (forward and input gradient), `winograd`.
  * 8: `reluBiasGrad`; the convolutions' relu keeps NaN (as the `Relu` kernels).
- * 9: `maxPool`.
+ * 9: `maxPool`, `avgPool`.
  */
 const ADDON_VERSION = 9;
 

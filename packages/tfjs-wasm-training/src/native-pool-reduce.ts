@@ -1,4 +1,5 @@
 import {
+  AvgPool,
   AvgPoolGrad,
   backend_util,
   MaxPool,
@@ -6,6 +7,7 @@ import {
   Mean,
   Sum,
   util,
+  type AvgPoolAttrs,
   type AvgPoolGradAttrs,
   type KernelFunc,
   type MaxPoolAttrs,
@@ -20,8 +22,9 @@ import { adjacentReduction } from './identity-and-sum.js';
 import { ReluBiasGrad } from './conv2d-bias-activation.js';
 
 /**
- * Kernel functions that run `MaxPool` (float32; the cpu backend's rule, see
- * {@link NativeAddon.maxPool}), `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` and `Mean` over
+ * Kernel functions that run `MaxPool` and `AvgPool` (float32; the cpu
+ * backend's rules and bits, see {@link NativeAddon.maxPool} and
+ * {@link NativeAddon.avgPool}), `MaxPoolGrad`, `AvgPoolGrad`, float32 `Sum` and `Mean` over
  * adjacent axes, {@link ReluBiasGrad}, {@link NormalizeBatch} and {@link NormalizeBatchGrad} with
  * the native addon, falling back to `fallback(kernelName)` for the rest
  * (other dtypes, non-adjacent axes, empty tensors).
@@ -32,17 +35,21 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
   const poolInfo = (input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAttrs) =>
     backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, (attrs as MaxPoolGradAttrs).dimRoundingMode);
 
-  const maxPool: KernelFunc = (args) => {
-    const backend = args.backend as BackendWasm;
-    const x = args.inputs['x'] as TensorInfo;
-    const attrs = args.attrs as unknown as MaxPoolAttrs;
-    if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return delegate(MaxPool, args);
-    const info = backend_util.computePool2DInfo(x.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    if (util.sizeFromShape(info.outShape) === 0) return delegate(MaxPool, args);
-    const out = backend.makeOutput(info.outShape, 'float32');
-    addon.maxPool(heapView(backend, x, 'x'), heapView(backend, out, 'y'), shapeOf(info));
-    return out;
-  };
+  /** `MaxPool` or `AvgPool` forward (float32; other dtypes, empty tensors and dilations to the stock kernel). */
+  const poolForward =
+    (name: typeof MaxPool | typeof AvgPool): KernelFunc =>
+    (args) => {
+      const backend = args.backend as BackendWasm;
+      const x = args.inputs['x'] as TensorInfo;
+      const attrs = args.attrs as unknown as MaxPoolAttrs | AvgPoolAttrs;
+      if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return delegate(name, args);
+      const info = backend_util.computePool2DInfo(x.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+      if (util.sizeFromShape(info.outShape) === 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return delegate(name, args);
+      const out = backend.makeOutput(info.outShape, 'float32');
+      const run = name === MaxPool ? addon.maxPool : addon.avgPool;
+      run.call(addon, heapView(backend, x, 'x'), heapView(backend, out, 'y'), shapeOf(info));
+      return out;
+    };
 
   const maxPoolGrad: KernelFunc = (args) => {
     const backend = args.backend as BackendWasm;
@@ -135,7 +142,8 @@ export function nativePoolAndReduceKernels(addon: NativeAddon, fallback: Fallbac
   };
 
   return {
-    [MaxPool]: maxPool,
+    [MaxPool]: poolForward(MaxPool),
+    [AvgPool]: poolForward(AvgPool),
     [MaxPoolGrad]: maxPoolGrad,
     [AvgPoolGrad]: avgPoolGrad,
     [Sum]: reduction(Sum),

@@ -402,6 +402,19 @@ describe.each(MODES)('%s', (mode) => {
     const onCpu = await runOn('cpu', run);
     onWasm.forEach((a, i) => expect(new Uint32Array(a.buffer), `pool ${i}`).toEqual(new Uint32Array(onCpu[i]!.buffer)));
   });
+  it.runIf(mode === 'native kernels')('avgPool gives the bits of the cpu backend (sums and divisions in float64, clipped windows)', async () => {
+    const shape = [2, 7, 9, 11] as [number, number, number, number];
+    // Values of very different magnitudes: a float32 sum, or another order, rounds differently.
+    const x = Float32Array.from(values(shape, 65), (v, i) => v * (i % 3 === 0 ? 1e7 : 1));
+    const run = () => [
+      tf.avgPool(tf.tensor4d(x, shape), 3, 1, 'same'),
+      tf.avgPool(tf.tensor4d(x, shape), 3, 2, 'same'),
+      tf.avgPool(tf.tensor4d(x, shape), 2, 2, 'valid'),
+    ];
+    const onWasm = await runOn('wasm', run);
+    const onCpu = await runOn('cpu', run);
+    onWasm.forEach((a, i) => expect(new Uint32Array(a.buffer), `pool ${i}`).toEqual(new Uint32Array(onCpu[i]!.buffer)));
+  });
 
   describe('Relu and Add on large float32 tensors (native from 16,384 values)', () => {
     const n = 4 * 8 * 8 * 97; // 24,832 values: past the native threshold, not a multiple of the vector width
