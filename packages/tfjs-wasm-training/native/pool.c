@@ -152,55 +152,44 @@ int max_pool_grad(const conv_shape *s, const float *x, const float *y, const flo
   return 0;
 }
 
-/*
- * Max pooling forward, the cpu backend's rule: each output is the window's first strictly greatest
- * value from -infinity in row-major order (NaN never wins; a window of NaN and -infinity gives
- * -infinity; of -0 and +0, the first). Pixels outside the image are not part of the window.
- * One task per band of output rows of one image; 8 channels at a time (a lane-by-lane
- * comparison: the same values as one at a time).
- */
+/* Max and average pooling forward: one task per band of output rows of one image. */
 typedef struct {
   const conv_shape *s;
   const float *x;
   float *y;
   int band; /* output rows per task */
-} max_pool_job; /* also average pooling's */
+} pool_forward_job;
 
-AVX2 static void max_pool_rows(const void *ctx, int task, int thread) {
-  (void)thread;
-  const max_pool_job *job = ctx;
-  const conv_shape *s = job->s;
+/* One output pixel of a pooling: y[c] for every channel c from the window rows and columns given. */
+typedef void (*pool_pixel_fn)(const conv_shape *s, const float *x, float *y, int row_from, int row_to, int col_from,
+                              int col_to);
+
+/*
+ * Max pooling, the cpu backend's rule: each output is the window's first strictly greatest value
+ * from -infinity in row-major order (NaN never wins; a window of NaN and -infinity gives
+ * -infinity; of -0 and +0, the first). Pixels outside the image are not part of the window.
+ * 8 channels at a time (a lane-by-lane comparison: the same values as one at a time).
+ */
+AVX2 static void max_pool_pixel(const conv_shape *s, const float *x, float *y, int row_from, int row_to, int col_from,
+                                int col_to) {
   const int channels = s->in_c, vector_channels = channels - channels % 8;
-  const int bands = (s->out_h + job->band - 1) / job->band;
-  const int n = task / bands, oh_from = (task % bands) * job->band;
-  const int oh_to = oh_from + job->band < s->out_h ? oh_from + job->band : s->out_h;
-  const float *x = job->x + (size_t)n * s->in_h * s->in_w * channels;
-  for (int oh = oh_from; oh < oh_to; oh++) {
-    int row_from, row_to;
-    window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
-    for (int ow = 0; ow < s->out_w; ow++) {
-      int col_from, col_to;
-      window(ow, s->stride_w, s->pad_left, s->filter_w, s->in_w, &col_from, &col_to);
-      float *y = job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
-      for (int c = 0; c < vector_channels; c += 8) {
-        __m256 best = _mm256_set1_ps(-INFINITY);
-        for (int r = row_from; r < row_to; r++)
-          for (int q = col_from; q < col_to; q++) {
-            const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
-            best = _mm256_blendv_ps(best, v, _mm256_cmp_ps(v, best, _CMP_GT_OQ));
-          }
-        _mm256_storeu_ps(y + c, best);
+  for (int c = 0; c < vector_channels; c += 8) {
+    __m256 best = _mm256_set1_ps(-INFINITY);
+    for (int r = row_from; r < row_to; r++)
+      for (int q = col_from; q < col_to; q++) {
+        const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
+        best = _mm256_blendv_ps(best, v, _mm256_cmp_ps(v, best, _CMP_GT_OQ));
       }
-      for (int c = vector_channels; c < channels; c++) {
-        float best = -INFINITY;
-        for (int r = row_from; r < row_to; r++)
-          for (int q = col_from; q < col_to; q++) {
-            const float v = x[((size_t)r * s->in_w + q) * channels + c];
-            if (v > best) best = v;
-          }
-        y[c] = best;
+    _mm256_storeu_ps(y + c, best);
+  }
+  for (int c = vector_channels; c < channels; c++) {
+    float best = -INFINITY;
+    for (int r = row_from; r < row_to; r++)
+      for (int q = col_from; q < col_to; q++) {
+        const float v = x[((size_t)r * s->in_w + q) * channels + c];
+        if (v > best) best = v;
       }
-    }
+    y[c] = best;
   }
 }
 
@@ -209,43 +198,57 @@ AVX2 static void max_pool_rows(const void *ctx, int task, int thread) {
  * inside the image, added in float64 in row-major order, divided in float64 by their count, then
  * rounded once to float32 (what the cpu backend's JavaScript does). 8 channels at a time.
  */
-AVX2 static void avg_pool_rows(const void *ctx, int task, int thread) {
-  (void)thread;
-  const max_pool_job *job = ctx;
-  const conv_shape *s = job->s;
+AVX2 static void avg_pool_pixel(const conv_shape *s, const float *x, float *y, int row_from, int row_to, int col_from,
+                                int col_to) {
   const int channels = s->in_c, vector_channels = channels - channels % 8;
+  const int count = (row_to - row_from) * (col_to - col_from);
+  const double divisor = count > 0 ? (double)count : 1.0;
+  for (int c = 0; c < vector_channels; c += 8) {
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+    for (int r = row_from; r < row_to; r++)
+      for (int q = col_from; q < col_to; q++) {
+        const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
+        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+      }
+    const __m256d d = _mm256_set1_pd(divisor);
+    _mm256_storeu_ps(y + c, _mm256_set_m128(_mm256_cvtpd_ps(_mm256_div_pd(hi, d)), _mm256_cvtpd_ps(_mm256_div_pd(lo, d))));
+  }
+  for (int c = vector_channels; c < channels; c++) {
+    double sum = 0.0;
+    for (int r = row_from; r < row_to; r++)
+      for (int q = col_from; q < col_to; q++) sum += x[((size_t)r * s->in_w + q) * channels + c];
+    y[c] = (float)(sum / divisor);
+  }
+}
+
+/* Task `task`: a band of output rows of one image, each pixel by `pixel` (inlined: a constant). */
+static inline __attribute__((always_inline)) void pool_rows(const void *ctx, int task, pool_pixel_fn pixel) {
+  const pool_forward_job *job = ctx;
+  const conv_shape *s = job->s;
   const int bands = (s->out_h + job->band - 1) / job->band;
   const int n = task / bands, oh_from = (task % bands) * job->band;
   const int oh_to = oh_from + job->band < s->out_h ? oh_from + job->band : s->out_h;
-  const float *x = job->x + (size_t)n * s->in_h * s->in_w * channels;
+  const float *x = job->x + (size_t)n * s->in_h * s->in_w * s->in_c;
   for (int oh = oh_from; oh < oh_to; oh++) {
     int row_from, row_to;
     window(oh, s->stride_h, s->pad_top, s->filter_h, s->in_h, &row_from, &row_to);
     for (int ow = 0; ow < s->out_w; ow++) {
       int col_from, col_to;
       window(ow, s->stride_w, s->pad_left, s->filter_w, s->in_w, &col_from, &col_to);
-      const int count = (row_to - row_from) * (col_to - col_from);
-      const double divisor = count > 0 ? (double)count : 1.0;
-      float *y = job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * channels;
-      for (int c = 0; c < vector_channels; c += 8) {
-        __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
-        for (int r = row_from; r < row_to; r++)
-          for (int q = col_from; q < col_to; q++) {
-            const __m256 v = _mm256_loadu_ps(x + ((size_t)r * s->in_w + q) * channels + c);
-            lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-            hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
-          }
-        const __m256d d = _mm256_set1_pd(divisor);
-        _mm256_storeu_ps(y + c, _mm256_set_m128(_mm256_cvtpd_ps(_mm256_div_pd(hi, d)), _mm256_cvtpd_ps(_mm256_div_pd(lo, d))));
-      }
-      for (int c = vector_channels; c < channels; c++) {
-        double sum = 0.0;
-        for (int r = row_from; r < row_to; r++)
-          for (int q = col_from; q < col_to; q++) sum += x[((size_t)r * s->in_w + q) * channels + c];
-        y[c] = (float)(sum / divisor);
-      }
+      pixel(s, x, job->y + (((size_t)n * s->out_h + oh) * s->out_w + ow) * s->in_c, row_from, row_to, col_from, col_to);
     }
   }
+}
+
+static void max_pool_rows(const void *ctx, int task, int thread) {
+  (void)thread;
+  pool_rows(ctx, task, max_pool_pixel);
+}
+
+static void avg_pool_rows(const void *ctx, int task, int thread) {
+  (void)thread;
+  pool_rows(ctx, task, avg_pool_pixel);
 }
 
 /* One task per band of output rows of an image, about 8 KiB of output each. */
@@ -254,7 +257,7 @@ static void pool_forward(const conv_shape *s, const float *x, float *y, task_fn 
   int band = row >= 2048 ? 1 : (int)(2048 / (row > 0 ? row : 1));
   if (band > s->out_h) band = s->out_h;
   if (band < 1) band = 1;
-  max_pool_job job = {s, x, y, band};
+  pool_forward_job job = {s, x, y, band};
   parallel_for(s->batch * ((s->out_h + band - 1) / band), rows, &job);
 }
 

@@ -404,68 +404,54 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     }
   });
 
-  it.each<[string, Shape15]>([
-    ['2x2 stride 2, 19 channels (8, 8 and 3 one by one)', [2, 8, 6, 19, 4, 3, 19, 2, 2, 2, 2, 1, 1, 0, 0]],
-    ['3x3 stride 1 same (clipped windows), 8 channels', [1, 5, 7, 8, 5, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1]],
-    ['3x3 stride 2 same, odd sizes, 5 channels', [2, 7, 9, 5, 4, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1]],
-  ])('maxPool gives the cpu backend rule bit for bit (first strict maximum from -Infinity, NaN never wins): %s', (_, shape) => {
+  /** A pooling reference: `reduce` of each window's values inside the image, in row-major order, per channel. */
+  const poolReference = (shape: Shape15, x: Float32Array, reduce: (window: number[]) => number): Float32Array => {
     const [B, H, W, C, OH, OW, , FH, FW, SH, SW, , , PT, PL] = shape;
-    const x = Float32Array.from(values([B, H, W, C], 91), (v) => Math.round(v * 3) / 2);
-    // NaN, infinities and signed zeros, some windows all NaN or all -Infinity
-    for (let i = 0; i < x.length; i += 7) x[i] = [Number.NaN, -0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY][(i / 7) % 5]!;
-    for (let c = 0; c < Math.min(C, 4); c++)
-      for (let r = 0; r < 2; r++) for (let q = 0; q < 2; q++) x[(r * W + q) * C + c] = c < 2 ? Number.NaN : Number.NEGATIVE_INFINITY;
-    const expected = new Float32Array(B * OH * OW * C);
+    const out = new Float32Array(B * OH * OW * C);
     for (let n = 0; n < B; n++)
       for (let oh = 0; oh < OH; oh++)
         for (let ow = 0; ow < OW; ow++)
           for (let c = 0; c < C; c++) {
-            let best = Number.NEGATIVE_INFINITY;
+            const window: number[] = [];
             for (let kh = 0; kh < FH; kh++)
               for (let kw = 0; kw < FW; kw++) {
                 const [ih, iw] = [oh * SH - PT + kh, ow * SW - PL + kw];
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                const v = x[((n * H + ih) * W + iw) * C + c]!;
-                if (v > best) best = v;
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) window.push(x[((n * H + ih) * W + iw) * C + c]!);
               }
-            expected[((n * OH + oh) * OW + ow) * C + c] = best;
+            out[((n * OH + oh) * OW + ow) * C + c] = reduce(window);
           }
-    const y = new Float32Array(expected.length).fill(Number.NaN);
-    native.maxPool(x, y, Int32Array.from(shape));
-    expect(new Uint32Array(y.buffer)).toEqual(new Uint32Array(expected.buffer));
-    expect(() => native.maxPool(x, y.subarray(1), Int32Array.from(shape))).toThrow(/maxPool: y has/);
-  });
+    return out;
+  };
 
   it.each<[string, Shape15]>([
+    ['2x2 stride 2, 19 channels (8, 8 and 3 one by one)', [2, 8, 6, 19, 4, 3, 19, 2, 2, 2, 2, 1, 1, 0, 0]],
     ['3x3 stride 1 same (clipped windows: 4, 6 or 9 pixels), 19 channels', [2, 6, 7, 19, 6, 7, 19, 3, 3, 1, 1, 1, 1, 1, 1]],
-    ['2x2 stride 2 valid, 8 channels', [1, 8, 6, 8, 4, 3, 8, 2, 2, 2, 2, 1, 1, 0, 0]],
+    ['3x3 stride 1 same, 8 channels', [1, 5, 7, 8, 5, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1]],
     ['3x3 stride 2 same, odd sizes, 5 channels', [2, 7, 9, 5, 4, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1]],
-  ])('avgPool gives the cpu backend bits (window inside the image summed and divided in float64, rounded once): %s', (_, shape) => {
-    const [B, H, W, C, OH, OW, , FH, FW, SH, SW, , , PT, PL] = shape;
-    // Values of very different magnitudes: a float32 sum would round differently.
-    const x = Float32Array.from(values([B, H, W, C], 93), (v, i) => v * (i % 3 === 0 ? 1e7 : 1));
-    x[3] = Number.NaN;
-    x[C + 4] = Number.POSITIVE_INFINITY;
-    const expected = new Float32Array(B * OH * OW * C);
-    for (let n = 0; n < B; n++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++)
-          for (let c = 0; c < C; c++) {
-            let sum = 0;
-            let count = 0;
-            for (let kh = 0; kh < FH; kh++)
-              for (let kw = 0; kw < FW; kw++) {
-                const [ih, iw] = [oh * SH - PT + kh, ow * SW - PL + kw];
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                sum += x[((n * H + ih) * W + iw) * C + c]!;
-                count++;
-              }
-            expected[((n * OH + oh) * OW + ow) * C + c] = sum / count;
-          }
-    const y = new Float32Array(expected.length).fill(Number.NaN);
-    native.avgPool(x, y, Int32Array.from(shape));
-    expect(new Uint32Array(y.buffer)).toEqual(new Uint32Array(expected.buffer));
-    expect(() => native.avgPool(x.subarray(1), y, Int32Array.from(shape))).toThrow(/avgPool: x has/);
+  ])('maxPool and avgPool give the cpu backend bits: %s', (_, shape) => {
+    const [B, H, W, C] = shape;
+    // maxPool: NaN, infinities and signed zeros, some windows all NaN or all -Infinity.
+    const forMax = Float32Array.from(values([B, H, W, C], 91), (v) => Math.round(v * 3) / 2);
+    for (let i = 0; i < forMax.length; i += 7) forMax[i] = [Number.NaN, -0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY][(i / 7) % 5]!;
+    for (let c = 0; c < Math.min(C, 4); c++)
+      for (let r = 0; r < 2; r++) for (let q = 0; q < 2; q++) forMax[(r * W + q) * C + c] = c < 2 ? Number.NaN : Number.NEGATIVE_INFINITY;
+    // avgPool: values of very different magnitudes (a float32 sum would round differently), a NaN and an infinity.
+    const forAvg = Float32Array.from(values([B, H, W, C], 93), (v, i) => v * (i % 3 === 0 ? 1e7 : 1));
+    forAvg[3] = Number.NaN;
+    forAvg[C + 4] = Number.POSITIVE_INFINITY;
+    const kinds = [
+      // The cpu backend's loop: a strictly greater value replaces the best so far, from -Infinity.
+      ['maxPool', forMax, (window: number[]) => window.reduce((best, v) => (v > best ? v : best), Number.NEGATIVE_INFINITY)],
+      // The cpu backend's JavaScript: a float64 sum in row-major order, divided by the count.
+      ['avgPool', forAvg, (window: number[]) => window.reduce((sum, v) => sum + v, 0) / window.length],
+    ] as const;
+    for (const [name, x, reduce] of kinds) {
+      const expected = poolReference(shape, x, reduce);
+      const y = new Float32Array(expected.length).fill(Number.NaN);
+      native[name](x, y, Int32Array.from(shape));
+      expect(new Uint32Array(y.buffer), name).toEqual(new Uint32Array(expected.buffer));
+      expect(() => native[name](x, y.subarray(1), Int32Array.from(shape))).toThrow(new RegExp(`${name}: y has`));
+    }
   });
 
   it('maxPoolGrad of windows that tile the image writes every value of dx: the first maximum gets +0 + dy, the rest +0', () => {

@@ -193,25 +193,22 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions 
     { kernelName: NormalizeBatch, backendName: BACKEND, kernelFunc: normalizeBatchKernel },
     { kernelName: NormalizeBatchGrad, backendName: BACKEND, kernelFunc: normalizeBatchGradKernel },
   ];
-  for (const [name, wrap] of [
-    [Sum, contiguousSum],
-    [Cast, sameDtypeCast],
-  ] as const) {
+  /** Registers `wrap` of the stock kernel `name` (the one found before any registration of ours). */
+  const wrapStock = (name: string, wrap: (stock: KernelConfig) => KernelConfig) => {
     const stock = stockKernels.get(name) ?? getKernel(name, BACKEND);
-    if (stock == null) continue;
+    if (stock == null) return;
     stockKernels.set(name, stock);
     configs.push(wrap(stock));
-  }
+  };
+  wrapStock(Sum, contiguousSum);
+  wrapStock(Cast, sameDtypeCast);
   for (const [name, depthwise] of [
     [Conv2D, false],
     [DepthwiseConv2dNative, true],
     [FusedConv2D, false],
     [FusedDepthwiseConv2D, true],
   ] as const) {
-    const stock = stockKernels.get(name) ?? getKernel(name, BACKEND);
-    if (stock == null) continue;
-    stockKernels.set(name, stock);
-    configs.push(explicitSamePadding(stock, depthwise));
+    wrapStock(name, (stock) => explicitSamePadding(stock, depthwise));
   }
   configs.push({ kernelName: ReluGrad, backendName: BACKEND, kernelFunc: reluGradKernel });
   configs.push({ kernelName: MomentumSgdUpdate, backendName: BACKEND, kernelFunc: momentumSgdUpdateKernel });
