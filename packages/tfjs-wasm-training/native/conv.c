@@ -598,9 +598,9 @@ static void winograd_patch(const conv_shape *s, const float *x, const float *zer
 }
 
 /*
- * Tiles ahead whose patch is prefetched while one is transformed: the transforms are cheap, and
- * without it they wait on every new row of x (x is often the previous kernel's output, out of
- * the core's caches).
+ * Tiles ahead whose patch rows are prefetched while one is transformed: in a profile of
+ * bench:train's net, most of the input transform's time was its first loads of each patch row
+ * (x is often the previous kernel's output, out of the core's caches).
  */
 #define WINOGRAD_PREFETCH 4
 
@@ -616,13 +616,11 @@ static inline size_t winograd_stride(size_t floats) {
   return (lines | 1) * 16;
 }
 
-/* Prefetches the `chans` values of each of a patch's 16 rows (`n` rows: 16, or 4 for a 2x2 block). */
+/* Prefetches the `chans` values of each of n rows (16: a 4x4 patch of x; 4: a 2x2 block of dy). */
 static inline void prefetch_rows(const float *const *p, int n, int chans) {
   for (int a = 0; a < n; a++)
     for (int c = 0; c < chans; c += 16) __builtin_prefetch(p[a] + c, 0, 3);
 }
-
-static inline void prefetch_patch(const float *const *p, int chans) { prefetch_rows(p, 16, chans); }
 
 static void winograd_task(const void *ctx, int task, int thread) {
   const winograd_job *job = ctx;
@@ -647,7 +645,7 @@ static void winograd_task(const void *ctx, int task, int thread) {
     winograd_patch(s, job->x, job->zeros, n, th, tw, patches + 16 * (size_t)i);
   }
   for (int i = 0; i < nt; i++) {
-    if (i + WINOGRAD_PREFETCH < nt) prefetch_patch(patches + 16 * (size_t)(i + WINOGRAD_PREFETCH), C);
+    if (i + WINOGRAD_PREFETCH < nt) prefetch_rows(patches + 16 * (size_t)(i + WINOGRAD_PREFETCH), 16, C);
     winograd_input(patches + 16 * (size_t)i, C, v + (size_t)i * C, ldv);
   }
   for (int xi = 0; xi < 16; xi++) {
@@ -1290,7 +1288,7 @@ static void winograd_filter_block(const winograd_filter_job *job, int block, int
   for (int i = 0; i < nt; i++) {
     const float **p = patches + 20 * (size_t)i;
     if (i + WINOGRAD_PREFETCH < nt) {
-      prefetch_patch(p + 20 * WINOGRAD_PREFETCH, C);
+      prefetch_rows(p + 20 * WINOGRAD_PREFETCH, 16, C);
       prefetch_rows(p + 20 * WINOGRAD_PREFETCH + 16, 4, K);
     }
     winograd_input(p, C, v + (size_t)i * C, ldv);

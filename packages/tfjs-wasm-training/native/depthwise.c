@@ -126,6 +126,14 @@ INLINE void input_group(const depthwise_job *job, int n, int ih, int start, cons
   }
 }
 
+/* The output columns [from, to) whose input column for tap kw lies inside the image (empty: from >= to). */
+static inline void tap_columns(const conv_shape *s, int kw, int *from, int *to) {
+  const int shift = kw * s->dilation_w - s->pad_left;
+  *from = shift >= 0 ? 0 : (-shift + s->stride_w - 1) / s->stride_w;
+  *to = (s->in_w - 1 - shift) >= 0 ? (s->in_w - 1 - shift) / s->stride_w + 1 : 0;
+  if (*to > s->out_w) *to = s->out_w;
+}
+
 INLINE void filter_group(const depthwise_job *job, float *partial, int n, int oh, int start, const int nv, int tail,
                          __m256i tm) {
   const conv_shape *s = job->s;
@@ -136,11 +144,9 @@ INLINE void filter_group(const depthwise_job *job, float *partial, int n, int oh
     const float *x_row = job->a + ((size_t)n * s->in_h + ih) * s->in_w * channels + start;
     const float *dy_row = job->b + ((size_t)n * s->out_h + oh) * s->out_w * channels + start;
     for (int kw = 0; kw < s->filter_w; kw++) {
-      /* the output columns whose tap kw lands inside the image */
       const int shift = kw * s->dilation_w - s->pad_left;
-      const int ow_from = shift >= 0 ? 0 : (-shift + s->stride_w - 1) / s->stride_w;
-      int ow_to = (s->in_w - 1 - shift) >= 0 ? (s->in_w - 1 - shift) / s->stride_w + 1 : 0;
-      if (ow_to > s->out_w) ow_to = s->out_w;
+      int ow_from, ow_to;
+      tap_columns(s, kw, &ow_from, &ow_to);
       if (ow_from >= ow_to) continue;
       __m256 acc[4];
 #pragma GCC unroll 4
@@ -243,13 +249,10 @@ INLINE512 void filter_group512(const depthwise_job *job, float *partial, int n, 
                                __mmask16 last) {
   const conv_shape *s = job->s;
   const int channels = s->in_c, fw = s->filter_w;
-  /* each tap's output columns [from, to) whose input lands inside the image (the AVX2 code's ranges) */
+  /* each tap's output columns [from, to) whose input lands inside the image */
   int from[TAPS512], to[TAPS512], lo = s->out_w, hi = 0;
   for (int kw = 0; kw < fw; kw++) {
-    const int shift = kw * s->dilation_w - s->pad_left;
-    from[kw] = shift >= 0 ? 0 : (-shift + s->stride_w - 1) / s->stride_w;
-    to[kw] = (s->in_w - 1 - shift) >= 0 ? (s->in_w - 1 - shift) / s->stride_w + 1 : 0;
-    if (to[kw] > s->out_w) to[kw] = s->out_w;
+    tap_columns(s, kw, &from[kw], &to[kw]);
     if (from[kw] < lo) lo = from[kw];
     if (to[kw] > hi) hi = to[kw];
   }
@@ -389,40 +392,27 @@ AVX2 static void forward_row(const void *ctx, int task, int thread) {
   }
 }
 
-/*
- * Consecutive rows of one image per task (a filter reads each input row for several output rows:
- * one task per row sent neighbouring rows to different cores, each fetching them again from the
- * shared cache): about 8 KiB of output per task, at most a whole image.
- */
-static int rows_per_task(int rows, int width, int channels) {
-  const int64_t row_floats = (int64_t)width * channels;
-  int band = row_floats >= 2048 ? 1 : (int)(2048 / (row_floats > 0 ? row_floats : 1));
-  return band < rows ? band : rows;
-}
-
+/* A band of rows of one image (parallel_bands), each by `row` (forward_row or input_row). */
 typedef struct {
   const depthwise_job *job;
   void (*row)(const void *ctx, int task, int thread);
-  int rows, band; /* rows per image, rows per task */
-} banded_job;
+  int rows; /* rows per image */
+} rows_job;
 
-static void banded_task(const void *ctx, int task, int thread) {
-  const banded_job *b = ctx;
-  const int bands = (b->rows + b->band - 1) / b->band;
-  const int n = task / bands, first = (task % bands) * b->band;
-  const int last = first + b->band < b->rows ? first + b->band : b->rows;
+static void rows_band(const void *ctx, int n, int first, int last, int thread) {
+  const rows_job *b = ctx;
   for (int r = first; r < last; r++) b->row(b->job, n * b->rows + r, thread);
 }
 
-static void parallel_rows(const depthwise_job *job, int batch, int rows, int width,
+static void parallel_rows(const depthwise_job *job, int batch, int rows, int64_t row_floats,
                           void (*row)(const void *ctx, int task, int thread)) {
-  const banded_job b = {job, row, rows, rows_per_task(rows, width, job->s->out_c)};
-  parallel_for(batch * ((rows + b.band - 1) / b.band), banded_task, &b);
+  const rows_job b = {job, row, rows};
+  parallel_bands(batch, rows, row_floats, rows_band, &b);
 }
 
 int depthwise_forward(const conv_shape *s, const float *x, const float *w, float *y) {
   depthwise_job job = {s, x, w, y, 0, {0}};
-  parallel_rows(&job, s->batch, s->out_h, s->out_w, forward_row);
+  parallel_rows(&job, s->batch, s->out_h, (int64_t)s->out_w * s->out_c, forward_row);
   return 0;
 }
 
@@ -469,7 +459,7 @@ AVX2 static void input_row(const void *ctx, int task, int thread) {
 
 int depthwise_input_grad(const conv_shape *s, const float *dy, const float *w, float *dx) {
   depthwise_job job = {s, dy, w, dx, 0, {0}};
-  parallel_rows(&job, s->batch, s->in_h, s->in_w, input_row);
+  parallel_rows(&job, s->batch, s->in_h, (int64_t)s->in_w * s->in_c, input_row);
   return 0;
 }
 

@@ -152,12 +152,11 @@ int max_pool_grad(const conv_shape *s, const float *x, const float *y, const flo
   return 0;
 }
 
-/* Max and average pooling forward: one task per band of output rows of one image. */
+/* Max and average pooling forward: bands of output rows of one image (parallel_bands). */
 typedef struct {
   const conv_shape *s;
   const float *x;
   float *y;
-  int band; /* output rows per task */
 } pool_forward_job;
 
 /* One output pixel of a pooling: y[c] for every channel c from the window rows and columns given. */
@@ -222,13 +221,11 @@ AVX2 static void avg_pool_pixel(const conv_shape *s, const float *x, float *y, i
   }
 }
 
-/* Task `task`: a band of output rows of one image, each pixel by `pixel` (inlined: a constant). */
-static inline __attribute__((always_inline)) void pool_rows(const void *ctx, int task, pool_pixel_fn pixel) {
+/* Output rows [oh_from, oh_to) of image n, each pixel by `pixel` (inlined: a constant). */
+static inline __attribute__((always_inline)) void pool_rows(const void *ctx, int n, int oh_from, int oh_to,
+                                                            pool_pixel_fn pixel) {
   const pool_forward_job *job = ctx;
   const conv_shape *s = job->s;
-  const int bands = (s->out_h + job->band - 1) / job->band;
-  const int n = task / bands, oh_from = (task % bands) * job->band;
-  const int oh_to = oh_from + job->band < s->out_h ? oh_from + job->band : s->out_h;
   const float *x = job->x + (size_t)n * s->in_h * s->in_w * s->in_c;
   for (int oh = oh_from; oh < oh_to; oh++) {
     int row_from, row_to;
@@ -241,24 +238,19 @@ static inline __attribute__((always_inline)) void pool_rows(const void *ctx, int
   }
 }
 
-static void max_pool_rows(const void *ctx, int task, int thread) {
+static void max_pool_rows(const void *ctx, int n, int first, int last, int thread) {
   (void)thread;
-  pool_rows(ctx, task, max_pool_pixel);
+  pool_rows(ctx, n, first, last, max_pool_pixel);
 }
 
-static void avg_pool_rows(const void *ctx, int task, int thread) {
+static void avg_pool_rows(const void *ctx, int n, int first, int last, int thread) {
   (void)thread;
-  pool_rows(ctx, task, avg_pool_pixel);
+  pool_rows(ctx, n, first, last, avg_pool_pixel);
 }
 
-/* One task per band of output rows of an image, about 8 KiB of output each. */
-static void pool_forward(const conv_shape *s, const float *x, float *y, task_fn rows) {
-  const int64_t row = (int64_t)s->out_w * s->in_c;
-  int band = row >= 2048 ? 1 : (int)(2048 / (row > 0 ? row : 1));
-  if (band > s->out_h) band = s->out_h;
-  if (band < 1) band = 1;
-  pool_forward_job job = {s, x, y, band};
-  parallel_for(s->batch * ((s->out_h + band - 1) / band), rows, &job);
+static void pool_forward(const conv_shape *s, const float *x, float *y, band_fn rows) {
+  const pool_forward_job job = {s, x, y};
+  parallel_bands(s->batch, s->out_h, (int64_t)s->out_w * s->in_c, rows, &job);
 }
 
 int max_pool(const conv_shape *s, const float *x, float *y) {

@@ -111,6 +111,27 @@ void parallel_for(int tasks, task_fn fn, const void *ctx) {
   }
 }
 
+typedef struct {
+  band_fn fn;
+  const void *ctx;
+  int rows, band; /* rows per image, rows per band */
+} bands_job;
+
+static void band_task(const void *ctx, int task, int thread) {
+  const bands_job *b = ctx;
+  const int bands = (b->rows + b->band - 1) / b->band;
+  const int n = task / bands, first = (task % bands) * b->band;
+  b->fn(b->ctx, n, first, first + b->band < b->rows ? first + b->band : b->rows, thread);
+}
+
+void parallel_bands(int batch, int rows, int64_t row_floats, band_fn fn, const void *ctx) {
+  if (batch <= 0 || rows <= 0) return;
+  int64_t band = row_floats >= 2048 ? 1 : 2048 / (row_floats > 0 ? row_floats : 1);
+  if (band > rows) band = rows;
+  const bands_job b = {fn, ctx, rows, (int)band};
+  parallel_for(batch * ((rows + b.band - 1) / b.band), band_task, &b);
+}
+
 /* Per-thread scratch buffers, grown on demand, 64-byte aligned. */
 static float *scratch[MAX_THREADS][3];
 static size_t scratch_size[MAX_THREADS][3];

@@ -21,6 +21,14 @@ typedef void (*task_fn)(const void *ctx, int task, int thread);
 
 /* Runs tasks 0..tasks-1 on the pool (the caller works too) and returns when all are done. */
 void parallel_for(int tasks, task_fn fn, const void *ctx);
+/* A band of output rows [first, last) of image n. */
+typedef void (*band_fn)(const void *ctx, int n, int first, int last, int thread);
+/*
+ * Runs fn over bands of consecutive rows of each of `batch` images of `rows` rows, about 8 KiB of
+ * output a band (`row_floats` a row): a filter that reads each input row for several output rows
+ * finds them in its own core's cache, where one task per row spread neighbours over the cores.
+ */
+void parallel_bands(int batch, int rows, int64_t row_floats, band_fn fn, const void *ctx);
 /* Sets the number of threads (the caller included, 1..MAX_THREADS); returns the number running. */
 int pool_set_threads(int threads);
 /*

@@ -23,7 +23,7 @@ export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
  * included), as the cpu backend does, where the stock kernel stores the
  * values' low bytes (2 stays 2, -1 becomes 255).
  */
-export function sameDtypeCast(stock: KernelConfig): KernelConfig {
+export function wasmCast(stock: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = args.inputs['x'] as TensorInfo;
     const { dtype } = args.attrs as { dtype: string };

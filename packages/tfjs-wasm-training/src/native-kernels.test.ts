@@ -77,6 +77,14 @@ function operands(s: Shape15, seed: number): { x: Float32Array; w: Float32Array;
   return { x: values([B, H, W, C], seed), w: values([FH, FW, C, CO], seed + 1), dy: values([B, OH, OW, CO], seed + 2) };
 }
 
+/** The first index whose bits differ, or -1 (a loop: deep equality of 300K values is slow). */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const [x, z] = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
+  if (x.length !== z.length) return 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== z[i]) return i;
+  return -1;
+}
+
 describe.runIf(addon !== undefined)('the native addon', () => {
   const native = addon!;
   const cases: [string, Shape15][] = [
@@ -279,13 +287,6 @@ describe.runIf(addon !== undefined)('the native addon', () => {
       y[r * channels + 1] = 1;
       y[(rows - 1 - r) * channels + 1] = 1;
     }
-    /** The first index whose bits differ, or -1 (a loop: deep equality of 300K values is slow). */
-    const firstDifference = (a: Float32Array, b: Float32Array) => {
-      const [x, z] = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
-      if (x.length !== z.length) return 0;
-      for (let i = 0; i < x.length; i++) if (x[i] !== z[i]) return i;
-      return -1;
-    };
     const before = native.getThreads();
     try {
       for (const threads of [1, 2, 3]) {
@@ -320,7 +321,7 @@ describe.runIf(addon !== undefined)('the native addon', () => {
     bias[1] = Number.NaN;
     bias[2] = -0;
     const size = s[0] * s[4] * s[5] * outC;
-    const [beforeBits, beforeWinograd] = [native.vectorBits(), native.winograd()];
+    const beforeBits = native.vectorBits();
     const alpha = 0.3;
     const f = Math.fround;
     const activations: [number, (v: number) => number][] = [
@@ -329,11 +330,6 @@ describe.runIf(addon !== undefined)('the native addon', () => {
       [2, (v) => (v > 0 ? (v < 6 ? v : 6) : 0)],
       [3, (v) => (v > 0 ? v : f(f(alpha) * v))],
     ];
-    const firstDifference = (a: Float32Array, b: Float32Array) => {
-      const [p, q] = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
-      for (let i = 0; i < p.length; i++) if (p[i] !== q[i]) return i;
-      return -1;
-    };
     try {
       for (const bits of [512, 256] as const) {
         native.vectorBits(bits);
@@ -348,7 +344,6 @@ describe.runIf(addon !== undefined)('the native addon', () => {
       }
     } finally {
       native.vectorBits(beforeBits as 256 | 512);
-      native.winograd(beforeWinograd);
     }
   });
 

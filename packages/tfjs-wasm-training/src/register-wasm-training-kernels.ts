@@ -30,7 +30,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convFilterGradient, convInputGradient } from './conv-gradients.js';
 import { depthwiseFilterGradient } from './depthwise-filter-gradient.js';
-import { contiguousSum, sameDtypeCast, sharedIdentity } from './identity-and-sum.js';
+import { contiguousSum, wasmCast, sharedIdentity } from './identity-and-sum.js';
 import { normalizeBatchGradKernel, normalizeBatchKernel, NormalizeBatch, NormalizeBatchGrad } from './normalize-batch.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-gradients.js';
 import { nativeConvKernels } from './native-conv.js';
@@ -201,7 +201,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelsOptions 
     configs.push(wrap(stock));
   };
   wrapStock(Sum, contiguousSum);
-  wrapStock(Cast, sameDtypeCast);
+  wrapStock(Cast, wasmCast);
   for (const [name, depthwise] of [
     [Conv2D, false],
     [DepthwiseConv2dNative, true],
